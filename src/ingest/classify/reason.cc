@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <memory>
+#include <vector>
 
 namespace bw::ingest {
 namespace {
@@ -15,74 +22,296 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// RFC 3463 subject.detail codes that name one reason whatever the class digit.
-std::string_view FromStatus(std::string_view status) {
-  if (status.size() < 5) {
-    return {};
+struct PatternSource {
+  std::string_view reason;
+  std::string_view pattern;  // PCRE2, extended mode
+  std::string_view isnot;    // when this matches, the reason does not apply
+};
+
+constexpr PatternSource kSources[] = {
+#include "ingest/classify/extra_patterns.inc"
+#include "ingest/classify/sisimai_patterns.inc"
+};
+
+struct CodeDeleter {
+  void operator()(pcre2_code* c) const { pcre2_code_free(c); }
+};
+using CodePtr = std::unique_ptr<pcre2_code, CodeDeleter>;
+
+CodePtr Compile(std::string_view pattern) {
+  if (pattern.empty()) {
+    return nullptr;
   }
-  std::string_view detail = status.substr(2);  // "1.1" of "5.1.1"
-  struct Entry {
-    std::string_view detail;
-    std::string_view reason;
-  };
-  static constexpr std::array<Entry, 22> kTable = {{
-      {"1.1", "userunknown"},   {"1.2", "hostunknown"},     {"1.3", "userunknown"},
-      {"1.4", "userunknown"},   {"1.6", "hasmoved"},        {"1.8", "rejected"},
-      {"1.10", "notaccept"},    {"2.1", "suspend"},         {"2.2", "mailboxfull"},
-      {"2.3", "mesgtoobig"},    {"2.4", "mailererror"},     {"3.1", "systemfull"},
-      {"3.4", "mesgtoobig"},    {"4.1", "networkerror"},    {"4.4", "hostunknown"},
-      {"4.7", "expired"},       {"5.3", "syntaxerror"},     {"6.0", "contenterror"},
-      {"7.1", "securityerror"}, {"7.26", "authfailure"},    {"7.23", "authfailure"},
-      {"7.25", "requireptr"},
-  }};
-  for (const auto& e : kTable) {
-    if (detail == e.detail) {
-      return e.reason;
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                    PCRE2_EXTENDED | PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err,
+                    &off, nullptr);
+  if (code != nullptr) {
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
+  }
+  return CodePtr(code);
+}
+
+struct Matcher {
+  CodePtr pattern;
+  CodePtr isnot;
+};
+
+// Compiled once, on first use (thread-safe static initialisation); read-only afterwards.
+const std::map<std::string_view, Matcher>& Matchers() {
+  static const std::map<std::string_view, Matcher> kMatchers = [] {
+    std::map<std::string_view, Matcher> m;
+    for (const auto& s : kSources) {
+      Matcher& x = m[s.reason];
+      if (!x.pattern) {
+        x.pattern = Compile(s.pattern);
+        x.isnot = Compile(s.isnot);
+      }
     }
+    return m;
+  }();
+  return kMatchers;
+}
+
+bool Run(const pcre2_code* code, std::string_view text) {
+  if (code == nullptr) {
+    return false;
+  }
+  thread_local std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> data(
+      pcre2_match_data_create(4, nullptr), pcre2_match_data_free);
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
+                       data.get(), nullptr);
+  return rc >= 0;
+}
+
+// Whether the message patterns of `reason` match the lower-cased `text`.
+bool Match(std::string_view reason, std::string_view text) {
+  if (text.empty()) {
+    return false;
+  }
+  const auto& m = Matchers();
+  auto it = m.find(reason);
+  if (it == m.end()) {
+    return false;
+  }
+  if (Run(it->second.isnot.get(), text)) {
+    return false;
+  }
+  return Run(it->second.pattern.get(), text);
+}
+
+bool IsVague(std::string_view r) {
+  return r == "undefined" || r == "onhold" || r == "systemerror" || r == "securityerror" ||
+         r == "networkerror" || r == "hostunknown" || r == "userunknown";
+}
+
+bool IsConnPhase(std::string_view cmd) { return cmd == "CONN" || cmd == "EHLO" || cmd == "HELO"; }
+
+// The first pass (Sisimai::Reason::get): per reason, the status code and the text together.
+std::string FirstPass(std::string_view status, std::string_view diag, std::string_view cmd) {
+  std::string_view by_status = ReasonFromStatus(status);
+  auto status_or_text = [&](std::string_view r) {
+    return by_status == r || Match(r, diag);
+  };
+  if (!status.empty() && status_or_text("mailboxfull")) {
+    return "mailboxfull";
+  }
+  if (by_status == "mesgtoobig" ||
+      (by_status != "exceedlimit" && status != "5.2.3" && Match("mesgtoobig", diag))) {
+    return "mesgtoobig";
+  }
+  if (!status.empty() && status_or_text("exceedlimit")) {
+    return "exceedlimit";
+  }
+  if (!status.empty() && Match("suspend", diag)) {
+    return "suspend";
+  }
+  if (Match("hasmoved", diag)) {
+    return "hasmoved";
+  }
+  if (!IsConnPhase(cmd) && Match("norelaying", diag)) {
+    return "norelaying";
+  }
+  if (by_status != "suspend") {
+    if (by_status == "userunknown") {
+      bool other = false;
+      for (std::string_view r :
+           {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept",
+            "requireptr", "authfailure", "badreputation"}) {
+        if (Match(r, diag)) {
+          other = true;
+          break;
+        }
+      }
+      if (!other) {
+        return "userunknown";
+      }
+    } else if (cmd == "RCPT" && Match("userunknown", diag)) {
+      return "userunknown";
+    }
+    if (by_status == "filtered") {
+      if (Match("userunknown", diag) || Match("filtered", diag)) {
+        return "filtered";
+      }
+    } else if (!IsConnPhase(cmd) && cmd != "MAIL" && cmd != "RCPT") {
+      if (Match("filtered", diag) || Match("userunknown", diag)) {
+        return "filtered";
+      }
+    }
+  }
+  std::string_view tmp = by_status.empty() ? "undefined" : by_status;
+  if (tmp == "rejected") {
+    return "rejected";
+  }
+  if (cmd == "MAIL" || (cmd == "DATA" && tmp != "userunknown") ||
+      tmp == "onhold" || tmp == "undefined" || tmp == "securityerror" || tmp == "systemerror") {
+    if (Match("rejected", diag)) {
+      return "rejected";
+    }
+  }
+  if (by_status == "hostunknown") {
+    if (!Match("networkerror", diag)) {
+      return "hostunknown";
+    }
+  } else if (Match("hostunknown", diag)) {
+    return "hostunknown";
+  }
+  if (!status.empty() &&
+      (by_status == "spamdetected" ||
+       (!IsConnPhase(cmd) && cmd != "MAIL" && cmd != "RCPT" && Match("spamdetected", diag)))) {
+    return "spamdetected";
+  }
+  if (status_or_text("toomanyconn")) {
+    return "toomanyconn";
+  }
+  for (std::string_view r :
+       {"authfailure", "requireptr", "badreputation", "speeding", "notcompliantrfc"}) {
+    if (status_or_text(r)) {
+      return std::string(r);
+    }
+  }
+  if (status_or_text("blocked")) {
+    return "blocked";
   }
   return {};
 }
 
-std::string_view FromText(const std::string& text) {
-  struct Entry {
-    std::string_view needle;
-    std::string_view reason;
-  };
-  static constexpr std::array<Entry, 24> kTable = {{
-      {"user unknown", "userunknown"},
-      {"unknown user", "userunknown"},
-      {"no such user", "userunknown"},
-      {"does not exist", "userunknown"},
-      {"no mailbox", "userunknown"},
-      {"recipient address rejected", "userunknown"},
-      {"mailbox full", "mailboxfull"},
-      {"quota", "mailboxfull"},
-      {"mailbox is full", "mailboxfull"},
-      {"host not found", "hostunknown"},
-      {"domain not found", "hostunknown"},
-      {"message too large", "mesgtoobig"},
-      {"size limit", "mesgtoobig"},
-      {"spam", "spamdetected"},
-      {"virus", "virusdetected"},
-      {"blacklist", "blocked"},
-      {"blocklist", "blocked"},
-      {"blocked", "blocked"},
-      {"relay", "norelaying"},
-      {"disabled", "suspend"},
-      {"suspended", "suspend"},
-      {"timed out", "expired"},
-      {"too many connections", "toomanyconn"},
-      {"rate limit", "speeding"},
-  }};
-  for (const auto& e : kTable) {
-    if (text.find(e.needle) != std::string::npos) {
-      return e.reason;
+// The fallback (Sisimai::Reason::anotherone).
+std::string SecondPass(const ReasonInput& in, std::string_view diag) {
+  std::string reason(ReasonFromStatus(in.status));
+  bool try_text = reason.empty() || reason == "expired" || IsVague(reason) ||
+                  (!in.diagnostic_type.empty() && Lower(in.diagnostic_type) != "smtp");
+  if (!try_text) {
+    return reason;
+  }
+  for (std::string_view r :
+       {"mailboxfull", "spamdetected", "policyviolation", "virusdetected", "norelaying",
+        "authfailure", "requireptr", "badreputation", "speeding", "securityerror", "systemerror",
+        "networkerror", "suspend", "expired", "contenterror", "systemfull", "notaccept",
+        "mailererror", "notcompliantrfc", "userunknown", "filtered", "rejected", "hostunknown",
+        "toomanyconn", "blocked"}) {
+    if (Match(r, diag)) {
+      return std::string(r);
     }
+  }
+  if (!reason.empty()) {
+    return reason;
+  }
+  std::string_view st = in.status;
+  if (st.size() >= 3 && (st[0] == '4' || st[0] == '5') && st.substr(1, 2) == ".6") {
+    return "contenterror";
+  }
+  if (st.size() >= 3 && (st[0] == '4' || st[0] == '5') && st.substr(1, 2) == ".7") {
+    return "securityerror";
+  }
+  std::string type = Lower(in.diagnostic_type);
+  if (type == "x-unix" || type == "x-postfix") {
+    return "mailererror";
+  }
+  std::string_view rc = in.reply_code;
+  if (rc.size() == 3 && (rc[0] == '4' || rc[0] == '5') && rc[1] == '0' && rc[2] >= '0' &&
+      rc[2] <= '7') {
+    return "syntaxerror";
+  }
+  std::string action = Lower(in.action);
+  if (action.rfind("delayed", 0) == 0 || action.rfind("expired", 0) == 0) {
+    return "expired";
+  }
+  if (in.smtp_command == "EHLO" || in.smtp_command == "HELO") {
+    return "blocked";
   }
   return {};
 }
 
 }  // namespace
+
+std::string_view ReasonFromStatus(std::string_view status) {
+  struct Entry {
+    std::string_view code;
+    std::string_view reason;
+  };
+  // RFC 3463 / RFC 7505 / RFC 7372 codes; Sisimai's table.
+  static constexpr Entry kTable[] = {
+      {"2.1.5", "delivered"},      {"4.1.6", "hasmoved"},       {"4.1.7", "rejected"},
+      {"4.1.8", "rejected"},       {"4.1.9", "systemerror"},    {"4.2.1", "suspend"},
+      {"4.2.2", "mailboxfull"},    {"4.2.3", "exceedlimit"},    {"4.2.4", "filtered"},
+      {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},
+      {"4.3.5", "systemerror"},    {"4.4.1", "expired"},        {"4.4.2", "networkerror"},
+      {"4.4.4", "networkerror"},   {"4.4.5", "systemfull"},     {"4.4.6", "networkerror"},
+      {"4.4.7", "expired"},        {"4.5.3", "systemerror"},    {"4.5.5", "systemerror"},
+      {"4.6.0", "contenterror"},   {"4.6.2", "contenterror"},   {"4.6.5", "contenterror"},
+      {"4.7.1", "blocked"},        {"4.7.2", "blocked"},        {"4.7.5", "securityerror"},
+      {"4.7.6", "securityerror"},  {"4.7.7", "securityerror"},  {"4.7.12", "securityerror"},
+      {"4.7.15", "securityerror"}, {"4.7.16", "mesgtoobig"},    {"4.7.24", "authfailure"},
+      {"4.7.25", "requireptr"},    {"4.7.26", "authfailure"},   {"5.1.0", "userunknown"},
+      {"5.1.1", "userunknown"},    {"5.1.2", "hostunknown"},    {"5.1.3", "userunknown"},
+      {"5.1.4", "filtered"},       {"5.1.6", "hasmoved"},       {"5.1.7", "rejected"},
+      {"5.1.8", "rejected"},       {"5.1.9", "systemerror"},    {"5.1.10", "notaccept"},
+      {"5.2.0", "filtered"},       {"5.2.1", "filtered"},       {"5.2.2", "mailboxfull"},
+      {"5.2.3", "exceedlimit"},    {"5.2.4", "filtered"},       {"5.3.0", "systemerror"},
+      {"5.3.1", "systemfull"},     {"5.3.2", "notaccept"},      {"5.3.3", "systemerror"},
+      {"5.3.4", "mesgtoobig"},     {"5.3.5", "systemerror"},    {"5.4.0", "networkerror"},
+      {"5.4.3", "systemerror"},    {"5.4.4", "hostunknown"},    {"5.5.3", "toomanyconn"},
+      {"5.5.4", "systemerror"},    {"5.5.5", "systemerror"},    {"5.5.6", "securityerror"},
+      {"5.6.0", "contenterror"},   {"5.6.1", "contenterror"},   {"5.6.2", "contenterror"},
+      {"5.6.3", "contenterror"},   {"5.6.5", "contenterror"},   {"5.6.6", "contenterror"},
+      {"5.6.7", "contenterror"},   {"5.6.8", "contenterror"},   {"5.6.9", "contenterror"},
+      {"5.7.0", "securityerror"},  {"5.7.1", "securityerror"},  {"5.7.2", "securityerror"},
+      {"5.7.3", "securityerror"},  {"5.7.4", "securityerror"},  {"5.7.5", "securityerror"},
+      {"5.7.6", "securityerror"},  {"5.7.7", "securityerror"},  {"5.7.8", "securityerror"},
+      {"5.7.9", "securityerror"},  {"5.7.10", "securityerror"}, {"5.7.11", "securityerror"},
+      {"5.7.13", "suspend"},       {"5.7.14", "securityerror"}, {"5.7.15", "securityerror"},
+      {"5.7.16", "mesgtoobig"},    {"5.7.17", "hasmoved"},      {"5.7.18", "hasmoved"},
+      {"5.7.19", "securityerror"}, {"5.7.20", "authfailure"},   {"5.7.21", "authfailure"},
+      {"5.7.22", "authfailure"},   {"5.7.23", "authfailure"},   {"5.7.24", "authfailure"},
+      {"5.7.25", "requireptr"},    {"5.7.26", "authfailure"},   {"5.7.27", "notaccept"},
+  };
+  for (const auto& e : kTable) {
+    if (status == e.code) {
+      return e.reason;
+    }
+  }
+  return {};
+}
+
+std::string MatchReasonText(std::string_view text) {
+  std::string diag = Lower(text);
+  for (std::string_view r :
+       {"mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "userunknown", "filtered",
+        "rejected", "hostunknown", "spamdetected", "toomanyconn", "authfailure", "requireptr",
+        "badreputation", "speeding", "blocked", "securityerror", "systemerror", "networkerror",
+        "expired", "contenterror", "hasmoved", "systemfull", "notaccept", "mailererror",
+        "norelaying", "policyviolation", "virusdetected", "notcompliantrfc"}) {
+    if (Match(r, diag)) {
+      return std::string(r);
+    }
+  }
+  return {};
+}
+
+bool LooksLikeVacation(std::string_view text) { return Match("vacation", Lower(text)); }
 
 std::string ClassifyReason(const ReasonInput& in) {
   if (in.ses_subtype == "Suppressed" || in.ses_subtype == "OnAccountSuppressionList") {
@@ -97,19 +326,43 @@ std::string ClassifyReason(const ReasonInput& in) {
   if (in.ses_subtype == "NoEmail") {
     return "userunknown";
   }
-  if (auto r = FromStatus(in.status); !r.empty()) {
-    return std::string(r);
+  if (!in.hint.empty() && !IsVague(in.hint)) {
+    return std::string(in.hint);
   }
-  if (auto r = FromText(Lower(in.diagnostic)); !r.empty()) {
-    return std::string(r);
+  if (in.status.size() >= 2 && in.status.substr(0, 2) == "2.") {
+    return "delivered";
   }
-  if (in.ses_subtype == "ContentRejected") {
-    return "contenterror";
+  std::string diag = Lower(in.diagnostic);
+  std::string reason;
+  std::string type = Lower(in.diagnostic_type);
+  if (type.empty() || type == "smtp") {
+    reason = FirstPass(in.status, diag, in.smtp_command);
   }
-  if (in.ses_subtype == "AttachmentRejected") {
-    return "securityerror";
+  if (reason.empty() || reason == "undefined") {
+    if (!in.hint.empty()) {
+      return std::string(in.hint);
+    }
+    reason = SecondPass(in, diag);
+    if (reason == "undefined") {
+      reason.clear();
+    }
+    if (reason.empty() && Lower(in.action) == "delayed") {
+      reason = "expired";
+    }
+    if (reason.empty() && in.ses_subtype == "ContentRejected") {
+      reason = "contenterror";
+    }
+    if (reason.empty() && in.ses_subtype == "AttachmentRejected") {
+      reason = "securityerror";
+    }
+    if (reason.empty() && Match("vacation", diag)) {
+      reason = "vacation";
+    }
+    if (reason.empty()) {
+      reason = diag.empty() ? "undefined" : "onhold";
+    }
   }
-  return "undefined";
+  return reason;
 }
 
 bool IsHardReason(std::string_view reason, std::string_view status_or_reply) {

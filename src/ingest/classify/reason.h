@@ -6,22 +6,43 @@
 
 namespace bw::ingest {
 
-// What is known about one failed (or delayed) delivery, from any source.
+// What is known about one failed (or delayed) delivery, from any source. All views must outlive
+// the call; every field may be empty.
 struct ReasonInput {
-  std::string_view status;       // RFC 3463 enhanced status, e.g. "5.1.1" (may be empty)
-  std::string_view reply_code;   // SMTP reply code, e.g. "550" (may be empty)
-  std::string_view diagnostic;   // Diagnostic-Code or the MTA's error text (may be empty)
+  std::string_view status;       // RFC 3463 enhanced status, e.g. "5.1.1"
+  std::string_view reply_code;   // SMTP reply code, e.g. "550"
+  std::string_view diagnostic;   // Diagnostic-Code or the MTA's error text
   std::string_view ses_type;     // SES bounceType when from SES (Permanent/Transient/...)
   std::string_view ses_subtype;  // SES bounceSubType (General, NoEmail, Suppressed, ...)
   std::string_view action;       // RFC 3464 Action (failed, delayed, ...)
+  // The SMTP command the error answered: "CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA".
+  std::string_view smtp_command;
+  // The Diagnostic-Code type: "SMTP", "X-UNIX", "X-POSTFIX", ... (empty = SMTP).
+  std::string_view diagnostic_type;
+  // A reason already decided by the source (an MTA-specific code table). Used as is unless it is
+  // one of the vague ones (undefined, onhold, systemerror, securityerror, networkerror,
+  // hostunknown, userunknown) that the text may refine.
+  std::string_view hint;
 };
 
 // The reason name (reference/bounce-reasons.md, Sisimai's names) for a failed delivery:
-// "userunknown", "mailboxfull", ..., or "undefined" when nothing matches. Pure and thread-safe.
+// "userunknown", "mailboxfull", ..., "delivered" for a 2.x.x status, or "undefined" when nothing
+// matches. Decides from the hint, the status code, the diagnostic text (message patterns of
+// many MTAs), the SMTP command and the action, in that order of trust. Pure and thread-safe.
 std::string ClassifyReason(const ReasonInput& in);
+
+// The reason whose message patterns match `text` (any case), or "" when none does. Thread-safe.
+std::string MatchReasonText(std::string_view text);
+
+// The reason RFC 3463 assigns to a status code ("5.1.1" -> "userunknown"), or "" when the code
+// names none. Thread-safe.
+std::string_view ReasonFromStatus(std::string_view status);
 
 // Whether `reason` is a hard reason by reference/bounce-reasons.md (notaccept counts only with a
 // 5xx status or reply code, passed in `status_or_reply`).
 bool IsHardReason(std::string_view reason, std::string_view status_or_reply = {});
+
+// Whether `text` reads like an automatic out-of-office / vacation reply. Thread-safe.
+bool LooksLikeVacation(std::string_view text);
 
 }  // namespace bw::ingest

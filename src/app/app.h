@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "app/config.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace bw::app {
+
+// Opens the store named by config.store.url ("sqlite:PATH"). `read_only` opens for reading while
+// a server may be writing (the CLI). kUnavailable when it cannot be opened; kInvalidInput for an
+// unsupported URL.
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, const Clock& clock,
+                                                bool read_only);
+
+// The running service: the one composition root that knows every concrete class (SQLite store,
+// curl client, certificate cache, SNS verifier, HTTP server) and wires them. Owns them all.
+// Create, then Start, then Wait (or Stop). Not copyable; one per process in production, several
+// in tests.
+class App {
+ public:
+  // Builds everything the configuration asks for. Throws ConfigError when something configured
+  // cannot be used (store cannot be opened, pinned certificate unreadable).
+  static std::unique_ptr<App> Create(const Config& config, const Clock& clock);
+  ~App();
+
+  // Binds the listen address and serves on background threads.
+  Status Start();
+  // The bound port (after Start), useful with port 0.
+  uint16_t port() const;
+  // Blocks until SIGINT or SIGTERM, then stops.
+  void WaitForSignal();
+  // Stops serving; pending commits finish, their responses may not be sent. Idempotent.
+  void Stop();
+
+  store::Store& store();
+
+ private:
+  App();
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace bw::app

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bw::app {
+
+// A configuration that cannot be used. Thrown only at startup; the message is one sentence for
+// an operator, naming the key and the file (or environment variable) it came from.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
+  size_t max_body_bytes = 1048576;        // larger requests get 413. Default: 1 MiB
+  int threads = 0;                        // I/O threads; 0 = number of cores (at least 2)
+  // A request must arrive completely within this time, and an idle keep-alive connection is
+  // closed after it. Default: 15s (SNS itself gives up after 15 s).
+  std::chrono::milliseconds request_timeout{15000};
+};
+
+struct StoreConfig {
+  std::string url;  // "sqlite:PATH" or "postgresql://..."; default sqlite:<data_dir>/bouncewatch.db
+  int max_batch = 512;  // notifications per group commit
+};
+
+struct SnsConfig {
+  std::vector<std::string> topics;  // allow-list of TopicArns; empty = nothing accepted
+  bool auto_confirm = true;         // confirm SubscriptionConfirmation for allowed topics
+  std::chrono::milliseconds max_message_age{3600000};  // 0 = no replay check. Default: 1h
+  std::string cert_cache_dir;       // default <data_dir>/sns-certs
+  bool trust_simulator = false;     // accept `bouncewatch simulate` signatures
+  std::map<std::string, std::string> pinned_certs;  // SigningCertURL -> local PEM file
+};
+
+// Outgoing HTTPS (certificate fetches, SubscribeURL). For tests and private networks.
+struct OutboundConfig {
+  std::string ca_file;                // PEM bundle; empty = system trust store
+  std::vector<std::string> resolve;   // "host:port:address" overrides (curl syntax)
+  std::chrono::milliseconds timeout{10000};
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+// The whole configuration, after defaults, file, environment and flags were applied (in that
+// order of increasing precedence). Plain data, copyable.
+struct Config {
+  std::string data_dir = "bouncewatch-data";
+  ServerConfig server;
+  StoreConfig store;
+  SnsConfig sns;
+  OutboundConfig outbound;
+  LogConfig log;
+  std::string source;  // where it came from, for messages: the file path or "defaults"
+};
+
+// Flags given on the command line; unset members do not override.
+struct ConfigOverrides {
+  std::optional<std::string> listen;
+  std::optional<std::string> store_url;
+  std::optional<std::string> data_dir;
+};
+
+// Loads the configuration. `path` empty means no file (defaults + environment + flags), unless
+// ./bouncewatch.toml exists, which is then used. Environment: BOUNCEWATCH_<SECTION>_<KEY>
+// (BOUNCEWATCH_DATA_DIR, BOUNCEWATCH_SERVER_LISTEN, BOUNCEWATCH_SNS_TOPICS as a comma-separated
+// list, ...). Throws ConfigError for a missing or malformed file, an unknown key, a value of the
+// wrong type or out of range.
+Config LoadConfig(const std::string& path, const ConfigOverrides& overrides,
+                  char** environ_ptr = nullptr);
+
+// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError.
+std::pair<std::string, uint16_t> SplitHostPort(const std::string& listen);
+
+}  // namespace bw::app

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <spdlog/spdlog.h>
+
+namespace bw::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const ServerOptions& options, std::shared_ptr<Handler> handler,
+          ServerStats& stats)
+      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
+        stats_(stats) {}
+
+  void Run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(options_.request_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnRead(ec);
+                      });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
+      Close();
+      return;
+    }
+    if (ec == beast::error::timeout) {
+      if (parser_->got_some()) {
+        stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
+        spdlog::info("http: closing connection from {}: request not received within {} ms",
+                     Remote(), options_.request_timeout.count());
+      }
+      Close();
+      return;
+    }
+    if (ec == bhttp::error::body_limit) {
+      stats_.too_large.fetch_add(1, std::memory_order_relaxed);
+      Response r = ErrorResponse(TooLarge("request body is larger than server.max_body_bytes (" +
+                                          std::to_string(options_.max_body_bytes) + " bytes)"));
+      r.close = true;
+      keep_alive_ = false;
+      Write(std::move(r));
+      return;
+    }
+    if (ec == bhttp::error::header_limit) {
+      Response r = ErrorResponse(TooLarge("request headers are too large"));
+      r.status = 431;
+      r.close = true;
+      keep_alive_ = false;
+      Write(std::move(r));
+      return;
+    }
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        spdlog::debug("http: read from {} failed: {}", Remote(), ec.message());
+        if (parser_->got_some() && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+          Response r = ErrorResponse(InvalidInput("malformed HTTP request: " + ec.message()));
+          r.close = true;
+          keep_alive_ = false;
+          Write(std::move(r));
+          return;
+        }
+      }
+      Close();
+      return;
+    }
+    stats_.requests.fetch_add(1, std::memory_order_relaxed);
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) {
+      req.query = req.target.substr(q + 1);
+    }
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      req.headers[name] = std::string(field.value());
+    }
+    req.body = std::move(msg.body());
+    req.remote = Remote();
+    // While the handler works (e.g. waiting for a commit), the connection waits for it.
+    stream_.expires_after(options_.handler_timeout);
+    auto self = shared_from_this();
+    auto responded = std::make_shared<std::atomic<bool>>(false);
+    Responder respond = [self, responded](Response r) {
+      if (responded->exchange(true)) {
+        return;  // a handler bug: answered twice
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+    };
+    try {
+      handler_->Handle(std::move(req), respond);
+    } catch (const std::exception& e) {
+      stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("http: handler threw (a bug): {}", e.what());
+      Response r = ErrorResponse(Internal("internal error"));
+      r.close = true;
+      respond(std::move(r));
+    }
+  }
+
+  void Write(Response r) {
+    try {
+      auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+      res->version(version_);
+      res->result(static_cast<unsigned>(r.status));
+      res->set(bhttp::field::server, "bouncewatch");
+      res->set(bhttp::field::content_type, r.content_type);
+      for (const auto& [k, v] : r.headers) {
+        res->set(k, v);
+      }
+      res->body() = std::move(r.body);
+      if (r.close) {
+        keep_alive_ = false;
+      }
+      res->keep_alive(keep_alive_);
+      res->prepare_payload();
+      stream_.expires_after(options_.request_timeout);
+      bhttp::async_write(stream_, *res,
+                         [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                           self->OnWrite(ec);
+                         });
+    } catch (const std::exception& e) {
+      stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("http: writing a response failed (a bug): {}", e.what());
+      Close();
+    }
+  }
+
+  void OnWrite(beast::error_code ec) {
+    if (ec) {
+      Close();
+      return;
+    }
+    if (!keep_alive_) {
+      Close();
+      return;
+    }
+    DoRead();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  std::string Remote() {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  beast::tcp_stream stream_;
+  const ServerOptions& options_;
+  std::shared_ptr<Handler> handler_;
+  ServerStats& stats_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(int threads) : ioc(threads), acceptor(asio::make_strand(ioc)) {}
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+};
+
+namespace {
+
+void Accept(HttpServer::Impl* impl, const ServerOptions* options,
+            std::shared_ptr<Handler> handler, ServerStats* stats);
+
+}  // namespace
+
+HttpServer::HttpServer(ServerOptions options, std::shared_ptr<Handler> handler)
+    : options_(std::move(options)), handler_(std::move(handler)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  if (options_.threads < 1) {
+    options_.threads = 1;
+  }
+  impl_ = std::make_unique<Impl>(options_.threads);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) {
+    // Resolve a host name such as "localhost".
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
+    if (ec || results.empty()) {
+      return InvalidInput("cannot resolve listen host \"" + options_.host + "\"");
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, options_.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                       ": " + ec.message());
+  }
+  bound_port_ = acc.local_endpoint().port();
+  Accept(impl_.get(), &options_, handler_, &stats_);
+  for (int i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          impl_->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
+          spdlog::error("http: I/O thread caught (a bug): {}", e.what());
+        }
+      }
+    });
+  }
+  return {};
+}
+
+void HttpServer::Stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) {
+    return;
+  }
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  impl_->ioc.stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
+  threads_.clear();
+}
+
+namespace {
+
+void Accept(HttpServer::Impl* impl, const ServerOptions* options,
+            std::shared_ptr<Handler> handler, ServerStats* stats) {
+  impl->acceptor.async_accept(
+      asio::make_strand(impl->ioc),
+      [impl, options, handler, stats](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (ec == asio::error::operation_aborted || impl->stopping) {
+            return;
+          }
+          spdlog::warn("http: accept failed: {}", ec.message());
+        } else {
+          stats->connections.fetch_add(1, std::memory_order_relaxed);
+          beast::error_code opt_ec;
+          socket.set_option(tcp::no_delay(true), opt_ec);
+          std::make_shared<Session>(std::move(socket), *options, handler, *stats)->Run();
+        }
+        Accept(impl, options, handler, stats);
+      });
+}
+
+}  // namespace
+
+}  // namespace bw::http

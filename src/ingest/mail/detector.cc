@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/mail/detector.h"
+
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+void SetField(Delivery& d, std::string_view name, std::string_view value) {
+  std::string n = ToLower(name);
+  if (n == "action") {
+    d.action = ToLower(Trim(value));
+    size_t sp = d.action.find_first_of(" (");
+    if (sp != std::string::npos) {
+      d.action.resize(sp);
+    }
+  } else if (n == "status") {
+    std::string s = FindStatus(value);
+    d.status = s.empty() ? std::string(Trim(value)) : s;
+  } else if (n == "remote-mta") {
+    size_t semi = value.find(';');
+    d.remote_mta = std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
+  } else if (n == "diagnostic-code") {
+    size_t semi = value.find(';');
+    if (semi != std::string_view::npos && semi < 16 &&
+        Trim(value.substr(0, semi)).find(' ') == std::string_view::npos) {
+      d.diagnostic_type = std::string(Trim(value.substr(0, semi)));
+      for (auto& c : d.diagnostic_type) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      d.diagnostic = Squeeze(value.substr(semi + 1));
+    } else {
+      d.diagnostic = Squeeze(value);
+    }
+  } else if (n == "last-attempt-date") {
+    d.date = std::string(Trim(value));
+  }
+}
+
+std::string AddressOfField(std::string_view value) {
+  size_t semi = value.find(';');
+  std::string_view v = semi == std::string_view::npos ? value : value.substr(semi + 1);
+  return FindAddress(v);
+}
+
+void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
+  std::string reporting_mta;
+  std::string arrival;
+  Delivery cur;
+  bool has_final = false;
+  bool has_orig = false;
+  bool any = false;
+  std::string orig_addr;
+  auto flush = [&] {
+    if (any) {
+      if (cur.recipient.empty()) {
+        cur.recipient = orig_addr;
+      }
+      if (!cur.recipient.empty()) {
+        cur.reporting_mta = reporting_mta;
+        if (cur.date.empty()) {
+          cur.date = arrival;
+        }
+        out.push_back(std::move(cur));
+      }
+    }
+    cur = Delivery();
+    has_final = has_orig = any = false;
+    orig_addr.clear();
+  };
+  std::string name;
+  std::string value;
+  auto apply = [&] {
+    if (name.empty()) {
+      return;
+    }
+    std::string n = ToLower(name);
+    if (n == "reporting-mta") {
+      size_t semi = value.find(';');
+      reporting_mta = std::string(Trim(semi == std::string::npos ? value : value.substr(semi + 1)));
+    } else if (n == "arrival-date") {
+      arrival = value;
+    } else if (n == "final-recipient" || n == "x-actual-recipient") {
+      if (has_final && n == "final-recipient") {
+        flush();
+      }
+      if (n == "final-recipient" || cur.recipient.empty()) {
+        std::string a = AddressOfField(value);
+        if (!a.empty()) {
+          cur.recipient = a;
+        }
+      }
+      has_final = has_final || n == "final-recipient";
+      any = true;
+    } else if (n == "original-recipient") {
+      if (has_orig || has_final) {
+        flush();
+      }
+      orig_addr = AddressOfField(value);
+      has_orig = true;
+      any = true;
+    } else if (any) {
+      SetField(cur, name, value);
+    }
+    name.clear();
+    value.clear();
+  };
+  for (std::string_view line : SplitLines(text)) {
+    if (Trim(line).empty()) {
+      apply();
+      if (has_final) {
+        flush();
+      }
+      continue;
+    }
+    if (line.front() == ' ' || line.front() == '\t') {
+      if (!name.empty()) {
+        value += ' ';
+        value += Trim(line);
+      }
+      continue;
+    }
+    apply();
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 ||
+        line.substr(0, colon).find(' ') != std::string_view::npos) {
+      continue;
+    }
+    name = std::string(line.substr(0, colon));
+    value = std::string(Trim(line.substr(colon + 1)));
+  }
+  apply();
+  flush();
+}
+
+}  // namespace
+
+std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
+  std::vector<Delivery> out;
+  for (const auto& part : mail.delivery_status) {
+    ParseDsnText(part, out);
+  }
+  if (out.empty() && mail.delivery_status.empty()) {
+    size_t at = IFind(mail.text, "final-recipient:");
+    if (at != std::string::npos) {
+      size_t start = mail.text.rfind("\n\n", at);
+      ParseDsnText(std::string_view(mail.text).substr(start == std::string::npos ? 0 : start),
+                   out);
+    }
+  }
+  return out;
+}
+
+std::string_view TextBeforeOriginal(std::string_view text) {
+  static constexpr std::string_view kMarkers[] = {
+      "this is a copy of the message",
+      "below this line is a copy of the message",
+      "original message follows",
+      "-----original message-----",
+      "----- original message -----",
+      "------ original message ------",
+      "the header and text of the original message follow",
+      "the original message headers",
+      "message headers follow",
+      "--- the header of the original message is following",
+      "original message header",
+      "-- original message --",
+      "----- the following is a copy of the message",
+      "content-type: message/rfc822",
+      "----- unsent message follows -----",
+      "------ returned message ------",
+      "--- returned message ---",
+      "------ a copy of the message",
+      "included is a copy of the message header",
+      "a copy of the original message below",
+      "the text you sent follows:",
+      "unsent message below",
+  };
+  size_t cut = text.size();
+  for (auto m : kMarkers) {
+    size_t at = IFind(text.substr(0, cut), m);
+    if (at != std::string_view::npos) {
+      size_t bol = text.rfind('\n', at);
+      cut = bol == std::string_view::npos ? 0 : bol;
+    }
+  }
+  return text.substr(0, cut);
+}
+
+std::string SubjectLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "Subject")); }
+std::string FromLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "From")); }
+
+bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle) {
+  for (const auto& h : mail.headers) {
+    if (IEquals(h.name, name) && IContains(h.value, needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace bw::mail

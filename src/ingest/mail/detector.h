@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/mail/mail.h"
+
+namespace bw::mail {
+
+// What a detector found about one recipient. Empty fields are filled in later by the pipeline
+// (status and reply code from the diagnostic, reason from all of it).
+struct Delivery {
+  std::string recipient;
+  std::string status;           // RFC 3463 code as found
+  std::string reply_code;       // SMTP reply code as found
+  std::string diagnostic;       // the error text for this recipient
+  std::string diagnostic_type;  // "SMTP", "X-UNIX", ... (Diagnostic-Code type)
+  std::string action;           // failed, delayed, delivered, ...
+  std::string smtp_command;     // RCPT, MAIL, DATA, CONN, EHLO, HELO
+  std::string reason;           // a reason the detector is sure of (vacation, feedback, ...)
+  std::string feedback_type;    // ARF Feedback-Type
+  std::string remote_mta;
+  std::string reporting_mta;
+  std::string date;             // Last-Attempt-Date / Arrival-Date as written
+};
+
+// One MTA family's (or one standard's) way of writing bounces. Implementations are stateless and
+// thread-safe; each lives in its own file under detectors/ and is listed once in registry.cc.
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  // A short stable name ("postfix", "rfc3464", ...), for logs and tests.
+  virtual std::string_view Name() const = 0;
+  // Returns the deliveries when `mail` is this family's report and at least one recipient was
+  // found; an empty vector otherwise (the next detector is asked). Never throws.
+  virtual std::vector<Delivery> Detect(const Mail& mail) const = 0;
+};
+
+// Every detector, most specific first: ARF, the MTA families, then RFC 3464, RFC 3834 and the
+// generic text scanner. Built once; thread-safe.
+const std::vector<std::unique_ptr<Detector>>& Detectors();
+
+// The detector called `name`, or nullptr (for tests).
+const Detector* FindDetector(std::string_view name);
+
+// ---- helpers shared by detectors ----
+
+// RFC 3464 §2.2-2.3: the per-recipient field groups of every message/delivery-status part (or,
+// when there is none, of "Final-Recipient:" blocks written into the text). Recipients without an
+// address are dropped.
+std::vector<Delivery> ParseDeliveryStatus(const Mail& mail);
+
+// The part of `text` before the returned original message ("------ This is a copy of the
+// message", "--- Below this line is a copy", "Original message follows", ...).
+std::string_view TextBeforeOriginal(std::string_view text);
+
+// The Subject / From of the bounce, lower-cased.
+std::string SubjectLower(const Mail& mail);
+std::string FromLower(const Mail& mail);
+
+// Whether any Received header or the From/Message-Id mentions `needle` (any case).
+bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle);
+
+// Registers one detector type: `static DetectorRegistration<Postfix> reg;` is NOT used; the list
+// is explicit in registry.cc so that the order is visible in one place.
+std::unique_ptr<Detector> MakeArfDetector();
+std::unique_ptr<Detector> MakeRfc3464Detector();
+std::unique_ptr<Detector> MakeRfc3834Detector();
+std::unique_ptr<Detector> MakeGenericTextDetector();
+
+}  // namespace bw::mail

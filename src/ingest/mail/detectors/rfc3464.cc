@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// RFC 3464 delivery status notifications (multipart/report; report-type=delivery-status), the
+// format most modern MTAs write. MTA-specific detectors run first and may refine these fields.
+#include "ingest/mail/detector.h"
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+class Rfc3464 final : public Detector {
+ public:
+  std::string_view Name() const override { return "rfc3464"; }
+
+  std::vector<Delivery> Detect(const Mail& mail) const override {
+    std::vector<Delivery> out = ParseDeliveryStatus(mail);
+    if (out.empty()) {
+      return out;
+    }
+    // Where the DSN carries no diagnostic, the human-readable part usually does: take the
+    // lines that mention the recipient.
+    std::string_view text = TextBeforeOriginal(mail.text);
+    auto lines = SplitLines(text);
+    for (auto& d : out) {
+      if (!d.diagnostic.empty()) {
+        continue;
+      }
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (!IContains(lines[i], d.recipient)) {
+          continue;
+        }
+        std::string diag(lines[i]);
+        for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
+          diag += ' ';
+          diag += Trim(lines[j]);
+        }
+        d.diagnostic = Squeeze(diag);
+        break;
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> MakeRfc3464Detector() { return std::make_unique<Rfc3464>(); }
+
+}  // namespace bw::mail

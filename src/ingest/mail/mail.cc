@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/mail/mail.h"
+
+#include <gmime/gmime.h>
+
+#include <memory>
+#include <mutex>
+
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+// Owns one GObject reference.
+template <class T>
+struct GObjectDeleter {
+  void operator()(T* p) const {
+    if (p != nullptr) {
+      g_object_unref(p);
+    }
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectDeleter<T>>;
+
+// Owns a g_malloc'ed string.
+struct GFreeDeleter {
+  void operator()(char* p) const { g_free(p); }
+};
+using GString = std::unique_ptr<char, GFreeDeleter>;
+
+void InitGMimeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// CRLF and lone CR become LF: GMime and the detectors then see one convention.
+std::string NormalizeLineEndings(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\r') {
+      out.push_back('\n');
+      if (i + 1 < raw.size() && raw[i + 1] == '\n') {
+        ++i;
+      }
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Counts MIME containers cheaply, so that a mail nested thousands deep is refused before GMime
+// (which recurses while parsing) sees it.
+size_t CountContainers(std::string_view s) {
+  size_t n = 0;
+  for (size_t at = 0; (at = IFind(s, "multipart/", at)) != std::string_view::npos; at += 10) {
+    ++n;
+  }
+  for (size_t at = 0; (at = IFind(s, "message/rfc822", at)) != std::string_view::npos; at += 14) {
+    ++n;
+  }
+  return n;
+}
+
+Headers ReadHeaders(GMimeObject* obj) {
+  Headers out;
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  if (list == nullptr) {
+    return out;
+  }
+  int n = g_mime_header_list_get_count(list);
+  for (int i = 0; i < n && i < 1000; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    const char* name = g_mime_header_get_name(h);
+    const char* value = g_mime_header_get_value(h);
+    out.push_back({name ? name : "", value ? Squeeze(value) : ""});
+  }
+  return out;
+}
+
+std::string Lower(const char* s) { return s ? ToLower(s) : std::string(); }
+
+std::string MimeType(GMimeObject* obj) {
+  GMimeContentType* ct = g_mime_object_get_content_type(obj);
+  if (ct == nullptr) {
+    return "text/plain";
+  }
+  return Lower(g_mime_content_type_get_media_type(ct)) + "/" +
+         Lower(g_mime_content_type_get_media_subtype(ct));
+}
+
+// The decoded (transfer encoding undone) bytes of a leaf part.
+std::string PartBytes(GMimePart* part) {
+  GMimeDataWrapper* content = g_mime_part_get_content(part);
+  if (content == nullptr) {
+    return {};
+  }
+  GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+  g_mime_data_wrapper_write_to_stream(content, mem.get());
+  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+  if (bytes == nullptr) {
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
+}
+
+std::string ConvertToUtf8(const std::string& bytes, const char* charset) {
+  if (bytes.empty()) {
+    return bytes;
+  }
+  const char* from = charset;
+  if (from == nullptr || *from == '\0') {
+    if (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos) {
+      from = "ISO-2022-JP";
+    } else if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) {
+      return bytes;
+    } else {
+      from = "ISO-8859-1";
+    }
+  }
+  const char* canon = g_mime_charset_iconv_name(from);
+  if (canon != nullptr && (g_ascii_strcasecmp(canon, "UTF-8") == 0 ||
+                           g_ascii_strcasecmp(canon, "us-ascii") == 0)) {
+    if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) {
+      return bytes;
+    }
+  }
+  gsize written = 0;
+  GString out(g_convert_with_fallback(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
+                                      canon ? canon : from, "?", nullptr, &written, nullptr));
+  if (!out) {
+    return bytes;
+  }
+  return std::string(out.get(), written);
+}
+
+std::string TextOf(GMimePart* part) {
+  const char* charset = nullptr;
+  GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+  if (ct != nullptr) {
+    charset = g_mime_content_type_get_parameter(ct, "charset");
+  }
+  return ConvertToUtf8(PartBytes(part), charset);
+}
+
+std::string StripHtml(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  bool in_tag = false;
+  for (size_t i = 0; i < html.size(); ++i) {
+    char c = html[i];
+    if (c == '<') {
+      in_tag = true;
+      if (IStartsWith(html.substr(i), "<br") || IStartsWith(html.substr(i), "<p") ||
+          IStartsWith(html.substr(i), "<div") || IStartsWith(html.substr(i), "<tr") ||
+          IStartsWith(html.substr(i), "</p") || IStartsWith(html.substr(i), "</div")) {
+        out.push_back('\n');
+      }
+      continue;
+    }
+    if (c == '>' && in_tag) {
+      in_tag = false;
+      continue;
+    }
+    if (in_tag) {
+      continue;
+    }
+    if (c == '&') {
+      static constexpr std::pair<std::string_view, char> kEntities[] = {
+          {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '},
+          {"&#39;", '\''}};
+      bool done = false;
+      for (const auto& [name, ch] : kEntities) {
+        if (IStartsWith(html.substr(i), name)) {
+          out.push_back(ch);
+          i += name.size() - 1;
+          done = true;
+          break;
+        }
+      }
+      if (done) {
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+struct Walker {
+  const MimeLimits& limits;
+  Mail& mail;
+  int parts = 0;
+  std::string html;
+
+  void CaptureOriginal(GMimeMessage* msg) {
+    if (mail.has_original) {
+      return;
+    }
+    mail.has_original = true;
+    mail.original_headers = ReadHeaders(GMIME_OBJECT(msg));
+    GMimeObject* body = g_mime_message_get_mime_part(msg);
+    if (body != nullptr && GMIME_IS_TEXT_PART(body)) {
+      std::string text = TextOf(GMIME_PART(body));
+      mail.original_body = text.substr(0, 4096);
+    }
+  }
+
+  void Walk(GMimeObject* obj, int depth, bool inside_original) {
+    if (obj == nullptr) {
+      return;
+    }
+    if (depth > limits.max_depth || parts >= limits.max_parts) {
+      mail.truncated = true;
+      return;
+    }
+    ++parts;
+    std::string type = MimeType(obj);
+    if (GMIME_IS_MULTIPART(obj)) {
+      GMimeMultipart* mp = GMIME_MULTIPART(obj);
+      int n = g_mime_multipart_get_count(mp);
+      for (int i = 0; i < n; ++i) {
+        Walk(g_mime_multipart_get_part(mp, i), depth + 1, inside_original);
+      }
+      return;
+    }
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+      GMimeMessage* msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+      if (msg == nullptr) {
+        return;
+      }
+      if (type == "message/delivery-status" || type == "message/global-delivery-status") {
+        GString s(g_mime_object_to_string(GMIME_OBJECT(msg), nullptr));
+        if (s) {
+          mail.delivery_status.emplace_back(s.get());
+        }
+        return;
+      }
+      if (!inside_original) {
+        CaptureOriginal(msg);
+      }
+      return;
+    }
+    if (!GMIME_IS_PART(obj) || inside_original) {
+      return;
+    }
+    GMimePart* part = GMIME_PART(obj);
+    if (type == "message/delivery-status" || type == "message/global-delivery-status" ||
+        type == "text/delivery-status" || type == "message/x-delivery-status") {
+      mail.delivery_status.push_back(TextOf(part));
+    } else if (type == "message/feedback-report") {
+      mail.feedback_report = TextOf(part);
+    } else if (type == "text/rfc822-headers" || type == "message/rfc822-headers" ||
+               type == "message/global-headers" || type == "message/rfc822" ||
+               type == "message/partial") {
+      if (!mail.has_original) {
+        std::string text = TextOf(part);
+        mail.has_original = true;
+        mail.original_headers = ParseFieldBlock(text);
+      }
+    } else if (type == "text/plain" || type == "text/x-aol" || type == "text/enriched") {
+      if (!mail.text.empty() && mail.text.back() != '\n') {
+        mail.text.push_back('\n');
+      }
+      mail.text += TextOf(part);
+    } else if (type == "text/html") {
+      html += StripHtml(TextOf(part));
+      html.push_back('\n');
+    }
+  }
+};
+
+}  // namespace
+
+std::string_view FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (IEquals(h.name, name)) {
+      return h.value;
+    }
+  }
+  return {};
+}
+
+Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
+  Headers out;
+  for (std::string_view line : SplitLines(text)) {
+    if (Trim(line).empty()) {
+      if (!out.empty()) {
+        break;
+      }
+      continue;
+    }
+    if ((line.front() == ' ' || line.front() == '\t')) {
+      if (!out.empty()) {
+        out.back().value += ' ';
+        out.back().value += Trim(line);
+      }
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      continue;
+    }
+    std::string_view name = line.substr(0, colon);
+    if (name.find(' ') != std::string_view::npos) {
+      continue;
+    }
+    if (out.size() >= max_fields) {
+      break;
+    }
+    out.push_back({std::string(name), std::string(Trim(line.substr(colon + 1)))});
+  }
+  return out;
+}
+
+Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
+  if (raw.size() > limits.max_bytes) {
+    return TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
+  }
+  if (CountContainers(raw) > static_cast<size_t>(limits.max_parts)) {
+    return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
+                    " MIME containers");
+  }
+  InitGMimeOnce();
+  std::string data = NormalizeLineEndings(raw);
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(data.data(), data.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!message) {
+    return InvalidInput("the input is not a mail: no header found");
+  }
+  Mail mail;
+  mail.headers = ReadHeaders(GMIME_OBJECT(message.get()));
+  if (mail.headers.empty()) {
+    return InvalidInput("the input is not a mail: no header found");
+  }
+  GMimeObject* body = g_mime_message_get_mime_part(message.get());
+  if (body != nullptr) {
+    mail.mime_type = MimeType(body);
+    GMimeContentType* ct = g_mime_object_get_content_type(body);
+    if (ct != nullptr) {
+      mail.report_type = Lower(g_mime_content_type_get_parameter(ct, "report-type"));
+    }
+  }
+  Walker walker{limits, mail, 0, {}};
+  walker.Walk(body, 0, false);
+  if (Trim(mail.text).empty() && !walker.html.empty()) {
+    mail.text = std::move(walker.html);
+  }
+  return mail;
+}
+
+}  // namespace bw::mail

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace bw::mail {
+
+// One header field: the name as written and the value unfolded and RFC 2047-decoded to UTF-8.
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+// The value of the first field named `name` (any case), or "" when there is none.
+std::string_view FindHeader(const Headers& headers, std::string_view name);
+
+// Parses "Name: value" lines (continuation lines folded in) until the first empty line or the
+// end. Lines that are not fields are skipped. At most `max_fields` fields. Never throws.
+Headers ParseFieldBlock(std::string_view text, size_t max_fields = 1000);
+
+// Limits applied while taking a mail apart.
+struct MimeLimits {
+  size_t max_bytes = 25u << 20;  // Default: 25 MiB; larger input is kTooLarge
+  int max_depth = 16;            // Default: 16 nested multiparts / attached messages
+  int max_parts = 1000;          // Default: 1,000 MIME parts
+};
+
+// A mail taken apart into what the detectors look at. Plain data.
+struct Mail {
+  Headers headers;           // top-level header fields
+  std::string mime_type;     // top-level "type/subtype", lower case
+  std::string report_type;   // report-type parameter of a multipart/report, lower case
+  std::string text;          // human-readable text: text/plain parts (else text/html without
+                             // tags), UTF-8, LF line endings, attached messages excluded
+  std::vector<std::string> delivery_status;  // bodies of message/delivery-status parts
+  std::string feedback_report;               // body of the message/feedback-report part
+  Headers original_headers;  // header of the attached original message, when attached
+  std::string original_body; // start of the attached original message's text, when attached
+  bool has_original = false; // whether an original message (or its header) was attached
+  bool truncated = false;    // a limit cut the walk short; the result may be partial
+};
+
+// Takes `raw` (CR, LF or CRLF line endings) apart with GMime. kTooLarge over max_bytes or with
+// far more MIME parts than allowed; kInvalidInput when there is no header at all. Otherwise a
+// Mail, possibly partial (truncated) when a depth or part limit was hit. Thread-safe.
+Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits);
+
+}  // namespace bw::mail

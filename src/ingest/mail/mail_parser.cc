@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/mail/mail_parser.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+
+#include "core/time_format.h"
+#include "ingest/classify/reason.h"
+#include "ingest/mail/detector.h"
+#include "ingest/mail/mail.h"
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+std::string StripAngles(std::string_view s) {
+  s = Trim(s);
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') {
+    s = s.substr(1, s.size() - 2);
+  }
+  return std::string(s);
+}
+
+// Prefers the specific code in the text over a generic "x.0.0" in the Status field.
+std::string ChooseStatus(const std::string& field, const std::string& from_text) {
+  if (field.empty()) {
+    return from_text;
+  }
+  if (from_text.empty() || field == from_text) {
+    return field;
+  }
+  if (field.size() >= 5 && field.substr(1) == ".0.0" && from_text[0] == field[0]) {
+    return from_text;
+  }
+  return field;
+}
+
+void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
+            const ParseOptions& options, MailResult& r) {
+  r.recipient = d.recipient;
+  r.detector = std::string(detector);
+  r.action = d.action;
+  r.diagnostic_code = d.diagnostic;
+  r.diagnostic_type = d.diagnostic_type;
+  r.remote_mta = d.remote_mta;
+  r.reporting_mta = d.reporting_mta;
+  r.feedback_type = d.feedback_type;
+  if (d.reason != "feedback" && d.reason != "vacation") {
+    r.status = ChooseStatus(d.status, FindStatus(d.diagnostic));
+    r.reply_code = d.reply_code.empty() ? FindReplyCode(d.diagnostic) : d.reply_code;
+    r.smtp_command = d.smtp_command.empty() ? FindSmtpCommand(d.diagnostic) : d.smtp_command;
+    ingest::ReasonInput in;
+    in.status = r.status;
+    in.reply_code = r.reply_code;
+    in.diagnostic = r.diagnostic_code;
+    in.action = r.action;
+    in.smtp_command = r.smtp_command;
+    in.diagnostic_type = r.diagnostic_type;
+    in.hint = d.reason;
+    r.reason = ingest::ClassifyReason(in);
+    if (r.action.empty()) {
+      r.action = r.reason == "delivered" ? "delivered"
+                 : (!r.status.empty() && r.status[0] == '4') ? "delayed"
+                                                             : "failed";
+    }
+  } else {
+    r.reason = d.reason;
+  }
+  r.hard_bounce = ingest::IsHardReason(r.reason, r.status.empty() ? r.reply_code : r.status);
+  std::optional<int64_t> ts;
+  if (!d.date.empty()) {
+    ts = ParseRfc5322DateMs(d.date);
+    if (!ts) {
+      ts = ParseIso8601Ms(d.date);
+    }
+  }
+  if (!ts) {
+    ts = ParseRfc5322DateMs(FindHeader(mail.headers, "Date"));
+  }
+  r.timestamp_ms = ts.value_or(0);
+  r.original_message_id = StripAngles(FindHeader(mail.original_headers, "Message-ID"));
+  if (r.original_message_id.empty() && !mail.has_original) {
+    // A bounce that quotes the original inline: its Message-ID line after the marker.
+    std::string_view text = mail.text;
+    size_t cut = TextBeforeOriginal(text).size();
+    size_t at = IFind(text, "\nmessage-id:", cut);
+    if (at != std::string::npos) {
+      size_t eol = text.find('\n', at + 1);
+      r.original_message_id = StripAngles(text.substr(at + 12, eol - at - 12));
+    }
+  }
+  for (std::string_view name : {"X-SES-Message-ID", "X-Message-ID", "X-MC-Message-ID",
+                                "X-SG-EID", "X-Mailgun-Message-ID", "Feedback-ID"}) {
+    std::string_view v = FindHeader(mail.original_headers, name);
+    if (!v.empty()) {
+      r.provider_message_id = StripAngles(v);
+      break;
+    }
+  }
+  r.original_from = std::string(FindHeader(mail.original_headers, "From"));
+  r.original_subject = std::string(FindHeader(mail.original_headers, "Subject"));
+  for (std::string_view name : {"X-Original-To", "Delivered-To", "To", "Envelope-To"}) {
+    auto v = DecodeVerp(FindAddress(FindHeader(mail.headers, name)), options.verp_pattern);
+    if (v) {
+      r.verp_recipient = *v;
+      break;
+    }
+  }
+  if (r.verp_recipient.empty()) {
+    auto v = DecodeVerp(FindAddress(FindHeader(mail.original_headers, "Return-Path")),
+                        options.verp_pattern);
+    if (v) {
+      r.verp_recipient = *v;
+    }
+  }
+}
+
+std::string StripMboxFromLine(std::string_view raw) {
+  if (raw.substr(0, 5) == "From ") {
+    size_t eol = raw.find('\n');
+    return std::string(eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1));
+  }
+  return std::string(raw);
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeVerp(std::string_view address, std::string_view pattern) {
+  size_t lp = pattern.find("{local}");
+  size_t dp = pattern.find("{domain}");
+  if (address.empty() || lp == std::string_view::npos || dp == std::string_view::npos ||
+      dp < lp) {
+    return std::nullopt;
+  }
+  std::string_view prefix = pattern.substr(0, lp);
+  std::string_view middle = pattern.substr(lp + 7, dp - lp - 7);
+  std::string_view suffix = pattern.substr(dp + 8);
+  if (!IStartsWith(address, prefix)) {
+    return std::nullopt;
+  }
+  std::string_view rest = address.substr(prefix.size());
+  size_t end = suffix.empty() ? rest.size() : IFind(rest, suffix);
+  if (end == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view encoded = rest.substr(0, end);
+  size_t sep = middle.empty() ? std::string_view::npos : encoded.rfind(middle);
+  if (sep == std::string_view::npos || sep == 0 || sep + middle.size() >= encoded.size()) {
+    return std::nullopt;
+  }
+  return std::string(encoded.substr(0, sep)) + "@" +
+         std::string(encoded.substr(sep + middle.size()));
+}
+
+Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptions& options) {
+  MimeLimits limits;
+  limits.max_bytes = options.max_bytes;
+  limits.max_depth = options.max_depth;
+  limits.max_parts = options.max_parts;
+  if (raw.size() > options.max_bytes) {
+    return TooLarge("the mail is larger than " + std::to_string(options.max_bytes) + " bytes");
+  }
+  auto mail = LoadMail(StripMboxFromLine(raw), limits);
+  if (!mail) {
+    return mail.error();
+  }
+  std::vector<MailResult> results;
+  for (const auto& detector : Detectors()) {
+    std::vector<Delivery> found = detector->Detect(*mail);
+    if (found.empty()) {
+      continue;
+    }
+    for (const auto& d : found) {
+      bool dup = false;
+      for (const auto& r : results) {
+        dup = dup || IEquals(r.recipient, d.recipient);
+      }
+      if (dup) {
+        continue;
+      }
+      MailResult r;
+      Finish(d, *mail, detector->Name(), options, r);
+      results.push_back(std::move(r));
+    }
+    break;
+  }
+  return results;
+}
+
+std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
+  std::string out;
+  int index = 0;
+  for (const auto& r : results) {
+    boost::json::object o;
+    o["file"] = file;
+    o["index"] = ++index;
+    o["recipient"] = r.recipient;
+    o["status"] = r.status;
+    o["replycode"] = r.reply_code;
+    o["reason"] = r.reason;
+    o["hardbounce"] = r.hard_bounce ? 1 : 0;
+    o["feedbacktype"] = r.feedback_type;
+    o["action"] = r.action;
+    o["diagnosticcode"] = r.diagnostic_code;
+    o["timestamp"] = r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string();
+    out += boost::json::serialize(o);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string FormatTable(std::string_view file, const std::vector<MailResult>& results,
+                        bool header) {
+  std::string out;
+  char buf[512];
+  if (header) {
+    std::snprintf(buf, sizeof buf, "%-40s %-3s %-40s %-8s %-5s %-16s %-4s\n", "FILE", "#",
+                  "RECIPIENT", "STATUS", "CODE", "REASON", "HARD");
+    out += buf;
+  }
+  int index = 0;
+  for (const auto& r : results) {
+    std::snprintf(buf, sizeof buf, "%-40.*s %-3d %-40s %-8s %-5s %-16s %-4s\n",
+                  static_cast<int>(std::min<size_t>(file.size(), 200)), file.data(), ++index,
+                  r.recipient.c_str(), r.status.c_str(), r.reply_code.c_str(), r.reason.c_str(),
+                  r.hard_bounce ? "yes" : "no");
+    out += buf;
+  }
+  return out;
+}
+
+std::vector<FeedbackEvent> ToEvents(const std::vector<MailResult>& results,
+                                    std::string_view origin, const Clock& clock) {
+  std::vector<FeedbackEvent> events;
+  int64_t now = ToUnixMs(clock.Now());
+  for (const auto& r : results) {
+    FeedbackEvent e;
+    e.recipient = r.recipient;
+    e.occurred_at_ms = r.timestamp_ms != 0 ? r.timestamp_ms : now;
+    e.received_at_ms = now;
+    e.source = "mail";
+    e.origin.file = std::string(origin);
+    e.mail.header_message_id = r.original_message_id;
+    e.mail.message_id = r.provider_message_id;
+    e.mail.from = r.original_from;
+    e.mail.subject = r.original_subject;
+    if (r.reason == "feedback") {
+      e.type = EventType::kComplaint;
+      ComplaintInfo c;
+      c.feedback_type = r.feedback_type;
+      e.complaint = c;
+    } else if (r.reason == "vacation") {
+      e.type = EventType::kAutoReply;
+    } else if (r.reason == "delivered") {
+      e.type = EventType::kDelivery;
+    } else {
+      e.type = EventType::kBounce;
+      BounceInfo b;
+      bool hard = r.hard_bounce;
+      b.bounce_class = hard ? BounceClass::kHard
+                       : (r.reason == "undefined" || r.reason == "onhold")
+                           ? BounceClass::kUndetermined
+                           : BounceClass::kSoft;
+      b.status = r.status;
+      b.action = r.action;
+      b.diagnostic = r.diagnostic_code;
+      b.reason = r.reason;
+      b.reporting_mta = r.reporting_mta;
+      e.bounce = b;
+    }
+    if (!r.verp_recipient.empty()) {
+      e.details["verp_recipient"] = r.verp_recipient;
+    }
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+}  // namespace bw::mail

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one list of detectors. A new MTA family is a new file under detectors/ plus one line here.
+#include "ingest/mail/detector.h"
+
+namespace bw::mail {
+
+
+const std::vector<std::unique_ptr<Detector>>& Detectors() {
+  static const std::vector<std::unique_ptr<Detector>> kDetectors = [] {
+    std::vector<std::unique_ptr<Detector>> v;
+    v.push_back(MakeArfDetector());
+    v.push_back(MakeRfc3464Detector());
+    v.push_back(MakeRfc3834Detector());
+    v.push_back(MakeGenericTextDetector());
+    return v;
+  }();
+  return kDetectors;
+}
+
+const Detector* FindDetector(std::string_view name) {
+  for (const auto& d : Detectors()) {
+    if (d->Name() == name) {
+      return d.get();
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace bw::mail

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/sqlite/migrations.h"
+
+#include <string>
+
+namespace bw::store::sqlite {
+namespace {
+
+// Version 1: raw messages (one copy per message, the dedup key), events (one per recipient, the
+// full JSON form plus the columns queries filter on), SNS subscriptions, and a small key/value
+// table for the store's own use (the writability probe).
+constexpr std::string_view kV1Schema = R"sql(
+CREATE TABLE messages (
+  source      TEXT NOT NULL,
+  dedup_key   TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  topic_arn   TEXT NOT NULL DEFAULT '',
+  raw         BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (source, dedup_key)
+);
+CREATE TABLE events (
+  id             TEXT PRIMARY KEY NOT NULL,
+  type           TEXT NOT NULL,
+  recipient      TEXT NOT NULL,
+  recipient_lc   TEXT NOT NULL,
+  occurred_at    INTEGER NOT NULL,
+  received_at    INTEGER NOT NULL,
+  source         TEXT NOT NULL,
+  bounce_class   TEXT,
+  reason         TEXT,
+  message_source TEXT NOT NULL,
+  message_key    TEXT NOT NULL,
+  json           TEXT NOT NULL,
+  FOREIGN KEY (message_source, message_key) REFERENCES messages (source, dedup_key)
+);
+CREATE INDEX events_by_received_at ON events (received_at, id);
+CREATE INDEX events_by_type ON events (type, received_at, id);
+CREATE INDEX events_by_recipient ON events (recipient_lc, received_at, id);
+CREATE TABLE subscriptions (
+  topic_arn        TEXT PRIMARY KEY NOT NULL,
+  subscription_arn TEXT NOT NULL DEFAULT '',
+  state            TEXT NOT NULL DEFAULT '',
+  subscribe_url    TEXT NOT NULL DEFAULT '',
+  last_error       TEXT NOT NULL DEFAULT '',
+  updated_at       INTEGER NOT NULL DEFAULT 0,
+  last_message_at  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE store_meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value
+);
+)sql";
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY NOT NULL,"
+    " name TEXT NOT NULL,"
+    " applied_at INTEGER NOT NULL)";
+
+Result<bool> TableExists(Db& db, std::string_view table) {
+  auto stmt = Stmt::Prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+  if (!stmt) {
+    return stmt.error();
+  }
+  if (auto s = stmt->BindText(1, table); !s) {
+    return s.error();
+  }
+  return stmt->Step();
+}
+
+std::string NewerMessage(const Db& db, int current) {
+  return "SQLite database " + db.path() + " has schema version " + std::to_string(current) +
+         ", newer than the " + std::to_string(LatestSchemaVersion()) +
+         " this bouncewatch supports; run a newer bouncewatch";
+}
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "messages, events, subscriptions", kV1Schema},
+  };
+  return kMigrations;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Result<int> CurrentSchemaVersion(Db& db) {
+  auto exists = TableExists(db, "schema_migrations");
+  if (!exists) {
+    return exists.error();
+  }
+  if (!*exists) {
+    return 0;
+  }
+  auto stmt = Stmt::Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!stmt) {
+    return stmt.error();
+  }
+  auto row = stmt->Step();
+  if (!row) {
+    return row.error();
+  }
+  return static_cast<int>(stmt->ColumnInt64(0));
+}
+
+Status Migrate(Db& db, const Clock& clock) {
+  auto before = CurrentSchemaVersion(db);
+  if (!before) {
+    return before.error();
+  }
+  if (*before > LatestSchemaVersion()) {
+    return Unavailable(NewerMessage(db, *before));
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= *before) {
+      continue;
+    }
+    if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
+      return s.error();
+    }
+    // Everything below runs inside the transaction; any failure rolls it back whole.
+    auto apply = [&]() -> Status {
+      if (auto s = db.Exec(kCreateMigrationsTable); !s) {
+        return s;
+      }
+      // Another process may have migrated between our first look and BEGIN IMMEDIATE.
+      auto current = CurrentSchemaVersion(db);
+      if (!current) {
+        return current.error();
+      }
+      if (*current > LatestSchemaVersion()) {
+        return Unavailable(NewerMessage(db, *current));
+      }
+      if (*current >= m.version) {
+        return {};
+      }
+      if (*current != m.version - 1) {
+        return Internal("SQLite database " + db.path() + " is at schema version " +
+                        std::to_string(*current) + ", cannot apply migration " +
+                        std::to_string(m.version));
+      }
+      if (auto s = db.Exec(m.sql); !s) {
+        return Error(s.error().code(), "migration " + std::to_string(m.version) + " (" +
+                                           std::string(m.name) + ") failed: " +
+                                           s.error().message());
+      }
+      auto insert = Stmt::Prepare(
+          db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+      if (!insert) {
+        return insert.error();
+      }
+      if (auto s = insert->BindInt64(1, m.version); !s) {
+        return s;
+      }
+      if (auto s = insert->BindText(2, m.name); !s) {
+        return s;
+      }
+      if (auto s = insert->BindInt64(3, ToUnixMs(clock.Now())); !s) {
+        return s;
+      }
+      return insert->Run();
+    };
+    Status applied = apply();
+    if (!applied) {
+      if (!db.autocommit()) {
+        (void)db.Exec("ROLLBACK");
+      }
+      return applied;
+    }
+    if (auto s = db.Exec("COMMIT"); !s) {
+      if (!db.autocommit()) {
+        (void)db.Exec("ROLLBACK");
+      }
+      return s;
+    }
+  }
+  return {};
+}
+
+Status CheckSchema(Db& db) {
+  auto current = CurrentSchemaVersion(db);
+  if (!current) {
+    return current.error();
+  }
+  int latest = LatestSchemaVersion();
+  if (*current == latest) {
+    return {};
+  }
+  if (*current == 0) {
+    return Unavailable("SQLite database " + db.path() +
+                       " has no bouncewatch schema; start `bouncewatch serve` on it once (or "
+                       "open it read-write) to create it");
+  }
+  if (*current < latest) {
+    return Unavailable("SQLite database " + db.path() + " has schema version " +
+                       std::to_string(*current) + ", older than the " + std::to_string(latest) +
+                       " this bouncewatch needs; open it read-write once to migrate it");
+  }
+  return Unavailable(NewerMessage(db, *current));
+}
+
+}  // namespace bw::store::sqlite

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <sqlite3.h>
+
+#include "core/result.h"
+
+namespace bw::store::sqlite {
+
+// The bw::Code for an sqlite3 result code (primary or extended). Conditions an operator can fix
+// or that pass (busy, locked, I/O error, disk full, cannot open, read-only, corrupt) are
+// kUnavailable so that senders retry; constraint violations are kConflict; the rest kInternal.
+Code CodeForSqlite(int rc);
+
+// An Error for a failed sqlite3 call: "<what> on <path>: <sqlite message>".
+Error SqliteError(int rc, sqlite3* db, std::string_view what);
+
+// Owns one sqlite3 connection. Move-only. Not thread-safe: one thread uses it at a time (the
+// connection is opened with SQLITE_OPEN_NOMUTEX).
+class Db {
+ public:
+  Db() = default;
+  ~Db();
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // Opens `path` read-write (creating the file) or read-only, with the given busy timeout.
+  // kUnavailable when the file cannot be opened.
+  static Result<Db> Open(const std::string& path, bool read_only,
+                         std::chrono::milliseconds busy_timeout);
+
+  // Runs one or more SQL statements that return no rows needed by the caller.
+  Status Exec(std::string_view sql);
+
+  // True when no transaction is open (SQLite rolled back, or none was begun).
+  bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int64_t changes() const { return sqlite3_changes64(db_); }
+  sqlite3* get() const { return db_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+// Owns one prepared statement. Move-only; used by the thread that uses its Db, which must
+// outlive it.
+class Stmt {
+ public:
+  Stmt() = default;
+  ~Stmt();
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&& other) noexcept;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  // Compiles one statement. kInternal for SQL errors (a bug), kUnavailable for I/O or locking.
+  static Result<Stmt> Prepare(const Db& db, std::string_view sql);
+
+  // Binding: 1-based parameter index. Text is copied (SQLITE_TRANSIENT).
+  Status BindText(int index, std::string_view value);
+  Status BindBlob(int index, std::string_view bytes);
+  Status BindInt64(int index, int64_t value);
+  Status BindNull(int index);
+
+  // Advances: true when a row is available, false when the statement is done.
+  Result<bool> Step();
+  // Steps until done (for statements whose rows are not wanted).
+  Status Run();
+  // Makes the statement ready to run again; clears bindings.
+  void Reset();
+
+  int64_t ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool ColumnIsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  // Text or blob bytes of the column (empty for NULL).
+  std::string ColumnText(int column) const;
+
+ private:
+  Status CheckBind(int rc, int index);
+
+  sqlite3_stmt* stmt_ = nullptr;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace bw::store::sqlite

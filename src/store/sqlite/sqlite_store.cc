@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <filesystem>
+#include <iterator>
+#include <system_error>
+#include <utility>
+
+#include <boost/json/parse.hpp>
+
+#include "core/event_json.h"
+#include "core/ids.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_handle.h"
+
+namespace bw::store::sqlite {
+namespace {
+
+// Bytes to store as a BLOB (raw messages may hold any octets).
+struct Blob {
+  std::string_view bytes;
+};
+
+Status BindOne(Stmt& s, int i, int64_t v) { return s.BindInt64(i, v); }
+Status BindOne(Stmt& s, int i, std::string_view v) { return s.BindText(i, v); }
+Status BindOne(Stmt& s, int i, const std::string& v) { return s.BindText(i, v); }
+Status BindOne(Stmt& s, int i, const char* v) { return s.BindText(i, v); }
+Status BindOne(Stmt& s, int i, Blob v) { return s.BindBlob(i, v.bytes); }
+Status BindOne(Stmt& s, int i, const std::optional<std::string>& v) {
+  return v ? s.BindText(i, *v) : s.BindNull(i);
+}
+
+// Binds args to parameters 1..n.
+template <class... Args>
+Status BindAll(Stmt& s, const Args&... args) {
+  int index = 0;
+  Status status;
+  ((status = status ? BindOne(s, ++index, args) : status), ...);
+  return status;
+}
+
+// Resets a cached statement however the function using it returns.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(Stmt& s) : s_(s) {}
+  ~ResetOnExit() { s_.Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  Stmt& s_;
+};
+
+// ASCII lower case: addresses compare case-insensitively in their ASCII letters (what every
+// backend can do identically); other bytes are kept.
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+// The unix_ms encoded in the first 10 characters of an id made by NewId.
+std::optional<int64_t> IdTimeMs(std::string_view id) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  if (id.size() < 10) {
+    return std::nullopt;
+  }
+  int64_t t = 0;
+  for (size_t i = 0; i < 10; ++i) {
+    size_t v = kAlphabet.find(static_cast<char>(std::toupper(static_cast<unsigned char>(id[i]))));
+    if (v == std::string_view::npos) {
+      return std::nullopt;
+    }
+    t = (t << 5) | static_cast<int64_t>(v);
+  }
+  return t;
+}
+
+Result<FeedbackEvent> EventFromRow(const Stmt& s, int column) {
+  std::string text = s.ColumnText(column);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec) {
+    return Internal("stored event is not valid JSON: " + ec.message());
+  }
+  auto e = EventFromJson(v);
+  if (!e) {
+    return Internal("stored event cannot be read: " + e.error().message());
+  }
+  return e;
+}
+
+}  // namespace
+
+// An ingest batch made ready by the calling thread (ids, JSON), so the writer only binds.
+struct SqliteStore::PreparedBatch {
+  IngestBatch batch;
+  std::vector<std::string> recipients_lc;  // per event
+  std::vector<std::string> json;           // per event
+  std::optional<Error> invalid;            // set when the batch can never be stored
+};
+
+// The write connection and its cached statements. Used only by the writer thread.
+class SqliteStore::Writer {
+ public:
+  static Result<std::unique_ptr<Writer>> Create(Db db) {
+    auto w = std::unique_ptr<Writer>(new Writer(std::move(db)));
+    struct {
+      Stmt* stmt;
+      std::string_view sql;
+    } const statements[] = {
+        {&w->insert_message_,
+         "INSERT OR IGNORE INTO messages (source, dedup_key, kind, topic_arn, raw, received_at)"
+         " VALUES (?, ?, ?, ?, ?, ?)"},
+        {&w->insert_event_,
+         "INSERT INTO events (id, type, recipient, recipient_lc, occurred_at, received_at, source,"
+         " bounce_class, reason, message_source, message_key, json)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+        {&w->touch_topic_,
+         "UPDATE subscriptions SET last_message_at = ? WHERE topic_arn = ? AND last_message_at < ?"},
+        {&w->upsert_subscription_,
+         "INSERT INTO subscriptions (topic_arn, subscription_arn, state, subscribe_url,"
+         " last_error, updated_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+         " ON CONFLICT (topic_arn) DO UPDATE SET subscription_arn = excluded.subscription_arn,"
+         " state = excluded.state, subscribe_url = excluded.subscribe_url,"
+         " last_error = excluded.last_error, updated_at = excluded.updated_at,"
+         " last_message_at = MAX(subscriptions.last_message_at, excluded.last_message_at)"},
+        {&w->put_meta_,
+         "INSERT INTO store_meta (key, value) VALUES (?, ?)"
+         " ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+    };
+    for (const auto& [stmt, sql] : statements) {
+      auto prepared = Stmt::Prepare(w->db_, sql);
+      if (!prepared) {
+        return prepared.error();
+      }
+      *stmt = std::move(*prepared);
+    }
+    return w;
+  }
+
+  Db& db() { return db_; }
+
+  // Writes one batch inside the caller's transaction (and savepoint).
+  Result<IngestOutcome> Apply(const PreparedBatch& p) {
+    if (p.invalid) {
+      return *p.invalid;
+    }
+    const IngestBatch& b = p.batch;
+    {
+      ResetOnExit reset(insert_message_);
+      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn,
+                           Blob{b.raw}, b.received_at_ms);
+          !s) {
+        return s.error();
+      }
+      if (auto s = insert_message_.Run(); !s) {
+        return s.error();
+      }
+      if (db_.changes() == 0) {
+        return IngestOutcome::kDuplicate;
+      }
+    }
+    for (size_t i = 0; i < b.events.size(); ++i) {
+      const FeedbackEvent& e = b.events[i];
+      std::optional<std::string> bounce_class;
+      std::optional<std::string> reason;
+      if (e.bounce) {
+        bounce_class = std::string(BounceClassName(e.bounce->bounce_class));
+        reason = e.bounce->reason;
+      }
+      ResetOnExit reset(insert_event_);
+      if (auto s = BindAll(insert_event_, e.id, EventTypeName(e.type), e.recipient,
+                           p.recipients_lc[i], e.occurred_at_ms, e.received_at_ms, e.source,
+                           bounce_class, reason, b.source, b.dedup_key, p.json[i]);
+          !s) {
+        return s.error();
+      }
+      if (auto s = insert_event_.Run(); !s) {
+        if (s.error().code() == Code::kConflict) {
+          return Conflict("event id " + e.id + " is already stored: " + s.error().message());
+        }
+        return s.error();
+      }
+    }
+    if (!b.topic_arn.empty()) {
+      ResetOnExit reset(touch_topic_);
+      if (auto s = BindAll(touch_topic_, b.received_at_ms, b.topic_arn, b.received_at_ms); !s) {
+        return s.error();
+      }
+      if (auto s = touch_topic_.Run(); !s) {
+        return s.error();
+      }
+    }
+    return IngestOutcome::kStored;
+  }
+
+  Status Upsert(const Subscription& s) {
+    ResetOnExit reset(upsert_subscription_);
+    if (auto st = BindAll(upsert_subscription_, s.topic_arn, s.subscription_arn, s.state,
+                          s.subscribe_url, s.last_error, s.updated_at_ms, s.last_message_at_ms);
+        !st) {
+      return st;
+    }
+    return upsert_subscription_.Run();
+  }
+
+  // A write that fails when the database cannot grow by a page or cannot be written at all.
+  Status Probe(int64_t now_ms) {
+    if (auto s = db_.Exec("SAVEPOINT probe"); !s) {
+      return s;
+    }
+    Status grow = db_.Exec(
+        "INSERT INTO store_meta (key, value) VALUES ('probe_growth', zeroblob(4096))");
+    if (!db_.autocommit()) {
+      if (auto s = db_.Exec("ROLLBACK TO probe; RELEASE probe"); !s) {
+        return s;
+      }
+    }
+    if (!grow) {
+      return grow;
+    }
+    ResetOnExit reset(put_meta_);
+    if (auto s = BindAll(put_meta_, "writable_probe_at", now_ms); !s) {
+      return s;
+    }
+    return put_meta_.Run();
+  }
+
+ private:
+  explicit Writer(Db db) : db_(std::move(db)) {}
+
+  Db db_;
+  Stmt insert_message_;
+  Stmt insert_event_;
+  Stmt touch_topic_;
+  Stmt upsert_subscription_;
+  Stmt put_meta_;
+};
+
+// Read-only connections for queries, reused. Thread-safe.
+class SqliteStore::ReadPool {
+ public:
+  ReadPool(std::string path, std::chrono::milliseconds busy_timeout, int max_idle)
+      : path_(std::move(path)), busy_timeout_(busy_timeout), max_idle_(max_idle) {}
+
+  Result<Db> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        Db db = std::move(idle_.back());
+        idle_.pop_back();
+        return db;
+      }
+    }
+    return Db::Open(path_, /*read_only=*/true, busy_timeout_);
+  }
+
+  void Release(Db db) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (static_cast<int>(idle_.size()) < max_idle_) {
+      idle_.push_back(std::move(db));
+    }
+  }
+
+  // Runs f(Db&) -> Result<T> on a pooled connection.
+  template <class F>
+  auto With(F&& f) -> decltype(f(std::declval<Db&>())) {
+    auto db = Acquire();
+    if (!db) {
+      return db.error();
+    }
+    auto result = f(*db);
+    Release(std::move(*db));
+    return result;
+  }
+
+ private:
+  const std::string path_;
+  const std::chrono::milliseconds busy_timeout_;
+  const int max_idle_;
+  std::mutex mu_;
+  std::vector<Db> idle_;  // GUARDED_BY(mu_)
+};
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options,
+                                                       const Clock& clock) {
+  const std::string& path = options.path;
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) {
+    return InvalidInput("SQLite store needs a file path, not \"" + path + "\"");
+  }
+  if (options.max_batch < 1) {
+    return InvalidInput("SQLite store max_batch must be at least 1");
+  }
+  std::error_code ec;
+  if (options.read_only) {
+    if (!std::filesystem::exists(path, ec)) {
+      return Unavailable("SQLite database " + path + " does not exist");
+    }
+  } else {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+      std::filesystem::create_directories(parent, ec);
+      if (ec) {
+        return Unavailable("cannot create directory " + parent.string() + " for the database: " +
+                           ec.message());
+      }
+    }
+  }
+
+  auto db = Db::Open(path, options.read_only, options.busy_timeout);
+  if (!db) {
+    return db.error();
+  }
+  if (options.read_only) {
+    if (auto s = CheckSchema(*db); !s) {
+      return s.error();
+    }
+  } else {
+    auto mode = Stmt::Prepare(*db, "PRAGMA journal_mode = WAL");
+    if (!mode) {
+      return mode.error();
+    }
+    auto row = mode->Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row || AsciiLower(mode->ColumnText(0)) != "wal") {
+      return Unavailable("cannot put SQLite database " + path + " in WAL mode");
+    }
+    mode = Stmt();  // a pending statement would keep a read transaction open
+    if (auto s = db->Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"); !s) {
+      return s.error();
+    }
+    if (auto s = Migrate(*db, clock); !s) {
+      return s.error();
+    }
+  }
+
+  auto writer = Writer::Create(std::move(*db));
+  if (!writer) {
+    return writer.error();
+  }
+  auto readers = std::make_unique<ReadPool>(path, options.busy_timeout,
+                                            std::max(1, options.max_idle_readers));
+  // Fail now, not on the first query, when readers cannot open (e.g. WAL files not creatable).
+  auto probe = readers->Acquire();
+  if (!probe) {
+    return probe.error();
+  }
+  readers->Release(std::move(*probe));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(options, clock, std::move(*writer), std::move(readers)));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, const Clock& clock) {
+  auto store = SqliteStore::Open(options, clock);
+  if (!store) {
+    return store.error();
+  }
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+SqliteStore::SqliteStore(const SqliteOptions& options, const Clock& clock,
+                         std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers)
+    : options_(options),
+      clock_(clock),
+      writer_(std::move(writer)),
+      readers_(std::move(readers)),
+      writer_thread_([this] { WriterLoop(); }) {}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  writer_thread_.join();
+}
+
+void SqliteStore::Enqueue(WriteOp op) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(op));
+  }
+  cv_.notify_one();
+}
+
+void SqliteStore::IngestAsync(IngestBatch batch, IngestCallback done) {
+  auto p = std::make_shared<PreparedBatch>();
+  if (batch.received_at_ms == 0) {
+    batch.received_at_ms = ToUnixMs(clock_.Now());
+  }
+  if (batch.source.empty() || batch.dedup_key.empty()) {
+    p->invalid = InvalidInput("an ingest batch needs a source and a dedup_key");
+  }
+  p->recipients_lc.reserve(batch.events.size());
+  p->json.reserve(batch.events.size());
+  for (FeedbackEvent& e : batch.events) {
+    if (e.received_at_ms == 0) {
+      e.received_at_ms = batch.received_at_ms;
+    }
+    if (e.id.empty()) {
+      e.id = NewId(e.received_at_ms);
+    }
+    p->recipients_lc.push_back(AsciiLower(e.recipient));
+    p->json.push_back(EventToJsonLine(e));
+  }
+  p->batch = std::move(batch);
+  Enqueue(WriteOp{std::move(p), std::move(done), {}, {}});
+}
+
+Status SqliteStore::RunWriteTask(std::function<Status(Writer&)> task) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Enqueue(WriteOp{nullptr, {}, std::move(task),
+                  [&promise](Status s) { promise.set_value(std::move(s)); }});
+  return future.get();
+}
+
+void SqliteStore::HoldWriterForTest(std::shared_future<void> release) {
+  auto started = std::make_shared<std::promise<void>>();
+  auto waiting = started->get_future();
+  Enqueue(WriteOp{nullptr, {},
+                  [started, release](Writer&) -> Status {
+                    started->set_value();
+                    release.wait();
+                    return {};
+                  },
+                  [](Status) {}});
+  waiting.wait();
+}
+
+Status SqliteStore::SetMaxPageCountForTest(int64_t pages) {
+  return RunWriteTask([pages](Writer& w) {
+    return w.db().Exec("PRAGMA max_page_count = " + std::to_string(std::max<int64_t>(pages, 1)));
+  });
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<WriteOp> ops;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // stopping, and everything queued has been handled
+      }
+      size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
+      ops.assign(std::make_move_iterator(queue_.begin()),
+                 std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    CommitGroup(ops);
+    ops.clear();
+  }
+}
+
+void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
+  Db& db = writer_->db();
+  std::vector<Result<IngestOutcome>> results(ops.size(), IngestOutcome::kStored);
+  std::vector<bool> failed_alone(ops.size(), false);
+  std::optional<Error> group_error;
+
+  // A previous group whose ROLLBACK failed must not leave us inside its transaction.
+  if (!db.autocommit()) {
+    (void)db.Exec("ROLLBACK");
+  }
+  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
+    group_error = s.error();
+  }
+  for (size_t i = 0; i < ops.size() && !group_error; ++i) {
+    if (auto s = db.Exec("SAVEPOINT op"); !s) {
+      group_error = s.error();
+      break;
+    }
+    Result<IngestOutcome> r = IngestOutcome::kStored;
+    if (ops[i].batch) {
+      r = writer_->Apply(*ops[i].batch);
+    } else if (Status s = ops[i].task(*writer_); !s) {
+      r = s.error();
+    }
+    if (r) {
+      results[i] = std::move(r);
+      if (auto s = db.Exec("RELEASE op"); !s) {
+        group_error = s.error();
+      }
+    } else if (db.autocommit()) {
+      group_error = r.error();  // SQLite rolled the whole transaction back
+    } else {
+      results[i] = std::move(r);
+      failed_alone[i] = true;
+      if (auto s = db.Exec("ROLLBACK TO op; RELEASE op"); !s) {
+        group_error = s.error();
+      }
+    }
+  }
+  if (!group_error) {
+    if (auto s = db.Exec("COMMIT"); !s) {
+      group_error = s.error();
+    } else {
+      commits_.fetch_add(1);
+    }
+  }
+  if (group_error) {
+    if (!db.autocommit()) {
+      (void)db.Exec("ROLLBACK");
+    }
+    Error e(Code::kUnavailable, "SQLite commit failed, nothing of this write was stored: " +
+                                    group_error->message());
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (!failed_alone[i]) {
+        results[i] = e;
+      }
+    }
+  }
+
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].batch) {
+      ops[i].done(std::move(results[i]));
+    } else if (results[i]) {
+      ops[i].task_done({});
+    } else {
+      ops[i].task_done(results[i].error());
+    }
+  }
+}
+
+Result<std::vector<FeedbackEvent>> SqliteStore::QueryEvents(const EventQuery& q) {
+  std::vector<FeedbackEvent> out;
+  if (q.limit == 0) {
+    return out;
+  }
+  return readers_->With([&](Db& db) -> Result<std::vector<FeedbackEvent>> {
+    // The cursor's position: its stored received_at, or the time in its id when it is gone.
+    std::optional<int64_t> cursor_ms;
+    if (!q.before_id.empty()) {
+      auto find = Stmt::Prepare(db, "SELECT received_at FROM events WHERE id = ?");
+      if (!find) {
+        return find.error();
+      }
+      if (auto s = BindAll(*find, q.before_id); !s) {
+        return s.error();
+      }
+      auto row = find->Step();
+      if (!row) {
+        return row.error();
+      }
+      cursor_ms = *row ? std::optional<int64_t>(find->ColumnInt64(0)) : IdTimeMs(q.before_id);
+      if (!cursor_ms) {
+        return InvalidInput("invalid cursor \"" + q.before_id + "\"");
+      }
+    }
+
+    std::string sql = "SELECT json FROM events WHERE 1 = 1";
+    if (!q.types.empty()) {
+      sql += " AND type IN (";
+      for (size_t i = 0; i < q.types.size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+      }
+      sql += ")";
+    }
+    if (!q.recipient.empty()) {
+      sql += " AND recipient_lc = ?";
+    }
+    if (q.since_ms != 0) {
+      sql += " AND received_at >= ?";
+    }
+    if (q.until_ms != 0) {
+      sql += " AND received_at < ?";
+    }
+    if (cursor_ms) {
+      sql += " AND (received_at < ? OR (received_at = ? AND id < ?))";
+    }
+    sql += " ORDER BY received_at DESC, id DESC LIMIT ?";
+
+    auto stmt = Stmt::Prepare(db, sql);
+    if (!stmt) {
+      return stmt.error();
+    }
+    int index = 0;
+    Status bound;
+    auto bind = [&](auto v) {
+      if (bound) {
+        bound = BindOne(*stmt, ++index, v);
+      }
+    };
+    for (EventType t : q.types) {
+      bind(EventTypeName(t));
+    }
+    if (!q.recipient.empty()) {
+      bind(AsciiLower(q.recipient));
+    }
+    if (q.since_ms != 0) {
+      bind(q.since_ms);
+    }
+    if (q.until_ms != 0) {
+      bind(q.until_ms);
+    }
+    if (cursor_ms) {
+      bind(*cursor_ms);
+      bind(*cursor_ms);
+      bind(std::string_view(q.before_id));
+    }
+    bind(static_cast<int64_t>(std::min<size_t>(q.limit, INT64_MAX)));
+    if (!bound) {
+      return bound.error();
+    }
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row) {
+        return row.error();
+      }
+      if (!*row) {
+        break;
+      }
+      auto e = EventFromRow(*stmt, 0);
+      if (!e) {
+        return e.error();
+      }
+      out.push_back(std::move(*e));
+    }
+    return std::move(out);
+  });
+}
+
+Result<FeedbackEvent> SqliteStore::GetEvent(std::string_view id) {
+  return readers_->With([&](Db& db) -> Result<FeedbackEvent> {
+    auto stmt = Stmt::Prepare(db, "SELECT json FROM events WHERE id = ?");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto s = BindAll(*stmt, id); !s) {
+      return s.error();
+    }
+    auto row = stmt->Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return NotFound("no event with id " + std::string(id));
+    }
+    return EventFromRow(*stmt, 0);
+  });
+}
+
+Result<RawMessage> SqliteStore::GetRawMessage(std::string_view source,
+                                              std::string_view dedup_key) {
+  return readers_->With([&](Db& db) -> Result<RawMessage> {
+    auto stmt = Stmt::Prepare(db,
+                              "SELECT kind, topic_arn, raw, received_at FROM messages"
+                              " WHERE source = ? AND dedup_key = ?");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto s = BindAll(*stmt, source, dedup_key); !s) {
+      return s.error();
+    }
+    auto row = stmt->Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return NotFound("no " + std::string(source) + " message " + std::string(dedup_key));
+    }
+    RawMessage m;
+    m.source = std::string(source);
+    m.dedup_key = std::string(dedup_key);
+    m.kind = stmt->ColumnText(0);
+    m.topic_arn = stmt->ColumnText(1);
+    m.raw = stmt->ColumnText(2);
+    m.received_at_ms = stmt->ColumnInt64(3);
+    return m;
+  });
+}
+
+Status SqliteStore::UpsertSubscription(const Subscription& s) {
+  if (s.topic_arn.empty()) {
+    return InvalidInput("a subscription needs a topic_arn");
+  }
+  return RunWriteTask([s](Writer& w) { return w.Upsert(s); });
+}
+
+Result<std::vector<Subscription>> SqliteStore::ListSubscriptions() {
+  return readers_->With([&](Db& db) -> Result<std::vector<Subscription>> {
+    auto stmt = Stmt::Prepare(db,
+                              "SELECT topic_arn, subscription_arn, state, subscribe_url, last_error,"
+                              " updated_at, last_message_at FROM subscriptions ORDER BY topic_arn");
+    if (!stmt) {
+      return stmt.error();
+    }
+    std::vector<Subscription> out;
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row) {
+        return row.error();
+      }
+      if (!*row) {
+        return out;
+      }
+      Subscription s;
+      s.topic_arn = stmt->ColumnText(0);
+      s.subscription_arn = stmt->ColumnText(1);
+      s.state = stmt->ColumnText(2);
+      s.subscribe_url = stmt->ColumnText(3);
+      s.last_error = stmt->ColumnText(4);
+      s.updated_at_ms = stmt->ColumnInt64(5);
+      s.last_message_at_ms = stmt->ColumnInt64(6);
+      out.push_back(std::move(s));
+    }
+  });
+}
+
+Status SqliteStore::CheckWritable() {
+  if (options_.min_free_bytes > 0) {
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::absolute(options_.path, ec).parent_path();
+    std::filesystem::space_info space = std::filesystem::space(dir, ec);
+    if (!ec && static_cast<int64_t>(space.available) < options_.min_free_bytes) {
+      return Unavailable("only " + std::to_string(space.available) + " bytes free in " +
+                         dir.string() + ", below the " + std::to_string(options_.min_free_bytes) +
+                         " the SQLite store needs");
+    }
+  }
+  int64_t now_ms = ToUnixMs(clock_.Now());
+  return RunWriteTask([now_ms](Writer& w) { return w.Probe(now_ms); });
+}
+
+}  // namespace bw::store::sqlite

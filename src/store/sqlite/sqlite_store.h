@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace bw::store::sqlite {
+
+struct SqliteOptions {
+  // The database file. Its parent directories are created (read-write opens). Required; SQLite's
+  // ":memory:" is refused because readers use their own connections.
+  std::string path;
+  // Open for reading only (the CLI while a server runs): never migrates, fails when the schema is
+  // missing, older or newer, and every write fails with kUnavailable. Default: false.
+  bool read_only = false;
+  // At most this many IngestAsync batches (and other writes) share one commit. 1 = one commit per
+  // batch. Default: 512.
+  int max_batch = 512;
+  // How long a connection waits for a lock held by another connection/process before the
+  // operation fails with kUnavailable. Default: 5 s.
+  std::chrono::milliseconds busy_timeout{5000};
+  // Idle read connections kept open for reuse; more are opened when needed. Default: 4.
+  int max_idle_readers = 4;
+  // CheckWritable fails when the file system holding the database has less free space than this.
+  // 0 disables the check. Default: 8 MiB.
+  int64_t min_free_bytes = int64_t{8} << 20;
+};
+
+// The SQLite backend of Store: one file, WAL journal, synchronous=FULL.
+//
+// Writes (IngestAsync, UpsertSubscription, CheckWritable's probe) go through one queue to one
+// writer thread that owns the only write connection. The writer takes everything queued (up to
+// max_batch) into one BEGIN IMMEDIATE transaction, gives each write its own savepoint (a write
+// that fails is rolled back alone and reports its error), commits once, and only then calls the
+// callbacks. When the transaction itself fails (commit, I/O, lock), every write in it fails with
+// kUnavailable and nothing of them is stored; the next group starts afresh.
+// Reads use a small pool of read-only connections and never wait for the writer (WAL).
+//
+// Thread-safety: every method may be called from any thread. The destructor waits for every
+// queued write to be committed (or failed) and its callback called.
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating and migrating when read-write) the database and starts the writer thread.
+  // kInvalidInput for an empty or in-memory path; kUnavailable when the file cannot be opened or
+  // created, the schema is newer than this code, or (read-only) missing or older.
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options,
+                                                   const Clock& clock);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void IngestAsync(IngestBatch batch, IngestCallback done) override;
+  Result<std::vector<FeedbackEvent>> QueryEvents(const EventQuery& query) override;
+  Result<FeedbackEvent> GetEvent(std::string_view id) override;
+  Result<RawMessage> GetRawMessage(std::string_view source, std::string_view dedup_key) override;
+  // Keeps the larger of the stored and the given last_message_at_ms (ingestion maintains it).
+  Status UpsertSubscription(const Subscription& s) override;
+  Result<std::vector<Subscription>> ListSubscriptions() override;
+  // Free space check, then a real write probe through the writer (shares a group commit).
+  Status CheckWritable() override;
+
+  // Transactions the writer has committed (each holds one or more writes). For tests, metrics.
+  int64_t commits() const { return commits_.load(); }
+
+  // Caps the database size in pages (PRAGMA max_page_count on the write connection), to simulate
+  // a full disk. Values below the current size mean "no growth at all".
+  Status SetMaxPageCountForTest(int64_t pages);
+  // Makes the writer thread wait until `release` is ready, holding the write transaction open,
+  // so that writes queued meanwhile share the next commit. Returns once the writer is waiting.
+  void HoldWriterForTest(std::shared_future<void> release);
+
+ private:
+  class Writer;
+  class ReadPool;
+  struct PreparedBatch;
+
+  // One queued write: an ingest batch or a task run on the write connection.
+  struct WriteOp {
+    std::shared_ptr<PreparedBatch> batch;
+    IngestCallback done;
+    std::function<Status(Writer&)> task;
+    std::function<void(Status)> task_done;
+  };
+
+  SqliteStore(const SqliteOptions& options, const Clock& clock, std::unique_ptr<Writer> writer,
+              std::unique_ptr<ReadPool> readers);
+
+  void Enqueue(WriteOp op);
+  // Runs `task` on the writer thread inside a group commit; returns once it is committed.
+  Status RunWriteTask(std::function<Status(Writer&)> task);
+  void WriterLoop();
+  void CommitGroup(std::vector<WriteOp>& ops);
+
+  const SqliteOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<Writer> writer_;  // used only by writer_thread_
+  std::unique_ptr<ReadPool> readers_;
+  std::atomic<int64_t> commits_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WriteOp> queue_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;      // GUARDED_BY(mu_)
+
+  std::thread writer_thread_;  // last: started once everything above exists
+};
+
+// The factory app/ calls: SqliteStore::Open as a Store.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, const Clock& clock);
+
+}  // namespace bw::store::sqlite

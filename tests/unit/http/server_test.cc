@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/server.h"
+
+#include <chrono>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include "testing/http_test_client.h"
+
+namespace bw::http {
+namespace {
+
+// Echoes the body back, answering from another thread (as a store commit would).
+class EchoHandler final : public Handler {
+ public:
+  void Handle(Request request, Responder respond) override {
+    std::thread([request = std::move(request), respond = std::move(respond)] {
+      respond(Response::Text(200, request.method + " " + request.path + " " + request.body));
+    }).detach();
+  }
+};
+
+class ThrowingHandler final : public Handler {
+ public:
+  void Handle(Request, Responder) override { throw std::runtime_error("boom"); }
+};
+
+ServerOptions Options() {
+  ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.threads = 2;
+  o.max_body_bytes = 1024;
+  o.request_timeout = std::chrono::milliseconds(300);
+  return o;
+}
+
+TEST(HttpServer, ServesKeepAliveRequestsOnOneConnection) {
+  HttpServer server(Options(), std::make_shared<EchoHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  ASSERT_NE(server.port(), 0);
+  testing::TestHttpClient client(server.port());
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.Post("/echo", "hello" + std::to_string(i));
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "POST /echo hello" + std::to_string(i) + "\n");
+    EXPECT_TRUE(r.keep_alive);
+  }
+  EXPECT_EQ(server.stats().connections.load(), 1u);
+  EXPECT_EQ(server.stats().requests.load(), 5u);
+}
+
+TEST(HttpServer, OversizeBodyGets413) {
+  HttpServer server(Options(), std::make_shared<EchoHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  testing::TestHttpClient client(server.port());
+  auto r = client.Post("/echo", std::string(2048, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("max_body_bytes"), std::string::npos);
+  EXPECT_EQ(server.stats().too_large.load(), 1u);
+}
+
+TEST(HttpServer, StalledClientIsCutOff) {
+  HttpServer server(Options(), std::make_shared<EchoHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  // Half a request, then silence.
+  boost::asio::write(socket, boost::asio::buffer(std::string("POST /echo HTTP/1.1\r\nHost: x\r\n")));
+  char buf[256];
+  boost::system::error_code ec;
+  // The server must close the connection (read returns EOF) instead of waiting forever.
+  size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_EQ(n, 0u);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+      << ec.message();
+  EXPECT_EQ(server.stats().timeouts.load(), 1u);
+}
+
+TEST(HttpServer, HandlerExceptionBecomes500) {
+  HttpServer server(Options(), std::make_shared<ThrowingHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  testing::TestHttpClient client(server.port());
+  auto r = client.Get("/x");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(server.stats().internal_errors.load(), 1u);
+  // The server still serves.
+  testing::TestHttpClient again(server.port());
+  EXPECT_EQ(again.Get("/x").status, 500);
+}
+
+TEST(HttpServer, PortInUseIsAClearError) {
+  HttpServer first(Options(), std::make_shared<EchoHandler>());
+  ASSERT_TRUE(first.Start().has_value());
+  ServerOptions o = Options();
+  o.port = first.port();
+  HttpServer second(o, std::make_shared<EchoHandler>());
+  auto s = second.Start();
+  ASSERT_TRUE(s.has_error());
+  EXPECT_EQ(s.error().code(), Code::kUnavailable);
+  EXPECT_NE(s.error().message().find("cannot listen"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bw::http

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/sns/sns_message.h"
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "sns_test_util.h"
+#include "testing/test_data.h"
+
+namespace bw::sns {
+namespace {
+
+namespace json = boost::json;
+using bw::testing::ReadData;
+using testing::ReadHttpFixture;
+
+std::string Load(const std::string& name) { return ReadData("sns/" + name + ".json"); }
+
+json::object LoadObject(const std::string& name) { return json::parse(Load(name)).as_object(); }
+
+TEST(ParseSnsMessageTest, RealNotificationWithSubject) {
+  auto m = ParseSnsMessage(Load("sns-notification-signed-v1-with-subject-2026"));
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->type, SnsMessageType::kNotification);
+  EXPECT_EQ(m->message_id, "26858270-545e-5848-82a2-e05566af3dcf");
+  EXPECT_EQ(m->topic_arn, "arn:aws:sns:us-west-2:131990247566:dongie-standard-topic");
+  ASSERT_TRUE(m->subject.has_value());
+  EXPECT_EQ(*m->subject, "My message subject");
+  EXPECT_EQ(m->message, "Hello! This message has a subject.");
+  EXPECT_EQ(m->timestamp, "2026-03-06T19:53:21.424Z");
+  EXPECT_EQ(m->timestamp_ms, 1772826801424);
+  EXPECT_EQ(m->signature_version, "1");
+  EXPECT_EQ(m->signature.size(), 344u);
+  EXPECT_EQ(m->signing_cert_url, testing::kRealCertUrl);
+  EXPECT_EQ(m->unsubscribe_url.rfind("https://sns.us-west-2.amazonaws.com/?Action=Unsubscribe", 0),
+            0u);
+  EXPECT_TRUE(m->subscribe_url.empty());
+  EXPECT_TRUE(m->token.empty());
+}
+
+TEST(ParseSnsMessageTest, SubjectAbsentVersusNullVersusEmpty) {
+  auto absent = ParseSnsMessage(Load("sns-notification-signed-v1-no-subject-2026"));
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->subject.has_value());
+
+  json::object o = LoadObject("sns-notification-signed-v1-no-subject-2026");
+  o["Subject"] = nullptr;
+  auto null_subject = ParseSnsMessage(json::serialize(o));
+  ASSERT_TRUE(null_subject);
+  EXPECT_FALSE(null_subject->subject.has_value());
+
+  o["Subject"] = "";
+  auto empty_subject = ParseSnsMessage(json::serialize(o));
+  ASSERT_TRUE(empty_subject);
+  ASSERT_TRUE(empty_subject->subject.has_value());
+  EXPECT_EQ(*empty_subject->subject, "");
+
+  o["Subject"] = 5;
+  auto bad = ParseSnsMessage(json::serialize(o));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), Code::kInvalidInput);
+  EXPECT_NE(bad.error().message().find("Subject"), std::string::npos);
+}
+
+TEST(ParseSnsMessageTest, Confirmations) {
+  auto sub = ParseSnsMessage(Load("sns-subscription-confirmation-signed-v1-2026"));
+  ASSERT_TRUE(sub) << sub.error().ToString();
+  EXPECT_EQ(sub->type, SnsMessageType::kSubscriptionConfirmation);
+  EXPECT_EQ(sub->token.size(), 256u);
+  EXPECT_EQ(sub->subscribe_url.rfind("https://sns.us-west-2.amazonaws.com/?Action=Confirm", 0),
+            0u);
+  EXPECT_NE(sub->message.find("\nTo confirm the subscription"), std::string::npos);
+  EXPECT_FALSE(sub->subject.has_value());
+
+  auto unsub = ParseSnsMessage(Load("sns-unsubscribe-confirmation-signed-v2-2026"));
+  ASSERT_TRUE(unsub) << unsub.error().ToString();
+  EXPECT_EQ(unsub->type, SnsMessageType::kUnsubscribeConfirmation);
+  EXPECT_FALSE(unsub->token.empty());
+  EXPECT_EQ(unsub->signature_version, "2");
+}
+
+TEST(ParseSnsMessageTest, EveryFixtureParses) {
+  std::vector<std::string> names = testing::RealFixtures();
+  for (const auto& s : testing::SyntheticFixtures()) {
+    names.push_back("synthetic/" + s);
+  }
+  for (const char* doc : {"sns-doc-example-notification", "sns-doc-example-subscription-confirmation",
+                          "sns-doc-example-unsubscribe-confirmation",
+                          "sns-doc-example-notification-raw-delivery-disabled"}) {
+    names.push_back(doc);
+  }
+  EXPECT_EQ(names.size(), 5u + 11u + 4u);
+  for (const auto& name : names) {
+    auto m = ParseSnsMessage(Load(name));
+    EXPECT_TRUE(m) << name << ": " << m.error().ToString();
+  }
+}
+
+TEST(ParseSnsMessageTest, EscapesAreDecoded) {
+  auto m = ParseSnsMessage(Load("synthetic/synthetic-sns-envelope-escapes-v2"));
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_EQ(m->message,
+            "Line1\nLine2 \"quoted\" \\ backslash / slash caf\xC3\xA9 \xE2\x9C\x93 \xC2\xA0nbsp\ttab");
+  EXPECT_EQ(*m->subject, "Sujet \xC3\xA9t\xC3\xA9 \"x\"");
+  EXPECT_EQ(m->signing_cert_url, testing::kSyntheticCertUrl);
+  EXPECT_EQ(m->signature.find('\\'), std::string::npos);
+}
+
+TEST(ParseSnsMessageTest, MissingRequiredFieldsPerType) {
+  struct Case {
+    std::string fixture;
+    std::vector<std::string> required;
+  };
+  const std::vector<std::string> common = {"Type",      "MessageId",        "TopicArn",
+                                           "Message",   "Timestamp",        "SignatureVersion",
+                                           "Signature", "SigningCertURL"};
+  std::vector<std::string> confirmation = common;
+  confirmation.push_back("SubscribeURL");
+  confirmation.push_back("Token");
+  const Case cases[] = {
+      {"sns-notification-signed-v1-with-subject-2026", common},
+      {"sns-subscription-confirmation-signed-v1-2026", confirmation},
+      {"sns-unsubscribe-confirmation-signed-v2-2026", confirmation},
+  };
+  for (const Case& c : cases) {
+    for (const std::string& field : c.required) {
+      json::object o = LoadObject(c.fixture);
+      ASSERT_TRUE(o.erase(field)) << field;
+      auto m = ParseSnsMessage(json::serialize(o));
+      ASSERT_FALSE(m) << c.fixture << " without " << field;
+      EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+      EXPECT_NE(m.error().message().find("\"" + field + "\""), std::string::npos)
+          << m.error().message();
+
+      o = LoadObject(c.fixture);
+      o[field] = 42;
+      m = ParseSnsMessage(json::serialize(o));
+      ASSERT_FALSE(m) << c.fixture << " with numeric " << field;
+      EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+      EXPECT_NE(m.error().message().find("not a string"), std::string::npos)
+          << m.error().message();
+
+      if (field != "Message" && field != "Type") {
+        o[field] = "";
+        m = ParseSnsMessage(json::serialize(o));
+        ASSERT_FALSE(m) << c.fixture << " with empty " << field;
+        EXPECT_NE(m.error().message().find("empty"), std::string::npos) << m.error().message();
+      }
+    }
+  }
+  // Not required for a Notification.
+  json::object o = LoadObject("sns-notification-signed-v1-with-subject-2026");
+  o.erase("UnsubscribeURL");
+  o.erase("Subject");
+  EXPECT_TRUE(ParseSnsMessage(json::serialize(o)));
+}
+
+TEST(ParseSnsMessageTest, FieldsOfOtherTypesAreIgnored) {
+  json::object o = LoadObject("sns-notification-signed-v1-with-subject-2026");
+  o["Token"] = "t";
+  o["SubscribeURL"] = "https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription";
+  auto n = ParseSnsMessage(json::serialize(o));
+  ASSERT_TRUE(n);
+  EXPECT_TRUE(n->token.empty());
+  EXPECT_TRUE(n->subscribe_url.empty());
+
+  o = LoadObject("sns-subscription-confirmation-signed-v1-2026");
+  o["Subject"] = "s";
+  o["UnsubscribeURL"] = "https://x";
+  auto s = ParseSnsMessage(json::serialize(o));
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->subject.has_value());
+  EXPECT_TRUE(s->unsubscribe_url.empty());
+}
+
+TEST(ParseSnsMessageTest, MessageAttributesKept) {
+  json::object o = LoadObject("sns-notification-signed-v1-no-subject-2026");
+  o["MessageAttributes"] = json::parse(R"({"a":{"Type":"String","Value":"b"}})");
+  auto m = ParseSnsMessage(json::serialize(o));
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->message_attributes_json);
+  EXPECT_EQ(*m->message_attributes_json, R"({"a":{"Type":"String","Value":"b"}})");
+  o["MessageAttributes"] = "x";
+  EXPECT_FALSE(ParseSnsMessage(json::serialize(o)));
+}
+
+TEST(ParseSnsMessageTest, TypeProblems) {
+  json::object o = LoadObject("sns-notification-signed-v1-no-subject-2026");
+  o["Type"] = "Notice";
+  auto m = ParseSnsMessage(json::serialize(o));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+  EXPECT_NE(m.error().message().find("unknown Type \"Notice\""), std::string::npos);
+  o["Type"] = "notification";  // case matters
+  EXPECT_FALSE(ParseSnsMessage(json::serialize(o)));
+  o["Type"] = json::array{};
+  m = ParseSnsMessage(json::serialize(o));
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message().find("\"Type\" is not a string"), std::string::npos);
+}
+
+TEST(ParseSnsMessageTest, BadTimestamp) {
+  for (const char* ts : {"yesterday", "2026-13-01T00:00:00Z", "1772826801"}) {
+    json::object o = LoadObject("sns-notification-signed-v1-no-subject-2026");
+    o["Timestamp"] = ts;
+    auto m = ParseSnsMessage(json::serialize(o));
+    ASSERT_FALSE(m) << ts;
+    EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+    EXPECT_NE(m.error().message().find("Timestamp"), std::string::npos);
+  }
+}
+
+TEST(ParseSnsMessageTest, NotAnSnsBody) {
+  const char* bodies[] = {"",   "{",    "[]",  "\"Notification\"", "null", "42",
+                          "{}", "{\"Type\":\"Notification\"", "<xml/>", "{\"a\":1}{"};
+  for (const char* body : bodies) {
+    auto m = ParseSnsMessage(body);
+    ASSERT_FALSE(m) << body;
+    EXPECT_EQ(m.error().code(), Code::kInvalidInput) << body;
+    EXPECT_FALSE(m.error().message().empty());
+  }
+  EXPECT_NE(ParseSnsMessage("[]").error().message().find("not an object"), std::string::npos);
+  EXPECT_NE(ParseSnsMessage("{").error().message().find("not valid JSON"), std::string::npos);
+}
+
+TEST(ParseSnsMessageTest, InvalidUtf8Rejected) {
+  std::string body = Load("sns-notification-signed-v1-no-subject-2026");
+  size_t pos = body.find("Hello");
+  ASSERT_NE(pos, std::string::npos);
+  body[pos] = '\xff';
+  auto m = ParseSnsMessage(body);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+}
+
+TEST(ParseSnsMessageTest, Limits) {
+  std::string body = Load("sns-notification-signed-v1-no-subject-2026");
+  std::string big = body;
+  big.insert(big.find('{') + 1, "\"Pad\":\"" + std::string(kMaxSnsBodyBytes, 'x') + "\",");
+  auto m = ParseSnsMessage(big);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+  EXPECT_NE(m.error().message().find("over the limit"), std::string::npos);
+
+  auto nested = [&](int depth) {
+    std::string b = body;
+    b.insert(b.find('{') + 1,
+             "\"Deep\":" + std::string(depth, '[') + std::string(depth, ']') + ",");
+    return b;
+  };
+  EXPECT_TRUE(ParseSnsMessage(nested(kMaxSnsJsonDepth - 2)));
+  m = ParseSnsMessage(nested(kMaxSnsJsonDepth + 8));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code(), Code::kInvalidInput);
+  EXPECT_NE(m.error().message().find("deeper"), std::string::npos) << m.error().message();
+  EXPECT_FALSE(ParseSnsMessage(std::string(100000, '[')));
+}
+
+TEST(CheckHeadersAgreeTest, SyntheticHttpFixturesAgree) {
+  for (const auto& name : testing::SyntheticFixtures()) {
+    auto http = ReadHttpFixture("sns/synthetic/" + name + ".http");
+    ASSERT_GE(http.headers.size(), 3u) << name;
+    auto m = ParseSnsMessage(http.body);
+    ASSERT_TRUE(m) << name << ": " << m.error().ToString();
+    EXPECT_EQ(http.body, Load("synthetic/" + name)) << name;
+    EXPECT_TRUE(CheckHeadersAgree(*m, MakeHeaderLookup(http.headers))) << name;
+  }
+}
+
+TEST(CheckHeadersAgreeTest, EachDisagreementNamesTheHeader) {
+  auto http = ReadHttpFixture("sns/synthetic/synthetic-sns-envelope-delivery-v1.http");
+  auto m = ParseSnsMessage(http.body);
+  ASSERT_TRUE(m);
+  for (const char* header :
+       {"x-amz-sns-message-type", "x-amz-sns-message-id", "x-amz-sns-topic-arn"}) {
+    auto headers = http.headers;
+    bool found = false;
+    for (auto& [name, value] : headers) {
+      if (name == header) {
+        value += "x";
+        found = true;
+      }
+    }
+    ASSERT_TRUE(found) << header;
+    Status s = CheckHeadersAgree(*m, MakeHeaderLookup(headers));
+    ASSERT_FALSE(s) << header;
+    EXPECT_EQ(s.error().code(), Code::kInvalidInput);
+    EXPECT_NE(s.error().message().find(header), std::string::npos) << s.error().message();
+  }
+}
+
+TEST(CheckHeadersAgreeTest, AbsentHeadersAndCaseInsensitiveNames) {
+  auto m = ParseSnsMessage(Load("sns-notification-signed-v1-no-subject-2026"));
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(CheckHeadersAgree(*m, HeaderLookup()));
+  EXPECT_TRUE(CheckHeadersAgree(*m, MakeHeaderLookup({})));
+  EXPECT_TRUE(CheckHeadersAgree(*m, MakeHeaderLookup({{"X-Amz-Sns-Message-Type", "Notification"}})));
+  EXPECT_FALSE(
+      CheckHeadersAgree(*m, MakeHeaderLookup({{"X-Amz-Sns-Message-Type", "SubscriptionConfirmation"}})));
+}
+
+}  // namespace
+}  // namespace bw::sns

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "store/store.h"
+
+namespace bw::store::testing {
+
+// Opens a store on one database. May be called again once the previous store is destroyed: the
+// new store sees the same data (restart).
+using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+// A backend under the contract suite. `fresh` is called once per test; it prepares an empty
+// database and returns a factory for it, or an empty factory when the backend is not available
+// here (the test is then skipped, e.g. PostgreSQL without BW_TEST_POSTGRES_URL).
+struct StoreBackend {
+  std::string name;
+  std::function<StoreFactory()> fresh;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const StoreBackend& b) { return os << b.name; }
+
+// The behaviour every Store must have (store.h). Instantiate with
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest, ::testing::Values(StoreBackend{...}),
+//                            [](const auto& info) { return info.param.name; });
+class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Destroys the current store and opens a new one on the same database.
+  void Restart();
+
+  Store& store() { return *store_; }
+
+  StoreFactory factory_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace bw::store::testing
