@@ -89,7 +89,7 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
                  "true); never enable this in production",
                  trust.cert_path);
   }
-  p.certs = std::make_unique<sns::CachingCertificateProvider>(cert_options, *p.http_client);
+  p.certs = std::make_unique<sns::CachingCertificateProvider>(cert_options, *p.http_client, clock);
 
   sns::VerifierOptions verifier_options;
   verifier_options.topics = config.sns.topics;

@@ -45,4 +45,7 @@ bool IsHardReason(std::string_view reason, std::string_view status_or_reply = {}
 // Whether `text` reads like an automatic out-of-office / vacation reply. Thread-safe.
 bool LooksLikeVacation(std::string_view text);
 
+// How many built-in message patterns failed to compile (0 unless a pattern is broken).
+int BrokenPatternCountForTest();
+
 }  // namespace bw::ingest

@@ -151,7 +151,7 @@ std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
   return out;
 }
 
-std::string_view TextBeforeOriginal(std::string_view text) {
+size_t FindOriginalStart(std::string_view text) {
   static constexpr std::string_view kMarkers[] = {
       "this is a copy of the message",
       "below this line is a copy of the message",
@@ -176,15 +176,20 @@ std::string_view TextBeforeOriginal(std::string_view text) {
       "the text you sent follows:",
       "unsent message below",
   };
+  std::string lower = ToLower(text);
   size_t cut = text.size();
   for (auto m : kMarkers) {
-    size_t at = IFind(text.substr(0, cut), m);
+    size_t at = std::string_view(lower).substr(0, cut).find(m);
     if (at != std::string_view::npos) {
       size_t bol = text.rfind('\n', at);
       cut = bol == std::string_view::npos ? 0 : bol;
     }
   }
-  return text.substr(0, cut);
+  return cut;
+}
+
+std::string_view TextBeforeOriginal(std::string_view text) {
+  return text.substr(0, FindOriginalStart(text));
 }
 
 std::string SubjectLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "Subject")); }

@@ -64,10 +64,11 @@ std::string FromLower(const Mail& mail);
 // Whether any Received header or the From/Message-Id mentions `needle` (any case).
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle);
 
-// Registers one detector type: `static DetectorRegistration<Postfix> reg;` is NOT used; the list
-// is explicit in registry.cc so that the order is visible in one place.
+// Factories, one per file under detectors/; registry.cc orders them.
 std::unique_ptr<Detector> MakeArfDetector();
 std::unique_ptr<Detector> MakeRfc3464Detector();
+std::unique_ptr<Detector> MakeAmazonSesDetector();
+std::unique_ptr<Detector> MakeGoogleGroupsDetector();
 std::unique_ptr<Detector> MakeRfc3834Detector();
 std::unique_ptr<Detector> MakeGenericTextDetector();
 

@@ -56,11 +56,10 @@ std::string NormalizeLineEndings(std::string_view raw) {
 // (which recurses while parsing) sees it.
 size_t CountContainers(std::string_view s) {
   size_t n = 0;
-  for (size_t at = 0; (at = IFind(s, "multipart/", at)) != std::string_view::npos; at += 10) {
-    ++n;
-  }
-  for (size_t at = 0; (at = IFind(s, "message/rfc822", at)) != std::string_view::npos; at += 14) {
-    ++n;
+  for (std::string_view tail : {"ultipart/", "ULTIPART/", "essage/rfc822", "ESSAGE/RFC822"}) {
+    for (size_t at = s.find(tail); at != std::string_view::npos; at = s.find(tail, at + 1)) {
+      ++n;
+    }
   }
   return n;
 }
@@ -118,6 +117,15 @@ std::string ConvertToUtf8(const std::string& bytes, const char* charset) {
     } else if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) {
       return bytes;
     } else {
+      // Undeclared 8-bit text: Japanese MTAs write EUC-JP or Shift_JIS; else Latin-1.
+      for (const char* guess : {"EUC-JP", "SHIFT_JIS"}) {
+        gsize written = 0;
+        GString out(g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", guess,
+                              nullptr, &written, nullptr));
+        if (out) {
+          return std::string(out.get(), written);
+        }
+      }
       from = "ISO-8859-1";
     }
   }
@@ -351,6 +359,7 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   if (Trim(mail.text).empty() && !walker.html.empty()) {
     mail.text = std::move(walker.html);
   }
+  mail.readable_size = FindOriginalStart(mail.text);
   return mail;
 }
 

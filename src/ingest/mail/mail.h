@@ -44,7 +44,15 @@ struct Mail {
   std::string original_body; // start of the attached original message's text, when attached
   bool has_original = false; // whether an original message (or its header) was attached
   bool truncated = false;    // a limit cut the walk short; the result may be partial
+  size_t readable_size = 0;  // length of `text` before a quoted original message
+
+  // `text` up to where a quoted original message starts.
+  std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }
 };
+
+// Where the quoted original message starts in `text` ("------ This is a copy of the message",
+// "--- Below this line is a copy", "Original message follows", ...); text.size() when nowhere.
+size_t FindOriginalStart(std::string_view text);
 
 // Takes `raw` (CR, LF or CRLF line endings) apart with GMime. kTooLarge over max_bytes or with
 // far more MIME parts than allowed; kInvalidInput when there is no header at all. Otherwise a

@@ -39,10 +39,10 @@ std::string ChooseStatus(const std::string& field, const std::string& from_text)
 
 void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
             const ParseOptions& options, MailResult& r) {
-  r.recipient = d.recipient;
+  r.recipient = ValidUtf8(d.recipient);
   r.detector = std::string(detector);
   r.action = d.action;
-  r.diagnostic_code = d.diagnostic;
+  r.diagnostic_code = ValidUtf8(d.diagnostic);
   r.diagnostic_type = d.diagnostic_type;
   r.remote_mta = d.remote_mta;
   r.reporting_mta = d.reporting_mta;
@@ -68,7 +68,11 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
   } else {
     r.reason = d.reason;
   }
-  r.hard_bounce = ingest::IsHardReason(r.reason, r.status.empty() ? r.reply_code : r.status);
+  std::string_view klass = !r.status.empty() ? std::string_view(r.status) : r.reply_code;
+  if (klass.empty()) {
+    klass = r.action == "delayed" ? "4" : "5";
+  }
+  r.hard_bounce = ingest::IsHardReason(r.reason, klass);
   std::optional<int64_t> ts;
   if (!d.date.empty()) {
     ts = ParseRfc5322DateMs(d.date);
@@ -84,7 +88,7 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
   if (r.original_message_id.empty() && !mail.has_original) {
     // A bounce that quotes the original inline: its Message-ID line after the marker.
     std::string_view text = mail.text;
-    size_t cut = TextBeforeOriginal(text).size();
+    size_t cut = FindOriginalStart(text);
     size_t at = IFind(text, "\nmessage-id:", cut);
     if (at != std::string::npos) {
       size_t eol = text.find('\n', at + 1);
@@ -119,8 +123,14 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
 
 std::string StripMboxFromLine(std::string_view raw) {
   if (raw.substr(0, 5) == "From ") {
-    size_t eol = raw.find('\n');
-    return std::string(eol == std::string_view::npos ? std::string_view() : raw.substr(eol + 1));
+    size_t eol = raw.find_first_of("\r\n");
+    if (eol == std::string_view::npos) {
+      return {};
+    }
+    if (raw[eol] == '\r' && eol + 1 < raw.size() && raw[eol + 1] == '\n') {
+      ++eol;
+    }
+    return std::string(raw.substr(eol + 1));
   }
   return std::string(raw);
 }
@@ -194,15 +204,15 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
   int index = 0;
   for (const auto& r : results) {
     boost::json::object o;
-    o["file"] = file;
+    o["file"] = ValidUtf8(file);
     o["index"] = ++index;
     o["recipient"] = r.recipient;
-    o["status"] = r.status;
-    o["replycode"] = r.reply_code;
-    o["reason"] = r.reason;
+    o["status"] = ValidUtf8(r.status);
+    o["replycode"] = ValidUtf8(r.reply_code);
+    o["reason"] = ValidUtf8(r.reason);
     o["hardbounce"] = r.hard_bounce ? 1 : 0;
-    o["feedbacktype"] = r.feedback_type;
-    o["action"] = r.action;
+    o["feedbacktype"] = ValidUtf8(r.feedback_type);
+    o["action"] = ValidUtf8(r.action);
     o["diagnosticcode"] = r.diagnostic_code;
     o["timestamp"] = r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string();
     out += boost::json::serialize(o);

@@ -7,7 +7,8 @@
 namespace bw::mail {
 namespace {
 
-char Low(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII-only lower case: no locale lookup (this is the parser's hottest function).
+inline char Low(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -64,8 +65,9 @@ size_t IFind(std::string_view h, std::string_view n, size_t from) {
     return std::string_view::npos;
   }
   char first = Low(n[0]);
+  char first_up = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
   for (size_t i = from; i + n.size() <= h.size(); ++i) {
-    if (Low(h[i]) != first) {
+    if (h[i] != first && h[i] != first_up) {
       continue;
     }
     size_t j = 1;
@@ -238,6 +240,8 @@ std::string FindSmtpCommand(std::string_view s) {
   };
   static constexpr Probe kProbes[] = {
       {"rcpt to", "RCPT"},
+      {"rcpt_to", "RCPT"},
+      {"rcpt command", "RCPT"},
       {"after rcpt", "RCPT"},
       {"mail from", "MAIL"},
       {"after mail", "MAIL"},
@@ -266,6 +270,45 @@ std::string FindSmtpCommand(std::string_view s) {
 bool IsSystemAddress(std::string_view a) {
   return IStartsWith(a, "mailer-daemon@") || IStartsWith(a, "postmaster@") ||
          IStartsWith(a, "mail-daemon@") || IStartsWith(a, "mailerdaemon@");
+}
+
+}  // namespace bw::mail
+
+namespace bw::mail {
+
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = n > 0 && i + n <= s.size();
+    for (size_t k = 1; ok && k < n; ++k) {
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    }
+    if (ok && n == 2 && c < 0xc2) {
+      ok = false;
+    }
+    if (ok && n >= 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) ||
+          (c == 0xf4 && c1 >= 0x90) || c > 0xf4) {
+        ok = false;
+      }
+    }
+    if (ok && (c >= 0x20 || c == '\t' || c == '\n')) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else if (ok) {
+      out.push_back(' ');  // control characters are dropped from report text
+      i += 1;
+    } else {
+      out += "\xef\xbf\xbd";  // U+FFFD
+      i += 1;
+    }
+  }
+  return out;
 }
 
 }  // namespace bw::mail

@@ -42,4 +42,8 @@ std::string FindSmtpCommand(std::string_view s);
 // Whether an address belongs to a mail system rather than a person (mailer-daemon, postmaster).
 bool IsSystemAddress(std::string_view address);
 
+// `s` with every byte sequence that is not UTF-8 replaced by U+FFFD and control characters by
+// spaces (tab and LF kept).
+std::string ValidUtf8(std::string_view s);
+
 }  // namespace bw::mail

@@ -31,7 +31,7 @@ enum class RecipientList {
 };
 
 struct TypeSpec {
-  std::string_view ses_name;    // the notificationType / eventType value
+  std::string_view ses_name;  // the notificationType / eventType value
   EventType type;
   std::string_view object_key;  // the per-type object
   RecipientList list;
@@ -348,8 +348,8 @@ FeedbackEvent Unrecognized(std::string_view message, std::string why, const SesC
 }
 
 // Unrecognized, plus what is known of the mail so that the event can be found by message id.
-FeedbackEvent UnrecognizedWithMail(std::string_view message, std::string why,
-                                   const SesContext& ctx, const json::object* mail) {
+FeedbackEvent UnrecognizedWithMail(std::string_view message, std::string why, const SesContext& ctx,
+                                   const json::object* mail) {
   FeedbackEvent e = Unrecognized(message, std::move(why), ctx);
   if (mail != nullptr) {
     e.mail = ParseMail(mail);
@@ -681,8 +681,7 @@ Result<std::vector<FeedbackEvent>> MapSesMessage(std::string_view message,
       out.push_back(Unrecognized(message,
                                  "The message is not JSON of at most " +
                                      std::to_string(kMaxJsonDepth) +
-                                     " levels, so it is not SES content (" + ec.message() +
-                                     ").",
+                                     " levels, so it is not SES content (" + ec.message() + ").",
                                  context));
       return out;
     }

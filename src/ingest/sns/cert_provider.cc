@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/sns/cert_provider.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <unistd.h>
 #include <utility>
 
 #include <openssl/evp.h>
@@ -91,8 +90,7 @@ CachingCertificateProvider::CachingCertificateProvider(CertificateProviderOption
                                                        net::HttpClient& http, const Clock& clock)
     : options_(std::move(options)), http_(http), clock_(clock) {}
 
-Result<std::shared_ptr<const Certificate>> CachingCertificateProvider::Get(
-    const std::string& url) {
+Result<std::shared_ptr<const Certificate>> CachingCertificateProvider::Get(const std::string& url) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = pinned_.find(url); it != pinned_.end()) {
@@ -186,9 +184,9 @@ Result<std::shared_ptr<const Certificate>> CachingCertificateProvider::ReadDiskC
     return NotFound("not in the certificate cache");
   }
   Result<std::shared_ptr<const Certificate>> cert =
-      pem->size() > options_.max_bytes ? Result<std::shared_ptr<const Certificate>>(
-                                             InvalidInput("cached certificate too large"))
-                                       : Certificate::FromPem(*pem);
+      pem->size() > options_.max_bytes
+          ? Result<std::shared_ptr<const Certificate>>(InvalidInput("cached certificate too large"))
+          : Certificate::FromPem(*pem);
   if (!cert) {
     // A damaged cache file is dropped and fetched again.
     std::error_code ec;
@@ -228,8 +226,7 @@ Result<std::shared_ptr<const Certificate>> CachingCertificateProvider::Fetch(
                               std::to_string(options_.max_bytes) + " bytes");
     }
     if (e.code() == Code::kInvalidInput) {
-      return PermissionDenied("cannot fetch the signing certificate " + url + ": " +
-                              e.message());
+      return PermissionDenied("cannot fetch the signing certificate " + url + ": " + e.message());
     }
     return Error(e.code(), "cannot fetch the signing certificate " + url + ": " + e.message());
   }

@@ -39,8 +39,7 @@ Result<std::string> CheckSnsEndpoint(std::string_view url, std::string_view what
                             " carries user-info (\"...@\"), which is not allowed");
   }
   if (u.has_port() && u.port() != "443") {
-    return PermissionDenied(std::string(what) + " " + Shown(url) +
-                            " names a port other than 443");
+    return PermissionDenied(std::string(what) + " " + Shown(url) + " names a port other than 443");
   }
   std::optional<std::string> region;
   if (u.host_type() == urls::host_type::name) {
@@ -74,11 +73,9 @@ std::optional<std::string> RegionOfSnsHost(std::string_view host) {
     return std::nullopt;
   }
   rest.remove_prefix(kPrefix.size());
-  if (rest.size() > kSuffixCn.size() &&
-      rest.substr(rest.size() - kSuffixCn.size()) == kSuffixCn) {
+  if (rest.size() > kSuffixCn.size() && rest.substr(rest.size() - kSuffixCn.size()) == kSuffixCn) {
     rest.remove_suffix(kSuffixCn.size());
-  } else if (rest.size() > kSuffix.size() &&
-             rest.substr(rest.size() - kSuffix.size()) == kSuffix) {
+  } else if (rest.size() > kSuffix.size() && rest.substr(rest.size() - kSuffix.size()) == kSuffix) {
     rest.remove_suffix(kSuffix.size());
   } else {
     return std::nullopt;

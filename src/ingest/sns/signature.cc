@@ -183,8 +183,9 @@ bool Certificate::MatchesHost(std::string_view host) const {
 
 Result<std::string> BuildStringToSign(const SnsMessage& m) {
   if (m.message_id.empty() || m.timestamp.empty() || m.topic_arn.empty()) {
-    return InvalidInput("SNS message lacks MessageId, Timestamp or TopicArn; cannot build the "
-                        "string to sign");
+    return InvalidInput(
+        "SNS message lacks MessageId, Timestamp or TopicArn; cannot build the "
+        "string to sign");
   }
   std::string out;
   out.reserve(m.message.size() + m.subscribe_url.size() + m.token.size() + 256);
@@ -232,9 +233,9 @@ Status VerifySignature(const SnsMessage& message, const Certificate& certificate
     std::string detail = DrainOpenSslErrors();
     return Internal("cannot set up signature verification: " + detail);
   }
-  int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()),
-                            sig->size(), reinterpret_cast<const unsigned char*>(tbs->data()),
-                            tbs->size());
+  int rc =
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                       reinterpret_cast<const unsigned char*>(tbs->data()), tbs->size());
   DrainOpenSslErrors();
   if (rc != 1) {
     return PermissionDenied("SNS signature (SignatureVersion " + message.signature_version +
@@ -268,8 +269,8 @@ Result<std::string> SignSnsMessage(SnsMessage& message, std::string_view private
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, key.get()) != 1 ||
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(tbs->data()), tbs->size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(tbs->data()),
+                     tbs->size()) != 1) {
     std::string detail = DrainOpenSslErrors();
     return Internal("cannot sign: " + detail);
   }

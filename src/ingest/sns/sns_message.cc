@@ -99,8 +99,8 @@ Result<SnsMessage> ParseSnsMessage(std::string_view body) {
   json::parse_options opts;
   opts.max_depth = kMaxSnsJsonDepth;
   boost::system::error_code ec;
-  json::value root = json::parse(json::string_view(body.data(), body.size()), ec,
-                                 json::storage_ptr(), opts);
+  json::value root =
+      json::parse(json::string_view(body.data(), body.size()), ec, json::storage_ptr(), opts);
   if (ec) {
     if (ec == json::error::too_deep) {
       return InvalidInput("SNS message body is JSON nested deeper than " +
@@ -142,13 +142,11 @@ Result<SnsMessage> ParseSnsMessage(std::string_view body) {
       if (need == Need::kOptional) {
         continue;
       }
-      return InvalidInput("SNS " + type_name + " has no \"" + std::string(field.name) +
-                          "\" field");
+      return InvalidInput("SNS " + type_name + " has no \"" + std::string(field.name) + "\" field");
     }
     const json::string* s = v->if_string();
     if (s == nullptr) {
-      return InvalidInput("SNS message field \"" + std::string(field.name) +
-                          "\" is not a string");
+      return InvalidInput("SNS message field \"" + std::string(field.name) + "\" is not a string");
     }
     if (s->empty() && need == Need::kRequired) {
       return InvalidInput("SNS message field \"" + std::string(field.name) + "\" is empty");

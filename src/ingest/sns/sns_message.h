@@ -39,15 +39,15 @@ struct SnsMessage {
   // "Subject": only a Notification may carry it, and absent differs from present-but-empty in
   // the string to sign. A JSON null counts as absent.
   std::optional<std::string> subject;
-  std::string message;    // "Message": for SES, a JSON document encoded as a string
-  std::string timestamp;  // "Timestamp" exactly as received (it is signed as such)
-  int64_t timestamp_ms = 0;         // `timestamp` parsed, milliseconds since the Unix epoch
-  std::string signature_version;    // "SignatureVersion": "1" (SHA1) or "2" (SHA256)
-  std::string signature;            // "Signature": base64
-  std::string signing_cert_url;     // "SigningCertURL"
-  std::string subscribe_url;        // "SubscribeURL" (confirmations only)
-  std::string unsubscribe_url;      // "UnsubscribeURL" (notifications; may be empty)
-  std::string token;                // "Token" (confirmations only)
+  std::string message;            // "Message": for SES, a JSON document encoded as a string
+  std::string timestamp;          // "Timestamp" exactly as received (it is signed as such)
+  int64_t timestamp_ms = 0;       // `timestamp` parsed, milliseconds since the Unix epoch
+  std::string signature_version;  // "SignatureVersion": "1" (SHA1) or "2" (SHA256)
+  std::string signature;          // "Signature": base64
+  std::string signing_cert_url;   // "SigningCertURL"
+  std::string subscribe_url;      // "SubscribeURL" (confirmations only)
+  std::string unsubscribe_url;    // "UnsubscribeURL" (notifications; may be empty)
+  std::string token;              // "Token" (confirmations only)
   // "MessageAttributes" re-serialised as compact JSON when present (not signed; informational).
   std::optional<std::string> message_attributes_json;
 

@@ -82,8 +82,7 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
     return cert.error();
   }
   if (!*cert) {
-    return Internal("certificate provider returned no certificate for " +
-                    message.signing_cert_url);
+    return Internal("certificate provider returned no certificate for " + message.signing_cert_url);
   }
   // AWS certificates are replaced over time; a message is judged by the certificate's validity
   // when it was signed. Replays of old messages are bounded by max_message_age below.
@@ -99,12 +98,12 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
     const int64_t now_ms = ToUnixMs(clock_.Now());
     const int64_t age_ms = now_ms - message.timestamp_ms;
     if (age_ms > options_.max_message_age.count()) {
-      return PermissionDenied("SNS message " + message.message_id + " was signed at " +
-                              message.timestamp + ", " + FormatDuration(std::chrono::seconds(age_ms / 1000)) +
-                              " ago, more than sns.max_message_age (" +
-                              FormatDuration(options_.max_message_age) +
-                              "): treated as a replay; raise sns.max_message_age or set it to "
-                              "\"0\" to accept older messages");
+      return PermissionDenied(
+          "SNS message " + message.message_id + " was signed at " + message.timestamp + ", " +
+          FormatDuration(std::chrono::seconds(age_ms / 1000)) +
+          " ago, more than sns.max_message_age (" + FormatDuration(options_.max_message_age) +
+          "): treated as a replay; raise sns.max_message_age or set it to "
+          "\"0\" to accept older messages");
     }
     if (-age_ms > options_.max_clock_skew.count()) {
       return PermissionDenied("SNS message " + message.message_id + " is signed at " +

@@ -143,8 +143,8 @@ Status Migrate(Db& db, const Clock& clock) {
       }
       if (auto s = db.Exec(m.sql); !s) {
         return Error(s.error().code(), "migration " + std::to_string(m.version) + " (" +
-                                           std::string(m.name) + ") failed: " +
-                                           s.error().message());
+                                           std::string(m.name) +
+                                           ") failed: " + s.error().message());
       }
       auto insert = Stmt::Prepare(
           db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");

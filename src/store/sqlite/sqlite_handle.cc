@@ -76,9 +76,9 @@ Result<Db> Db::Open(const std::string& path, bool read_only,
   db.path_ = path;
   if (rc != SQLITE_OK) {
     std::string detail = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
-    return Error(CodeForSqlite(rc) == Code::kInternal ? Code::kUnavailable : CodeForSqlite(rc),
-                 "cannot open SQLite database " + path + (read_only ? " read-only" : "") + ": " +
-                     detail);
+    return Error(
+        CodeForSqlite(rc) == Code::kInternal ? Code::kUnavailable : CodeForSqlite(rc),
+        "cannot open SQLite database " + path + (read_only ? " read-only" : "") + ": " + detail);
   }
   rc = sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
   if (rc != SQLITE_OK) {
@@ -123,8 +123,8 @@ Stmt& Stmt::operator=(Stmt&& other) noexcept {
 Result<Stmt> Stmt::Prepare(const Db& db, std::string_view sql) {
   Stmt s;
   s.db_ = db.get();
-  int rc = sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &s.stmt_,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v2(db.get(), sql.data(), static_cast<int>(sql.size()), &s.stmt_, nullptr);
   if (rc != SQLITE_OK) {
     return SqliteError(rc, db.get(), "preparing \"" + std::string(sql.substr(0, 60)) + "\"");
   }
@@ -142,9 +142,9 @@ Status Stmt::CheckBind(int rc, int index) {
 }
 
 Status Stmt::BindText(int index, std::string_view value) {
-  return CheckBind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                       SQLITE_UTF8),
-                   index);
+  return CheckBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+      index);
 }
 
 Status Stmt::BindBlob(int index, std::string_view bytes) {

@@ -124,7 +124,8 @@ class SqliteStore::Writer {
          " bounce_class, reason, message_source, message_key, json)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
         {&w->touch_topic_,
-         "UPDATE subscriptions SET last_message_at = ? WHERE topic_arn = ? AND last_message_at < ?"},
+         "UPDATE subscriptions SET last_message_at = ?"
+         " WHERE topic_arn = ? AND last_message_at < ?"},
         {&w->upsert_subscription_,
          "INSERT INTO subscriptions (topic_arn, subscription_arn, state, subscribe_url,"
          " last_error, updated_at, last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -156,8 +157,8 @@ class SqliteStore::Writer {
     const IngestBatch& b = p.batch;
     {
       ResetOnExit reset(insert_message_);
-      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn,
-                           Blob{b.raw}, b.received_at_ms);
+      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn, Blob{b.raw},
+                           b.received_at_ms);
           !s) {
         return s.error();
       }
@@ -217,8 +218,8 @@ class SqliteStore::Writer {
     if (auto s = db_.Exec("SAVEPOINT probe"); !s) {
       return s;
     }
-    Status grow = db_.Exec(
-        "INSERT INTO store_meta (key, value) VALUES ('probe_growth', zeroblob(4096))");
+    Status grow =
+        db_.Exec("INSERT INTO store_meta (key, value) VALUES ('probe_growth', zeroblob(4096))");
     if (!db_.autocommit()) {
       if (auto s = db_.Exec("ROLLBACK TO probe; RELEASE probe"); !s) {
         return s;
@@ -309,8 +310,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
     if (!parent.empty()) {
       std::filesystem::create_directories(parent, ec);
       if (ec) {
-        return Unavailable("cannot create directory " + parent.string() + " for the database: " +
-                           ec.message());
+        return Unavailable("cannot create directory " + parent.string() +
+                           " for the database: " + ec.message());
       }
     }
   }
@@ -348,8 +349,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   if (!writer) {
     return writer.error();
   }
-  auto readers = std::make_unique<ReadPool>(path, options.busy_timeout,
-                                            std::max(1, options.max_idle_readers));
+  auto readers =
+      std::make_unique<ReadPool>(path, options.busy_timeout, std::max(1, options.max_idle_readers));
   // Fail now, not on the first query, when readers cannot open (e.g. WAL files not creatable).
   auto probe = readers->Acquire();
   if (!probe) {
@@ -420,15 +421,16 @@ void SqliteStore::IngestAsync(IngestBatch batch, IngestCallback done) {
 Status SqliteStore::RunWriteTask(std::function<Status(Writer&)> task) {
   std::promise<Status> promise;
   auto future = promise.get_future();
-  Enqueue(WriteOp{nullptr, {}, std::move(task),
-                  [&promise](Status s) { promise.set_value(std::move(s)); }});
+  Enqueue(WriteOp{
+      nullptr, {}, std::move(task), [&promise](Status s) { promise.set_value(std::move(s)); }});
   return future.get();
 }
 
 void SqliteStore::HoldWriterForTest(std::shared_future<void> release) {
   auto started = std::make_shared<std::promise<void>>();
   auto waiting = started->get_future();
-  Enqueue(WriteOp{nullptr, {},
+  Enqueue(WriteOp{nullptr,
+                  {},
                   [started, release](Writer&) -> Status {
                     started->set_value();
                     release.wait();
@@ -513,8 +515,8 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
     if (!db.autocommit()) {
       (void)db.Exec("ROLLBACK");
     }
-    Error e(Code::kUnavailable, "SQLite commit failed, nothing of this write was stored: " +
-                                    group_error->message());
+    Error e(Code::kUnavailable,
+            "SQLite commit failed, nothing of this write was stored: " + group_error->message());
     for (size_t i = 0; i < ops.size(); ++i) {
       if (!failed_alone[i]) {
         results[i] = e;
@@ -651,8 +653,7 @@ Result<FeedbackEvent> SqliteStore::GetEvent(std::string_view id) {
   });
 }
 
-Result<RawMessage> SqliteStore::GetRawMessage(std::string_view source,
-                                              std::string_view dedup_key) {
+Result<RawMessage> SqliteStore::GetRawMessage(std::string_view source, std::string_view dedup_key) {
   return readers_->With([&](Db& db) -> Result<RawMessage> {
     auto stmt = Stmt::Prepare(db,
                               "SELECT kind, topic_arn, raw, received_at FROM messages"
@@ -690,9 +691,10 @@ Status SqliteStore::UpsertSubscription(const Subscription& s) {
 
 Result<std::vector<Subscription>> SqliteStore::ListSubscriptions() {
   return readers_->With([&](Db& db) -> Result<std::vector<Subscription>> {
-    auto stmt = Stmt::Prepare(db,
-                              "SELECT topic_arn, subscription_arn, state, subscribe_url, last_error,"
-                              " updated_at, last_message_at FROM subscriptions ORDER BY topic_arn");
+    auto stmt =
+        Stmt::Prepare(db,
+                      "SELECT topic_arn, subscription_arn, state, subscribe_url, last_error,"
+                      " updated_at, last_message_at FROM subscriptions ORDER BY topic_arn");
     if (!stmt) {
       return stmt.error();
     }

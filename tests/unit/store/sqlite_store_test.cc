@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/sqlite/sqlite_store.h"
 
-#include <sqlite3.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
@@ -173,14 +172,14 @@ TEST_F(SqliteStoreTest, ReadOnlyOpenNeverCreatesOrMigrates) {
   EXPECT_EQ(no_schema.code(), Code::kUnavailable);
   EXPECT_NE(no_schema.message().find("no bouncewatch schema"), std::string::npos)
       << no_schema.message();
-  EXPECT_TRUE(Sql(path_, "SELECT name FROM sqlite_schema WHERE name = 'schema_migrations'")
-                  .empty());
+  EXPECT_TRUE(
+      Sql(path_, "SELECT name FROM sqlite_schema WHERE name = 'schema_migrations'").empty());
 }
 
 TEST_F(SqliteStoreTest, ReadOnlyOpenOfOlderSchemaFails) {
   ASSERT_NE(Open(), nullptr);
-  Sql(path_, "DELETE FROM schema_migrations WHERE version = " +
-                 std::to_string(LatestSchemaVersion()));
+  Sql(path_,
+      "DELETE FROM schema_migrations WHERE version = " + std::to_string(LatestSchemaVersion()));
   SqliteOptions o = Options();
   o.read_only = true;
   Error e = OpenError(o);

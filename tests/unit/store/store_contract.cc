@@ -262,7 +262,10 @@ std::vector<int64_t> Times(Store& store, const EventQuery& q) {
   auto r = store.QueryEvents(q);
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().ToString());
   std::vector<int64_t> out;
-  for (const auto& e : r.value_or(std::vector<FeedbackEvent>{})) {
+  if (!r) {
+    return out;
+  }
+  for (const auto& e : *r) {
     out.push_back(e.received_at_ms - kT0);
   }
   return out;
@@ -327,10 +330,10 @@ TEST_P(StoreContractTest, CursorPagingVisitsEveryEventExactlyOnce) {
   // 3 events per batch; several batches share a millisecond, so ids break ties.
   int64_t expected = 0;
   for (int i = 0; i < 12; ++i) {
-    IngestBatch b = MakeBatch("p-" + std::to_string(i), kT0 + i / 3,
-                              {MakeEvent(EventType::kBounce, "x@x.org"),
-                               MakeEvent(EventType::kOpen, "y@x.org"),
-                               MakeEvent(EventType::kBounce, "z@x.org")});
+    IngestBatch b =
+        MakeBatch("p-" + std::to_string(i), kT0 + i / 3,
+                  {MakeEvent(EventType::kBounce, "x@x.org"), MakeEvent(EventType::kOpen, "y@x.org"),
+                   MakeEvent(EventType::kBounce, "z@x.org")});
     ASSERT_EQ(*store().Ingest(b), IngestOutcome::kStored);
     expected += 3;
   }
@@ -427,11 +430,9 @@ TEST_P(StoreContractTest, SubscriptionsUpsertAndList) {
 TEST_P(StoreContractTest, IngestRecordsWhenATopicLastDelivered) {
   Subscription s{"arn:topic", "", "confirmed", "", "", kT0, 0};
   ASSERT_TRUE(store().UpsertSubscription(s).has_value());
-  ASSERT_EQ(*store().Ingest(MakeBatch("t-1", kT0 + 100, {}, "arn:topic")),
-            IngestOutcome::kStored);
+  ASSERT_EQ(*store().Ingest(MakeBatch("t-1", kT0 + 100, {}, "arn:topic")), IngestOutcome::kStored);
   ASSERT_EQ(*store().Ingest(MakeBatch("t-0", kT0 + 50, {}, "arn:topic")), IngestOutcome::kStored);
-  ASSERT_EQ(*store().Ingest(MakeBatch("t-2", kT0 + 500, {}, "arn:other")),
-            IngestOutcome::kStored);
+  ASSERT_EQ(*store().Ingest(MakeBatch("t-2", kT0 + 500, {}, "arn:other")), IngestOutcome::kStored);
   auto list = store().ListSubscriptions();
   ASSERT_TRUE(list.has_value());
   ASSERT_EQ(list->size(), 1u) << "activity of unknown topics creates no subscription";
@@ -477,7 +478,8 @@ TEST_P(StoreContractTest, ConflictingEventIdFailsOnlyThatBatch) {
   FeedbackEvent e = MakeEvent(EventType::kBounce, "c@x.org");
   e.id = "01JDQQQQQQQQQQQQQQQQQQQQQQ";
   ASSERT_EQ(*store().Ingest(MakeBatch("first", kT0, {e})), IngestOutcome::kStored);
-  auto r = store().Ingest(MakeBatch("second", kT0 + 1, {MakeEvent(EventType::kOpen, "o@x.org"), e}));
+  auto r =
+      store().Ingest(MakeBatch("second", kT0 + 1, {MakeEvent(EventType::kOpen, "o@x.org"), e}));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kConflict) << r.error().ToString();
   EXPECT_EQ(AllEvents(store()).size(), 1u) << "nothing of the failed batch is stored";

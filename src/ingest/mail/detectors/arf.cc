@@ -60,7 +60,7 @@ class Arf final : public Detector {
       d.reason = "feedback";
       d.feedback_type = type;
       d.date = date;
-      d.diagnostic = Squeeze(TextBeforeOriginal(mail.text).substr(0, 512));
+      d.diagnostic = Squeeze(mail.Readable().substr(0, 512));
       out.push_back(std::move(d));
     }
     return out;

@@ -66,7 +66,7 @@ class GenericText final : public Detector {
       d.diagnostic = Squeeze(diag);
       out.push_back(std::move(d));
     };
-    std::string_view text = TextBeforeOriginal(mail.text);
+    std::string_view text = mail.Readable();
     auto lines = SplitLines(text);
     auto follow = [&](size_t i, bool indented_only) {
       std::string diag;
@@ -104,7 +104,11 @@ class GenericText final : public Detector {
       if (!after.empty() && after.front() == '>') {
         after.remove_prefix(1);
       }
-      if (before == "<" || before.empty()) {
+      while (!after.empty() && (after.front() == '"' || after.front() == '\'')) {
+        after.remove_prefix(1);
+      }
+      if (before == "<" || before.empty() || before == "\"" || before == "<\"" ||
+          before == "\"<" || before == "'") {
         if (IStartsWith(after, "...") || IStartsWith(Trim(after), ":")) {
           // "<a@b>... User unknown" (sendmail), "<a@b>: host x said: ..." (postfix, qmail)
           std::string_view rest = Trim(after);
@@ -114,9 +118,14 @@ class GenericText final : public Detector {
           add(addr, std::string(rest) + follow(i, false));
           continue;
         }
-        if (IsAddressOnly(line)) {
-          // An address alone on a line; the error is on the (indented) lines below it.
-          add(addr, follow(i, false));
+        // An address at the start of a line; the error follows it or is on the lines below.
+        add(addr, std::string(Trim(after)) + follow(i, false));
+        continue;
+      }
+      if (IEndsWith(before, " to <") || IEndsWith(before, " to:") || IEndsWith(before, " to")) {
+        if (IContains(before, "deliver") || IContains(before, "sending") ||
+            IContains(before, "send ") || IContains(before, "transmit")) {
+          add(addr, follow(i, false) + follow(i + 1, false));
           continue;
         }
       }
@@ -124,17 +133,44 @@ class GenericText final : public Detector {
         add(addr, std::string(Trim(after)) + follow(i, false));
       }
     }
-    if (out.empty()) {
+    if (out.empty() && !FindHeader(mail.headers, "X-Failed-Recipients").empty()) {
       std::string_view failed = FindHeader(mail.headers, "X-Failed-Recipients");
       std::string a = FindAddress(failed);
       if (!a.empty()) {
         add(a, std::string(Trim(text.substr(0, 600))));
       }
     }
+    if (out.empty() && IContains(text, "transcript of session follows")) {
+      // Old sendmail: only the transcript; the recipient is the original's To.
+      std::string to = FindAddress(FindHeader(mail.original_headers, "To"));
+      if (to.empty()) {
+        size_t at = IFind(mail.text, "\nto:", text.size());
+        if (at != std::string::npos) {
+          to = FindAddress(std::string_view(mail.text).substr(at, mail.text.find('\n', at + 1) - at));
+        }
+      }
+      size_t t = IFind(text, "transcript of session follows");
+      size_t eol = text.find('\n', t);
+      add(to, std::string(eol == std::string_view::npos ? "" : text.substr(eol)));
+    }
+    // Transcripts (">>> RCPT To:<a@b>" then "<<< 550 ...") name the command once for all.
+    std::string command = FindSmtpCommand(text);
+    for (auto& d : out) {
+      if (FindSmtpCommand(d.diagnostic).empty()) {
+        d.smtp_command = command;
+      }
+    }
+    if (out.size() == 1 && FindStatus(out[0].diagnostic).empty() &&
+        FindReplyCode(out[0].diagnostic).empty()) {
+      out[0].diagnostic = Squeeze(text.substr(0, 2000));
+    }
     return out;
   }
 
  private:
+  static bool IEndsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && IEquals(s.substr(s.size() - suffix.size()), suffix);
+  }
   static bool IEndsWithRcpt(std::string_view before) {
     std::string l = ToLower(before);
     for (std::string_view w : {"rcpt to:<", "rcpt to: <", "rcpt to:", "recipient:", "recipient: <",

@@ -18,7 +18,7 @@ class Rfc3464 final : public Detector {
     }
     // Where the DSN carries no diagnostic, the human-readable part usually does: take the
     // lines that mention the recipient.
-    std::string_view text = TextBeforeOriginal(mail.text);
+    std::string_view text = mail.Readable();
     auto lines = SplitLines(text);
     for (auto& d : out) {
       if (!d.diagnostic.empty()) {
@@ -36,6 +36,11 @@ class Rfc3464 final : public Detector {
         d.diagnostic = Squeeze(diag);
         break;
       }
+    }
+    // A diagnostic that is only the address (or nothing) says nothing: with one recipient, the
+    // human-readable explanation is the diagnostic.
+    if (out.size() == 1 && (out[0].diagnostic.empty() || IsAddressOnly(out[0].diagnostic))) {
+      out[0].diagnostic = Squeeze(text.substr(0, 2000));
     }
     return out;
   }

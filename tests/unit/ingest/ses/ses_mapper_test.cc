@@ -73,10 +73,10 @@ struct Case {
   std::vector<std::string> recipients;  // one per event, in order
   std::string occurred_at;              // ISO-8601, or "" for 0 (unknown)
   MailExpect mail;
-  std::vector<BounceExpect> bounces;    // one per event when type is bounce
+  std::vector<BounceExpect> bounces;         // one per event when type is bounce
   std::optional<ComplaintExpect> complaint;  // the same for every event
-  std::string details = "{}";           // event 0's details (not for unrecognized)
-  std::string why_contains;             // unrecognized: a piece of details.why
+  std::string details = "{}";                // event 0's details (not for unrecognized)
+  std::string why_contains;                  // unrecognized: a piece of details.why
 };
 
 // gtest prints a parameter with this; the file name is enough.
@@ -91,9 +91,9 @@ const std::string kChromeAgent =
     "Chrome/60.0.3112.90 Safari/537.36";
 const std::vector<std::string> kFourTags = {"ses:caller-identity", "ses:configuration-set",
                                             "ses:from-domain", "ses:source-ip"};
-const std::vector<std::string> kSixTags = {"myCustomTag1",          "myCustomTag2",
-                                           "ses:caller-identity",   "ses:configuration-set",
-                                           "ses:from-domain",       "ses:source-ip"};
+const std::vector<std::string> kSixTags = {"myCustomTag1",        "myCustomTag2",
+                                           "ses:caller-identity", "ses:configuration-set",
+                                           "ses:from-domain",     "ses:source-ip"};
 const std::set<std::string> kCannotTell = {"onhold", "undefined"};
 
 MailExpect NotificationMail(std::string message_id, size_t destinations = 3) {
@@ -136,7 +136,8 @@ std::vector<Case> Cases() {
                     .diagnostic = "smtp; 550 5.1.1 user unknown",
                     .reasons = {"userunknown"},
                     .reporting_mta = "dsn; mta.example.com",
-                    .feedback_id = "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"}}},
+                    .feedback_id =
+                        "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"}}},
       {.file = "ses-event-click.json",
        .type = EventType::kClick,
        .recipients = {"recipient@example.com"},
@@ -152,8 +153,9 @@ std::vector<Case> Cases() {
                 .tag_keys = kSixTags,
                 .destinations = 1,
                 .headers = 8},
-       .details = R"({"ip_address":"192.0.2.1","user_agent":")" + kChromeAgent +
-                  R"(","link":"http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html",
+       .details =
+           R"({"ip_address":"192.0.2.1","user_agent":")" + kChromeAgent +
+           R"(","link":"http://docs.aws.amazon.com/ses/latest/DeveloperGuide/send-email-smtp.html",
                   "link_tags":{"samplekey0":["samplevalue0"],"samplekey1":["samplevalue1"]}})"},
       {.file = "ses-event-complaint.json",
        .type = EventType::kComplaint,
@@ -171,12 +173,13 @@ std::vector<Case> Cases() {
                 .tag_keys = kFourTags,
                 .destinations = 1,
                 .headers = 5},
-       .complaint = ComplaintExpect{
-           .feedback_type = "abuse",
-           .sub_type = "",
-           .user_agent = kChromeAgent,
-           .arrival_date = "2017-08-05T00:41:02.669Z",
-           .feedback_id = "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"}},
+       .complaint =
+           ComplaintExpect{
+               .feedback_type = "abuse",
+               .sub_type = "",
+               .user_agent = kChromeAgent,
+               .arrival_date = "2017-08-05T00:41:02.669Z",
+               .feedback_id = "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"}},
       {.file = "ses-event-delivery-delay.json",
        .type = EventType::kDeliveryDelay,
        .recipients = {"recipient@example.com"},
@@ -226,7 +229,9 @@ std::vector<Case> Cases() {
                 .tag_keys = kSixTags,
                 .destinations = 1,
                 .headers = 7},
-       .details = R"({"ip_address":"192.0.2.1","user_agent":"Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_3 like Mac OS X) AppleWebKit/603.3.8 (KHTML, like Gecko) Mobile/14G60"})"},
+       .details =
+           R"({"ip_address":"192.0.2.1","user_agent":"Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_3 )"
+           R"(like Mac OS X) AppleWebKit/603.3.8 (KHTML, like Gecko) Mobile/14G60"})"},
       // Reject has no recipient list: the event goes to mail.destination, which in this doc
       // example is the sender's own address.
       {.file = "ses-event-reject.json",
@@ -316,7 +321,8 @@ std::vector<Case> Cases() {
                     .reasons = {"userunknown"},
                     .reporting_mta = "dns; email.example.com",
                     .remote_mta_ip = "127.0.2.0",
-                    .feedback_id = "00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000"}}},
+                    .feedback_id =
+                        "00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000"}}},
       {.file = "ses-notification-bounce-without-dsn.json",
        .type = EventType::kBounce,
        .recipients = {"jane@example.com", "richard@example.com"},
@@ -333,24 +339,27 @@ std::vector<Case> Cases() {
                     .ses_subtype = "General",
                     .reasons = kCannotTell,
                     .remote_mta_ip = "127.0.2.0",
-                    .feedback_id = "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000"}}},
+                    .feedback_id =
+                        "00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000"}}},
       {.file = "ses-notification-complaint-with-feedback-report.json",
        .type = EventType::kComplaint,
        .recipients = {"richard@example.com"},
        .occurred_at = "2016-01-27T14:59:38.237Z",
        .mail = NotificationMail("000001378603177f-7a5433e7-8edb-42ae-af10-f0181f34d6ee-000000"),
-       .complaint = ComplaintExpect{
-           .feedback_type = "abuse",
-           .user_agent = "AnyCompany Feedback Loop (V0.01)",
-           .arrival_date = "2016-01-27T14:59:38.237Z",
-           .feedback_id = "000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000"}},
+       .complaint =
+           ComplaintExpect{
+               .feedback_type = "abuse",
+               .user_agent = "AnyCompany Feedback Loop (V0.01)",
+               .arrival_date = "2016-01-27T14:59:38.237Z",
+               .feedback_id = "000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000"}},
       {.file = "ses-notification-complaint-without-feedback-report.json",
        .type = EventType::kComplaint,
        .recipients = {"richard@example.com"},
        .occurred_at = "2016-01-27T14:59:38.237Z",
        .mail = NotificationMail("0000013786031775-163e3910-53eb-4c8e-a04a-f29debf88a84-000000"),
-       .complaint = ComplaintExpect{
-           .feedback_id = "0000013786031775-fea503bc-7497-49e1-881b-a0379bb037d3-000000"}},
+       .complaint =
+           ComplaintExpect{.feedback_id =
+                               "0000013786031775-fea503bc-7497-49e1-881b-a0379bb037d3-000000"}},
       {.file = "ses-notification-delivery.json",
        .type = EventType::kDelivery,
        .recipients = {"jane@example.com"},
@@ -635,8 +644,8 @@ TEST_P(FixtureTest, MapsAsExpected) {
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.file.substr(0, info.param.file.find('.'));
   std::replace_if(
-      name.begin(), name.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) == 0; },
-      '_');
+      name.begin(), name.end(),
+      [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) == 0; }, '_');
   return name;
 }
 
@@ -682,10 +691,13 @@ TEST(SesMapper, MultiValueTagsKeepEveryValue) {
 
 TEST(SesMapper, EveryRecipientOfABounceShareMailButNotDsnFields) {
   const std::vector<FeedbackEvent> events = Map(R"({"notificationType":"Bounce",
-      "bounce":{"bounceType":"Permanent","bounceSubType":"General","timestamp":"2026-11-30T03:00:00Z",
+      "bounce":{"bounceType":"Permanent","bounceSubType":"General",
+        "timestamp":"2026-11-30T03:00:00Z",
         "bouncedRecipients":[
-          {"emailAddress":"a@example.com","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 no such user"},
-          {"emailAddress":"b@example.com","status":"5.2.2","diagnosticCode":"smtp; 552 5.2.2 mailbox full"}]},
+          {"emailAddress":"a@example.com","status":"5.1.1",
+           "diagnosticCode":"smtp; 550 5.1.1 no such user"},
+          {"emailAddress":"b@example.com","status":"5.2.2",
+           "diagnosticCode":"smtp; 552 5.2.2 mailbox full"}]},
       "mail":{"messageId":"m","destination":["a@example.com","b@example.com"]}})");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].bounce->status, "5.1.1");
@@ -701,10 +713,10 @@ TEST(SesMapper, SuppressionSubtypesAreHardAndSuppressedWhateverTheBounceType) {
   for (const char* subtype : {"Suppressed", "OnAccountSuppressionList"}) {
     for (const char* type : {"Permanent", "Transient", "Undetermined"}) {
       SCOPED_TRACE(std::string(type) + "/" + subtype);
-      const std::vector<FeedbackEvent> events = Map(
-          std::string(R"({"eventType":"Bounce","bounce":{"bounceType":")") + type +
-          R"(","bounceSubType":")" + subtype +
-          R"(","bouncedRecipients":[{"emailAddress":"x@example.com","status":"4.4.7"}]},
+      const std::vector<FeedbackEvent> events =
+          Map(std::string(R"({"eventType":"Bounce","bounce":{"bounceType":")") + type +
+              R"(","bounceSubType":")" + subtype +
+              R"(","bouncedRecipients":[{"emailAddress":"x@example.com","status":"4.4.7"}]},
              "mail":{"messageId":"m","destination":["x@example.com"]}})");
       ASSERT_EQ(events.size(), 1u);
       ASSERT_TRUE(events[0].bounce.has_value());
@@ -825,7 +837,9 @@ TEST(SesMapper, InvalidUtf8IsReplacedInRawAndKeptExactlyInBase64) {
   const std::vector<FeedbackEvent> events = Map(message);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, EventType::kUnrecognized);
-  EXPECT_EQ(DetailString(events[0], "raw"), "ab\xEF\xBF\xBD" "c\xEF\xBF\xBD");
+  EXPECT_EQ(DetailString(events[0], "raw"),
+            "ab\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD");
   EXPECT_EQ(DetailString(events[0], "raw_base64"), "YWL/Y8M=");
 }
 

@@ -175,18 +175,18 @@ TEST_F(CertProviderTest, OversizeNon200AndNonPemAreErrors) {
   };
   const std::string pem = RealPem();
   std::vector<Case> cases;
-  cases.push_back({"oversize body", resp(200, pem + std::string(10 * 1024, '\n')),
-                   Code::kPermissionDenied});
-  cases.push_back({"client says too large", TooLarge("body over 10240 bytes"),
-                   Code::kPermissionDenied});
+  cases.push_back(
+      {"oversize body", resp(200, pem + std::string(10 * 1024, '\n')), Code::kPermissionDenied});
+  cases.push_back(
+      {"client says too large", TooLarge("body over 10240 bytes"), Code::kPermissionDenied});
   cases.push_back({"404", resp(404, pem), Code::kPermissionDenied});
   cases.push_back({"403", resp(403, ""), Code::kPermissionDenied});
   cases.push_back({"301", resp(301, ""), Code::kPermissionDenied});
   cases.push_back({"503", resp(503, ""), Code::kUnavailable});
   cases.push_back({"500", resp(500, ""), Code::kUnavailable});
   cases.push_back({"not PEM", resp(200, "<html>hello</html>"), Code::kPermissionDenied});
-  cases.push_back({"a private key", resp(200, ReadData(testing::kSyntheticKeyData)),
-                   Code::kPermissionDenied});
+  cases.push_back(
+      {"a private key", resp(200, ReadData(testing::kSyntheticKeyData)), Code::kPermissionDenied});
   cases.push_back({"connection refused", Unavailable("connection refused"), Code::kUnavailable});
   for (const Case& c : cases) {
     FakeHttpClient http;

@@ -69,9 +69,9 @@ void ExpectEveryByteChangeFails(const SnsMessage& original, const Certificate& c
     EXPECT_FALSE(VerifySignature(m, cert)) << name << ": appending to " << field;
   }
   // The Type is signed as well.
-  for (SnsMessageType other : {SnsMessageType::kNotification,
-                               SnsMessageType::kSubscriptionConfirmation,
-                               SnsMessageType::kUnsubscribeConfirmation}) {
+  for (SnsMessageType other :
+       {SnsMessageType::kNotification, SnsMessageType::kSubscriptionConfirmation,
+        SnsMessageType::kUnsubscribeConfirmation}) {
     if (other == original.type) {
       continue;
     }
@@ -236,9 +236,13 @@ TEST(VerifySignatureTest, InvalidBase64IsPermissionDenied) {
 }
 
 TEST(Base64Test, Rfc4648VectorsAndRoundTrip) {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(EncodeBase64(plain), encoded);
     EXPECT_EQ(DecodeBase64(encoded), plain);
@@ -273,11 +277,10 @@ TEST(SignSnsMessageTest, ReproducesTheSyntheticSignatures) {
 
 TEST(SignSnsMessageTest, RoundTripsV1AndV2ThroughJson) {
   const std::string key = ReadData(testing::kSyntheticKeyData);
-  for (const std::string& name :
-       {std::string("sns-notification-signed-v1-with-subject-2026"),
-        std::string("sns-subscription-confirmation-signed-v1-2026"),
-        std::string("sns-unsubscribe-confirmation-signed-v2-2026"),
-        std::string("synthetic/synthetic-sns-envelope-escapes-v2")}) {
+  for (const std::string& name : {std::string("sns-notification-signed-v1-with-subject-2026"),
+                                  std::string("sns-subscription-confirmation-signed-v1-2026"),
+                                  std::string("sns-unsubscribe-confirmation-signed-v2-2026"),
+                                  std::string("synthetic/synthetic-sns-envelope-escapes-v2")}) {
     for (int version : {1, 2}) {
       SnsMessage m = LoadMessage(name);
       m.signing_cert_url = testing::kSyntheticCertUrl;

@@ -16,10 +16,8 @@ namespace bw::sns::testing {
 // Real AWS-signed messages (tests/data/sns/<name>.json and <name>.string-to-sign.txt).
 inline const std::vector<std::string>& RealFixtures() {
   static const std::vector<std::string> kNames = {
-      "sns-notification-signed-v1-no-subject-2026",
-      "sns-notification-signed-v1-with-subject-2026",
-      "sns-notification-signed-v2-no-subject-2026",
-      "sns-subscription-confirmation-signed-v1-2026",
+      "sns-notification-signed-v1-no-subject-2026",  "sns-notification-signed-v1-with-subject-2026",
+      "sns-notification-signed-v2-no-subject-2026",  "sns-subscription-confirmation-signed-v1-2026",
       "sns-unsubscribe-confirmation-signed-v2-2026",
   };
   return kNames;

@@ -195,10 +195,10 @@ TEST_F(SnsVerifierTest, BadCertificateUrlIsRefusedBeforeAnyFetch) {
   auto m = ParseSnsMessage(ReadData("sns/sns-notification-signed-v1-no-subject-2026.json"));
   ASSERT_TRUE(m);
   ClockNear(SerializeSnsMessage(*m));
-  for (const char* url : {"http://sns.us-west-2.amazonaws.com/x.pem",
-                          "https://sns.us-west-2.amazonaws.com@evil.example/x.pem",
-                          "https://sns.amazonaws.com.evil.example/x.pem",
-                          "https://s3.amazonaws.com/bucket/x.pem"}) {
+  for (const char* url :
+       {"http://sns.us-west-2.amazonaws.com/x.pem",
+        "https://sns.us-west-2.amazonaws.com@evil.example/x.pem",
+        "https://sns.amazonaws.com.evil.example/x.pem", "https://s3.amazonaws.com/bucket/x.pem"}) {
     m->signing_cert_url = url;  // not signed, so only the URL rules can refuse it
     auto r = verifier.Verify(SerializeSnsMessage(*m), {});
     ASSERT_FALSE(r) << url;
@@ -354,7 +354,8 @@ TEST_F(SnsVerifierTest, OptionalCertRegionMatch) {
   EXPECT_TRUE(SnsVerifier(o, clock_, provider_).Verify(body, {}));
 
   auto m = ParseSnsMessage(body);
-  const std::string other = "https://sns.eu-west-1.amazonaws.com:443/SimpleNotificationService-x.pem";
+  const std::string other =
+      "https://sns.eu-west-1.amazonaws.com:443/SimpleNotificationService-x.pem";
   provider_.Pin(other, *Certificate::FromPem(ReadData(testing::kRealCertData)));
   m->signing_cert_url = other;
   const std::string moved = SerializeSnsMessage(*m);

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/classify/reason.h"
+
+#include <gtest/gtest.h>
+
+namespace bw::ingest {
+namespace {
+
+std::string Classify(std::string_view status, std::string_view diag, std::string_view cmd = {},
+                     std::string_view action = {}) {
+  ReasonInput in;
+  in.status = status;
+  in.diagnostic = diag;
+  in.smtp_command = cmd;
+  in.action = action;
+  return ClassifyReason(in);
+}
+
+TEST(ReasonTest, SesSubtypesKeepWorking) {
+  ReasonInput in;
+  in.ses_subtype = "Suppressed";
+  EXPECT_EQ(ClassifyReason(in), "suppressed");
+  in.ses_subtype = "OnAccountSuppressionList";
+  EXPECT_EQ(ClassifyReason(in), "suppressed");
+  in.ses_subtype = "MailboxFull";
+  EXPECT_EQ(ClassifyReason(in), "mailboxfull");
+  in.ses_subtype = "NoEmail";
+  EXPECT_EQ(ClassifyReason(in), "userunknown");
+  in.ses_subtype = "General";
+  in.status = "5.1.1";
+  EXPECT_EQ(ClassifyReason(in), "userunknown");
+}
+
+TEST(ReasonTest, StatusCodeDecidesWhenTextIsSilent) {
+  EXPECT_EQ(Classify("5.1.1", "550 5.1.1 sorry"), "userunknown");
+  EXPECT_EQ(Classify("5.1.2", ""), "hostunknown");
+  EXPECT_EQ(Classify("5.2.2", "mailbox says no"), "mailboxfull");
+  EXPECT_EQ(Classify("5.3.4", ""), "mesgtoobig");
+  EXPECT_EQ(Classify("2.1.5", "250 ok"), "delivered");
+  EXPECT_EQ(Classify("5.7.26", "550 5.7.26 unauthenticated"), "authfailure");
+}
+
+TEST(ReasonTest, TextOfManyMtas) {
+  EXPECT_EQ(Classify("", "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in "
+                         "local recipient table", "RCPT"),
+            "userunknown");
+  EXPECT_EQ(Classify("5.0.0", "552 Mailbox is full"), "mailboxfull");
+  EXPECT_EQ(Classify("", "554 Relay access denied", "RCPT"), "norelaying");
+  EXPECT_EQ(Classify("5.0.0", "host unknown. Name server: nowhere.example: host not found"),
+            "hostunknown");
+  EXPECT_EQ(Classify("4.4.7", "Message expired after sitting in queue for 5 days"), "expired");
+  EXPECT_EQ(Classify("5.7.1", "550 5.7.1 Message rejected as spam by Content Filtering"),
+            "spamdetected");
+  EXPECT_EQ(Classify("", "421 Too many connections from your host", "CONN"), "toomanyconn");
+  EXPECT_EQ(Classify("", "550 5.7.1 Client host rejected: cannot find your reverse hostname"),
+            "requireptr");
+  EXPECT_EQ(Classify("5.0.0", "The email account that you tried to reach is disabled."),
+            "suspend");
+}
+
+TEST(ReasonTest, DataPhaseUnknownUserIsFiltered) {
+  EXPECT_EQ(Classify("", "550 Unknown user (in reply to end of DATA command)", "DATA"),
+            "filtered");
+  EXPECT_EQ(Classify("", "550 Unknown user", "RCPT"), "userunknown");
+}
+
+TEST(ReasonTest, FallbacksWhenNothingMatches) {
+  EXPECT_EQ(Classify("", ""), "undefined");
+  EXPECT_EQ(Classify("", "something odd happened"), "onhold");
+  EXPECT_EQ(Classify("", "", "", "delayed"), "expired");
+}
+
+TEST(ReasonTest, MatchReasonTextAndStatusTable) {
+  EXPECT_EQ(MatchReasonText("Mailbox quota exceeded"), "mailboxfull");
+  EXPECT_EQ(MatchReasonText("nothing to see"), "");
+  EXPECT_EQ(ReasonFromStatus("5.1.10"), "notaccept");
+  EXPECT_EQ(ReasonFromStatus("9.9.9"), "");
+  EXPECT_TRUE(LooksLikeVacation("I am out of the office until Monday"));
+  EXPECT_FALSE(LooksLikeVacation("550 user unknown"));
+}
+
+TEST(ReasonTest, EveryPatternCompiles) { EXPECT_EQ(BrokenPatternCountForTest(), 0); }
+
+TEST(ReasonTest, HardRule) {
+  EXPECT_TRUE(IsHardReason("userunknown"));
+  EXPECT_TRUE(IsHardReason("hostunknown"));
+  EXPECT_TRUE(IsHardReason("hasmoved"));
+  EXPECT_TRUE(IsHardReason("suppressed"));
+  EXPECT_TRUE(IsHardReason("notaccept", "5.1.10"));
+  EXPECT_FALSE(IsHardReason("notaccept", "421"));
+  EXPECT_FALSE(IsHardReason("notaccept"));
+  EXPECT_FALSE(IsHardReason("mailboxfull", "5.2.2"));
+  EXPECT_FALSE(IsHardReason("feedback"));
+}
+
+}  // namespace
+}  // namespace bw::ingest

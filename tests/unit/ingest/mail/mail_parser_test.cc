@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/mail/mail_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "testing/fake_clock.h"
+#include "testing/test_data.h"
+
+namespace bw::mail {
+namespace {
+
+constexpr std::string_view kDsn =
+    "From: MAILER-DAEMON@mx.example.org\n"
+    "To: bounces+gone=example.net@sender.example\n"
+    "Date: Thu, 29 Apr 2021 23:34:45 +0000\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+    "\n"
+    "--B\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "failed\n"
+    "--B\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; mx.example.org\n"
+    "\n"
+    "Final-Recipient: rfc822; gone@example.net\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected: User "
+    "unknown in local recipient table\n"
+    "\n"
+    "--B\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: news@sender.example\n"
+    "To: gone@example.net\n"
+    "Message-ID: <orig-42@sender.example>\n"
+    "X-SES-Message-ID: 0100abc\n"
+    "Subject: hello\n"
+    "\n"
+    "body\n"
+    "--B--\n";
+
+std::string WithEndings(std::string_view lf, std::string_view eol) {
+  std::string out;
+  for (char c : lf) {
+    if (c == '\n') {
+      out += eol;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+TEST(ParseMailTest, DsnGivesOneResultWithLinkedOriginal) {
+  auto r = ParseMail(kDsn);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  const MailResult& m = (*r)[0];
+  EXPECT_EQ(m.recipient, "gone@example.net");
+  EXPECT_EQ(m.status, "5.1.1");
+  EXPECT_EQ(m.reply_code, "550");
+  EXPECT_EQ(m.reason, "userunknown");
+  EXPECT_TRUE(m.hard_bounce);
+  EXPECT_EQ(m.action, "failed");
+  EXPECT_EQ(m.original_message_id, "orig-42@sender.example");
+  EXPECT_EQ(m.provider_message_id, "0100abc");
+  EXPECT_EQ(m.verp_recipient, "gone@example.net");
+  EXPECT_EQ(m.timestamp_ms, *ParseRfc5322DateMs("Thu, 29 Apr 2021 23:34:45 +0000"));
+}
+
+TEST(ParseMailTest, SameResultForCrlfAndCrOnlyLineEndings) {
+  for (std::string_view eol : {"\r\n", "\r"}) {
+    auto r = ParseMail(WithEndings(kDsn, eol));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->size(), 1u) << "eol " << eol.size();
+    EXPECT_EQ((*r)[0].reason, "userunknown");
+    EXPECT_EQ((*r)[0].status, "5.1.1");
+  }
+}
+
+TEST(ParseMailTest, OrdinaryMailGivesNothing) {
+  auto r = ParseMail("From: a@example.com\nTo: b@example.org\nSubject: hi\n\nhello\n");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(ParseMailTest, Iso2022JpSubjectAndBodyAreDecoded) {
+  std::string raw =
+      "From: MAILER-DAEMON@mx.example.jp\n"
+      "Subject: =?ISO-2022-JP?B?GyRCJVElOSVIGyhC?=\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: text/plain; charset=ISO-2022-JP\n"
+      "\n"
+      "<gone@example.jp>: 550 5.1.1 User unknown \x1b$B%a!<%k\x1b(B\n";
+  auto r = ParseMail(raw);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].recipient, "gone@example.jp");
+  EXPECT_NE((*r)[0].diagnostic_code.find("\xe3\x83\xa1"), std::string::npos);  // メ
+}
+
+TEST(ParseMailTest, LimitsGiveErrorsNotCrashes) {
+  ParseOptions small;
+  small.max_bytes = 100;
+  auto too_big = ParseMail(std::string(200, 'x'), small);
+  ASSERT_FALSE(too_big.has_value());
+  EXPECT_EQ(too_big.error().code(), Code::kTooLarge);
+
+  std::string deep = "Content-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  for (int i = 1; i < 3000; ++i) {
+    deep += "--b" + std::to_string(i - 1) + "\nContent-Type: multipart/mixed; boundary=\"b" +
+            std::to_string(i) + "\"\n\n";
+  }
+  auto nested = ParseMail(deep);
+  ASSERT_FALSE(nested.has_value());
+  EXPECT_EQ(nested.error().code(), Code::kTooLarge);
+
+  auto garbage = ParseMail(std::string("\x00\x01\x02\xff\xfe", 5));
+  EXPECT_TRUE(!garbage.has_value() || garbage->empty());
+}
+
+TEST(ParseMailTest, DepthLimitKeepsPartialResult) {
+  std::string raw = "From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n"
+                    "Content-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  for (int i = 1; i < 30; ++i) {
+    raw += "--b" + std::to_string(i - 1) + "\nContent-Type: multipart/mixed; boundary=\"b" +
+           std::to_string(i) + "\"\n\n";
+  }
+  auto r = ParseMail(raw);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(FormatTest, JsonlHasTheContractFields) {
+  auto r = ParseMail(kDsn);
+  ASSERT_TRUE(r.has_value());
+  std::string line = FormatJsonl("maildir/x.eml", *r);
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  auto v = boost::json::parse(line);
+  const auto& o = v.as_object();
+  EXPECT_EQ(o.at("file").as_string(), "maildir/x.eml");
+  EXPECT_EQ(o.at("index").as_int64(), 1);
+  EXPECT_EQ(o.at("recipient").as_string(), "gone@example.net");
+  EXPECT_EQ(o.at("status").as_string(), "5.1.1");
+  EXPECT_EQ(o.at("replycode").as_string(), "550");
+  EXPECT_EQ(o.at("reason").as_string(), "userunknown");
+  EXPECT_EQ(o.at("hardbounce").as_int64(), 1);
+  EXPECT_EQ(o.at("feedbacktype").as_string(), "");
+  EXPECT_EQ(o.at("action").as_string(), "failed");
+  EXPECT_EQ(o.at("timestamp").as_string(), "2021-04-29T23:34:45.000Z");
+  EXPECT_NE(o.at("diagnosticcode").as_string().find("User unknown"), std::string::npos);
+  EXPECT_NE(FormatTable("x.eml", *r).find("userunknown"), std::string::npos);
+}
+
+TEST(ToEventsTest, BounceComplaintAndAutoReply) {
+  std::vector<MailResult> rs(3);
+  rs[0].recipient = "a@example.net";
+  rs[0].reason = "userunknown";
+  rs[0].hard_bounce = true;
+  rs[1].recipient = "b@example.net";
+  rs[1].reason = "feedback";
+  rs[1].feedback_type = "abuse";
+  rs[2].recipient = "c@example.net";
+  rs[2].reason = "vacation";
+  testing::FakeClock clock;
+  auto events = ToEvents(rs, "inbox/1.eml", clock);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, EventType::kBounce);
+  ASSERT_TRUE(events[0].bounce.has_value());
+  EXPECT_EQ(events[0].bounce->bounce_class, BounceClass::kHard);
+  EXPECT_EQ(events[0].source, "mail");
+  EXPECT_EQ(events[0].origin.file, "inbox/1.eml");
+  EXPECT_EQ(events[0].received_at_ms, ToUnixMs(clock.Now()));
+  EXPECT_EQ(events[1].type, EventType::kComplaint);
+  EXPECT_EQ(events[1].complaint->feedback_type, "abuse");
+  EXPECT_EQ(events[2].type, EventType::kAutoReply);
+}
+
+TEST(VerpTest, DecodesConfiguredPattern) {
+  EXPECT_EQ(DecodeVerp("bounces+user=example.com@sender.example", "bounces+{local}={domain}@"),
+            "user@example.com");
+  EXPECT_EQ(DecodeVerp("b-user#example.com@x.example", "b-{local}#{domain}@"),
+            "user@example.com");
+  EXPECT_FALSE(DecodeVerp("user@example.com", "bounces+{local}={domain}@").has_value());
+  EXPECT_FALSE(DecodeVerp("bounces+nothing@x.example", "bounces+{local}={domain}@").has_value());
+}
+
+TEST(CorpusTest, NonBouncesInCorpusGiveNothing) {
+  for (const char* f : {"corpus/maildir/not/is-not-bounce-01.eml",
+                        "corpus/maildir/not/is-not-bounce-02.eml",
+                        "corpus/maildir/not/rb-issue-368-bug.eml"}) {
+    auto r = ParseMail(testing::ReadData(f));
+    ASSERT_TRUE(r.has_value()) << f;
+    EXPECT_TRUE(r->empty()) << f;
+  }
+}
+
+}  // namespace
+}  // namespace bw::mail
