@@ -116,8 +116,8 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -284,8 +284,8 @@ Result<HttpResponse> CurlHttpClient::Perform(
   set.Set(CURLOPT_TIMEOUT_MS, ClampMs(options.total_timeout));
   // Refuses early when Content-Length announces too much; OnBody catches the rest.
   set.Set(CURLOPT_MAXFILESIZE_LARGE,
-          static_cast<curl_off_t>(std::min<uint64_t>(
-              options.max_body_bytes, std::numeric_limits<curl_off_t>::max())));
+          static_cast<curl_off_t>(
+              std::min<uint64_t>(options.max_body_bytes, std::numeric_limits<curl_off_t>::max())));
   set.Set(CURLOPT_WRITEFUNCTION, &OnBody);
   set.Set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
   set.Set(CURLOPT_HEADERFUNCTION, &OnHeader);

@@ -228,8 +228,7 @@ struct TlsTestServer::Impl {
       request.method = std::string(req.method_string());
       request.target = std::string(req.target());
       for (const auto& field : req) {
-        request.headers.emplace_back(std::string(field.name_string()),
-                                     std::string(field.value()));
+        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
       }
       request.body = req.body();
       bool stall_now = false;
@@ -320,8 +319,7 @@ struct TlsTestServer::Impl {
 };
 
 TlsTestServer::TlsTestServer(std::vector<std::string> hosts, Handler handler)
-    : TlsTestServer(Options{.hosts = std::move(hosts), .plain_http = false},
-                    std::move(handler)) {}
+    : TlsTestServer(Options{.hosts = std::move(hosts), .plain_http = false}, std::move(handler)) {}
 
 TlsTestServer::TlsTestServer(Options options, Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
@@ -337,8 +335,8 @@ std::string TlsTestServer::ca_pem() const { return impl_->ca_pem; }
 std::string TlsTestServer::leaf_pem() const { return impl_->leaf_pem; }
 
 std::string TlsTestServer::Url(std::string_view host, std::string_view target) const {
-  return std::string(impl_->options.plain_http ? "http://" : "https://") + std::string(host) +
-         ":" + std::to_string(impl_->port) + std::string(target);
+  return std::string(impl_->options.plain_http ? "http://" : "https://") + std::string(host) + ":" +
+         std::to_string(impl_->port) + std::string(target);
 }
 
 std::string TlsTestServer::ResolveEntry(std::string_view host) const {

@@ -22,8 +22,8 @@ namespace bw::testing {
 class TlsTestServer {
  public:
   struct Request {
-    std::string method;  // "GET", "POST", ...
-    std::string target;  // "/path?query" as sent
+    std::string method;                                        // "GET", "POST", ...
+    std::string target;                                        // "/path?query" as sent
     std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
     std::string body;
 

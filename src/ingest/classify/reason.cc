@@ -144,7 +144,14 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
       {"did not accept our requests to connect", "expired"},
       {"envelope expired", "expired"},
       {"host not reachable", "expired"},
-      {"domain name not found", "hostunknown"},
+      {"dns type 'mx' lookup of", "networkerror"},
+      {"could not deliver for the last", "expired"},
+      {"receiving mail at a rate that", "speeding"},
+      {"has sent to too many recipients this hour", "speeding"},
+      {"upstream error", "systemerror"},
+      {"le compte du destinataire est bloque", "suspend"},
+      {"frequency limited", "toomanyconn"},
+      {"please turn on smtp authentication", "securityerror"},
       {"message too large for this recipient", "mesgtoobig"},
       {"recipsizelimit", "mesgtoobig"},
       {"account is disabled", "suspend"},
@@ -204,13 +211,15 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
       return "userunknown";
     }
     bool generic_status = status.empty() || status == "5.0.0" || status == "5.2.0";
-    if (by_status == "filtered" || (generic_status && cmd != "RCPT")) {
-      if (!IsConnPhase(cmd) && cmd != "MAIL" && cmd != "RCPT" &&
-          (Match("filtered", diag) || Match("userunknown", diag))) {
+    if (by_status == "filtered" || (generic_status && cmd == "DATA")) {
+      if (Match("filtered", diag) || Match("userunknown", diag)) {
         return "filtered";
       }
     }
-    if (cmd == "RCPT" || !generic_status) {
+    if (Match("filtered", diag) && cmd != "RCPT") {
+      return "filtered";
+    }
+    {
       if (Match("userunknown", diag) && !Match("mailboxfull", diag)) {
         return "userunknown";
       }

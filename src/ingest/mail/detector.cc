@@ -81,7 +81,8 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     } else if (n == "arrival-date") {
       arrival = value;
     } else if (n == "final-recipient" || n == "x-actual-recipient") {
-      if (has_final && n == "final-recipient") {
+      if (n == "final-recipient" &&
+          (has_final || (has_orig && (!cur.action.empty() || !cur.status.empty())))) {
         flush();
       }
       if (n == "final-recipient" || cur.recipient.empty()) {
@@ -93,7 +94,8 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       has_final = has_final || n == "final-recipient";
       any = true;
     } else if (n == "original-recipient") {
-      if (has_orig || has_final) {
+      if (has_orig ||
+          (has_final && (!cur.action.empty() || !cur.status.empty() || !cur.diagnostic.empty()))) {
         flush();
       }
       orig_addr = AddressOfField(value);

@@ -106,43 +106,57 @@ std::string PartBytes(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
+// Converts with GMime's cached iconv descriptors (g_convert would load and unload the gconv
+// module on every call). Returns false when `from` is unknown or the bytes do not fit it.
+bool Convert(const std::string& bytes, const char* from, std::string& out) {
+  iconv_t cd = g_mime_iconv_open("UTF-8", from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return false;
+  }
+  char* converted = g_mime_iconv_strndup(cd, bytes.data(), bytes.size());
+  g_mime_iconv_close(cd);
+  if (converted == nullptr) {
+    return false;
+  }
+  out.assign(converted);
+  g_free(converted);
+  return true;
+}
+
 std::string ConvertToUtf8(const std::string& bytes, const char* charset) {
   if (bytes.empty()) {
     return bytes;
   }
+  bool valid = g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr);
   const char* from = charset;
   if (from == nullptr || *from == '\0') {
     if (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos) {
       from = "ISO-2022-JP";
-    } else if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) {
+    } else if (valid) {
       return bytes;
     } else {
       // Undeclared 8-bit text: Japanese MTAs write EUC-JP or Shift_JIS; else Latin-1.
+      std::string out;
       for (const char* guess : {"EUC-JP", "SHIFT_JIS"}) {
-        gsize written = 0;
-        GString out(g_convert(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8", guess,
-                              nullptr, &written, nullptr));
-        if (out) {
-          return std::string(out.get(), written);
+        if (Convert(bytes, guess, out) &&
+            g_utf8_validate(out.data(), static_cast<gssize>(out.size()), nullptr)) {
+          return out;
         }
       }
       from = "ISO-8859-1";
     }
   }
   const char* canon = g_mime_charset_iconv_name(from);
-  if (canon != nullptr && (g_ascii_strcasecmp(canon, "UTF-8") == 0 ||
-                           g_ascii_strcasecmp(canon, "us-ascii") == 0)) {
-    if (g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr)) {
-      return bytes;
-    }
-  }
-  gsize written = 0;
-  GString out(g_convert_with_fallback(bytes.data(), static_cast<gssize>(bytes.size()), "UTF-8",
-                                      canon ? canon : from, "?", nullptr, &written, nullptr));
-  if (!out) {
+  if (valid && canon != nullptr &&
+      (g_ascii_strcasecmp(canon, "UTF-8") == 0 || g_ascii_strcasecmp(canon, "us-ascii") == 0 ||
+       g_ascii_strcasecmp(canon, "ANSI_X3.4-1968") == 0)) {
     return bytes;
   }
-  return std::string(out.get(), written);
+  std::string out;
+  if (Convert(bytes, canon ? canon : from, out)) {
+    return out;
+  }
+  return bytes;
 }
 
 std::string TextOf(GMimePart* part) {

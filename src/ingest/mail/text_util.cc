@@ -177,6 +177,9 @@ bool IsAddressOnly(std::string_view s) {
 }
 
 std::string FindStatus(std::string_view s) {
+  // The first 4.x.x / 5.x.x code wins over an earlier 2.x.x one (a transcript's "250 2.1.5 Ok"
+  // before the error).
+  std::string first;
   for (size_t i = 0; i + 5 <= s.size(); ++i) {
     char c = s[i];
     if ((c != '2' && c != '4' && c != '5') || s[i + 1] != '.') {
@@ -201,9 +204,14 @@ std::string FindStatus(std::string_view s) {
                                                        IsDigit(s[j + 1]))))) {
       continue;
     }
-    return std::string(s.substr(i, j - i));
+    if (c != '2') {
+      return std::string(s.substr(i, j - i));
+    }
+    if (first.empty()) {
+      first = std::string(s.substr(i, j - i));
+    }
   }
-  return {};
+  return first;
 }
 
 std::string FindReplyCode(std::string_view s) {

@@ -52,8 +52,8 @@ TEST_F(CurlHttpClientTest, GetThroughResolveOverrideReturnsStatusBodyAndHeaders)
   });
   CurlHttpClient client(TrustingOptions());
 
-  auto res = client.Get(server_.Url(kHost, "/SimpleNotificationService-1.pem?x=1"),
-                        request_options_);
+  auto res =
+      client.Get(server_.Url(kHost, "/SimpleNotificationService-1.pem?x=1"), request_options_);
 
   ASSERT_TRUE(res) << res.error().ToString();
   EXPECT_EQ(res->status, 200);
@@ -106,7 +106,8 @@ TEST_F(CurlHttpClientTest, HostNameNotInCertificateIsRefused) {
 }
 
 TEST_F(CurlHttpClientTest, BodyOverLimitWithContentLengthIsTooLarge) {
-  server_.SetHandler([](const TlsTestServer::Request&) { return Reply(200, std::string(5000, 'a')); });
+  server_.SetHandler(
+      [](const TlsTestServer::Request&) { return Reply(200, std::string(5000, 'a')); });
   CurlHttpClient client(TrustingOptions());
   request_options_.max_body_bytes = 1000;
 
@@ -192,8 +193,7 @@ TEST_F(CurlHttpClientTest, RedirectIsReturnedNotFollowed) {
 }
 
 TEST_F(CurlHttpClientTest, PlainHttpUrlIsRefusedByDefault) {
-  TlsTestServer plain(TlsTestServer::Options{.hosts = {"localhost"}, .plain_http = true},
-                      nullptr);
+  TlsTestServer plain(TlsTestServer::Options{.hosts = {"localhost"}, .plain_http = true}, nullptr);
   CurlHttpClient client(CurlClientOptions{});
 
   auto res = client.Get(plain.Url("127.0.0.1", "/"), request_options_);
@@ -230,13 +230,13 @@ TEST_F(CurlHttpClientTest, PostSendsBodyAndHeaders) {
     return Reply(201, "got " + std::to_string(req.body.size()));
   });
   CurlHttpClient client(TrustingOptions());
-  const std::string body = R"({"Type":"SubscriptionConfirmation","Big":")" +
-                           std::string(3000, 'z') + R"("})";
+  const std::string body =
+      R"({"Type":"SubscriptionConfirmation","Big":")" + std::string(3000, 'z') + R"("})";
 
-  auto res = client.Post(server_.Url(kHost, "/confirm"), body,
-                         {{"Content-Type", "application/json"}, {"X-Custom", "v 1"},
-                          {"X-Empty", ""}},
-                         request_options_);
+  auto res =
+      client.Post(server_.Url(kHost, "/confirm"), body,
+                  {{"Content-Type", "application/json"}, {"X-Custom", "v 1"}, {"X-Empty", ""}},
+                  request_options_);
 
   ASSERT_TRUE(res) << res.error().ToString();
   EXPECT_EQ(res->status, 201);
@@ -258,8 +258,8 @@ TEST_F(CurlHttpClientTest, PostSendsBodyAndHeaders) {
 TEST_F(CurlHttpClientTest, HeaderWithLineBreakIsRefused) {
   CurlHttpClient client(TrustingOptions());
 
-  auto res = client.Post(server_.Url(kHost, "/"), "x", {{"X-A", "1\r\nX-Injected: 2"}},
-                         request_options_);
+  auto res =
+      client.Post(server_.Url(kHost, "/"), "x", {{"X-A", "1\r\nX-Injected: 2"}}, request_options_);
   auto bad_name = client.Post(server_.Url(kHost, "/"), "x", {{"X:B", "1"}}, request_options_);
 
   ASSERT_FALSE(res);
@@ -271,8 +271,8 @@ TEST_F(CurlHttpClientTest, HeaderWithLineBreakIsRefused) {
 
 TEST_F(CurlHttpClientTest, UserInfoInUrlIsRefusedAndNotEchoed) {
   CurlHttpClient client(TrustingOptions());
-  std::string url = "https://admin:hunter2@" + std::string(kHost) + ":" +
-                    std::to_string(server_.port()) + "/";
+  std::string url =
+      "https://admin:hunter2@" + std::string(kHost) + ":" + std::to_string(server_.port()) + "/";
 
   auto res = client.Get(url, request_options_);
 

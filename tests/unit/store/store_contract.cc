@@ -112,7 +112,8 @@ class Countdown {
 
 TEST_P(StoreContractTest, StoresBatchWithItsEventsAndRawMessage) {
   IngestBatch batch = TwoEventBatch("m-1", kT0 + 5);
-  batch.raw = std::string("raw\0bytes \xff\xfe", 14);
+  static constexpr char kRaw[] = "raw\0bytes \xff\xfe";
+  batch.raw = std::string(kRaw, sizeof(kRaw) - 1);
   FeedbackEvent expected = batch.events[0];
   auto r = store().Ingest(batch);
   ASSERT_TRUE(r.has_value()) << r.error().ToString();

@@ -78,6 +78,12 @@ class GenericText final : public Detector {
         if (indented_only && l.front() != ' ' && l.front() != '\t') {
           break;
         }
+        std::string_view tl = Trim(l);
+        std::string lead = FindAddress(tl);
+        if (!lead.empty() && tl.substr(0, lead.size()) == lead && tl.size() > lead.size() &&
+            tl[lead.size()] == ':') {
+          break;  // the next recipient's "a@b: error" line
+        }
         if (IsAddressOnly(l) || (Trim(l).front() == '<' && l.find("@") != std::string_view::npos &&
                                  Trim(l).find(">") != std::string_view::npos &&
                                  (l.find(">:") != std::string_view::npos ||

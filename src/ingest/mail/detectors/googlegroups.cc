@@ -16,7 +16,7 @@ class GoogleGroups final : public Detector {
     bool groups = IContains(FindHeader(mail.headers, "X-Failed-Recipients"), "@googlegroups.") ||
                   (!FindHeader(mail.headers, "X-Google-Group-Id").empty() &&
                    IContains(FindHeader(mail.headers, "Reply-To"), "@googlegroups."));
-    if (!groups) {
+    if (!groups || !mail.delivery_status.empty()) {
       return {};
     }
     // The group address: the bounce's Reply-To / List-Id / X-Failed-Recipients name it.

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <iostream>
+
+#include "cli/command.h"
+#include "core/time_format.h"
+
+namespace bw::cli {
+namespace {
+
+int CheckConfig(const GlobalOptions& g) {
+  app::Config c = LoadConfigFor(g);
+  std::cout << "configuration OK (" << c.source << ")\n"
+            << "  data_dir             " << c.data_dir << "\n"
+            << "  server.listen        " << c.server.listen << "\n"
+            << "  store.url            " << c.store.url << "\n"
+            << "  sns.topics           " << c.sns.topics.size() << " allowed\n"
+            << "  sns.auto_confirm     " << (c.sns.auto_confirm ? "true" : "false") << "\n"
+            << "  sns.max_message_age  " << FormatDuration(c.sns.max_message_age) << "\n"
+            << "  sns.pinned_certs     " << c.sns.pinned_certs.size() << "\n"
+            << "  sns.trust_simulator  " << (c.sns.trust_simulator ? "true" : "false") << "\n";
+  if (c.sns.topics.empty()) {
+    std::cout << "warning: sns.topics is empty: every SNS message will be refused (403)\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddCheckConfigCommand(CLI::App& root, GlobalOptions& g) {
+  Command c;
+  c.node = root.add_subcommand("check-config", "validate the configuration and summarise it");
+  c.run = [&g] { return CheckConfig(g); };
+  return c;
+}
+
+}  // namespace bw::cli

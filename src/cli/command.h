@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/config.h"
+
+namespace bw::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // a runtime failure
+inline constexpr int kExitUsage = 2;    // bad arguments
+
+// Options every subcommand accepts (they may also come after the subcommand name).
+struct GlobalOptions {
+  std::string config_path;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> store_url;
+  std::optional<std::string> listen;
+};
+
+// The configuration for these options: --config, else $BOUNCEWATCH_CONFIG, else
+// ./bouncewatch.toml when present, else defaults; then environment and flags. Throws
+// app::ConfigError.
+app::Config LoadConfigFor(const GlobalOptions& g);
+
+// A registered subcommand: its CLI11 node and what to run when it was given. `run` returns the
+// process exit code and may throw app::ConfigError (reported by main as one sentence, exit 1).
+struct Command {
+  CLI::App* node = nullptr;
+  std::function<int()> run;
+};
+
+// Each command file defines one of these; main.cc lists them.
+Command AddServeCommand(CLI::App& root, GlobalOptions& g);
+Command AddEventsCommand(CLI::App& root, GlobalOptions& g);
+Command AddCheckConfigCommand(CLI::App& root, GlobalOptions& g);
+
+}  // namespace bw::cli
