@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // ParseMail over every corpus mail (already in memory): mails/s without file I/O or output.
-#include <benchmark/benchmark.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "ingest/mail/mail_parser.h"
 
@@ -45,9 +45,7 @@ void BM_ParseMailCorpus(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseMailCorpus)->Unit(benchmark::kMillisecond);
 
-void BM_ParseMailCorpusThreads(benchmark::State& state) {
-  BM_ParseMailCorpus(state);
-}
+void BM_ParseMailCorpusThreads(benchmark::State& state) { BM_ParseMailCorpus(state); }
 BENCHMARK(BM_ParseMailCorpusThreads)->Threads(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -76,6 +76,7 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
   net::CurlClientOptions curl;
   curl.ca_file = config.outbound.ca_file;
   curl.resolve = config.outbound.resolve;
+  curl.connect_to = config.outbound.connect_to;
   curl.user_agent = "bouncewatch/0.1";
   p.http_client = std::make_unique<net::CurlHttpClient>(curl);
 
@@ -90,6 +91,11 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
                  trust.cert_path);
   }
   p.certs = std::make_unique<sns::CachingCertificateProvider>(cert_options, *p.http_client, clock);
+  // A pinned certificate that cannot be used is a configuration error: say so at startup, not
+  // on the first message.
+  if (Status pinned = p.certs->LoadPinned(); pinned.has_error()) {
+    throw ConfigError("sns.pinned_certs: " + pinned.error().message());
+  }
 
   sns::VerifierOptions verifier_options;
   verifier_options.topics = config.sns.topics;

@@ -166,6 +166,7 @@ void ApplyFile(const toml::table& root, const std::string& file, Config& c) {
     TableReader t(top.Table("outbound"), "outbound.", file);
     t.String("ca_file", &c.outbound.ca_file);
     t.StringList("resolve", &c.outbound.resolve);
+    t.StringList("connect_to", &c.outbound.connect_to);
     t.Duration("timeout", &c.outbound.timeout);
     t.RejectUnknown();
   }
@@ -250,6 +251,7 @@ void ApplyEnvironment(char** env, Config& c) {
     else if (name == "BOUNCEWATCH_SNS_TRUST_SIMULATOR") c.sns.trust_simulator = ParseBool(name, v);
     else if (name == "BOUNCEWATCH_OUTBOUND_CA_FILE") c.outbound.ca_file = v;
     else if (name == "BOUNCEWATCH_OUTBOUND_RESOLVE") c.outbound.resolve = SplitList(v);
+    else if (name == "BOUNCEWATCH_OUTBOUND_CONNECT_TO") c.outbound.connect_to = SplitList(v);
     else if (name == "BOUNCEWATCH_OUTBOUND_TIMEOUT") c.outbound.timeout = duration(name, v);
     else if (name == "BOUNCEWATCH_LOG_LEVEL") c.log.level = v;
     else if (name == "BOUNCEWATCH_CONFIG" || name == "BOUNCEWATCH_TOKEN") continue;  // used elsewhere

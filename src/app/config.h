@@ -46,6 +46,7 @@ struct SnsConfig {
 struct OutboundConfig {
   std::string ca_file;                // PEM bundle; empty = system trust store
   std::vector<std::string> resolve;   // "host:port:address" overrides (curl syntax)
+  std::vector<std::string> connect_to;  // "host:port:to-host:to-port" (curl CONNECT_TO syntax)
   std::chrono::milliseconds timeout{10000};
 };
 

@@ -39,5 +39,6 @@ struct Command {
 Command AddServeCommand(CLI::App& root, GlobalOptions& g);
 Command AddEventsCommand(CLI::App& root, GlobalOptions& g);
 Command AddCheckConfigCommand(CLI::App& root, GlobalOptions& g);
+Command AddParseMailCommand(CLI::App& root, GlobalOptions& g);
 
 }  // namespace bw::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       AddServeCommand(root, g),
       AddEventsCommand(root, g),
       AddCheckConfigCommand(root, g),
+      AddParseMailCommand(root, g),
   };
 
   try {

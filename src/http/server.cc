@@ -50,7 +50,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec == beast::error::timeout) {
-      if (parser_->got_some()) {
+      // A connection idle between requests just closes; one that sent part of a request is a
+      // slow or stalled client.
+      if (parser_->got_some() || buffer_.size() > 0) {
         stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("http: closing connection from {}: request not received within {} ms",
                      Remote(), options_.request_timeout.count());

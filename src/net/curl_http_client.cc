@@ -255,6 +255,13 @@ Result<HttpResponse> CurlHttpClient::Perform(
     }
   }
 
+  Slist connect_to_list;
+  for (const std::string& entry : options_.connect_to) {
+    if (!Append(connect_to_list, entry)) {
+      return Internal("out of memory building the connect-to list");
+    }
+  }
+
   EasyHandle easy(curl_easy_init());
   if (!easy) {
     return Internal("curl_easy_init failed");
@@ -279,6 +286,9 @@ Result<HttpResponse> CurlHttpClient::Perform(
   }
   if (resolve_list) {
     set.Set(CURLOPT_RESOLVE, resolve_list.get());
+  }
+  if (connect_to_list) {
+    set.Set(CURLOPT_CONNECT_TO, connect_to_list.get());
   }
   set.Set(CURLOPT_CONNECTTIMEOUT_MS, ClampMs(options.connect_timeout));
   set.Set(CURLOPT_TIMEOUT_MS, ClampMs(options.total_timeout));

@@ -56,6 +56,10 @@ struct CurlClientOptions {
   // "host:port:address" entries as curl's CURLOPT_RESOLVE takes them, e.g.
   // "sns.us-east-1.amazonaws.com:443:127.0.0.1".
   std::vector<std::string> resolve;
+  // "host:port:connect-host:connect-port" entries as curl's CURLOPT_CONNECT_TO takes them: the
+  // URL (and TLS name check) stays https://host/..., the TCP connection goes elsewhere, e.g.
+  // "sns.us-west-2.amazonaws.com:443:127.0.0.1:40123" for a local stand-in on another port.
+  std::vector<std::string> connect_to;
   // PEM bundle of trusted CAs; empty = the system store.
   std::string ca_file;
   std::string user_agent = "bouncewatch";

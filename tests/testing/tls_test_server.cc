@@ -164,7 +164,7 @@ struct TlsTestServer::Impl {
     AddExtension(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
     Check(X509_sign(ca.get(), ca_key.get(), EVP_sha256()) > 0, "signing the CA");
 
-    Check(!options.hosts.empty(), "a certificate needs a host name:");
+    Check(!options.hosts.empty(), "finding a host name for the certificate");
     Pkey leaf_key = NewKey();
     Cert leaf = NewCert(leaf_key.get(), options.hosts.front());
     Check(X509_set_issuer_name(leaf.get(), X509_get_subject_name(ca.get())) == 1, "issuer");

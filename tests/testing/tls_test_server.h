@@ -78,6 +78,7 @@ class TlsTestServer {
   std::vector<Request> requests() const;
 
   // Closes the listener and every open connection and joins the server thread. Idempotent.
+  // REQUIRES: not called from inside the handler (it would join its own thread).
   void Stop();
 
  private:

@@ -3,13 +3,12 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <pcre2.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <map>
 #include <memory>
+#include <pcre2.h>
 #include <vector>
 
 namespace bw::ingest {
@@ -44,10 +43,9 @@ CodePtr Compile(std::string_view pattern) {
   }
   int err = 0;
   PCRE2_SIZE off = 0;
-  pcre2_code* code =
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                    PCRE2_EXTENDED | PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err,
-                    &off, nullptr);
+  pcre2_code* code = pcre2_compile(
+      reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+      PCRE2_EXTENDED | PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, nullptr);
   if (code != nullptr) {
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
   }
@@ -145,6 +143,13 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
       {"envelope expired", "expired"},
       {"host not reachable", "expired"},
       {"dns type 'mx' lookup of", "networkerror"},
+      {"aup#cdrbl", "blocked"},
+      {"aup#in-1310", "toomanyconn"},
+      {"aup#out-1310", "toomanyconn"},
+      {"host network not allowed", "policyviolation"},
+      {"no valid recipients", "userunknown"},
+      {"user doesn't have a yahoo.com account", "userunknown"},
+      {"invalid final delivery userid", "userunknown"},
       {"could not deliver for the last", "expired"},
       {"receiving mail at a rate that", "speeding"},
       {"has sent to too many recipients this hour", "speeding"},
@@ -171,9 +176,7 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
 // The first pass (Sisimai::Reason::get): per reason, the status code and the text together.
 std::string FirstPass(std::string_view status, std::string_view diag, std::string_view cmd) {
   std::string_view by_status = ReasonFromStatus(status);
-  auto status_or_text = [&](std::string_view r) {
-    return by_status == r || Match(r, diag);
-  };
+  auto status_or_text = [&](std::string_view r) { return by_status == r || Match(r, diag); };
   if (!status.empty() && status_or_text("mailboxfull")) {
     return "mailboxfull";
   }
@@ -196,9 +199,8 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
   if (by_status != "suspend") {
     if (by_status == "userunknown") {
       bool other = false;
-      for (std::string_view r :
-           {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept",
-            "requireptr", "authfailure", "badreputation"}) {
+      for (std::string_view r : {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected",
+                                 "notaccept", "requireptr", "authfailure", "badreputation"}) {
         if (Match(r, diag)) {
           other = true;
           break;
@@ -211,7 +213,7 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
       return "userunknown";
     }
     bool generic_status = status.empty() || status == "5.0.0" || status == "5.2.0";
-    if (by_status == "filtered" || (generic_status && cmd == "DATA")) {
+    if (by_status == "filtered" || (generic_status && cmd != "RCPT")) {
       if (Match("filtered", diag) || Match("userunknown", diag)) {
         return "filtered";
       }
@@ -229,8 +231,8 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
   if (tmp == "rejected") {
     return "rejected";
   }
-  if (cmd == "MAIL" || (cmd == "DATA" && tmp != "userunknown") ||
-      tmp == "onhold" || tmp == "undefined" || tmp == "securityerror" || tmp == "systemerror") {
+  if (cmd == "MAIL" || (cmd == "DATA" && tmp != "userunknown") || tmp == "onhold" ||
+      tmp == "undefined" || tmp == "securityerror" || tmp == "systemerror") {
     if (Match("rejected", diag)) {
       return "rejected";
     }
@@ -271,11 +273,11 @@ std::string SecondPass(const ReasonInput& in, std::string_view diag) {
     return reason;
   }
   for (std::string_view r :
-       {"mailboxfull", "spamdetected", "policyviolation", "virusdetected", "norelaying",
-        "authfailure", "requireptr", "badreputation", "speeding", "securityerror", "systemerror",
-        "networkerror", "suspend", "expired", "contenterror", "systemfull", "notaccept",
-        "mailererror", "notcompliantrfc", "userunknown", "filtered", "rejected", "hostunknown",
-        "toomanyconn", "blocked"}) {
+       {"mailboxfull", "spamdetected", "policyviolation", "virusdetected",   "norelaying",
+        "authfailure", "requireptr",   "badreputation",   "speeding",        "securityerror",
+        "systemerror", "networkerror", "suspend",         "expired",         "contenterror",
+        "systemfull",  "notaccept",    "mailererror",     "notcompliantrfc", "userunknown",
+        "filtered",    "rejected",     "hostunknown",     "toomanyconn",     "blocked"}) {
     if (Match(r, diag)) {
       return std::string(r);
     }
@@ -303,7 +305,7 @@ std::string SecondPass(const ReasonInput& in, std::string_view diag) {
   if (action.rfind("delayed", 0) == 0 || action.rfind("expired", 0) == 0) {
     return "expired";
   }
-  if (in.smtp_command == "EHLO" || in.smtp_command == "HELO") {
+  if (in.smtp_command == "EHLO" || in.smtp_command == "HELO" || in.smtp_command == "CONN") {
     return "blocked";
   }
   return {};
@@ -333,7 +335,7 @@ std::string_view ReasonFromStatus(std::string_view status) {
       {"5.1.1", "userunknown"},    {"5.1.2", "hostunknown"},    {"5.1.3", "userunknown"},
       {"5.1.4", "filtered"},       {"5.1.6", "hasmoved"},       {"5.1.7", "rejected"},
       {"5.1.8", "rejected"},       {"5.1.9", "systemerror"},    {"5.1.10", "notaccept"},
-      {"5.2.0", "filtered"},       {"5.2.1", "userunknown"},       {"5.2.2", "mailboxfull"},
+      {"5.2.0", "filtered"},       {"5.2.1", "userunknown"},    {"5.2.2", "mailboxfull"},
       {"5.2.3", "exceedlimit"},    {"5.2.4", "filtered"},       {"5.3.0", "systemerror"},
       {"5.3.1", "systemfull"},     {"5.3.2", "notaccept"},      {"5.3.3", "systemerror"},
       {"5.3.4", "mesgtoobig"},     {"5.3.5", "systemerror"},    {"5.4.0", "networkerror"},
@@ -363,11 +365,12 @@ std::string_view ReasonFromStatus(std::string_view status) {
 std::string MatchReasonText(std::string_view text) {
   std::string diag = Lower(text);
   for (std::string_view r :
-       {"mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "userunknown", "filtered",
-        "rejected", "hostunknown", "spamdetected", "toomanyconn", "authfailure", "requireptr",
-        "badreputation", "speeding", "blocked", "securityerror", "systemerror", "networkerror",
-        "expired", "contenterror", "hasmoved", "systemfull", "notaccept", "mailererror",
-        "norelaying", "policyviolation", "virusdetected", "notcompliantrfc"}) {
+       {"mailboxfull",     "mesgtoobig",    "exceedlimit",    "suspend",      "userunknown",
+        "filtered",        "rejected",      "hostunknown",    "spamdetected", "toomanyconn",
+        "authfailure",     "requireptr",    "badreputation",  "speeding",     "blocked",
+        "securityerror",   "systemerror",   "networkerror",   "expired",      "contenterror",
+        "hasmoved",        "systemfull",    "notaccept",      "mailererror",  "norelaying",
+        "policyviolation", "virusdetected", "notcompliantrfc"}) {
     if (Match(r, diag)) {
       return std::string(r);
     }
@@ -415,10 +418,11 @@ std::string ClassifyReason(const ReasonInput& in) {
   if (type.empty() || type == "smtp") {
     reason = FirstPass(in.status, diag, in.smtp_command);
   }
+  // A vague hint from the source still beats a guess the text could not settle.
+  if (!in.hint.empty() && (reason.empty() || reason == "undefined" || reason == "filtered")) {
+    return std::string(in.hint);
+  }
   if (reason.empty() || reason == "undefined") {
-    if (!in.hint.empty()) {
-      return std::string(in.hint);
-    }
     reason = SecondPass(in, diag);
     if (reason == "undefined") {
       reason.clear();

@@ -19,7 +19,8 @@ void SetField(Delivery& d, std::string_view name, std::string_view value) {
     d.status = s.empty() ? std::string(Trim(value)) : s;
   } else if (n == "remote-mta") {
     size_t semi = value.find(';');
-    d.remote_mta = std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
+    d.remote_mta =
+        std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
   } else if (n == "diagnostic-code") {
     size_t semi = value.find(';');
     if (semi != std::string_view::npos && semi < 16 &&
@@ -146,8 +147,7 @@ std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
     size_t at = IFind(mail.text, "final-recipient:");
     if (at != std::string::npos) {
       size_t start = mail.text.rfind("\n\n", at);
-      ParseDsnText(std::string_view(mail.text).substr(start == std::string::npos ? 0 : start),
-                   out);
+      ParseDsnText(std::string_view(mail.text).substr(start == std::string::npos ? 0 : start), out);
     }
   }
   return out;
@@ -177,9 +177,26 @@ size_t FindOriginalStart(std::string_view text) {
       "a copy of the original message below",
       "the text you sent follows:",
       "unsent message below",
+      "\noriginal message:",
   };
   std::string lower = ToLower(text);
   size_t cut = text.size();
+  // A separator line naming the original: "-------original message", "=== Original mail ===".
+  for (size_t at = 0; at < lower.size();) {
+    size_t eol = lower.find('\n', at);
+    if (eol == std::string::npos) {
+      eol = lower.size();
+    }
+    std::string_view line = std::string_view(lower).substr(at, eol - at);
+    if (line.size() > 4 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "===") &&
+        (line.find("original message") != std::string_view::npos ||
+         line.find("original mail") != std::string_view::npos ||
+         line.find("returned message") != std::string_view::npos)) {
+      cut = at == 0 ? 0 : at - 1;
+      break;
+    }
+    at = eol + 1;
+  }
   for (auto m : kMarkers) {
     size_t at = std::string_view(lower).substr(0, cut).find(m);
     if (at != std::string_view::npos) {

@@ -24,7 +24,7 @@ struct Delivery {
   std::string feedback_type;    // ARF Feedback-Type
   std::string remote_mta;
   std::string reporting_mta;
-  std::string date;             // Last-Attempt-Date / Arrival-Date as written
+  std::string date;  // Last-Attempt-Date / Arrival-Date as written
 };
 
 // One MTA family's (or one standard's) way of writing bounces. Implementations are stateless and
@@ -57,6 +57,11 @@ std::vector<Delivery> ParseDeliveryStatus(const Mail& mail);
 // message", "--- Below this line is a copy", "Original message follows", ...).
 std::string_view TextBeforeOriginal(std::string_view text);
 
+// The recipients a bounce's human-readable text names, in the shapes nearly every MTA uses
+// ("<a@b>:", "<a@b>... ", an address alone on a line, "Unknown user: a@b", "RCPT TO:<a@b>"),
+// each with the lines that follow as its diagnostic. Does not check that `mail` is a bounce.
+std::vector<Delivery> ScanBounceText(const Mail& mail);
+
 // The Subject / From of the bounce, lower-cased.
 std::string SubjectLower(const Mail& mail);
 std::string FromLower(const Mail& mail);
@@ -69,6 +74,9 @@ std::unique_ptr<Detector> MakeArfDetector();
 std::unique_ptr<Detector> MakeRfc3464Detector();
 std::unique_ptr<Detector> MakeAmazonSesDetector();
 std::unique_ptr<Detector> MakeGoogleGroupsDetector();
+std::unique_ptr<Detector> MakeGmailDetector();
+std::unique_ptr<Detector> MakeIMailServerDetector();
+std::unique_ptr<Detector> MakeMcAfeeDetector();
 std::unique_ptr<Detector> MakeRfc3834Detector();
 std::unique_ptr<Detector> MakeGenericTextDetector();
 

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail.h"
 
-#include <gmime/gmime.h>
+#include <iconv.h>
 
+#include <cerrno>
+#include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
+
+#include <gmime/gmime.h>
 
 #include "ingest/mail/text_util.h"
 
@@ -106,20 +111,71 @@ std::string PartBytes(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
-// Converts with GMime's cached iconv descriptors (g_convert would load and unload the gconv
-// module on every call). Returns false when `from` is unknown or the bytes do not fit it.
+// Open iconv descriptors, one per source charset, kept per thread: opening one makes glibc load
+// (and closing the last one unload) a gconv module, which used to dominate parse time. Keeping
+// them open also keeps the modules loaded for GMime's own header decoding.
+class IconvCache {
+ public:
+  ~IconvCache() {
+    for (auto& [name, cd] : open_) {
+      iconv_close(cd);
+    }
+  }
+  // The descriptor converting `from` to UTF-8, reset to its initial state; (iconv_t)-1 when the
+  // charset is unknown.
+  iconv_t Get(const std::string& from) {
+    auto it = open_.find(from);
+    if (it == open_.end()) {
+      if (open_.size() >= 64) {
+        return reinterpret_cast<iconv_t>(-1);  // a mail naming endless charsets
+      }
+      it = open_.emplace(from, iconv_open("UTF-8", from.c_str())).first;
+    }
+    if (it->second != reinterpret_cast<iconv_t>(-1)) {
+      iconv(it->second, nullptr, nullptr, nullptr, nullptr);
+    }
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, iconv_t> open_;
+};
+
+// Converts `bytes` from `from` to UTF-8. Returns false when `from` is unknown or the bytes do not
+// fit it.
 bool Convert(const std::string& bytes, const char* from, std::string& out) {
-  iconv_t cd = g_mime_iconv_open("UTF-8", from);
+  thread_local IconvCache cache;
+  iconv_t cd = cache.Get(from);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     return false;
   }
-  char* converted = g_mime_iconv_strndup(cd, bytes.data(), bytes.size());
-  g_mime_iconv_close(cd);
-  if (converted == nullptr) {
-    return false;
+  out.clear();
+  out.resize(bytes.size() * 2 + 16);
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  size_t used = 0;
+  while (true) {
+    char* dst = out.data() + used;
+    size_t out_left = out.size() - used;
+    size_t rc = iconv(cd, in_left > 0 ? &in : nullptr, &in_left, &dst, &out_left);
+    used = out.size() - out_left;
+    if (rc != static_cast<size_t>(-1)) {
+      if (in_left == 0) {
+        dst = out.data() + used;
+        out_left = out.size() - used;
+        iconv(cd, nullptr, nullptr, &dst, &out_left);  // flush shift state
+        used = out.size() - out_left;
+        break;
+      }
+      continue;
+    }
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    return false;  // EILSEQ / EINVAL: not this charset
   }
-  out.assign(converted);
-  g_free(converted);
+  out.resize(used);
   return true;
 }
 
@@ -192,8 +248,8 @@ std::string StripHtml(std::string_view html) {
     }
     if (c == '&') {
       static constexpr std::pair<std::string_view, char> kEntities[] = {
-          {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '},
-          {"&#39;", '\''}};
+          {"&lt;", '<'},   {"&gt;", '>'},   {"&amp;", '&'},
+          {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}};
       bool done = false;
       for (const auto& [name, ch] : kEntities) {
         if (IStartsWith(html.substr(i), name)) {
@@ -224,6 +280,16 @@ struct Walker {
     }
     mail.has_original = true;
     mail.original_headers = ReadHeaders(GMIME_OBJECT(msg));
+    // Kept only when the attachment is itself a report (a forwarded bounce), the one case that
+    // needs it: serialising every attached original costs time.
+    std::string_view from = FindHeader(mail.original_headers, "From");
+    if (IContains(from, "mailer-daemon") || IContains(from, "postmaster") ||
+        IContains(FindHeader(mail.original_headers, "Content-Type"), "report")) {
+      GString raw(g_mime_object_to_string(GMIME_OBJECT(msg), nullptr));
+      if (raw && std::strlen(raw.get()) <= (1u << 20)) {
+        mail.original_raw = raw.get();
+      }
+    }
     GMimeObject* body = g_mime_message_get_mime_part(msg);
     if (body != nullptr && GMIME_IS_TEXT_PART(body)) {
       std::string text = TextOf(GMIME_PART(body));
@@ -244,6 +310,13 @@ struct Walker {
     if (GMIME_IS_MULTIPART(obj)) {
       GMimeMultipart* mp = GMIME_MULTIPART(obj);
       int n = g_mime_multipart_get_count(mp);
+      if (n == 0 && !inside_original) {
+        // No boundary ever appears (broken MIME): everything is in the prologue.
+        const char* prologue = g_mime_multipart_get_prologue(mp);
+        if (prologue != nullptr) {
+          mail.text += ConvertToUtf8(prologue, nullptr);
+        }
+      }
       for (int i = 0; i < n; ++i) {
         Walk(g_mime_multipart_get_part(mp, i), depth + 1, inside_original);
       }

@@ -33,18 +33,20 @@ struct MimeLimits {
 
 // A mail taken apart into what the detectors look at. Plain data.
 struct Mail {
-  Headers headers;           // top-level header fields
-  std::string mime_type;     // top-level "type/subtype", lower case
-  std::string report_type;   // report-type parameter of a multipart/report, lower case
-  std::string text;          // human-readable text: text/plain parts (else text/html without
-                             // tags), UTF-8, LF line endings, attached messages excluded
+  Headers headers;          // top-level header fields
+  std::string mime_type;    // top-level "type/subtype", lower case
+  std::string report_type;  // report-type parameter of a multipart/report, lower case
+  std::string text;         // human-readable text: text/plain parts (else text/html without
+                            // tags), UTF-8, LF line endings, attached messages excluded
   std::vector<std::string> delivery_status;  // bodies of message/delivery-status parts
   std::string feedback_report;               // body of the message/feedback-report part
-  Headers original_headers;  // header of the attached original message, when attached
-  std::string original_body; // start of the attached original message's text, when attached
-  bool has_original = false; // whether an original message (or its header) was attached
-  bool truncated = false;    // a limit cut the walk short; the result may be partial
-  size_t readable_size = 0;  // length of `text` before a quoted original message
+  Headers original_headers;   // header of the attached original message, when attached
+  std::string original_body;  // start of the attached original message's text, when attached
+  bool has_original = false;  // whether an original message (or its header) was attached
+  std::string original_raw;   // the attached message/rfc822 as written (at most 1 MiB), for
+                              // bounces forwarded as an attachment
+  bool truncated = false;     // a limit cut the walk short; the result may be partial
+  size_t readable_size = 0;   // length of `text` before a quoted original message
 
   // `text` up to where a quoted original message starts.
   std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail_parser.h"
 
+#include <cstdio>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <cstdio>
 
 #include "core/time_format.h"
 #include "ingest/classify/reason.h"
@@ -24,15 +24,30 @@ std::string StripAngles(std::string_view s) {
 }
 
 // Prefers the specific code in the text over a generic "x.0.0" in the Status field.
-std::string ChooseStatus(const std::string& field, const std::string& from_text) {
+std::string ChooseStatus(const std::string& field, const std::string& from_text,
+                         std::string_view diagnostic) {
   if (field.empty()) {
     return from_text;
   }
   if (from_text.empty() || field == from_text) {
     return field;
   }
-  if (field.size() >= 5 && field.substr(1) == ".0.0" && from_text[0] == field[0]) {
-    return from_text;
+  // "x.y.0" is "other / undefined": a more specific code of the same class in the text wins.
+  if (field.size() >= 5 && field.substr(field.size() - 2) == ".0") {
+    std::string best = field.substr(1) == ".0.0" && from_text[0] == field[0] ? from_text : field;
+    std::string_view rest = diagnostic;
+    for (int i = 0; i < 8; ++i) {
+      std::string st = FindStatus(rest);
+      if (st.empty()) {
+        break;
+      }
+      if (st[0] == field[0] && st.substr(st.size() - 2) != ".0") {
+        return st;
+      }
+      size_t at = rest.find(st);
+      rest.remove_prefix(at + st.size());
+    }
+    return best;
   }
   return field;
 }
@@ -42,13 +57,13 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
   r.recipient = ValidUtf8(d.recipient);
   r.detector = std::string(detector);
   r.action = d.action;
-  r.diagnostic_code = ValidUtf8(d.diagnostic);
+  r.diagnostic_code = ValidUtf8(JoinReplyLines(d.diagnostic));
   r.diagnostic_type = d.diagnostic_type;
   r.remote_mta = d.remote_mta;
   r.reporting_mta = d.reporting_mta;
   r.feedback_type = d.feedback_type;
   if (d.reason != "feedback" && d.reason != "vacation") {
-    r.status = ChooseStatus(d.status, FindStatus(d.diagnostic));
+    r.status = ChooseStatus(d.status, FindStatus(d.diagnostic), d.diagnostic);
     r.reply_code = d.reply_code.empty() ? FindReplyCode(d.diagnostic) : d.reply_code;
     r.smtp_command = d.smtp_command.empty() ? FindSmtpCommand(d.diagnostic) : d.smtp_command;
     ingest::ReasonInput in;
@@ -61,7 +76,7 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
     in.hint = d.reason;
     r.reason = ingest::ClassifyReason(in);
     if (r.action.empty()) {
-      r.action = r.reason == "delivered" ? "delivered"
+      r.action = r.reason == "delivered"                     ? "delivered"
                  : (!r.status.empty() && r.status[0] == '4') ? "delayed"
                                                              : "failed";
     }
@@ -95,8 +110,8 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
       r.original_message_id = StripAngles(text.substr(at + 12, eol - at - 12));
     }
   }
-  for (std::string_view name : {"X-SES-Message-ID", "X-Message-ID", "X-MC-Message-ID",
-                                "X-SG-EID", "X-Mailgun-Message-ID", "Feedback-ID"}) {
+  for (std::string_view name : {"X-SES-Message-ID", "X-Message-ID", "X-MC-Message-ID", "X-SG-EID",
+                                "X-Mailgun-Message-ID", "Feedback-ID"}) {
     std::string_view v = FindHeader(mail.original_headers, name);
     if (!v.empty()) {
       r.provider_message_id = StripAngles(v);
@@ -140,8 +155,7 @@ std::string StripMboxFromLine(std::string_view raw) {
 std::optional<std::string> DecodeVerp(std::string_view address, std::string_view pattern) {
   size_t lp = pattern.find("{local}");
   size_t dp = pattern.find("{domain}");
-  if (address.empty() || lp == std::string_view::npos || dp == std::string_view::npos ||
-      dp < lp) {
+  if (address.empty() || lp == std::string_view::npos || dp == std::string_view::npos || dp < lp) {
     return std::nullopt;
   }
   std::string_view prefix = pattern.substr(0, lp);
@@ -164,7 +178,21 @@ std::optional<std::string> DecodeVerp(std::string_view address, std::string_view
          std::string(encoded.substr(sep + middle.size()));
 }
 
+namespace {
+
+Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOptions& options,
+                                            int level);
+
+}  // namespace
+
 Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptions& options) {
+  return ParseMailAt(raw, options, 0);
+}
+
+namespace {
+
+Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOptions& options,
+                                            int level) {
   MimeLimits limits;
   limits.max_bytes = options.max_bytes;
   limits.max_depth = options.max_depth;
@@ -175,6 +203,17 @@ Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptio
   auto mail = LoadMail(StripMboxFromLine(raw), limits);
   if (!mail) {
     return mail.error();
+  }
+  if (level == 0 && !mail->original_raw.empty() && mail->delivery_status.empty() &&
+      mail->feedback_report.empty() &&
+      (IContains(FindHeader(mail->original_headers, "From"), "mailer-daemon") ||
+       IContains(FindHeader(mail->original_headers, "Content-Type"), "report-type"))) {
+    // A bounce forwarded as an attachment (a report about a report): the inner one has the
+    // details.
+    auto inner = ParseMailAt(mail->original_raw, options, level + 1);
+    if (inner && !inner->empty()) {
+      return inner;
+    }
   }
   std::vector<MailResult> results;
   for (const auto& detector : Detectors()) {
@@ -198,6 +237,8 @@ Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptio
   }
   return results;
 }
+
+}  // namespace
 
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
   std::string out;
@@ -241,8 +282,8 @@ std::string FormatTable(std::string_view file, const std::vector<MailResult>& re
   return out;
 }
 
-std::vector<FeedbackEvent> ToEvents(const std::vector<MailResult>& results,
-                                    std::string_view origin, const Clock& clock) {
+std::vector<FeedbackEvent> ToEvents(const std::vector<MailResult>& results, std::string_view origin,
+                                    const Clock& clock) {
   std::vector<FeedbackEvent> events;
   int64_t now = ToUnixMs(clock.Now());
   for (const auto& r : results) {

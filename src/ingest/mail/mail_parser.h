@@ -38,14 +38,14 @@ struct MailResult {
   std::string smtp_command;     // the SMTP command the error answered
   std::string remote_mta;
   std::string reporting_mta;
-  std::string detector;         // which detector recognised the mail ("postfix", "rfc3464", ...)
-  int64_t timestamp_ms = 0;     // when it happened (Last-Attempt-Date, Arrival-Date, Date); 0
+  std::string detector;      // which detector recognised the mail ("postfix", "rfc3464", ...)
+  int64_t timestamp_ms = 0;  // when it happened (Last-Attempt-Date, Arrival-Date, Date); 0
   // The original message the report is about.
   std::string original_message_id;  // its Message-ID header, without <>
   std::string provider_message_id;  // X-SES-Message-ID / X-Message-ID / X-MC-... when present
   std::string original_from;
   std::string original_subject;
-  std::string verp_recipient;       // the recipient decoded from a VERP envelope address, if any
+  std::string verp_recipient;  // the recipient decoded from a VERP envelope address, if any
 };
 
 // Parses one mail. An empty vector means the mail is not a bounce, complaint or auto-reply.
@@ -65,8 +65,8 @@ std::string FormatTable(std::string_view file, const std::vector<MailResult>& re
 // The events `ingest-mail` stores: bounce (class hard/soft from IsHardReason, undetermined when
 // the reason is unknown), complaint for reason "feedback", auto_reply for "vacation", delivery
 // for "delivered"; source "mail"; origin.file = `origin`; received_at from `clock`.
-std::vector<FeedbackEvent> ToEvents(const std::vector<MailResult>& results,
-                                    std::string_view origin, const Clock& clock);
+std::vector<FeedbackEvent> ToEvents(const std::vector<MailResult>& results, std::string_view origin,
+                                    const Clock& clock);
 
 // Decodes a VERP address with `pattern` (see ParseOptions::verp_pattern):
 // "bounces+user=example.com@sender.example" -> "user@example.com"; nullopt when it does not fit.

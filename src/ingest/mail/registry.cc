@@ -4,13 +4,15 @@
 
 namespace bw::mail {
 
-
 const std::vector<std::unique_ptr<Detector>>& Detectors() {
   static const std::vector<std::unique_ptr<Detector>> kDetectors = [] {
     std::vector<std::unique_ptr<Detector>> v;
     v.push_back(MakeArfDetector());
     v.push_back(MakeAmazonSesDetector());
     v.push_back(MakeGoogleGroupsDetector());
+    v.push_back(MakeGmailDetector());
+    v.push_back(MakeIMailServerDetector());
+    v.push_back(MakeMcAfeeDetector());
     v.push_back(MakeRfc3464Detector());
     v.push_back(MakeRfc3834Detector());
     v.push_back(MakeGenericTextDetector());

@@ -14,13 +14,13 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 bool IsLocalChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u >= 0x80 || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) !=
-                                             std::string_view::npos;
+  return std::isalnum(u) || u >= 0x80 ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
 }
 bool IsDomainChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' ||
-         c == ']' || c == ':';
+  return std::isalnum(u) || u >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' ||
+         c == ':';
 }
 
 }  // namespace
@@ -165,8 +165,8 @@ bool IsAddressOnly(std::string_view s) {
   while (!s.empty() && (s.front() == '<' || s.front() == '"' || s.front() == '\'')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == '>' || s.back() == ':' || s.back() == ',' ||
-                        s.back() == '"' || s.back() == '\'' || s.back() == '.')) {
+  while (!s.empty() && (s.back() == '>' || s.back() == ':' || s.back() == ',' || s.back() == '"' ||
+                        s.back() == '\'' || s.back() == '.')) {
     s.remove_suffix(1);
   }
   if (s.empty() || s.find(' ') != std::string_view::npos) {
@@ -200,8 +200,8 @@ std::string FindStatus(std::string_view s) {
     while (j < s.size() && IsDigit(s[j]) && j - d2 < 3) {
       ++j;
     }
-    if (j == d2 || (j < s.size() && (IsDigit(s[j]) || (s[j] == '.' && j + 1 < s.size() &&
-                                                       IsDigit(s[j + 1]))))) {
+    if (j == d2 || (j < s.size() &&
+                    (IsDigit(s[j]) || (s[j] == '.' && j + 1 < s.size() && IsDigit(s[j + 1]))))) {
       continue;
     }
     if (c != '2') {
@@ -248,6 +248,9 @@ std::string FindSmtpCommand(std::string_view s) {
   };
   static constexpr Probe kProbes[] = {
       {"rcpt to", "RCPT"},
+      {"remote smtp server has rejected address", "RCPT"},
+      {"refused to talk to me", "CONN"},
+      {"smtp command\ndata", "DATA"},
       {"rcpt_to", "RCPT"},
       {"rcpt command", "RCPT"},
       {"after rcpt", "RCPT"},
@@ -315,6 +318,43 @@ std::string ValidUtf8(std::string_view s) {
       out += "\xef\xbf\xbd";  // U+FFFD
       i += 1;
     }
+  }
+  return out;
+}
+
+}  // namespace bw::mail
+
+namespace bw::mail {
+
+std::string JoinReplyLines(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool first = true;
+  size_t i = 0;
+  while (i < s.size()) {
+    bool boundary = i == 0 || s[i - 1] == ' ';
+    if (boundary && i + 4 <= s.size() && s[i] >= '2' && s[i] <= '5' && IsDigit(s[i + 1]) &&
+        IsDigit(s[i + 2]) && (s[i + 3] == '-' || s[i + 3] == ' ')) {
+      // "550-" or "550 " optionally followed by "5.7.1 "
+      size_t j = i + 4;
+      std::string st = FindStatus(s.substr(j, 12));
+      if (!st.empty() && s.substr(j, st.size()) == st && j + st.size() < s.size() &&
+          s[j + st.size()] == ' ') {
+        j += st.size() + 1;
+      } else if (s[i + 3] == ' ') {
+        j = i;  // "550 text" without a status is not a continuation prefix
+      }
+      if (j != i) {
+        if (first) {
+          out.append(s.substr(i, j - i));
+          first = false;
+        }
+        i = j;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+    ++i;
   }
   return out;
 }

@@ -42,6 +42,11 @@ std::string FindSmtpCommand(std::string_view s);
 // Whether an address belongs to a mail system rather than a person (mailer-daemon, postmaster).
 bool IsSystemAddress(std::string_view address);
 
+// A multi-line SMTP reply folded into one line ("550-5.7.1 Messages with multiple 550-5.7.1
+// addresses ...") with the repeated "550-5.7.1 " continuation prefixes after the first removed, so
+// that phrases split across reply lines read whole again.
+std::string JoinReplyLines(std::string_view s);
+
 // `s` with every byte sequence that is not UTF-8 replaced by U+FFFD and control characters by
 // spaces (tab and LF kept).
 std::string ValidUtf8(std::string_view s);

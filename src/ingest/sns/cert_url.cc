@@ -110,6 +110,26 @@ std::optional<std::string> RegionOfArn(std::string_view arn) {
   return std::string(parts[3]);
 }
 
+std::string ExpectedSnsCertificateName(std::string_view region) {
+  if (region == "cn-north-1" || region == "cn-northwest-1") {
+    return "sns-" + std::string(region) + ".amazonaws.com.cn";
+  }
+  if (region == "us-gov-west-1" || region == "us-gov-east-1") {
+    return "sns-us-gov-west-1.amazonaws.com";
+  }
+  static constexpr std::string_view kOptIn[] = {
+      "ap-east-1",      "ap-east-2",      "ap-south-2",     "ap-southeast-3", "ap-southeast-4",
+      "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "me-south-1",     "me-central-1",
+      "eu-south-1",     "eu-south-2",     "eu-central-2",   "af-south-1",     "il-central-1",
+      "ca-west-1",      "mx-central-1"};
+  for (std::string_view r : kOptIn) {
+    if (r == region) {
+      return "sns-signing." + std::string(region) + ".amazonaws.com";
+    }
+  }
+  return "sns.amazonaws.com";
+}
+
 Status ValidateSigningCertUrl(std::string_view url) {
   urls::url_view u;
   Result<std::string> region = CheckSnsEndpoint(url, "SigningCertURL", &u);

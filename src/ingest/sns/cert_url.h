@@ -20,6 +20,12 @@ std::optional<std::string> RegionOfSnsHost(std::string_view host);
 // with a non-empty region.
 std::optional<std::string> RegionOfArn(std::string_view arn);
 
+// The name an SNS signing certificate for `region` carries (sns-ses-protocol.md §2.2, from AWS's
+// Java SDK v2 SnsHostProvider): "sns-cn-north-1.amazonaws.com.cn" / "sns-cn-northwest-1..." for
+// China, "sns-us-gov-west-1.amazonaws.com" for both GovCloud regions,
+// "sns-signing.<region>.amazonaws.com" for the opt-in regions, "sns.amazonaws.com" otherwise.
+std::string ExpectedSnsCertificateName(std::string_view region);
+
 // Whether `url` may be fetched as an SNS signing certificate (sns-ses-protocol.md §2.3): https
 // only; no user-info; no port or port 443; host (lower-cased) matches
 // ^sns\.[a-z0-9-]{3,}\.amazonaws\.com(\.cn)?$; path ends in ".pem" (case-sensitive); no query

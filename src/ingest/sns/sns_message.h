@@ -58,7 +58,8 @@ struct SnsMessage {
 // Required for every type: Type, MessageId, TopicArn, Message, Timestamp, SignatureVersion,
 // Signature, SigningCertURL (strings; all but Message non-empty); confirmations also need
 // SubscribeURL and Token. Unknown fields are ignored; known optional fields must be strings when
-// present (Subject may be null).
+// present (Subject may be null). With duplicate keys the last one wins (Boost.JSON); the
+// signature is checked over the values returned here, so nothing else may re-parse the body.
 // Errors: kInvalidInput naming the problem: malformed JSON or invalid UTF-8, not an object,
 // a missing / non-string / empty required field, an unknown Type, a Timestamp that is not
 // ISO-8601, a body over kMaxSnsBodyBytes or nested deeper than kMaxSnsJsonDepth.

@@ -64,13 +64,13 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
   if (Status url_ok = ValidateSigningCertUrl(message.signing_cert_url); !url_ok) {
     return url_ok.error();
   }
+  // ValidateSigningCertUrl guarantees "https://<SNS host>[:443]/..." without user-info.
+  const std::string_view url = message.signing_cert_url;
+  const size_t host_start = url.find("//") + 2;
+  const size_t host_end = url.find_first_of(":/", host_start);
+  const std::optional<std::string> cert_region =
+      RegionOfSnsHost(url.substr(host_start, host_end - host_start));
   if (options_.require_cert_region_match) {
-    // ValidateSigningCertUrl guarantees an SNS host; compare its region with the topic's.
-    const std::string_view url = message.signing_cert_url;
-    const size_t host_start = url.find("//") + 2;
-    const size_t host_end = url.find_first_of(":/", host_start);
-    std::optional<std::string> cert_region =
-        RegionOfSnsHost(url.substr(host_start, host_end - host_start));
     if (!cert_region || cert_region != RegionOfArn(message.topic_arn)) {
       return PermissionDenied("SigningCertURL " + message.signing_cert_url +
                               " is not in the region of topic " + message.topic_arn);
@@ -88,6 +88,13 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
   // when it was signed. Replays of old messages are bounded by max_message_age below.
   if (Status valid = (*cert)->CheckValidAt(message.timestamp_ms); !valid) {
     return valid.error();
+  }
+  if (options_.require_cert_name) {
+    const std::string expected = ExpectedSnsCertificateName(cert_region.value_or(""));
+    if (!(*cert)->MatchesHost(expected)) {
+      return PermissionDenied("signing certificate for " + message.signing_cert_url +
+                              " does not name " + expected);
+    }
   }
 
   if (Status sig = VerifySignature(message, **cert); !sig) {

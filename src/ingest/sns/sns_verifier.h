@@ -26,6 +26,11 @@ struct VerifierOptions {
   // Also require the SigningCertURL's region to equal the TopicArn's region (what AWS's Java
   // SDKs do). Default: off, as in the JS/PHP/Ruby/.NET validators.
   bool require_cert_region_match = false;
+  // Also require the certificate to name the host AWS uses for the SigningCertURL's region
+  // (ExpectedSnsCertificateName, as AWS's Java SDKs check). Default: off, because the region
+  // table comes from one SDK and a wrong entry would make SNS drop (403, never retried) every
+  // message of that region.
+  bool require_cert_name = false;
 };
 
 // Authenticates SNS HTTP(S) deliveries. Stateless apart from its collaborators; thread-safe when
@@ -44,7 +49,8 @@ class SnsVerifier {
   //  5. ValidateSigningCertUrl -> kPermissionDenied;
   //  6. certificates.Get(SigningCertURL) -> its error as is (kUnavailable: answer 503 so SNS
   //     retries);
-  //  7. certificate valid at the message's signed Timestamp (not now) -> kPermissionDenied;
+  //  7. certificate valid at the message's signed Timestamp (not now), and, with
+  //     require_cert_name, naming the expected host -> kPermissionDenied;
   //  8. VerifySignature -> kPermissionDenied;
   //  9. Timestamp not older than now - max_message_age (nor too far in the future)
   //     -> kPermissionDenied naming `sns.max_message_age`.

@@ -213,13 +213,15 @@ class SqliteStore::Writer {
     return upsert_subscription_.Run();
   }
 
-  // A write that fails when the database cannot grow by a page or cannot be written at all.
+  // A write that fails when the database cannot grow or cannot be written at all: a blob larger
+  // than any page size needs fresh pages (rolled back at once, so it never reaches the disk),
+  // then one tiny row is committed with the group, exercising the WAL append and fsync.
   Status Probe(int64_t now_ms) {
     if (auto s = db_.Exec("SAVEPOINT probe"); !s) {
       return s;
     }
     Status grow =
-        db_.Exec("INSERT INTO store_meta (key, value) VALUES ('probe_growth', zeroblob(4096))");
+        db_.Exec("INSERT INTO store_meta (key, value) VALUES ('probe_growth', zeroblob(65537))");
     if (!db_.autocommit()) {
       if (auto s = db_.Exec("ROLLBACK TO probe; RELEASE probe"); !s) {
         return s;
@@ -325,6 +327,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
       return s.error();
     }
   } else {
+    // SQLite silently falls back to read-only when the file is write-protected.
+    if (sqlite3_db_readonly(db->get(), "main") == 1) {
+      return Unavailable("SQLite database " + path +
+                         " is not writable; fix its permissions or open it read-only");
+    }
     auto mode = Stmt::Prepare(*db, "PRAGMA journal_mode = WAL");
     if (!mode) {
       return mode.error();

@@ -41,8 +41,8 @@ class Arf final : public Detector {
       }
     }
     if (rcpts.empty()) {
-      for (std::string_view name : {"X-HmXmrOriginalRecipient", "To", "Delivered-To",
-                                    "X-Original-To"}) {
+      for (std::string_view name :
+           {"X-HmXmrOriginalRecipient", "To", "Delivered-To", "X-Original-To"}) {
         std::string a = FindAddress(FindHeader(mail.original_headers, name));
         if (!a.empty()) {
           rcpts.push_back(a);

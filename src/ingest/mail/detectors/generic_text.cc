@@ -2,6 +2,8 @@
 // The last resort for bounces no family detector claimed: scans the human-readable text for the
 // shapes nearly every MTA uses to name a failed recipient ("<a@b>:", "<a@b>... ", an address
 // alone on an indented line, "RCPT TO:<a@b>") and takes the lines that follow as the error.
+#include <cctype>
+
 #include "ingest/mail/detector.h"
 #include "ingest/mail/text_util.h"
 
@@ -22,11 +24,52 @@ bool LooksLikeBounce(const Mail& mail) {
   std::string subject = SubjectLower(mail);
   for (std::string_view w :
        {"undeliver", "delivery fail", "delivery status", "failure notice", "returned mail",
-        "mail delivery failed", "could not be delivered", "delivery notification",
-        "not delivered", "nondeliverable", "non-deliverable", "delivery problem",
-        "returned to sender", "mail system error", "delivery error", "failed delivery"}) {
+        "mail delivery failed", "could not be delivered", "delivery notification", "not delivered",
+        "nondeliverable", "non-deliverable", "delivery problem", "returned to sender",
+        "mail system error", "delivery error", "failed delivery"}) {
     if (subject.find(w) != std::string::npos) {
       return true;
+    }
+  }
+  // Phrases of the explanation itself, for reports sent from an ordinary-looking address.
+  std::string_view text = mail.Readable();
+  for (std::string_view w :
+       {"could not be delivered", "was not delivered", "wasn't delivered", "undeliverable",
+        "delivery has failed", "delivery failed", "permanent error", "error message below",
+        "invalid user address", "unable to deliver", "returned permanent errors",
+        "could not deliver", "delivery to the following recipient"}) {
+    if (IContains(text, w)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IEndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && IEquals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool IsErrorLabel(std::string_view before) {
+  if (before.empty() || before.size() > 80 ||
+      (before.back() != ':' && !IEndsWith(before, ": <") && !IEndsWith(before, ":<"))) {
+    return false;
+  }
+  for (std::string_view w :
+       {"unknown", "invalid", "no such", "not found", "rejected", "failed recipient",
+        "bad recipient", "undeliverable", "permanent error", "recipients returned"}) {
+    if (IContains(before, w)) {
+      return true;
+    }
+  }
+  return false;
+}
+bool IEndsWithRcpt(std::string_view before) {
+  std::string l = ToLower(before);
+  for (std::string_view w : {"rcpt to:<", "rcpt to: <", "rcpt to:", "recipient:", "recipient: <",
+                             "address:", "original-recipient: rfc822;", "to:<"}) {
+    if (l.size() >= w.size() && l.compare(l.size() - w.size(), w.size(), w) == 0) {
+      return l.size() == w.size() || l.find("rcpt") != std::string::npos ||
+             l.find("recipient") != std::string::npos;
     }
   }
   return false;
@@ -42,153 +85,183 @@ class GenericText final : public Detector {
     if (!LooksLikeBounce(mail)) {
       return {};
     }
-    std::string sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
-    std::string orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
-    auto excluded = [&](const std::string& a) {
-      std::string l = ToLower(a);
-      return l.empty() || IsSystemAddress(l) || l == sender || l == orig_from;
-    };
-    std::vector<Delivery> out;
-    auto add = [&](std::string addr, std::string diag) {
-      if (excluded(addr)) {
-        return;
-      }
-      for (auto& d : out) {
-        if (IEquals(d.recipient, addr)) {
-          if (d.diagnostic.empty()) {
-            d.diagnostic = Squeeze(diag);
-          }
-          return;
-        }
-      }
-      Delivery d;
-      d.recipient = std::move(addr);
-      d.diagnostic = Squeeze(diag);
-      out.push_back(std::move(d));
-    };
-    std::string_view text = mail.Readable();
-    auto lines = SplitLines(text);
-    auto follow = [&](size_t i, bool indented_only) {
-      std::string diag;
-      for (size_t j = i + 1; j < lines.size() && j < i + 8; ++j) {
-        std::string_view l = lines[j];
-        if (Trim(l).empty()) {
-          break;
-        }
-        if (indented_only && l.front() != ' ' && l.front() != '\t') {
-          break;
-        }
-        std::string_view tl = Trim(l);
-        std::string lead = FindAddress(tl);
-        if (!lead.empty() && tl.substr(0, lead.size()) == lead && tl.size() > lead.size() &&
-            tl[lead.size()] == ':') {
-          break;  // the next recipient's "a@b: error" line
-        }
-        if (IsAddressOnly(l) || (Trim(l).front() == '<' && l.find("@") != std::string_view::npos &&
-                                 Trim(l).find(">") != std::string_view::npos &&
-                                 (l.find(">:") != std::string_view::npos ||
-                                  l.find(">...") != std::string_view::npos))) {
-          break;
-        }
-        diag += ' ';
-        diag += Trim(l);
-      }
-      return diag;
-    };
-    for (size_t i = 0; i < lines.size(); ++i) {
-      std::string_view line = Trim(lines[i]);
-      if (line.empty()) {
-        continue;
-      }
-      std::string addr = FindAddress(line);
-      if (addr.empty()) {
-        continue;
-      }
-      size_t at = line.find(addr);
-      std::string_view before = Trim(line.substr(0, at));
-      std::string_view after = line.substr(at + addr.size());
-      if (!after.empty() && after.front() == '>') {
-        after.remove_prefix(1);
-      }
-      while (!after.empty() && (after.front() == '"' || after.front() == '\'')) {
-        after.remove_prefix(1);
-      }
-      if (before == "<" || before.empty() || before == "\"" || before == "<\"" ||
-          before == "\"<" || before == "'") {
-        if (IStartsWith(after, "...") || IStartsWith(Trim(after), ":")) {
-          // "<a@b>... User unknown" (sendmail), "<a@b>: host x said: ..." (postfix, qmail)
-          std::string_view rest = Trim(after);
-          while (!rest.empty() && (rest.front() == '.' || rest.front() == ':')) {
-            rest.remove_prefix(1);
-          }
-          add(addr, std::string(rest) + follow(i, false));
-          continue;
-        }
-        // An address at the start of a line; the error follows it or is on the lines below.
-        add(addr, std::string(Trim(after)) + follow(i, false));
-        continue;
-      }
-      if (IEndsWith(before, " to <") || IEndsWith(before, " to:") || IEndsWith(before, " to")) {
-        if (IContains(before, "deliver") || IContains(before, "sending") ||
-            IContains(before, "send ") || IContains(before, "transmit")) {
-          add(addr, follow(i, false) + follow(i + 1, false));
-          continue;
-        }
-      }
-      if (IEndsWithRcpt(before)) {
-        add(addr, std::string(Trim(after)) + follow(i, false));
-      }
-    }
-    if (out.empty() && !FindHeader(mail.headers, "X-Failed-Recipients").empty()) {
-      std::string_view failed = FindHeader(mail.headers, "X-Failed-Recipients");
-      std::string a = FindAddress(failed);
-      if (!a.empty()) {
-        add(a, std::string(Trim(text.substr(0, 600))));
-      }
-    }
-    if (out.empty() && IContains(text, "transcript of session follows")) {
-      // Old sendmail: only the transcript; the recipient is the original's To.
-      std::string to = FindAddress(FindHeader(mail.original_headers, "To"));
-      if (to.empty()) {
-        size_t at = IFind(mail.text, "\nto:", text.size());
-        if (at != std::string::npos) {
-          to = FindAddress(std::string_view(mail.text).substr(at, mail.text.find('\n', at + 1) - at));
-        }
-      }
-      size_t t = IFind(text, "transcript of session follows");
-      size_t eol = text.find('\n', t);
-      add(to, std::string(eol == std::string_view::npos ? "" : text.substr(eol)));
-    }
-    // Transcripts (">>> RCPT To:<a@b>" then "<<< 550 ...") name the command once for all.
-    std::string command = FindSmtpCommand(text);
-    for (auto& d : out) {
-      if (FindSmtpCommand(d.diagnostic).empty()) {
-        d.smtp_command = command;
-      }
-    }
-    if (out.size() == 1 && FindStatus(out[0].diagnostic).empty() &&
-        FindReplyCode(out[0].diagnostic).empty()) {
-      out[0].diagnostic = Squeeze(text.substr(0, 2000));
-    }
-    return out;
-  }
-
- private:
-  static bool IEndsWith(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && IEquals(s.substr(s.size() - suffix.size()), suffix);
-  }
-  static bool IEndsWithRcpt(std::string_view before) {
-    std::string l = ToLower(before);
-    for (std::string_view w : {"rcpt to:<", "rcpt to: <", "rcpt to:", "recipient:", "recipient: <",
-                               "address:", "original-recipient: rfc822;", "to:<"}) {
-      if (l.size() >= w.size() && l.compare(l.size() - w.size(), w.size(), w) == 0) {
-        return l.size() == w.size() || l.find("rcpt") != std::string::npos ||
-               l.find("recipient") != std::string::npos;
-      }
-    }
-    return false;
+    return ScanBounceText(mail);
   }
 };
+
+std::vector<Delivery> ScanBounceText(const Mail& mail) {
+  std::string sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
+  std::string orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
+  // The bounce's own addressee is the original sender; an address equal to it is a recipient
+  // only when nothing else is (anonymised reports use one address for everything).
+  std::vector<bool> is_sender;
+  auto excluded = [&](const std::string& a) {
+    std::string l = ToLower(a);
+    return l.empty();
+  };
+  std::vector<Delivery> out;
+  auto add = [&](std::string addr, std::string diag) {
+    if (excluded(addr)) {
+      return;
+    }
+    std::string l = ToLower(addr);
+    for (auto& d : out) {
+      if (IEquals(d.recipient, addr)) {
+        if (d.diagnostic.empty()) {
+          d.diagnostic = Squeeze(diag);
+        }
+        return;
+      }
+    }
+    Delivery d;
+    d.recipient = std::move(addr);
+    d.diagnostic = Squeeze(diag);
+    out.push_back(std::move(d));
+    is_sender.push_back(l == sender || l == orig_from || IsSystemAddress(l));
+  };
+  std::string_view text = mail.Readable();
+  auto lines = SplitLines(text);
+  auto follow = [&](size_t i, bool indented_only) {
+    std::string diag;
+    for (size_t j = i + 1; j < lines.size() && j < i + 8; ++j) {
+      std::string_view l = lines[j];
+      if (Trim(l).empty()) {
+        break;
+      }
+      if (indented_only && l.front() != ' ' && l.front() != '\t') {
+        break;
+      }
+      std::string_view tl = Trim(l);
+      std::string lead = FindAddress(tl);
+      if (!lead.empty() && tl.substr(0, lead.size()) == lead && tl.size() > lead.size() &&
+          tl[lead.size()] == ':') {
+        break;  // the next recipient's "a@b: error" line
+      }
+      if (IsAddressOnly(l) ||
+          (Trim(l).front() == '<' && l.find("@") != std::string_view::npos &&
+           Trim(l).find(">") != std::string_view::npos &&
+           (l.find(">:") != std::string_view::npos || l.find(">...") != std::string_view::npos))) {
+        break;
+      }
+      diag += ' ';
+      diag += Trim(l);
+    }
+    return diag;
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = Trim(lines[i]);
+    if (line.empty()) {
+      continue;
+    }
+    std::string addr = FindAddress(line);
+    if (addr.empty()) {
+      continue;
+    }
+    size_t at = line.find(addr);
+    std::string_view before = Trim(line.substr(0, at));
+    std::string_view after = line.substr(at + addr.size());
+    if (!after.empty() && after.front() == '>') {
+      after.remove_prefix(1);
+    }
+    while (!after.empty() && (after.front() == '"' || after.front() == '\'')) {
+      after.remove_prefix(1);
+    }
+    // Bullets ("* a@b", "-- a@b") and sendmail's reply code ("550 <a@b>... User unknown").
+    while (!before.empty() &&
+           (before.front() == '*' || before.front() == '-' || before.front() == '#')) {
+      before = Trim(before.substr(1));
+    }
+    if (before.size() >= 3 && before[0] >= '2' && before[0] <= '5' &&
+        std::isdigit(static_cast<unsigned char>(before[1])) &&
+        std::isdigit(static_cast<unsigned char>(before[2])) &&
+        (before.size() == 3 || Trim(before.substr(3)) == "<") && IStartsWith(after, "...")) {
+      before = "<";
+    }
+    if (before == "<" || before.empty() || before == "\"" || before == "<\"" || before == "\"<" ||
+        before == "'") {
+      if (IStartsWith(after, "...") || IStartsWith(Trim(after), ":")) {
+        // "<a@b>... User unknown" (sendmail), "<a@b>: host x said: ..." (postfix, qmail)
+        std::string_view rest = Trim(after);
+        while (!rest.empty() && (rest.front() == '.' || rest.front() == ':')) {
+          rest.remove_prefix(1);
+        }
+        add(addr, std::string(rest) + follow(i, false));
+        continue;
+      }
+      // An address at the start of a line; the error follows it or is on the lines below.
+      add(addr, std::string(Trim(after)) + follow(i, false));
+      continue;
+    }
+    if (IsErrorLabel(before)) {
+      // "Unknown user: a@b", "Invalid recipient: <a@b>"
+      add(addr, std::string(before) + " " + std::string(Trim(after)) + follow(i, false));
+      continue;
+    }
+    if (IEndsWith(before, " to <") || IEndsWith(before, " to:") || IEndsWith(before, " to") ||
+        IEndsWith(before, " to: <")) {
+      if (IContains(before, "deliver") || IContains(before, "sending") ||
+          IContains(before, "send ") || IContains(before, "transmit")) {
+        add(addr, follow(i, false) + follow(i + 1, false));
+        continue;
+      }
+    }
+    if (IEndsWithRcpt(before)) {
+      add(addr, std::string(Trim(after)) + follow(i, false));
+    }
+  }
+  if (out.empty() && !FindHeader(mail.headers, "X-Failed-Recipients").empty()) {
+    std::string_view failed = FindHeader(mail.headers, "X-Failed-Recipients");
+    std::string a = FindAddress(failed);
+    if (!a.empty()) {
+      add(a, std::string(Trim(text.substr(0, 600))));
+    }
+  }
+  if (out.size() > 1) {
+    std::vector<Delivery> kept;
+    for (size_t k = 0; k < out.size(); ++k) {
+      if (!is_sender[k]) {
+        kept.push_back(std::move(out[k]));
+      }
+    }
+    if (!kept.empty()) {
+      out = std::move(kept);
+    }
+  } else if (out.size() == 1 && is_sender[0] && mail.has_original &&
+             !IEquals(FindAddress(FindHeader(mail.original_headers, "To")), out[0].recipient) &&
+             !FindAddress(FindHeader(mail.original_headers, "To")).empty()) {
+    out.clear();
+  }
+  if (out.empty() &&
+      (IContains(text, "transcript of session follows") || IContains(text, "delivery errors") ||
+       IContains(text, "no valid recipients"))) {
+    // Old sendmail: only the transcript; the recipient is the original's To.
+    std::string to = FindAddress(FindHeader(mail.original_headers, "To"));
+    if (to.empty()) {
+      size_t at = IFind(mail.text, "\nto:", text.size());
+      if (at != std::string::npos) {
+        to = FindAddress(std::string_view(mail.text).substr(at, mail.text.find('\n', at + 1) - at));
+      }
+    }
+    size_t t = IFind(text, "transcript of session follows");
+    if (t == std::string_view::npos) {
+      t = 0;
+    }
+    size_t eol = text.find('\n', t);
+    add(to, std::string(eol == std::string_view::npos ? "" : text.substr(eol)));
+  }
+  // Transcripts (">>> RCPT To:<a@b>" then "<<< 550 ...") name the command once for all.
+  std::string command = FindSmtpCommand(text);
+  for (auto& d : out) {
+    if (FindSmtpCommand(d.diagnostic).empty()) {
+      d.smtp_command = command;
+    }
+  }
+  if (out.size() == 1 && FindStatus(out[0].diagnostic).empty() &&
+      FindReplyCode(out[0].diagnostic).empty()) {
+    out[0].diagnostic = Squeeze(text.substr(0, 2000));
+  }
+  return out;
+}
 
 std::unique_ptr<Detector> MakeGenericTextDetector() { return std::make_unique<GenericText>(); }
 

@@ -21,6 +21,23 @@ class Rfc3464 final : public Detector {
     std::string_view text = mail.Readable();
     auto lines = SplitLines(text);
     for (auto& d : out) {
+      if (FindSmtpCommand(d.diagnostic).empty()) {
+        // "(in reply to RCPT TO command)" is often only in the human-readable part.
+        for (size_t i = 0; i < lines.size(); ++i) {
+          if (!IContains(lines[i], d.recipient)) {
+            continue;
+          }
+          std::string para;
+          for (size_t j = i; j < lines.size() && j < i + 8 && !Trim(lines[j]).empty(); ++j) {
+            para += lines[j];
+            para += ' ';
+          }
+          d.smtp_command = FindSmtpCommand(Squeeze(para));
+          if (!d.smtp_command.empty()) {
+            break;
+          }
+        }
+      }
       if (!d.diagnostic.empty()) {
         continue;
       }
@@ -30,8 +47,14 @@ class Rfc3464 final : public Detector {
         }
         std::string diag(lines[i]);
         for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
+          std::string_view next = Trim(lines[j]);
+          std::string lead = FindAddress(next);
+          if (!lead.empty() && (next.substr(0, lead.size()) == lead ||
+                                next.substr(0, lead.size() + 1) == "<" + lead)) {
+            break;  // the next recipient's line
+          }
           diag += ' ';
-          diag += Trim(lines[j]);
+          diag += next;
         }
         d.diagnostic = Squeeze(diag);
         break;

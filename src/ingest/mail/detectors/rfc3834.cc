@@ -8,12 +8,32 @@ namespace bw::mail {
 namespace {
 
 bool SubjectSaysAutoReply(std::string_view s) {
-  static constexpr std::string_view kPrefixes[] = {
-      "auto:", "auto reply", "auto-reply", "autoreply", "auto response", "automatic reply",
-      "automatische antwort", "abwesenheitsnotiz", "réponse automatique", "reponse automatique",
-      "respuesta automática", "risposta automatica", "out of office", "out of the office",
-      "away from", "away until", "on vacation", "vacation", "absence", "自動応答", "自動返信",
-      "不在", "autosvar", "automatisch antwoord", "afwezig", "poza biurem"};
+  static constexpr std::string_view kPrefixes[] = {"auto:",
+                                                   "auto reply",
+                                                   "auto-reply",
+                                                   "autoreply",
+                                                   "auto response",
+                                                   "automatic reply",
+                                                   "automatische antwort",
+                                                   "abwesenheitsnotiz",
+                                                   "réponse automatique",
+                                                   "reponse automatique",
+                                                   "respuesta automática",
+                                                   "risposta automatica",
+                                                   "out of office",
+                                                   "out of the office",
+                                                   "away from",
+                                                   "away until",
+                                                   "on vacation",
+                                                   "vacation",
+                                                   "absence",
+                                                   "自動応答",
+                                                   "自動返信",
+                                                   "不在",
+                                                   "autosvar",
+                                                   "automatisch antwoord",
+                                                   "afwezig",
+                                                   "poza biurem"};
   for (auto p : kPrefixes) {
     if (IContains(s, p)) {
       return true;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/mail/mail.h"
 #include "ingest/mail/mail_parser.h"
 
 namespace {
@@ -31,6 +32,28 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::filesystem::path> files;
+  if (std::string_view(argv[1]) == "--dump" && argc == 3) {
+    // Debugging aid: what the detectors see of one mail.
+    std::string raw;
+    if (!ReadFile(argv[2], raw)) {
+      return 1;
+    }
+    auto mail = bw::mail::LoadMail(raw, bw::mail::MimeLimits{});
+    if (!mail) {
+      std::cout << "error: " << mail.error().message() << "\n";
+      return 1;
+    }
+    std::cout << "mime_type: " << mail->mime_type << "\nreport_type: " << mail->report_type
+              << "\nheaders: " << mail->headers.size()
+              << "\ndelivery_status parts: " << mail->delivery_status.size()
+              << "\nhas_original: " << mail->has_original << " (" << mail->original_headers.size()
+              << " fields)\n--- readable text ---\n"
+              << mail->Readable() << "\n";
+    for (const auto& d : mail->delivery_status) {
+      std::cout << "--- delivery-status ---\n" << d << "\n";
+    }
+    return 0;
+  }
   for (int i = 1; i < argc; ++i) {
     std::filesystem::path p(argv[i]);
     std::error_code ec;

@@ -41,8 +41,10 @@ TEST(ReasonTest, StatusCodeDecidesWhenTextIsSilent) {
 }
 
 TEST(ReasonTest, TextOfManyMtas) {
-  EXPECT_EQ(Classify("", "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in "
-                         "local recipient table", "RCPT"),
+  EXPECT_EQ(Classify("",
+                     "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown in "
+                     "local recipient table",
+                     "RCPT"),
             "userunknown");
   EXPECT_EQ(Classify("5.0.0", "552 Mailbox is full"), "mailboxfull");
   EXPECT_EQ(Classify("", "554 Relay access denied", "RCPT"), "norelaying");
@@ -54,13 +56,11 @@ TEST(ReasonTest, TextOfManyMtas) {
   EXPECT_EQ(Classify("", "421 Too many connections from your host", "CONN"), "toomanyconn");
   EXPECT_EQ(Classify("", "550 5.7.1 Client host rejected: cannot find your reverse hostname"),
             "requireptr");
-  EXPECT_EQ(Classify("5.0.0", "The email account that you tried to reach is disabled."),
-            "suspend");
+  EXPECT_EQ(Classify("5.0.0", "The email account that you tried to reach is disabled."), "suspend");
 }
 
 TEST(ReasonTest, DataPhaseUnknownUserIsFiltered) {
-  EXPECT_EQ(Classify("", "550 Unknown user (in reply to end of DATA command)", "DATA"),
-            "filtered");
+  EXPECT_EQ(Classify("", "550 Unknown user (in reply to end of DATA command)", "DATA"), "filtered");
   EXPECT_EQ(Classify("", "550 Unknown user", "RCPT"), "userunknown");
 }
 

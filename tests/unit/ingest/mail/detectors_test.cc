@@ -124,8 +124,8 @@ TEST(Rfc3834DetectorTest, AutoReplyIsVacationOfTheSender) {
 
 TEST(Rfc3834DetectorTest, BounceFromPostmasterIsNotAnAutoReply) {
   EXPECT_TRUE(DetectWith("rfc3834",
-                  "From: postmaster@example.net\nAuto-Submitted: auto-replied\n"
-                  "Subject: email bounce notification\n\nrejected\n")
+                         "From: postmaster@example.net\nAuto-Submitted: auto-replied\n"
+                         "Subject: email bounce notification\n\nrejected\n")
                   .empty());
 }
 
@@ -188,8 +188,8 @@ TEST(GenericTextDetectorTest, ReadsQmailStyleText) {
 
 TEST(GenericTextDetectorTest, IgnoresOrdinaryMail) {
   EXPECT_TRUE(DetectWith("generic",
-                  "From: friend@example.com\nTo: me@example.org\nSubject: lunch\n\n"
-                  "<other@example.net>: are you coming?\n")
+                         "From: friend@example.com\nTo: me@example.org\nSubject: lunch\n\n"
+                         "<other@example.net>: are you coming?\n")
                   .empty());
 }
 
@@ -212,18 +212,74 @@ TEST(AmazonSesDetectorTest, ReadsSesJsonBody) {
   EXPECT_EQ(found[0].diagnostic, "550 5.1.1 user unknown");
 }
 
-TEST(AmazonSesDetectorTest, IgnoresOtherMail) { EXPECT_TRUE(DetectWith("amazonses", kExim).empty()); }
+TEST(AmazonSesDetectorTest, IgnoresOtherMail) {
+  EXPECT_TRUE(DetectWith("amazonses", kExim).empty());
+}
 
 TEST(GoogleGroupsDetectorTest, GroupRefusalIsRejected) {
   auto found = DetectWith("googlegroups",
-                   "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
-                   "X-Failed-Recipients: team@googlegroups.com\n"
-                   "Subject: Delivery Status Notification (Failure)\n\n"
-                   "The group you tried to contact may not exist.\n");
+                          "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+                          "X-Failed-Recipients: team@googlegroups.com\n"
+                          "Subject: Delivery Status Notification (Failure)\n\n"
+                          "The group you tried to contact may not exist.\n");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].recipient, "team@googlegroups.com");
   EXPECT_EQ(found[0].reason, "rejected");
   EXPECT_TRUE(DetectWith("googlegroups", kExim).empty());
+}
+
+TEST(GmailDetectorTest, ReadsRecipientAndRemoteError) {
+  auto found = DetectWith("gmail",
+                          "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+                          "Subject: Delivery Status Notification (Failure)\n\n"
+                          "Delivery to the following recipient failed permanently:\n\n"
+                          "     gone@example.jp\n\n"
+                          "Technical details of permanent failure:\n"
+                          "Google tried to deliver your message, but it was rejected by the "
+                          "recipient domain. The error that the other server returned was: "
+                          "554 5.7.0 Header error (state 18).\n");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].recipient, "gone@example.jp");
+  EXPECT_EQ(found[0].diagnostic, "554 5.7.0 Header error (state 18).");
+  EXPECT_EQ(found[0].smtp_command, "DATA");
+  EXPECT_EQ(found[0].reason, "filtered");
+  EXPECT_TRUE(DetectWith("gmail", kExim).empty());
+}
+
+TEST(IMailServerDetectorTest, LabelNamesTheReason) {
+  auto found = DetectWith("imailserver",
+                          "From: \"Postmaster\" <postmaster@example.org>\n"
+                          "Subject: Undeliverable Mail\n"
+                          "X-Mailer: <SMTP32 v8.12>\n\n"
+                          "Unknown user: gone@example.com\n\n"
+                          "Original message follows.\n\n"
+                          "To: gone@example.com\n");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].recipient, "gone@example.com");
+  EXPECT_EQ(found[0].reason, "userunknown");
+  EXPECT_TRUE(DetectWith("imailserver", kQmail).empty());
+}
+
+TEST(McAfeeDetectorTest, RefusalsAreAtRcptTime) {
+  auto found = DetectWith("mcafee",
+                          "From: <MAILER-DAEMON@gw.example.jp>\n"
+                          "Subject: Delivery Status\n"
+                          "MIME-Version: 1.0\n"
+                          "Content-Type: multipart/mixed; boundary=\"M\"\n\n"
+                          "--M\n"
+                          "Content-Type: text/plain; name=\"deliveryproblems.txt\"\n\n"
+                          "    --- The following addresses had delivery problems ---\n\n"
+                          "<gone@example.jp>   (Unknown user gone@example.jp)\n\n"
+                          "--M\n"
+                          "Content-Type: message/delivery-status\n\n"
+                          "Original-Recipient: <gone@example.jp>\n"
+                          "Action: failed\n"
+                          "Diagnostic-Code: smtp; 550 Unknown user gone@example.jp\n\n"
+                          "--M--\n");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].recipient, "gone@example.jp");
+  EXPECT_EQ(found[0].smtp_command, "RCPT");
+  EXPECT_TRUE(DetectWith("mcafee", kPostfixDsn).empty());
 }
 
 TEST(RegistryTest, EveryDetectorHasAUniqueName) {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail_parser.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
 
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
@@ -127,8 +126,9 @@ TEST(ParseMailTest, LimitsGiveErrorsNotCrashes) {
 }
 
 TEST(ParseMailTest, DepthLimitKeepsPartialResult) {
-  std::string raw = "From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n"
-                    "Content-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  std::string raw =
+      "From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n"
+      "Content-Type: multipart/mixed; boundary=\"b0\"\n\n";
   for (int i = 1; i < 30; ++i) {
     raw += "--b" + std::to_string(i - 1) + "\nContent-Type: multipart/mixed; boundary=\"b" +
            std::to_string(i) + "\"\n\n";
@@ -187,16 +187,15 @@ TEST(ToEventsTest, BounceComplaintAndAutoReply) {
 TEST(VerpTest, DecodesConfiguredPattern) {
   EXPECT_EQ(DecodeVerp("bounces+user=example.com@sender.example", "bounces+{local}={domain}@"),
             "user@example.com");
-  EXPECT_EQ(DecodeVerp("b-user#example.com@x.example", "b-{local}#{domain}@"),
-            "user@example.com");
+  EXPECT_EQ(DecodeVerp("b-user#example.com@x.example", "b-{local}#{domain}@"), "user@example.com");
   EXPECT_FALSE(DecodeVerp("user@example.com", "bounces+{local}={domain}@").has_value());
   EXPECT_FALSE(DecodeVerp("bounces+nothing@x.example", "bounces+{local}={domain}@").has_value());
 }
 
 TEST(CorpusTest, NonBouncesInCorpusGiveNothing) {
-  for (const char* f : {"corpus/maildir/not/is-not-bounce-01.eml",
-                        "corpus/maildir/not/is-not-bounce-02.eml",
-                        "corpus/maildir/not/rb-issue-368-bug.eml"}) {
+  for (const char* f :
+       {"corpus/maildir/not/is-not-bounce-01.eml", "corpus/maildir/not/is-not-bounce-02.eml",
+        "corpus/maildir/not/rb-issue-368-bug.eml"}) {
     auto r = ParseMail(testing::ReadData(f));
     ASSERT_TRUE(r.has_value()) << f;
     EXPECT_TRUE(r->empty()) << f;

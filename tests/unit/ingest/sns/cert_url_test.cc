@@ -103,6 +103,17 @@ TEST(RegionTest, HostsAndArns) {
   EXPECT_EQ(RegionOfArn("arn:aws:sns:us-west-2"), std::nullopt);
 }
 
+TEST(RegionTest, ExpectedCertificateNames) {
+  EXPECT_EQ(ExpectedSnsCertificateName("us-east-1"), "sns.amazonaws.com");
+  EXPECT_EQ(ExpectedSnsCertificateName("us-west-2"), "sns.amazonaws.com");
+  EXPECT_EQ(ExpectedSnsCertificateName("cn-north-1"), "sns-cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(ExpectedSnsCertificateName("cn-northwest-1"), "sns-cn-northwest-1.amazonaws.com.cn");
+  EXPECT_EQ(ExpectedSnsCertificateName("us-gov-east-1"), "sns-us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(ExpectedSnsCertificateName("af-south-1"), "sns-signing.af-south-1.amazonaws.com");
+  EXPECT_EQ(ExpectedSnsCertificateName("ap-southeast-7"),
+            "sns-signing.ap-southeast-7.amazonaws.com");
+}
+
 TEST(ValidateSubscribeUrlTest, RealConfirmationUrlAndViolations) {
   const std::string topic = "arn:aws:sns:us-west-2:131990247566:dongie-standard-topic";
   const std::string good =

@@ -366,5 +366,32 @@ TEST_F(SnsVerifierTest, OptionalCertRegionMatch) {
   EXPECT_NE(r.error().message().find("region"), std::string::npos);
 }
 
+TEST_F(SnsVerifierTest, OptionalCertNameCheck) {
+  VerifierOptions o = Options();
+  o.require_cert_name = true;
+  // Real (SAN sns.amazonaws.com) and synthetic certificates name the default host.
+  const std::string real = ReadData("sns/sns-notification-signed-v1-no-subject-2026.json");
+  ClockNear(real);
+  EXPECT_TRUE(SnsVerifier(o, clock_, provider_).Verify(real, {}));
+  const std::string synthetic = ReadData("sns/synthetic/synthetic-sns-envelope-delivery-v1.json");
+  ClockNear(synthetic);
+  EXPECT_TRUE(SnsVerifier(o, clock_, provider_).Verify(synthetic, {}));
+
+  // A certificate for another name, signing for us-east-1: refused only with the option.
+  const auto pair =
+      testing::MakeSelfSignedCert("rsa", 2048, 1767225600, 1893456000, "attacker.example");
+  const std::string url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-cn.pem";
+  provider_.Pin(url, *Certificate::FromPem(pair.certificate_pem));
+  auto m = ParseSnsMessage(synthetic);
+  m->signing_cert_url = url;
+  ASSERT_TRUE(SignSnsMessage(*m, pair.private_key_pem, 2));
+  const std::string body = SerializeSnsMessage(*m);
+  EXPECT_TRUE(SnsVerifier(Options(), clock_, provider_).Verify(body, {}));
+  auto r = SnsVerifier(o, clock_, provider_).Verify(body, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(r.error().message().find("does not name sns.amazonaws.com"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace bw::sns

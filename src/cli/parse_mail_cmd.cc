@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "ingest/mail/mail_parser.h"
+
+namespace bw::cli {
+namespace {
+
+struct ParseMailOptions {
+  std::vector<std::string> inputs;
+  std::string format = "jsonl";
+};
+
+// Files named directly, then every regular file below each directory, sorted.
+std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs, bool* missing) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<std::string> found;
+      for (auto it = fs::recursive_directory_iterator(in, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec)) {
+          found.push_back(it->path().string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(in, ec)) {
+      files.push_back(in);
+    } else {
+      std::cerr << "bouncewatch parse-mail: " << in << " is not a file or directory\n";
+      *missing = true;
+    }
+  }
+  return files;
+}
+
+int ParseMailFiles(const ParseMailOptions& o) {
+  if (o.format != "jsonl" && o.format != "table") {
+    std::cerr << "bouncewatch parse-mail: --format must be jsonl or table, not \"" << o.format
+              << "\"\n";
+    return kExitUsage;
+  }
+  bool failed = false;
+  std::vector<std::string> files = ExpandInputs(o.inputs, &failed);
+  const bool progress = isatty(STDERR_FILENO) && files.size() > 200;
+  mail::ParseOptions options;
+  bool first_table = true;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& file = files[i];
+    std::ifstream in(file, std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      std::cerr << "bouncewatch parse-mail: cannot read " << file << "\n";
+      failed = true;
+      continue;
+    }
+    auto results = mail::ParseMail(raw, options);
+    if (results.has_error()) {
+      std::cerr << "bouncewatch parse-mail: " << file << ": " << results.error().message()
+                << "\n";
+      failed = true;
+      continue;
+    }
+    if (o.format == "jsonl") {
+      std::cout << mail::FormatJsonl(file, *results);
+    } else if (!results->empty()) {
+      std::cout << mail::FormatTable(file, *results, first_table);
+      first_table = false;
+    }
+    if (progress && (i + 1) % 100 == 0) {
+      std::cerr << "\rparse-mail: " << (i + 1) << "/" << files.size() << " mails" << std::flush;
+    }
+  }
+  if (progress) {
+    std::cerr << "\rparse-mail: " << files.size() << "/" << files.size() << " mails\n";
+  }
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+Command AddParseMailCommand(CLI::App& root, GlobalOptions& g) {
+  auto o = std::make_shared<ParseMailOptions>();
+  Command c;
+  c.node = root.add_subcommand(
+      "parse-mail",
+      "parse bounce, complaint and auto-reply mails and print what was found (stores nothing)");
+  c.node->add_option("inputs", o->inputs, "mail files or directories (searched recursively)")
+      ->required()
+      ->type_name("FILE|DIR");
+  c.node->add_option("--format", o->format,
+                     "jsonl (default; one object per recipient, Sisimai field names) or table")
+      ->type_name("FORMAT");
+  c.run = [o] { return ParseMailFiles(*o); };
+  return c;
+}
+
+}  // namespace bw::cli
