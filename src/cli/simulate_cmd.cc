@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/simulate_cmd.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <unistd.h>
 
 #include "app/simulator_trust.h"
 #include "core/clock.h"
@@ -84,12 +83,14 @@ std::string BadStatusSentence(int status, const std::string& body, const std::st
     // It tried to fetch the simulator's (fictitious) certificate URL: it does not trust it.
     return "the server at " + url + " answered " + std::to_string(status) +
            " because it does not trust the simulator's certificate: set sns.trust_simulator = "
-           "true in its configuration and use the same data_dir (it said: " + detail + ")";
+           "true in its configuration and use the same data_dir (it said: " +
+           detail + ")";
   }
   if (status == 403) {
-    return "the server at " + url + " refused the message with 403 Forbidden, probably because "
-           "sns.trust_simulator is not true in its configuration or the topic " + topic +
-           " is not in its sns.topics (it said: " + detail + ")";
+    return "the server at " + url +
+           " refused the message with 403 Forbidden, probably because "
+           "sns.trust_simulator is not true in its configuration or the topic " +
+           topic + " is not in its sns.topics (it said: " + detail + ")";
   }
   return "the server at " + url + " answered " + std::to_string(status) + " (" + detail + ")";
 }
@@ -102,8 +103,10 @@ int Simulate(const GlobalOptions& g, const SimulateOptions& o) {
   }
   auto format = sim::ParseSesFormat(o.format);
   if (!format) {
-    return Usage("--format must be ses (identity notifications) or event (event publishing), "
-                 "not \"" + o.format + "\"");
+    return Usage(
+        "--format must be ses (identity notifications) or event (event publishing), "
+        "not \"" +
+        o.format + "\"");
   }
   if (o.suppression != "account" && o.suppression != "global") {
     return Usage("--suppression must be account or global, not \"" + o.suppression + "\"");
@@ -239,62 +242,73 @@ Command AddSimulateCommand(CLI::App& root, GlobalOptions& g) {
       "success@, bounce@, complaint@, suppressionlist@ or ooto@simulator.amazonses.com (or any "
       "SES JSON with custom) to a bouncewatch server; --count and --concurrency make it a load "
       "generator. The server must run with sns.trust_simulator = true and the same data_dir");
-  c.node->add_option("scenario", o->scenario,
-                     "success, bounce, complaint, suppressionlist, ooto or custom")
+  c.node
+      ->add_option("scenario", o->scenario,
+                   "success, bounce, complaint, suppressionlist, ooto or custom")
       ->required()
       ->type_name("SCENARIO");
-  c.node->add_option("--to", o->to,
-                     "webhook URL (default http://<server.listen>/webhooks/sns, i.e. "
-                     "http://127.0.0.1:8080/webhooks/sns)")
+  c.node
+      ->add_option("--to", o->to,
+                   "webhook URL (default http://<server.listen>/webhooks/sns, i.e. "
+                   "http://127.0.0.1:8080/webhooks/sns)")
       ->type_name("URL");
-  c.node->add_option("--recipient", o->recipient,
-                     "recipient address (default <scenario>@simulator.amazonses.com)")
+  c.node
+      ->add_option("--recipient", o->recipient,
+                   "recipient address (default <scenario>@simulator.amazonses.com)")
       ->type_name("ADDR");
-  c.node->add_option("--label", o->label,
-                     "label for the simulator address: bounce+LABEL@simulator.amazonses.com")
+  c.node
+      ->add_option("--label", o->label,
+                   "label for the simulator address: bounce+LABEL@simulator.amazonses.com")
       ->type_name("LABEL");
-  c.node->add_option("--format", o->format,
-                     "ses = identity notification (notificationType, default); event = event "
-                     "publishing (eventType, tags with ses:configuration-set)")
+  c.node
+      ->add_option("--format", o->format,
+                   "ses = identity notification (notificationType, default); event = event "
+                   "publishing (eventType, tags with ses:configuration-set)")
       ->type_name("FORMAT");
-  c.node->add_option("--topic", o->topic,
-                     "TopicArn (default the first of sns.topics, else "
-                     "arn:aws:sns:us-east-1:123456789012:ses-feedback)")
+  c.node
+      ->add_option("--topic", o->topic,
+                   "TopicArn (default the first of sns.topics, else "
+                   "arn:aws:sns:us-east-1:123456789012:ses-feedback)")
       ->type_name("ARN");
-  c.node->add_option("--signature-version", o->signature_version,
-                     "1 (SHA1withRSA) or 2 (SHA256withRSA, default)")
+  c.node
+      ->add_option("--signature-version", o->signature_version,
+                   "1 (SHA1withRSA) or 2 (SHA256withRSA, default)")
       ->type_name("1|2")
       ->check(CLI::IsMember({1, 2}));
-  c.node->add_option("--notification-file", o->notification_file,
-                     "custom: the SES JSON to send (needs notificationType or eventType, and mail)")
+  c.node
+      ->add_option("--notification-file", o->notification_file,
+                   "custom: the SES JSON to send (needs notificationType or eventType, and mail)")
       ->type_name("FILE");
   c.node->add_option("--from", o->from, "sender (mail.source; default sender@example.com)")
       ->type_name("ADDR");
-  c.node->add_option("--configuration-set", o->configuration_set,
-                     "event format: the ses:configuration-set tag (default "
-                     "bouncewatch-simulator)")
+  c.node
+      ->add_option("--configuration-set", o->configuration_set,
+                   "event format: the ses:configuration-set tag (default "
+                   "bouncewatch-simulator)")
       ->type_name("NAME");
-  c.node->add_option("--suppression", o->suppression,
-                     "suppressionlist: account = OnAccountSuppressionList (default), global = "
-                     "Suppressed")
+  c.node
+      ->add_option("--suppression", o->suppression,
+                   "suppressionlist: account = OnAccountSuppressionList (default), global = "
+                   "Suppressed")
       ->type_name("LIST");
   c.node->add_option("--count", o->count, "messages to send (default 1)")
       ->type_name("N")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100000000}));
-  c.node->add_option("--concurrency", o->concurrency,
-                     "parallel keep-alive connections (default 1)")
+  c.node->add_option("--concurrency", o->concurrency, "parallel keep-alive connections (default 1)")
       ->type_name("C")
       ->check(CLI::Range(1, 1024));
   c.node->add_option("--rate", o->rate, "at most R messages per second in all (default: no limit)")
       ->type_name("R")
       ->check(CLI::NonNegativeNumber);
-  c.node->add_option("--write-dir", o->write_dir,
-                     "write the signed requests to DIR (NNNNNN.json + NNNNNN.headers, index.txt, "
-                     "wrk.lua) instead of sending them")
+  c.node
+      ->add_option("--write-dir", o->write_dir,
+                   "write the signed requests to DIR (NNNNNN.json + NNNNNN.headers, index.txt, "
+                   "wrk.lua) instead of sending them")
       ->type_name("DIR");
-  c.node->add_option("--ack-log", o->ack_log,
-                     "append the SNS MessageId of every 2xx answer to FILE, one per line, flushed "
-                     "as they come")
+  c.node
+      ->add_option("--ack-log", o->ack_log,
+                   "append the SNS MessageId of every 2xx answer to FILE, one per line, flushed "
+                   "as they come")
       ->type_name("FILE");
   c.run = [&g, o] { return Simulate(g, *o); };
   return c;

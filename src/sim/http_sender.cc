@@ -19,8 +19,10 @@ using tcp = asio::ip::tcp;
 Result<HttpTarget> ParseHttpUrl(std::string_view text) {
   auto u = boost::urls::parse_absolute_uri(text);
   if (!u) {
-    return InvalidInput("--to must be an http:// URL such as http://127.0.0.1:8080/webhooks/sns, "
-                        "not \"" + std::string(text) + "\"");
+    return InvalidInput(
+        "--to must be an http:// URL such as http://127.0.0.1:8080/webhooks/sns, "
+        "not \"" +
+        std::string(text) + "\"");
   }
   if (u->scheme() != "http") {
     return InvalidInput("--to must be an http:// URL (the simulator does not speak " +
@@ -72,9 +74,8 @@ struct HttpSender::Impl {
       return ec;
     }
     stream->expires_after(timeout);
-    stream->async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) {
-      result = e;
-    });
+    stream->async_connect(endpoints,
+                          [&](beast::error_code e, const tcp::endpoint&) { result = e; });
     RunOne();
     if (result) {
       stream.reset();

@@ -27,9 +27,9 @@ Result<HttpTarget> ParseHttpUrl(std::string_view url);
 
 // What came back for one request.
 struct HttpOutcome {
-  int status = 0;            // 0 = no answer (see error)
-  std::string body;          // the response body (at most 64 KiB kept)
-  std::string error;         // why there was no answer: "Connection refused", "timed out", ...
+  int status = 0;               // 0 = no answer (see error)
+  std::string body;             // the response body (at most 64 KiB kept)
+  std::string error;            // why there was no answer: "Connection refused", "timed out", ...
   bool connect_failed = false;  // the error happened while connecting
   std::chrono::microseconds latency{0};  // write of the request to the end of the response
 };

@@ -174,8 +174,8 @@ Result<LoadSummary> RunLoad(const HttpTarget& target, const LoadOptions& options
   if (options.progress) {
     reporter = std::thread([&] {
       std::unique_lock<std::mutex> lock(progress_mu);
-      while (!progress_cv.wait_for(lock, std::chrono::milliseconds(200),
-                                   [&] { return finished; })) {
+      while (
+          !progress_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return finished; })) {
         options.progress(done.load(), options.count, elapsed());
       }
     });

@@ -19,11 +19,11 @@ namespace bw::sim {
 using RequestMaker = std::function<Result<SignedRequest>(uint64_t index)>;
 
 struct LoadOptions {
-  uint64_t count = 1;    // requests to send. Default: 1
-  int concurrency = 1;   // parallel keep-alive connections (one thread each). Default: 1
-  double rate = 0;       // requests per second over all connections; 0 = as fast as possible
-  std::string ack_log;   // when set, the MessageId of every 2xx answer is appended, one per line,
-                         // and flushed as it comes (so a crash test can trust the file)
+  uint64_t count = 1;   // requests to send. Default: 1
+  int concurrency = 1;  // parallel keep-alive connections (one thread each). Default: 1
+  double rate = 0;      // requests per second over all connections; 0 = as fast as possible
+  std::string ack_log;  // when set, the MessageId of every 2xx answer is appended, one per line,
+                        // and flushed as it comes (so a crash test can trust the file)
   std::chrono::milliseconds timeout{30000};  // per request. Default: 30 s
   // Called about every 200 ms from a separate thread with (done, total) while the run lasts, and
   // once at the end. Empty = no progress reports.
@@ -33,22 +33,24 @@ struct LoadOptions {
 // What a run did. Every request ends up in exactly one of ok/client_errors/server_errors/
 // other_status/errors, so they add up to `sent`.
 struct LoadSummary {
-  uint64_t sent = 0;           // requests attempted
-  uint64_t ok = 0;             // 2xx
-  uint64_t client_errors = 0;  // 4xx
-  uint64_t server_errors = 0;  // 5xx
-  uint64_t other_status = 0;   // 1xx/3xx
-  uint64_t errors = 0;         // no answer (connect failure, reset, timeout) or not built
-  uint64_t connect_errors = 0; // of `errors`, the ones that failed while connecting
+  uint64_t sent = 0;            // requests attempted
+  uint64_t ok = 0;              // 2xx
+  uint64_t client_errors = 0;   // 4xx
+  uint64_t server_errors = 0;   // 5xx
+  uint64_t other_status = 0;    // 1xx/3xx
+  uint64_t errors = 0;          // no answer (connect failure, reset, timeout) or not built
+  uint64_t connect_errors = 0;  // of `errors`, the ones that failed while connecting
   std::map<int, uint64_t> by_status;
-  double seconds = 0;                       // wall time of the run
+  double seconds = 0;                                        // wall time of the run
   std::chrono::microseconds p50{0}, p90{0}, p99{0}, max{0};  // latency of answered requests
-  int64_t connections = 0;                  // TCP connections opened
-  std::string first_error;                  // the first transport error message
-  int first_bad_status = 0;                 // the first non-2xx status, with its body
+  int64_t connections = 0;                                   // TCP connections opened
+  std::string first_error;                                   // the first transport error message
+  int first_bad_status = 0;  // the first non-2xx status, with its body
   std::string first_bad_body;
 
-  double requests_per_second() const { return seconds > 0 ? static_cast<double>(sent) / seconds : 0; }
+  double requests_per_second() const {
+    return seconds > 0 ? static_cast<double>(sent) / seconds : 0;
+  }
 };
 
 // Sends options.count requests from `make` to `target` over options.concurrency keep-alive

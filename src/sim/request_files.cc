@@ -8,7 +8,8 @@
 namespace bw::sim {
 namespace {
 
-constexpr const char* kWrkScript = R"lua(-- Written by `bouncewatch simulate --write-dir`: replays the signed SNS requests of this
+constexpr const char* kWrkScript =
+    R"lua(-- Written by `bouncewatch simulate --write-dir`: replays the signed SNS requests of this
 -- directory in a loop. Usage: wrk -t2 -c8 -d10s -s DIR/wrk.lua http://127.0.0.1:8080/webhooks/sns
 -- MessageIds repeat after the first round; the server answers duplicates 200 without storing.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"

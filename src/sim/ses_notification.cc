@@ -17,12 +17,9 @@ constexpr struct {
   Scenario scenario;
   const char* name;
 } kScenarioNames[] = {
-    {Scenario::kSuccess, "success"},
-    {Scenario::kBounce, "bounce"},
-    {Scenario::kComplaint, "complaint"},
-    {Scenario::kSuppressionList, "suppressionlist"},
-    {Scenario::kOoto, "ooto"},
-    {Scenario::kCustom, "custom"},
+    {Scenario::kSuccess, "success"},     {Scenario::kBounce, "bounce"},
+    {Scenario::kComplaint, "complaint"}, {Scenario::kSuppressionList, "suppressionlist"},
+    {Scenario::kOoto, "ooto"},           {Scenario::kCustom, "custom"},
 };
 
 // What SES writes for each suppression list (observed SES payloads; the diagnostic is SES's own
@@ -198,7 +195,7 @@ std::string NewUuid() {
   auto& rng = Rng();
   uint64_t hi = rng();
   uint64_t lo = rng();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                          // version 4
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   std::string h = Hex(hi, 16) + Hex(lo, 16);
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,10 +31,16 @@ struct SignerOptions {
 };
 
 // Wraps SES JSON in signed SNS Notifications. Immutable after construction, so one instance is
-// shared by every load-mode thread.
+// shared by every load-mode thread. The key is parsed once (OpenSSL 3's PEM decoding costs more
+// than the RSA signature itself); the string to sign is sns::BuildStringToSign's, the signature
+// RSA PKCS#1 v1.5 as sns::SignSnsMessage makes it.
 class SnsSigner {
  public:
-  explicit SnsSigner(SignerOptions options) : options_(std::move(options)) {}
+  // A bad key is reported by Sign/SignMessage, not here.
+  explicit SnsSigner(SignerOptions options);
+  ~SnsSigner();
+  SnsSigner(SnsSigner&&) noexcept;
+  SnsSigner& operator=(SnsSigner&&) noexcept;
 
   // A Notification carrying `ses_json` as its Message, with a fresh UUID MessageId, Timestamp =
   // clock.Now(), the topic, the certificate URL, an UnsubscribeURL on the topic's region, signed
@@ -47,7 +54,9 @@ class SnsSigner {
   const SignerOptions& options() const { return options_; }
 
  private:
+  struct Key;
   SignerOptions options_;
+  std::shared_ptr<const Key> key_;  // null when options_.private_key_pem is not a usable key
 };
 
 // The headers SNS sends with `message` (see SignedRequest::headers).

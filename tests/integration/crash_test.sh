@@ -22,7 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
 cat > "$tmp/bw.toml" <<TOML
 data_dir = "$tmp/data"
 [server]
@@ -76,7 +79,8 @@ serve_pid=""
 
 python3 - "$tmp/acks" "$tmp/events.jsonl" "$count" "$acked_at_kill" <<'PY'
 import collections, json, sys
-acks_path, events_path, count, acked_at_kill = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+acks_path, events_path, acked_at_kill = sys.argv[1], sys.argv[2], sys.argv[4]
+count = int(sys.argv[3])
 acks = [l.strip() for l in open(acks_path) if l.strip()] if acks_path else []
 stored = collections.Counter()
 for line in open(events_path):

@@ -5,7 +5,8 @@ bw_add_test(simulate_e2e_test
 
 # The script tests drive the bouncewatch binary, so they exist once main.cc registers the
 # command (re-checked whenever main.cc changes).
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/cli/main.cc)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/src/cli/main.cc)
 file(READ ${PROJECT_SOURCE_DIR}/src/cli/main.cc _bw_cli_main)
 if(_bw_cli_main MATCHES "AddSimulateCommand")
   add_test(NAME simulate_cli

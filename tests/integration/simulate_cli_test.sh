@@ -38,8 +38,11 @@ expect() {
   return 0
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+closed=$(free_port)
 cat >"$tmp/bw.toml" <<TOML
 data_dir = "$tmp/data"
 [server]
@@ -94,7 +97,9 @@ expect 2 '--format must be ses' -- "${sim[@]}" bounce --format xml
 expect 2 'must be an http:// URL' -- "${sim[@]}" bounce --to "https://127.0.0.1:$port/"
 expect 1 "cannot connect to http://127.0.0.1:$closed/webhooks/sns: Connection refused" -- \
   "${sim[@]}" bounce --to "http://127.0.0.1:$closed/webhooks/sns"
-expect 1 '403 Forbidden, probably because sns.trust_simulator is not true .* or the topic .* is not in its sns.topics' -- \
+forbidden='403 Forbidden, probably because sns.trust_simulator is not true .* or the topic .*'
+forbidden+=' is not in its sns.topics'
+expect 1 "$forbidden" -- \
   "${sim[@]}" bounce --topic arn:aws:sns:us-east-1:123456789012:elsewhere
 "${sim[@]}" bounce --signature-version 3 >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--signature-version 3 is not a usage error"

@@ -44,8 +44,8 @@ class SimulateE2eTest : public ::testing::Test {
       o.signature_version = v;
       signers_.emplace_back(o);
     }
-    auto t = sim::ParseHttpUrl("http://127.0.0.1:" + std::to_string(fx_.app().port()) +
-                               "/webhooks/sns");
+    auto t =
+        sim::ParseHttpUrl("http://127.0.0.1:" + std::to_string(fx_.app().port()) + "/webhooks/sns");
     ASSERT_TRUE(t.has_value());
     target_ = *t;
   }
@@ -266,8 +266,8 @@ TEST(SimulateUntrustedTest, ServerWithoutTrustSimulatorRefuses) {
   so.signing_cert_url = trust.cert_url;
   so.private_key_pem = ReadFile(trust.key_path);
   sim::SnsSigner signer(so);
-  auto t = sim::ParseHttpUrl("http://127.0.0.1:" + std::to_string(fx.app().port()) +
-                             "/webhooks/sns");
+  auto t =
+      sim::ParseHttpUrl("http://127.0.0.1:" + std::to_string(fx.app().port()) + "/webhooks/sns");
   sim::LoadOptions o;
   o.count = 3;
   auto s = sim::RunLoad(*t, o, [&](uint64_t) {

@@ -143,6 +143,15 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
       {"envelope expired", "expired"},
       {"host not reachable", "expired"},
       {"dns type 'mx' lookup of", "networkerror"},
+      {"was not delivered within", "expired"},
+      {"remote host is not responding", "expired"},
+      {"based on the email preferences of the person", "filtered"},
+      {"'send mail as' feature", "rejected"},
+      {"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf"
+       "\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf",
+       "mailboxfull"},  // メールボックスが一杯 (Japanese carriers: mailbox full)
+      {"\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e",
+       "userunknown"},  // 宛先不明 (unknown address)
       {"aup#cdrbl", "blocked"},
       {"aup#in-1310", "toomanyconn"},
       {"aup#out-1310", "toomanyconn"},

@@ -77,6 +77,7 @@ std::unique_ptr<Detector> MakeGoogleGroupsDetector();
 std::unique_ptr<Detector> MakeGmailDetector();
 std::unique_ptr<Detector> MakeIMailServerDetector();
 std::unique_ptr<Detector> MakeMcAfeeDetector();
+std::unique_ptr<Detector> MakeEximDetector();
 std::unique_ptr<Detector> MakeRfc3834Detector();
 std::unique_ptr<Detector> MakeGenericTextDetector();
 

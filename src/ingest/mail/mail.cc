@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail.h"
 
-#include <iconv.h>
-
 #include <cerrno>
 #include <cstring>
+#include <iconv.h>
 #include <map>
 #include <memory>
 #include <mutex>

@@ -13,6 +13,7 @@ const std::vector<std::unique_ptr<Detector>>& Detectors() {
     v.push_back(MakeGmailDetector());
     v.push_back(MakeIMailServerDetector());
     v.push_back(MakeMcAfeeDetector());
+    v.push_back(MakeEximDetector());
     v.push_back(MakeRfc3464Detector());
     v.push_back(MakeRfc3834Detector());
     v.push_back(MakeGenericTextDetector());

@@ -134,9 +134,8 @@ TEST(RequestFilesTest, WritesBodiesHeadersIndexAndWrkScript) {
   EXPECT_EQ(read("000003.headers"), "x-amz-sns-message-id: id-2\nUser-Agent: ua\n");
   EXPECT_NE(read("wrk.lua").find("wrk.format(\"POST\""), std::string::npos);
 
-  auto failing = WriteRequestFiles(out, 2, [](uint64_t) -> Result<SignedRequest> {
-    return InvalidInput("no key");
-  });
+  auto failing = WriteRequestFiles(
+      out, 2, [](uint64_t) -> Result<SignedRequest> { return InvalidInput("no key"); });
   ASSERT_TRUE(failing.has_error());
   EXPECT_EQ(failing.error().message(), "no key");
 }

@@ -127,8 +127,7 @@ TEST_P(EveryFormat, SuppressionListIsAPermanentBounceSesMadeItself) {
   EXPECT_FALSE(b.contains("remoteMtaIp"));
   const json::object& r = b.at("bouncedRecipients").as_array()[0].as_object();
   EXPECT_EQ(S(r.at("emailAddress")), "suppressionlist@simulator.amazonses.com");
-  EXPECT_NE(S(r.at("diagnosticCode")).find("suppression list for your account"),
-            std::string::npos);
+  EXPECT_NE(S(r.at("diagnosticCode")).find("suppression list for your account"), std::string::npos);
   CheckMail(root, "suppressionlist@simulator.amazonses.com");
 
   NotificationOptions global;
@@ -209,8 +208,7 @@ TEST(SesNotificationTest, CheckSesJsonSaysWhatIsWrong) {
   EXPECT_NE(msg("not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(msg("[1]").find("not a JSON object"), std::string::npos);
   EXPECT_NE(msg(R"({"mail":{}})").find("notificationType"), std::string::npos);
-  EXPECT_NE(msg(R"({"notificationType":3,"mail":{}})").find("notificationType"),
-            std::string::npos);
+  EXPECT_NE(msg(R"({"notificationType":3,"mail":{}})").find("notificationType"), std::string::npos);
   EXPECT_NE(msg(R"({"notificationType":"Bounce"})").find("mail"), std::string::npos);
   EXPECT_NE(msg(R"({"eventType":"Bounce","mail":"x"})").find("mail"), std::string::npos);
 }

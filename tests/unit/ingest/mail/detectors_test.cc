@@ -282,6 +282,27 @@ TEST(McAfeeDetectorTest, RefusalsAreAtRcptTime) {
   EXPECT_TRUE(DetectWith("mcafee", kPostfixDsn).empty());
 }
 
+TEST(EximDetectorTest, EximMessagesWithoutCodesNameTheReason) {
+  auto found = DetectWith("exim",
+                          "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+                          "Subject: Mail delivery failed: returning message to sender\n"
+                          "X-Failed-Recipients: nobody@nowhere.example\n\n"
+                          "This message was created automatically by mail delivery software.\n\n"
+                          "A message that you sent could not be delivered to one or more of its\n"
+                          "recipients. This is a permanent error. The following address(es) "
+                          "failed:\n\n"
+                          "  nobody@nowhere.example\n"
+                          "    all relevant MX records point to non-existent hosts\n");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].recipient, "nobody@nowhere.example");
+  EXPECT_EQ(found[0].reason, "hostunknown");
+  // A remote server's coded answer is left to the classifier.
+  auto coded = DetectWith("exim", kExim);
+  ASSERT_EQ(coded.size(), 1u);
+  EXPECT_EQ(coded[0].reason, "");
+  EXPECT_TRUE(DetectWith("exim", kPostfixDsn).empty());
+}
+
 TEST(RegistryTest, EveryDetectorHasAUniqueName) {
   for (const auto& d : Detectors()) {
     EXPECT_EQ(FindDetector(d->Name()), d.get()) << d->Name();

@@ -105,6 +105,22 @@ TEST(ParseMailTest, Iso2022JpSubjectAndBodyAreDecoded) {
   EXPECT_NE((*r)[0].diagnostic_code.find("\xe3\x83\xa1"), std::string::npos);  // メ
 }
 
+TEST(ParseMailTest, ShiftJisBodyIsDecoded) {
+  std::string raw =
+      "From: MAILER-DAEMON@mx.example.jp\n"
+      "Subject: Returned mail\n"
+      "MIME-Version: 1.0\n"
+      "Content-Type: text/plain; charset=Shift_JIS\n"
+      "Content-Transfer-Encoding: 8bit\n"
+      "\n"
+      "<gone@example.jp>: 550 5.1.1 User unknown \x83\x81\x81\x5b\x83\x8b\n";
+  auto r = ParseMail(raw);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_NE((*r)[0].diagnostic_code.find("\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab"),
+            std::string::npos);  // メール
+}
+
 TEST(ParseMailTest, LimitsGiveErrorsNotCrashes) {
   ParseOptions small;
   small.max_bytes = 100;
