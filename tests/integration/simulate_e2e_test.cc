@@ -253,6 +253,21 @@ TEST_F(SimulateE2eTest, LoadModeCountsAddUp) {
   EXPECT_EQ(count_events().size(), 2000u);
 }
 
+// --rate paces the whole run: request i leaves i/rate seconds after the start.
+TEST_F(SimulateE2eTest, RateLimitsTheRun) {
+  sim::LoadOptions o;
+  o.count = 40;
+  o.concurrency = 4;
+  o.rate = 200;
+  auto s = sim::RunLoad(target_, o, [&](uint64_t) {
+    return signers_[1].Sign(*sim::BuildSesNotification({}, fx_.clock()), fx_.clock());
+  });
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->ok, 40u);
+  EXPECT_GE(s->seconds, 39.0 / 200);
+  EXPECT_LE(s->requests_per_second(), 200 * 1.05);
+}
+
 // Without sns.trust_simulator the simulator's messages are never stored. (Today the server then
 // tries to fetch the simulator's certificate URL and answers 503 when that fails; the fetch is
 // pointed at a closed local port so the test needs no network.)
