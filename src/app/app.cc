@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "app/simulator_trust.h"
+#include "app/tokens.h"
+#include "http/api_handler.h"
 #include "http/health_handler.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -28,6 +30,13 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, const Cloc
     options.path = url.substr(std::string_view("sqlite:").size());
     options.read_only = read_only;
     options.max_batch = config.store.max_batch;
+    // The policy runs inside the store's ingest transaction (store::SuppressionPolicy).
+    options.suppression_policy = [policy = config.policy](
+                                     const std::optional<SuppressionState>& current,
+                                     const FeedbackEvent& event, const NormalizedAddress& address,
+                                     TimePoint now) {
+      return policy::Decide(policy, current, event, address.key, address.display, now);
+    };
     return store::sqlite::OpenSqliteStore(options, clock);
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
@@ -36,6 +45,29 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, const Cloc
   }
   return InvalidInput("unsupported store.url \"" + url + "\"; use sqlite:PATH");
 }
+
+namespace {
+
+// Without sns.trust_simulator, messages signed by `bouncewatch simulate` name a certificate URL
+// that exists nowhere: refuse them at once (403, never retried) with the setting to change,
+// instead of trying to fetch it (which fails as 503 and makes senders retry for nothing).
+class RefuseSimulatorCertificate final : public sns::CertificateProvider {
+ public:
+  explicit RefuseSimulatorCertificate(sns::CertificateProvider& inner) : inner_(inner) {}
+  Result<std::shared_ptr<const sns::Certificate>> Get(const std::string& url) override {
+    if (url == kSimulatorCertUrl) {
+      return PermissionDenied("message is signed by the local `bouncewatch simulate` key; set "
+                              "sns.trust_simulator = true to accept simulator messages (never in "
+                              "production)");
+    }
+    return inner_.Get(url);
+  }
+
+ private:
+  sns::CertificateProvider& inner_;
+};
+
+}  // namespace
 
 // Owned parts, in construction order; destroyed in reverse, so the server (declared first)
 // outlives everything its handlers reference until ~App stopped it.
@@ -47,7 +79,9 @@ struct App::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<net::CurlHttpClient> http_client;
   std::unique_ptr<sns::CachingCertificateProvider> certs;
+  std::unique_ptr<sns::CertificateProvider> refuse_simulator;
   std::unique_ptr<sns::SnsVerifier> verifier;
+  std::string created_admin_token;
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -72,6 +106,18 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
                       "): " + store.error().message());
   }
   p.store = std::move(*store);
+
+  // With no API token at all, make one so the local CLI and the demo work at once.
+  auto admin = EnsureAdminToken(*p.store, config.data_dir, clock);
+  if (admin.has_error()) {
+    throw ConfigError("cannot create the first API token: " + admin.error().message());
+  }
+  if (*admin) {
+    p.created_admin_token = **admin;
+    spdlog::warn("api: no API token existed, so an admin token was created and written to {} "
+                 "(mode 0600); `bouncewatch token create` makes more, `token revoke` removes it",
+                 AdminTokenPath(config.data_dir));
+  }
 
   net::CurlClientOptions curl;
   curl.ca_file = config.outbound.ca_file;
@@ -100,7 +146,12 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
   sns::VerifierOptions verifier_options;
   verifier_options.topics = config.sns.topics;
   verifier_options.max_message_age = config.sns.max_message_age;
-  p.verifier = std::make_unique<sns::SnsVerifier>(verifier_options, clock, *p.certs);
+  sns::CertificateProvider* provider = p.certs.get();
+  if (!config.sns.trust_simulator) {
+    p.refuse_simulator = std::make_unique<RefuseSimulatorCertificate>(*p.certs);
+    provider = p.refuse_simulator.get();
+  }
+  p.verifier = std::make_unique<sns::SnsVerifier>(verifier_options, clock, *provider);
   if (config.sns.topics.empty()) {
     spdlog::warn("sns: sns.topics is empty, so every SNS message will be refused with 403; add "
                  "your topic ARN to sns.topics");
@@ -121,6 +172,10 @@ std::unique_ptr<App> App::Create(const Config& config, const Clock& clock) {
   auto router = std::make_shared<http::Router>();
   router->Add("/healthz", {"GET", "HEAD"}, std::make_shared<http::HealthHandler>());
   router->Add("/readyz", {"GET", "HEAD"}, std::make_shared<http::ReadyHandler>(*p.store, blocking));
+  http::ApiOptions api_options;
+  api_options.cursor_key = LoadOrCreateCursorKey(config.data_dir);
+  router->AddPrefix("/v1/", std::make_shared<http::ApiHandler>(api_options, *p.store, clock,
+                                                               blocking));
   router->Add("/webhooks/sns", {"POST"},
               std::make_shared<http::SnsHandler>(sns_options, *p.verifier, *p.store,
                                                  *p.http_client, clock, blocking));
@@ -149,6 +204,8 @@ Status App::Start() {
 uint16_t App::port() const { return parts_->server->port(); }
 
 store::Store& App::store() { return *parts_->store; }
+
+const std::string& App::created_admin_token() const { return parts_->created_admin_token; }
 
 void App::WaitForSignal() {
   sigset_t set;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "app/config.h"
 #include "core/clock.h"
@@ -38,6 +39,10 @@ class App {
   void Stop();
 
   store::Store& store();
+
+  // The admin API token Create made because the store had none (also written to
+  // <data_dir>/admin-token); empty when tokens existed. `serve` prints it once.
+  const std::string& created_admin_token() const;
 
  private:
   App();

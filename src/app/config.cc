@@ -171,6 +171,21 @@ void ApplyFile(const toml::table& root, const std::string& file, Config& c) {
     t.RejectUnknown();
   }
   {
+    TableReader t(top.Table("mail"), "mail.", file);
+    t.String("verp_pattern", &c.mail.verp_pattern);
+    t.String("user", &c.mail.user);
+    t.String("password", &c.mail.password);
+    t.RejectUnknown();
+  }
+  {
+    TableReader t(top.Table("policy"), "policy.", file);
+    t.Integer("soft_bounce_limit", &c.policy.soft_bounce_limit, 1, 1000);
+    t.Duration("soft_bounce_window", &c.policy.soft_bounce_window);
+    t.Bool("suppress_on_complaint", &c.policy.suppress_on_complaint);
+    t.Duration("ttl_soft", &c.policy.ttl_soft);
+    t.RejectUnknown();
+  }
+  {
     TableReader t(top.Table("log"), "log.", file);
     t.String("level", &c.log.level);
     t.RejectUnknown();
@@ -254,6 +269,13 @@ void ApplyEnvironment(char** env, Config& c) {
     else if (name == "BOUNCEWATCH_OUTBOUND_CONNECT_TO") c.outbound.connect_to = SplitList(v);
     else if (name == "BOUNCEWATCH_OUTBOUND_TIMEOUT") c.outbound.timeout = duration(name, v);
     else if (name == "BOUNCEWATCH_LOG_LEVEL") c.log.level = v;
+    else if (name == "BOUNCEWATCH_MAIL_VERP_PATTERN") c.mail.verp_pattern = v;
+    else if (name == "BOUNCEWATCH_MAIL_USER") c.mail.user = v;
+    else if (name == "BOUNCEWATCH_MAIL_PASSWORD") c.mail.password = v;
+    else if (name == "BOUNCEWATCH_POLICY_SOFT_BOUNCE_LIMIT") c.policy.soft_bounce_limit = static_cast<int>(integer(name, v));
+    else if (name == "BOUNCEWATCH_POLICY_SOFT_BOUNCE_WINDOW") c.policy.soft_bounce_window = duration(name, v);
+    else if (name == "BOUNCEWATCH_POLICY_SUPPRESS_ON_COMPLAINT") c.policy.suppress_on_complaint = ParseBool(name, v);
+    else if (name == "BOUNCEWATCH_POLICY_TTL_SOFT") c.policy.ttl_soft = duration(name, v);
     else if (name == "BOUNCEWATCH_CONFIG" || name == "BOUNCEWATCH_TOKEN") continue;  // used elsewhere
     else throw ConfigError("environment: unknown variable " + name);
   }
@@ -272,6 +294,9 @@ void Validate(Config& c) {
       c.store.url.rfind("postgres://", 0) != 0) {
     throw ConfigError(c.source + ": store.url must start with sqlite: or postgresql://, not \"" +
                       c.store.url + "\"");
+  }
+  if (Status p = policy::Validate(c.policy); !p) {
+    throw ConfigError(c.source + ": " + p.error().message());
   }
   if (c.sns.cert_cache_dir.empty()) {
     c.sns.cert_cache_dir = (std::filesystem::path(c.data_dir) / "sns-certs").string();

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "policy/policy.h"
+
 namespace bw::app {
 
 // A configuration that cannot be used. Thrown only at startup; the message is one sentence for
@@ -50,6 +52,15 @@ struct OutboundConfig {
   std::chrono::milliseconds timeout{10000};
 };
 
+// [mail]: bounce mails (`ingest-mail`).
+struct MailConfig {
+  // VERP envelope pattern: "{local}" and "{domain}" mark the encoded recipient.
+  // Default: "bounces+{local}={domain}@".
+  std::string verp_pattern = "bounces+{local}={domain}@";
+  std::string user;      // IMAP / POP3 login when the URL and --user give none
+  std::string password;  // its password (better from BOUNCEWATCH_MAIL_PASSWORD than the file)
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -63,6 +74,8 @@ struct Config {
   SnsConfig sns;
   OutboundConfig outbound;
   LogConfig log;
+  MailConfig mail;
+  policy::PolicyConfig policy;  // [policy]: when feedback suppresses an address
   std::string source;  // where it came from, for messages: the file path or "defaults"
 };
 

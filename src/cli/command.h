@@ -40,5 +40,8 @@ Command AddServeCommand(CLI::App& root, GlobalOptions& g);
 Command AddEventsCommand(CLI::App& root, GlobalOptions& g);
 Command AddCheckConfigCommand(CLI::App& root, GlobalOptions& g);
 Command AddParseMailCommand(CLI::App& root, GlobalOptions& g);
+Command AddIngestMailCommand(CLI::App& root, GlobalOptions& g);
+Command AddSuppressCommand(CLI::App& root, GlobalOptions& g);
+Command AddTokenCommand(CLI::App& root, GlobalOptions& g);
 
 }  // namespace bw::cli

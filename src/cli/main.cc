@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/simulate_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace bw::cli;
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
       AddEventsCommand(root, g),
       AddCheckConfigCommand(root, g),
       AddParseMailCommand(root, g),
+      AddIngestMailCommand(root, g),
+      AddSimulateCommand(root, g),
+      AddSuppressCommand(root, g),
+      AddTokenCommand(root, g),
   };
 
   try {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -29,6 +30,14 @@ int Serve(const GlobalOptions& g) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   auto app = app::App::Create(config, SystemClock::Instance());
+  if (!app->created_admin_token().empty()) {
+    // Shown once; only its hash is stored. Also in <data_dir>/admin-token (mode 0600).
+    std::cout << "bouncewatch serve: created the first API token (admin scope); it is shown only "
+                 "now and saved in "
+              << (std::filesystem::path(config.data_dir) / "admin-token").string() << ":\n"
+              << app->created_admin_token() << "\n"
+              << std::flush;
+  }
   Status started = app->Start();
   if (started.has_error()) {
     std::cerr << "bouncewatch serve: " << started.error().message() << "\n";

@@ -8,8 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/address.h"
+#include "core/clock.h"
 #include "core/feedback_event.h"
 #include "core/result.h"
+#include "core/suppression.h"
 
 namespace bw::store {
 
@@ -67,6 +70,67 @@ struct Subscription {
   int64_t last_message_at_ms = 0;  // when the topic last delivered anything (0 = never)
 };
 
+// How events change suppression state: policy::Decide bound to the `[policy]` configuration (app
+// builds it; the store does not depend on policy). Given the address's state before the event
+// (nullopt when there is none), the event and the normalised recipient, returns the new state,
+// or nullopt when nothing changes. Called on the store's writer, inside the transaction that
+// stores the event, so an event and the suppression it causes commit together or not at all.
+// Must be pure, fast and thread-safe.
+using SuppressionPolicy = std::function<std::optional<SuppressionState>(
+    const std::optional<SuppressionState>& current, const FeedbackEvent& event,
+    const NormalizedAddress& recipient, TimePoint now)>;
+
+// Who changed the suppression list and why, recorded in the audit trail with each change.
+struct AuditInfo {
+  std::string actor;  // "api:<token name>", "cli", "policy", "rebuild", ...
+  std::string note;   // free text; empty when none
+};
+
+// One row of the suppression audit trail. Newest have the largest id.
+struct SuppressionAuditEntry {
+  int64_t id = 0;
+  std::string address_key;
+  std::string address;
+  // "suppress" (policy decided from an event), "add" (manual), "import", "remove", "rebuild".
+  std::string action;
+  std::string reason;  // the reason of the suppression added or removed; may be empty
+  std::string actor;
+  std::string note;
+  std::string event_id;  // the event behind a policy decision
+  int64_t at_ms = 0;
+};
+
+// An operator's addition (API PUT, import, CLI).
+struct ManualSuppression {
+  NormalizedAddress address;
+  SuppressionReason reason = SuppressionReason::kManual;  // kManual or kImport
+  std::string note;
+  // Stored as SuppressionState::detail; empty = the reason's name. Imports keep the SES reason
+  // here ("ses_bounce", "ses_complaint") so that exports give it back.
+  std::string detail;
+};
+
+// Filters for ListSuppressions: only addresses suppressed at active_at_ms, ANDed with the rest.
+// Results are ordered by address_key ascending.
+struct SuppressionQuery {
+  int64_t active_at_ms = 0;                        // "now" for expiry; required
+  std::optional<SuppressionReason> reason;         // any when unset
+  int64_t since_ms = 0;                            // suppressed_at >= since_ms; 0 = any
+  std::string domain;                              // exact ASCII lower-case domain; empty = any
+  std::string after_key;                           // cursor: keys strictly greater; empty = first
+  size_t limit = 100;
+};
+
+// An API token as stored: never the token itself, only its SHA-256.
+struct ApiToken {
+  std::string id;      // public identifier (shown by `token list`, used by `token revoke`)
+  std::string name;    // unique among tokens that are not revoked
+  std::string scope;   // "read", "write" or "admin"
+  std::string hash;    // SHA-256 of the token, 32 raw bytes
+  int64_t created_at_ms = 0;
+  int64_t revoked_at_ms = 0;  // 0 = active
+};
+
 // The durable store of events and their raw messages. One interface, several backends (SQLite
 // embedded default; PostgreSQL for several instances). Only app/ knows the concrete classes.
 //
@@ -106,6 +170,53 @@ class Store {
 
   // OK when the store can accept writes now (readiness probe).
   virtual Status CheckWritable() = 0;
+
+  // --- Suppression list. Events change it through the SuppressionPolicy given at open time
+  // (inside IngestAsync's transaction); the methods below are the operator's side.
+
+  // What is known about one address (suppressed or not, maybe expired: see IsSuppressedAt);
+  // kNotFound when nothing is.
+  virtual Result<SuppressionState> GetSuppression(std::string_view address_key) = 0;
+
+  // The states of those of `address_keys` that have one, in no particular order. At most
+  // 10,000 keys (kInvalidInput beyond).
+  virtual Result<std::vector<SuppressionState>> GetSuppressions(
+      const std::vector<std::string>& address_keys) = 0;
+
+  // Addresses suppressed at query.active_at_ms matching the filters, by key, at most limit.
+  virtual Result<std::vector<SuppressionState>> ListSuppressions(const SuppressionQuery& query) = 0;
+
+  // Suppresses every address (all in one transaction: all or nothing), keeping what is known
+  // about it (counts, history); the new suppression never expires and replaces any earlier
+  // reason. Each is recorded in the audit trail (action "add" or "import"). Durable on return.
+  virtual Status AddSuppressions(const std::vector<ManualSuppression>& entries,
+                                 const AuditInfo& audit) = 0;
+
+  // Forgets what is known about the address (its suppression and its soft-bounce history), and
+  // records a "remove" in the audit trail. kNotFound when it is not suppressed at now_ms (nothing
+  // is changed then). Durable on return.
+  virtual Status RemoveSuppression(std::string_view address_key, int64_t now_ms,
+                                   const AuditInfo& audit) = 0;
+
+  // Replaces the whole suppression state with `states` (rebuild after a policy change), in one
+  // transaction, recording one "rebuild" audit entry per address whose suppression changed.
+  virtual Status ReplaceSuppressions(const std::vector<SuppressionState>& states,
+                                     const AuditInfo& audit) = 0;
+
+  // The audit trail of one address (every address when empty), newest first, at most limit.
+  virtual Result<std::vector<SuppressionAuditEntry>> ListSuppressionAudit(
+      std::string_view address_key, size_t limit) = 0;
+
+  // --- API tokens.
+
+  // Stores a new token. kConflict when an active token has the same name.
+  virtual Status CreateToken(const ApiToken& token) = 0;
+  // Every token (active and revoked), oldest first.
+  virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+  // The active token with this SHA-256; kNotFound when none. Callers compare in constant time.
+  virtual Result<ApiToken> FindTokenByHash(std::string_view hash) = 0;
+  // Revokes the active token whose id or name is `id_or_name`; kNotFound when none.
+  virtual Status RevokeToken(std::string_view id_or_name, int64_t now_ms) = 0;
 };
 
 }  // namespace bw::store

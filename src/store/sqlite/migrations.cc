@@ -52,6 +52,52 @@ CREATE TABLE store_meta (
 );
 )sql";
 
+// Version 2: the suppression list (one row per address bouncewatch knows something about, also
+// when not suppressed: the policy's soft-bounce history), its audit trail, and API tokens (only
+// their SHA-256).
+constexpr std::string_view kV2Schema = R"sql(
+CREATE TABLE suppressions (
+  address_key   TEXT PRIMARY KEY NOT NULL,
+  address       TEXT NOT NULL,
+  domain        TEXT NOT NULL,
+  suppressed    INTEGER NOT NULL DEFAULT 0,
+  reason        TEXT NOT NULL DEFAULT '',
+  detail        TEXT NOT NULL DEFAULT '',
+  hard_bounces  INTEGER NOT NULL DEFAULT 0,
+  soft_bounces  INTEGER NOT NULL DEFAULT 0,
+  complaints    INTEGER NOT NULL DEFAULT 0,
+  recent_soft   TEXT NOT NULL DEFAULT '',
+  first_seen    INTEGER NOT NULL DEFAULT 0,
+  last_seen     INTEGER NOT NULL DEFAULT 0,
+  suppressed_at INTEGER NOT NULL DEFAULT 0,
+  expires_at    INTEGER NOT NULL DEFAULT 0,
+  note          TEXT NOT NULL DEFAULT '',
+  event_ids     TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX suppressions_by_domain ON suppressions (domain, address_key) WHERE suppressed = 1;
+CREATE TABLE suppression_audit (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_key TEXT NOT NULL,
+  address     TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  reason      TEXT NOT NULL DEFAULT '',
+  actor       TEXT NOT NULL DEFAULT '',
+  note        TEXT NOT NULL DEFAULT '',
+  event_id    TEXT NOT NULL DEFAULT '',
+  at          INTEGER NOT NULL
+);
+CREATE INDEX suppression_audit_by_key ON suppression_audit (address_key, id);
+CREATE TABLE api_tokens (
+  id         TEXT PRIMARY KEY NOT NULL,
+  name       TEXT NOT NULL,
+  scope      TEXT NOT NULL,
+  hash       BLOB NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at = 0;
+)sql";
+
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY NOT NULL,"
@@ -80,6 +126,7 @@ std::string NewerMessage(const Db& db, int current) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "messages, events, subscriptions", kV1Schema},
+      {2, "suppressions, suppression audit, API tokens", kV2Schema},
   };
   return kMigrations;
 }

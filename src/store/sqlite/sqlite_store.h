@@ -39,6 +39,9 @@ struct SqliteOptions {
   // CheckWritable fails when the file system holding the database has less free space than this.
   // 0 disables the check. Default: 8 MiB.
   int64_t min_free_bytes = int64_t{8} << 20;
+  // How events change the suppression list, applied inside each ingest transaction (see
+  // store::SuppressionPolicy). Empty: events leave the suppression list alone. Default: empty.
+  SuppressionPolicy suppression_policy;
 };
 
 // The SQLite backend of Store: one file, WAL journal, synchronous=FULL.
@@ -73,6 +76,23 @@ class SqliteStore final : public Store {
   Result<std::vector<Subscription>> ListSubscriptions() override;
   // Free space check, then a real write probe through the writer (shares a group commit).
   Status CheckWritable() override;
+
+  Result<SuppressionState> GetSuppression(std::string_view address_key) override;
+  Result<std::vector<SuppressionState>> GetSuppressions(
+      const std::vector<std::string>& address_keys) override;
+  Result<std::vector<SuppressionState>> ListSuppressions(const SuppressionQuery& query) override;
+  Status AddSuppressions(const std::vector<ManualSuppression>& entries,
+                         const AuditInfo& audit) override;
+  Status RemoveSuppression(std::string_view address_key, int64_t now_ms,
+                           const AuditInfo& audit) override;
+  Status ReplaceSuppressions(const std::vector<SuppressionState>& states,
+                             const AuditInfo& audit) override;
+  Result<std::vector<SuppressionAuditEntry>> ListSuppressionAudit(std::string_view address_key,
+                                                                  size_t limit) override;
+  Status CreateToken(const ApiToken& token) override;
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<ApiToken> FindTokenByHash(std::string_view hash) override;
+  Status RevokeToken(std::string_view id_or_name, int64_t now_ms) override;
 
   // Transactions the writer has committed (each holds one or more writes). For tests, metrics.
   int64_t commits() const { return commits_.load(); }

@@ -29,6 +29,7 @@ using bw::testing::TempDir;
 using store::testing::StoreBackend;
 using store::testing::StoreContractTest;
 using store::testing::StoreFactory;
+using store::testing::SuppressionContractTest;
 
 StoreFactory FreshSqlite() {
   auto dir = std::make_shared<TempDir>();
@@ -41,8 +42,25 @@ StoreFactory FreshSqlite() {
   };
 }
 
+StoreFactory FreshSqliteWithPolicy(SuppressionPolicy policy) {
+  auto dir = std::make_shared<TempDir>();
+  return [dir, policy]() -> std::unique_ptr<Store> {
+    SqliteOptions o;
+    o.path = (dir->path() / "bw.db").string();
+    o.suppression_policy = policy;
+    auto s = OpenSqliteStore(o, SystemClock::Instance());
+    EXPECT_TRUE(s.has_value()) << s.error().ToString();
+    return s ? std::move(*s) : nullptr;
+  };
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
-                         ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite}),
+                         ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite,
+                                                        &FreshSqliteWithPolicy}),
+                         [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Sqlite, SuppressionContractTest,
+                         ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite,
+                                                        &FreshSqliteWithPolicy}),
                          [](const auto& info) { return info.param.name; });
 
 constexpr int64_t kT0 = 1796083200000;

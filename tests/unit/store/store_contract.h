@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "store/store.h"
+#include "testing/fake_clock.h"
 
 namespace bw::store::testing {
 
@@ -22,6 +23,8 @@ using StoreFactory = std::function<std::unique_ptr<Store>()>;
 struct StoreBackend {
   std::string name;
   std::function<StoreFactory()> fresh;
+  // Like `fresh`, for a store that applies `policy` to ingested events (SuppressionContractTest).
+  std::function<StoreFactory(SuppressionPolicy policy)> fresh_with_policy;
 };
 
 inline std::ostream& operator<<(std::ostream& os, const StoreBackend& b) { return os << b.name; }
@@ -39,6 +42,22 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
 
   Store& store() { return *store_; }
 
+  StoreFactory factory_;
+  std::unique_ptr<Store> store_;
+};
+
+// The suppression list and API token part of the contract (store.h). The store under test applies
+// policy::Decide with a default PolicyConfig, at the instant of clock_ (a FakeClock the test
+// moves), not the store's own clock. Instantiate like StoreContractTest.
+class SuppressionContractTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  void Restart();
+  Store& store() { return *store_; }
+
+  // Shared with the policy callback, which may outlive a Restart.
+  std::shared_ptr<bw::testing::FakeClock> clock_;
   StoreFactory factory_;
   std::unique_ptr<Store> store_;
 };

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/api_auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+namespace bw::http {
+
+std::string_view ScopeName(Scope s) {
+  switch (s) {
+    case Scope::kRead:
+      return "read";
+    case Scope::kWrite:
+      return "write";
+    case Scope::kAdmin:
+      return "admin";
+  }
+  return "read";
+}
+
+std::optional<Scope> ParseScope(std::string_view name) {
+  for (Scope s : {Scope::kRead, Scope::kWrite, Scope::kAdmin}) {
+    if (ScopeName(s) == name) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string TokenHash(std::string_view token) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+Result<std::string> NewTokenSecret() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return Internal("the random number generator failed; cannot create a token");
+  }
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out = "bw_";
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) {
+    out += kAlphabet[(acc << (6 - bits)) & 63];
+  }
+  return out;
+}
+
+Result<store::ApiToken> Authenticate(store::Store& store, const Request& request, Scope needed) {
+  auto header = request.Header("authorization");
+  if (!header) {
+    return Unauthenticated("this endpoint needs an API token: send Authorization: Bearer <token>");
+  }
+  std::string_view h = *header;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) {
+    return Unauthenticated("the Authorization header must be \"Bearer <token>\"");
+  }
+  std::string_view token = h.substr(kBearer.size());
+  if (token.size() > 512) {
+    return Unauthenticated("invalid API token");
+  }
+  std::string hash = TokenHash(token);
+  auto found = store.FindTokenByHash(hash);
+  if (!found) {
+    if (found.error().code() == Code::kNotFound) {
+      return Unauthenticated("invalid or revoked API token");
+    }
+    return found.error();
+  }
+  if (found->hash.size() != hash.size() ||
+      CRYPTO_memcmp(found->hash.data(), hash.data(), hash.size()) != 0) {
+    return Unauthenticated("invalid or revoked API token");
+  }
+  auto scope = ParseScope(found->scope);
+  if (!scope || static_cast<int>(*scope) < static_cast<int>(needed)) {
+    return PermissionDenied("the token \"" + found->name + "\" has scope " + found->scope +
+                            "; this request needs " + std::string(ScopeName(needed)));
+  }
+  return std::move(*found);
+}
+
+}  // namespace bw::http

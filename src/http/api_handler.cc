@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http/api_handler.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <set>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/address.h"
+#include "core/event_json.h"
+#include "core/time_format.h"
+#include "http/api_auth.h"
+#include "store/suppression_format.h"
+
+namespace bw::http {
+namespace {
+
+namespace json = boost::json;
+
+constexpr size_t kMaxNoteLength = 1000;
+
+Response JsonOk(int status, const json::value& v) {
+  return Response::Json(status, json::serialize(v) + "\n");
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// RFC 3986 §2.1 percent-decoding; '+' is a space in queries only.
+Result<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) {
+        return InvalidInput("bad percent-encoding in the URL");
+      }
+      int hi = HexValue(s[i + 1]);
+      int lo = HexValue(s[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return InvalidInput("bad percent-encoding in the URL");
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+using Params = std::multimap<std::string, std::string>;
+
+Result<Params> ParseQuery(std::string_view query, const std::set<std::string>& allowed) {
+  Params out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (item.empty()) {
+      continue;
+    }
+    size_t eq = item.find('=');
+    auto key = PercentDecode(item.substr(0, eq), true);
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : item.substr(eq + 1), true);
+    if (!key) {
+      return key.error();
+    }
+    if (!value) {
+      return value.error();
+    }
+    if (!allowed.count(*key)) {
+      std::string names;
+      for (const auto& a : allowed) {
+        names += names.empty() ? a : ", " + a;
+      }
+      return InvalidInput("unknown query parameter \"" + *key + "\"; known: " + names);
+    }
+    out.emplace(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+std::optional<std::string> One(const Params& p, const std::string& key) {
+  auto it = p.find(key);
+  if (it == p.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+Result<size_t> Limit(const Params& p, size_t max) {
+  auto v = One(p, "limit");
+  if (!v) {
+    return std::min<size_t>(100, max);
+  }
+  size_t n = 0;
+  if (v->empty() || v->size() > 9 ||
+      !std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return InvalidInput("limit must be a number from 1 to " + std::to_string(max));
+  }
+  n = std::stoul(*v);
+  if (n < 1 || n > max) {
+    return InvalidInput("limit must be a number from 1 to " + std::to_string(max));
+  }
+  return n;
+}
+
+// A JSON object body with only `allowed` members. Empty body = empty object when allow_empty.
+Result<json::object> ParseBody(const Request& r, const std::set<std::string>& allowed,
+                               bool allow_empty) {
+  if (r.body.empty()) {
+    if (allow_empty) {
+      return json::object();
+    }
+    return InvalidInput("the request needs a JSON object body");
+  }
+  json::parse_options opts;
+  opts.max_depth = 32;
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec, {}, opts);
+  if (ec) {
+    return InvalidInput("the body is not valid JSON: " + ec.message());
+  }
+  if (!v.is_object()) {
+    return InvalidInput("the body must be a JSON object");
+  }
+  for (const auto& [k, unused] : v.as_object()) {
+    if (!allowed.count(std::string(k))) {
+      return InvalidInput("unknown field \"" + std::string(k) + "\" in the body");
+    }
+  }
+  return std::move(v.as_object());
+}
+
+json::value TimeOrNull(int64_t ms) {
+  if (ms == 0) {
+    return nullptr;
+  }
+  return json::value(FormatIso8601Ms(ms));
+}
+
+json::object SuppressionJson(const SuppressionState& s, int64_t now_ms) {
+  json::array ids;
+  for (const auto& id : s.event_ids) {
+    ids.emplace_back(id);
+  }
+  bool active = IsSuppressedAt(s, now_ms);
+  return json::object{
+      {"address", s.address},
+      {"key", s.address_key},
+      {"suppressed", active},
+      {"reason", active ? json::value(SuppressionReasonName(s.reason)) : json::value(nullptr)},
+      {"detail", active ? json::value(s.detail) : json::value(nullptr)},
+      {"suppressed_at", active ? TimeOrNull(s.suppressed_at_ms) : json::value(nullptr)},
+      {"expires_at", active ? TimeOrNull(s.expires_at_ms) : json::value(nullptr)},
+      {"first_seen", TimeOrNull(s.first_seen_ms)},
+      {"last_seen", TimeOrNull(s.last_seen_ms)},
+      {"counts",
+       json::object{{"hard_bounces", s.hard_bounces},
+                    {"soft_bounces", s.soft_bounces},
+                    {"recent_soft_bounces", s.recent_soft_ms.size()},
+                    {"complaints", s.complaints}}},
+      {"note", s.note},
+      {"event_ids", std::move(ids)},
+  };
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+Result<std::string> Unhex(std::string_view hex) {
+  if (hex.size() % 2 != 0) {
+    return InvalidInput("bad cursor");
+  }
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = HexValue(hex[i]);
+    int lo = HexValue(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return InvalidInput("bad cursor");
+    }
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+// Cursors: hex(position) "." hex(HMAC-SHA256(key, listing \n filters \n position)[0..16)).
+class Cursors {
+ public:
+  explicit Cursors(const std::string& key) : key_(key) {}
+
+  std::string Make(std::string_view listing, std::string_view filters,
+                   std::string_view position) const {
+    return Hex(position) + "." + Hex(Mac(listing, filters, position));
+  }
+
+  Result<std::string> Open(std::string_view listing, std::string_view filters,
+                           std::string_view cursor) const {
+    const Error bad = InvalidInput(
+        "the cursor is not valid for this listing (altered, from another server, or used with "
+        "other filters); start again without a cursor");
+    size_t dot = cursor.find('.');
+    if (dot == std::string_view::npos || cursor.size() > 2048) {
+      return bad;
+    }
+    auto position = Unhex(cursor.substr(0, dot));
+    auto mac = Unhex(cursor.substr(dot + 1));
+    if (!position || !mac) {
+      return bad;
+    }
+    std::string expected = Mac(listing, filters, *position);
+    if (mac->size() != expected.size() ||
+        CRYPTO_memcmp(mac->data(), expected.data(), expected.size()) != 0) {
+      return bad;
+    }
+    return std::move(*position);
+  }
+
+ private:
+  std::string Mac(std::string_view listing, std::string_view filters,
+                  std::string_view position) const {
+    std::string data = std::string(listing) + "\n" + std::string(filters) + "\n" +
+                       std::string(position);
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+    return std::string(reinterpret_cast<const char*>(out), std::min<unsigned int>(len, 16));
+  }
+
+  const std::string& key_;
+};
+
+}  // namespace
+
+ApiHandler::ApiHandler(ApiOptions options, store::Store& store, const Clock& clock,
+                       BlockingExecutor blocking)
+    : options_(std::move(options)), store_(store), clock_(clock), blocking_(std::move(blocking)) {}
+
+void ApiHandler::Handle(Request request, Responder respond) {
+  blocking_([this, request = std::move(request), respond = std::move(respond)]() mutable {
+    Response r;
+    try {
+      r = Serve(request);
+    } catch (const std::exception& e) {
+      spdlog::error("api: unexpected exception for {} {}: {}", request.method, request.path,
+                    e.what());
+      r = ErrorResponse(Internal("internal error"));
+      r.close = true;
+    }
+    respond(std::move(r));
+  });
+}
+
+Response ApiHandler::Serve(const Request& req) {
+  const int64_t now_ms = ToUnixMs(clock_.Now());
+  const Cursors cursors(options_.cursor_key);
+  std::string_view path = req.path;
+  constexpr std::string_view kPrefix = "/v1/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) {
+    return ErrorResponse(NotFound("no such endpoint " + req.path));
+  }
+  path.remove_prefix(kPrefix.size());
+  auto method_not_allowed = [&](std::string allow) {
+    Response r = ErrorResponse(Error(Code::kInvalidInput, req.method + " is not allowed on " +
+                                                              req.path + "; allowed: " + allow));
+    r.status = 405;
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  };
+  auto auth = [&](Scope needed) -> Result<store::ApiToken> {
+    return Authenticate(store_, req, needed);
+  };
+
+  // --- /v1/suppressions
+  if (path == "suppressions") {
+    if (req.method != "GET") {
+      return method_not_allowed("GET");
+    }
+    auto token = auth(Scope::kRead);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto params = ParseQuery(req.query, {"reason", "since", "domain", "limit", "cursor"});
+    if (!params) {
+      return ErrorResponse(params.error());
+    }
+    store::SuppressionQuery q;
+    q.active_at_ms = now_ms;
+    if (auto r = One(*params, "reason")) {
+      q.reason = ParseSuppressionReason(*r);
+      if (!q.reason) {
+        return ErrorResponse(
+            InvalidInput("reason must be bounce, complaint, manual or import, not \"" + *r + "\""));
+      }
+    }
+    if (auto s = One(*params, "since")) {
+      auto since = ParseSinceMs(*s, now_ms);
+      if (!since) {
+        return ErrorResponse(InvalidInput("since must be a duration such as 24h or an ISO-8601 "
+                                          "time, not \"" + *s + "\""));
+      }
+      q.since_ms = *since;
+    }
+    if (auto d = One(*params, "domain")) {
+      auto a = NormalizeAddress("x@" + *d);
+      if (!a) {
+        return ErrorResponse(InvalidInput("domain \"" + *d + "\" is not a valid domain"));
+      }
+      q.domain = a->domain;
+    }
+    auto limit = Limit(*params, options_.max_page);
+    if (!limit) {
+      return ErrorResponse(limit.error());
+    }
+    q.limit = *limit;
+    std::string filters = "reason=" + (q.reason ? std::string(SuppressionReasonName(*q.reason)) : "") +
+                          "&since=" + std::to_string(q.since_ms) + "&domain=" + q.domain;
+    if (auto c = One(*params, "cursor")) {
+      auto position = cursors.Open("suppressions", filters, *c);
+      if (!position) {
+        return ErrorResponse(position.error());
+      }
+      q.after_key = *position;
+    }
+    auto page = store_.ListSuppressions(q);
+    if (!page) {
+      return ErrorResponse(page.error());
+    }
+    json::array items;
+    for (const auto& s : *page) {
+      items.push_back(SuppressionJson(s, now_ms));
+    }
+    json::value next = nullptr;
+    if (page->size() == q.limit) {
+      next = json::value(cursors.Make("suppressions", filters, page->back().address_key));
+    }
+    return JsonOk(200, json::object{{"suppressions", std::move(items)}, {"next_cursor", next}});
+  }
+
+  if (path == "suppressions/check") {
+    if (req.method != "POST") {
+      return method_not_allowed("POST");
+    }
+    auto token = auth(Scope::kRead);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto body = ParseBody(req, {"addresses"}, false);
+    if (!body) {
+      return ErrorResponse(body.error());
+    }
+    const json::value* list = body->if_contains("addresses");
+    if (list == nullptr || !list->is_array()) {
+      return ErrorResponse(InvalidInput("\"addresses\" must be an array of strings"));
+    }
+    const json::array& arr = list->as_array();
+    if (arr.size() > options_.max_check_addresses) {
+      return ErrorResponse(TooLarge("at most " + std::to_string(options_.max_check_addresses) +
+                                    " addresses per check, not " + std::to_string(arr.size())));
+    }
+    std::vector<NormalizedAddress> addresses;
+    addresses.reserve(arr.size());
+    std::vector<std::string> keys;
+    std::set<std::string> unique;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        return ErrorResponse(InvalidInput("addresses[" + std::to_string(i) + "] is not a string"));
+      }
+      auto a = NormalizeAddress(std::string_view(arr[i].as_string()));
+      if (!a) {
+        return ErrorResponse(
+            InvalidInput("addresses[" + std::to_string(i) + "]: " + a.error().message()));
+      }
+      if (unique.insert(a->key).second) {
+        keys.push_back(a->key);
+      }
+      addresses.push_back(std::move(*a));
+    }
+    auto states = store_.GetSuppressions(keys);
+    if (!states) {
+      return ErrorResponse(states.error());
+    }
+    std::map<std::string, const SuppressionState*> by_key;
+    for (const auto& s : *states) {
+      by_key[s.address_key] = &s;
+    }
+    json::array results;
+    size_t suppressed = 0;
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      auto it = by_key.find(addresses[i].key);
+      bool active = it != by_key.end() && IsSuppressedAt(*it->second, now_ms);
+      json::object r{{"address", std::string_view(arr[i].as_string())},
+                     {"key", addresses[i].key},
+                     {"suppressed", active}};
+      if (active) {
+        ++suppressed;
+        r["reason"] = SuppressionReasonName(it->second->reason);
+        r["detail"] = it->second->detail;
+        r["expires_at"] = TimeOrNull(it->second->expires_at_ms);
+      }
+      results.push_back(std::move(r));
+    }
+    return JsonOk(200, json::object{{"results", std::move(results)},
+                                    {"suppressed_count", suppressed}});
+  }
+
+  if (path == "suppressions/import") {
+    if (req.method != "POST") {
+      return method_not_allowed("POST");
+    }
+    auto token = auth(Scope::kWrite);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto params = ParseQuery(req.query, {"format", "skip_invalid"});
+    if (!params) {
+      return ErrorResponse(params.error());
+    }
+    std::string format_name = One(*params, "format").value_or("");
+    if (format_name.empty()) {
+      std::string type = req.Header("content-type").value_or("");
+      format_name = type.find("json") != std::string::npos ? "jsonl" : "csv";
+    }
+    auto format = store::ParseSuppressionFormat(format_name);
+    if (!format) {
+      return ErrorResponse(InvalidInput("format must be csv or jsonl"));
+    }
+    std::string skip = One(*params, "skip_invalid").value_or("false");
+    if (skip != "true" && skip != "false") {
+      return ErrorResponse(InvalidInput("skip_invalid must be true or false"));
+    }
+    store::ImportParse parsed = store::ParseSuppressionImport(req.body, *format);
+    json::array invalid;
+    for (const auto& [line, why] : parsed.invalid) {
+      invalid.push_back(json::object{{"line", line}, {"message", why}});
+    }
+    if (!parsed.invalid.empty() && skip != "true") {
+      Response r = ErrorResponse(InvalidInput(
+          std::to_string(parsed.invalid.size()) + " invalid line(s), the first is line " +
+          std::to_string(parsed.invalid.front().first) + ": " + parsed.invalid.front().second +
+          "; nothing was imported (skip_invalid=true imports the rest)"));
+      boost::system::error_code ec;
+      json::value body = json::parse(r.body, ec);
+      if (!ec && body.is_object()) {
+        body.as_object()["error"].as_object()["invalid"] = std::move(invalid);
+        r.body = json::serialize(body) + "\n";
+      }
+      return r;
+    }
+    if (auto st = store_.AddSuppressions(parsed.entries, {"api:" + token->name, "import"}); !st) {
+      return ErrorResponse(st.error());
+    }
+    return JsonOk(200, json::object{{"imported", parsed.entries.size()},
+                                    {"invalid", std::move(invalid)}});
+  }
+
+  if (path == "suppressions/export") {
+    if (req.method != "GET") {
+      return method_not_allowed("GET");
+    }
+    auto token = auth(Scope::kRead);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto params = ParseQuery(req.query, {"format"});
+    if (!params) {
+      return ErrorResponse(params.error());
+    }
+    auto format = store::ParseSuppressionFormat(One(*params, "format").value_or("csv"));
+    if (!format) {
+      return ErrorResponse(InvalidInput("format must be csv or jsonl"));
+    }
+    // TODO(bouncewatch): stream page by page (chunked) instead of building the body.
+    std::ostringstream out;
+    store::SuppressionQuery q;
+    q.active_at_ms = now_ms;
+    q.limit = 10000;
+    bool header = true;
+    for (;;) {
+      auto page = store_.ListSuppressions(q);
+      if (!page) {
+        return ErrorResponse(page.error());
+      }
+      store::WriteSuppressions(out, *page, *format, header);
+      header = false;
+      if (page->size() < q.limit) {
+        break;
+      }
+      q.after_key = page->back().address_key;
+    }
+    Response r;
+    r.status = 200;
+    r.content_type = *format == store::SuppressionFormat::kCsv ? "text/csv; charset=utf-8"
+                                                               : "application/x-ndjson";
+    r.body = std::move(out).str();
+    return r;
+  }
+
+  constexpr std::string_view kSuppressionsSlash = "suppressions/";
+  if (path.substr(0, kSuppressionsSlash.size()) == kSuppressionsSlash) {
+    auto raw = PercentDecode(path.substr(kSuppressionsSlash.size()), false);
+    if (!raw) {
+      return ErrorResponse(raw.error());
+    }
+    if (req.method != "GET" && req.method != "PUT" && req.method != "DELETE") {
+      return method_not_allowed("GET, PUT, DELETE");
+    }
+    auto token = auth(req.method == "GET" ? Scope::kRead : Scope::kWrite);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto address = NormalizeAddress(*raw);
+    if (!address) {
+      return ErrorResponse(address.error());
+    }
+    const std::string actor = "api:" + token->name;
+    if (req.method == "PUT") {
+      auto body = ParseBody(req, {"note"}, true);
+      if (!body) {
+        return ErrorResponse(body.error());
+      }
+      std::string note;
+      if (const json::value* n = body->if_contains("note")) {
+        if (!n->is_string()) {
+          return ErrorResponse(InvalidInput("\"note\" must be a string"));
+        }
+        note = std::string(n->as_string());
+        if (note.size() > kMaxNoteLength) {
+          return ErrorResponse(
+              InvalidInput("\"note\" is longer than " + std::to_string(kMaxNoteLength) + " bytes"));
+        }
+      }
+      store::ManualSuppression m{*address, SuppressionReason::kManual, note};
+      if (auto s = store_.AddSuppressions({m}, {actor, ""}); !s) {
+        return ErrorResponse(s.error());
+      }
+    } else if (req.method == "DELETE") {
+      if (!req.body.empty()) {
+        return ErrorResponse(InvalidInput("DELETE takes no body"));
+      }
+      if (auto s = store_.RemoveSuppression(address->key, now_ms, {actor, ""}); !s) {
+        return ErrorResponse(s.error());
+      }
+      return JsonOk(200, json::object{{"address", address->display},
+                                      {"key", address->key},
+                                      {"removed", true}});
+    }
+    auto state = store_.GetSuppression(address->key);
+    if (!state || !IsSuppressedAt(*state, now_ms)) {
+      if (state || state.error().code() == Code::kNotFound) {
+        return ErrorResponse(NotFound(address->display + " is not suppressed"));
+      }
+      return ErrorResponse(state.error());
+    }
+    return JsonOk(200, SuppressionJson(*state, now_ms));
+  }
+
+  // --- /v1/events
+  if (path == "events") {
+    if (req.method != "GET") {
+      return method_not_allowed("GET");
+    }
+    auto token = auth(Scope::kRead);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto params = ParseQuery(req.query, {"type", "recipient", "since", "until", "limit", "cursor"});
+    if (!params) {
+      return ErrorResponse(params.error());
+    }
+    store::EventQuery q;
+    std::string filters;
+    auto [tb, te] = params->equal_range("type");
+    for (auto it = tb; it != te; ++it) {
+      std::string_view list = it->second;
+      while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::string_view name = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        auto t = ParseEventType(name);
+        if (!t) {
+          return ErrorResponse(InvalidInput("unknown event type \"" + std::string(name) + "\""));
+        }
+        q.types.push_back(*t);
+      }
+    }
+    std::sort(q.types.begin(), q.types.end());
+    q.types.erase(std::unique(q.types.begin(), q.types.end()), q.types.end());
+    for (EventType t : q.types) {
+      filters += std::string(EventTypeName(t)) + ",";
+    }
+    if (auto r = One(*params, "recipient")) {
+      auto a = NormalizeAddress(*r);
+      q.recipient = a ? a->local + "@" + a->domain : *r;
+    }
+    for (const char* key : {"since", "until"}) {
+      if (auto s = One(*params, key)) {
+        auto ms = ParseSinceMs(*s, now_ms);
+        if (!ms) {
+          return ErrorResponse(InvalidInput(std::string(key) +
+                                            " must be a duration such as 24h or an ISO-8601 time"));
+        }
+        (std::string_view(key) == "since" ? q.since_ms : q.until_ms) = *ms;
+      }
+    }
+    filters += "&recipient=" + q.recipient + "&since=" + std::to_string(q.since_ms) +
+               "&until=" + std::to_string(q.until_ms);
+    auto limit = Limit(*params, options_.max_page);
+    if (!limit) {
+      return ErrorResponse(limit.error());
+    }
+    q.limit = *limit;
+    if (auto c = One(*params, "cursor")) {
+      auto position = cursors.Open("events", filters, *c);
+      if (!position) {
+        return ErrorResponse(position.error());
+      }
+      q.before_id = *position;
+    }
+    auto events = store_.QueryEvents(q);
+    if (!events) {
+      return ErrorResponse(events.error());
+    }
+    json::array items;
+    for (const auto& e : *events) {
+      items.push_back(EventToJson(e));
+    }
+    json::value next = nullptr;
+    if (events->size() == q.limit) {
+      next = json::value(cursors.Make("events", filters, events->back().id));
+    }
+    return JsonOk(200, json::object{{"events", std::move(items)}, {"next_cursor", next}});
+  }
+
+  constexpr std::string_view kEventsSlash = "events/";
+  if (path.substr(0, kEventsSlash.size()) == kEventsSlash) {
+    if (req.method != "GET") {
+      return method_not_allowed("GET");
+    }
+    auto token = auth(Scope::kRead);
+    if (!token) {
+      return ErrorResponse(token.error());
+    }
+    auto id = PercentDecode(path.substr(kEventsSlash.size()), false);
+    if (!id) {
+      return ErrorResponse(id.error());
+    }
+    auto e = store_.GetEvent(*id);
+    if (!e) {
+      return ErrorResponse(e.error());
+    }
+    json::value raw = nullptr;
+    if (!e->origin.sns_message_id.empty()) {
+      auto m = store_.GetRawMessage("sns", e->origin.sns_message_id);
+      if (m) {
+        raw = json::object{{"source", m->source},
+                           {"dedup_key", m->dedup_key},
+                           {"kind", m->kind},
+                           {"topic_arn", m->topic_arn},
+                           {"received_at", FormatIso8601Ms(m->received_at_ms)},
+                           {"body", m->raw}};
+      } else if (m.error().code() != Code::kNotFound) {
+        return ErrorResponse(m.error());
+      }
+    }
+    return JsonOk(200, json::object{{"event", EventToJson(*e)}, {"raw", std::move(raw)}});
+  }
+
+  return ErrorResponse(NotFound("no such endpoint " + req.path));
+}
+
+}  // namespace bw::http

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/clock.h"
+#include "http/blocking_executor.h"
+#include "http/handler.h"
+#include "store/store.h"
+
+namespace bw::http {
+
+struct ApiOptions {
+  // Secret that signs page cursors (HMAC-SHA256), so a cursor that was altered, or made by
+  // another bouncewatch or for another listing or filter, is refused with 400. Required; app
+  // keeps it in <data_dir>/cursor-key so cursors survive restarts.
+  std::string cursor_key;
+  // Most addresses one POST /v1/suppressions/check may carry. Default: 10,000.
+  size_t max_check_addresses = 10000;
+  // Most items per page (limit=). Default: 1,000.
+  size_t max_page = 1000;
+};
+
+// The JSON API under /v1/ (docs/api.md): suppressions (get, put, delete, check, list) and events
+// (list, get with the raw notification). Every request needs `Authorization: Bearer <token>`
+// (http/api_auth.h); GET and check need scope read, PUT and DELETE need write.
+// Errors are {"error": {"code", "message"}} (ErrorResponse): 400 malformed JSON, unknown fields
+// or parameters, invalid addresses, bad cursors; 401/403 auth; 404; 405; 413 too many addresses.
+// A refused request changes nothing.
+//
+// Store calls run on `blocking`; Handle never blocks the I/O thread. Thread-safe.
+class ApiHandler final : public Handler {
+ public:
+  ApiHandler(ApiOptions options, store::Store& store, const Clock& clock,
+             BlockingExecutor blocking);
+  void Handle(Request request, Responder respond) override;
+
+  // The response to one request, computed synchronously (blocking). For tests and Handle.
+  Response Serve(const Request& request);
+
+ private:
+  ApiOptions options_;
+  store::Store& store_;
+  const Clock& clock_;
+  BlockingExecutor blocking_;
+};
+
+}  // namespace bw::http

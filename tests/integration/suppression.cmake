@@ -1,0 +1,7 @@
+# The suppression list, policy and JSON API end to end (issue 4).
+bw_add_test(suppression_api_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/suppression_api_test.cc
+  LIBS bw_app bw_testing_tls)
+
+add_test(NAME suppress_cli_test
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/suppress_cli_test.sh $<TARGET_FILE:bouncewatch>)

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: Apache-2.0
+// The suppression list and API token part of the Store contract.
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+#include "unit/store/store_contract.h"
+
+namespace bw::store::testing {
+
+void SuppressionContractTest::SetUp() {
+  clock_ = std::make_shared<bw::testing::FakeClock>();
+  if (!GetParam().fresh_with_policy) {
+    GTEST_SKIP() << GetParam().name << " has no policy factory";
+  }
+  std::shared_ptr<bw::testing::FakeClock> clock = clock_;
+  SuppressionPolicy policy = [clock](const std::optional<SuppressionState>& current,
+                                     const FeedbackEvent& e, const NormalizedAddress& a,
+                                     TimePoint) {
+    return policy::Decide(policy::PolicyConfig{}, current, e, a.key, a.display, clock->Now());
+  };
+  factory_ = GetParam().fresh_with_policy(policy);
+  if (!factory_) {
+    GTEST_SKIP() << GetParam().name << " is not available here";
+  }
+  store_ = factory_();
+  ASSERT_NE(store_, nullptr);
+}
+
+void SuppressionContractTest::TearDown() { store_.reset(); }
+
+void SuppressionContractTest::Restart() {
+  store_.reset();
+  store_ = factory_();
+  ASSERT_NE(store_, nullptr);
+}
+
+namespace {
+
+using std::chrono::hours;
+
+int batch_counter = 0;
+
+FeedbackEvent Bounce(std::string recipient, BounceClass cls, int64_t at_ms) {
+  FeedbackEvent e;
+  e.type = EventType::kBounce;
+  e.recipient = std::move(recipient);
+  e.occurred_at_ms = at_ms;
+  e.source = "ses";
+  BounceInfo b;
+  b.bounce_class = cls;
+  e.bounce = b;
+  return e;
+}
+
+FeedbackEvent Other(EventType type, std::string recipient, int64_t at_ms) {
+  FeedbackEvent e;
+  e.type = type;
+  e.recipient = std::move(recipient);
+  e.occurred_at_ms = at_ms;
+  e.source = "ses";
+  if (type == EventType::kComplaint) {
+    e.complaint = ComplaintInfo{};
+  }
+  return e;
+}
+
+IngestBatch Batch(std::vector<FeedbackEvent> events, std::string key = "") {
+  IngestBatch b;
+  b.source = "sns";
+  b.dedup_key = key.empty() ? "msg-" + std::to_string(++batch_counter) : key;
+  b.kind = "Notification";
+  b.raw = "{}";
+  b.events = std::move(events);
+  return b;
+}
+
+NormalizedAddress Addr(std::string_view s) { return *NormalizeAddress(s); }
+
+class SuppressionContractHelpers {};
+
+}  // namespace
+
+#define BW_INGEST_OK(store, batch)                              \
+  do {                                                          \
+    auto r_ = (store).Ingest(batch);                            \
+    ASSERT_TRUE(r_.has_value()) << r_.error().ToString();       \
+  } while (0)
+
+TEST_P(SuppressionContractTest, HardBounceSuppressesInTheIngestTransaction) {
+  int64_t now = ToUnixMs(clock_->Now());
+  IngestBatch b = Batch({Bounce("  Jane <Jane@EXAMPLE.com>", BounceClass::kHard, now)});
+  BW_INGEST_OK(store(), b);
+  auto s = store().GetSuppression("jane@example.com");
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  EXPECT_TRUE(IsSuppressedAt(*s, now));
+  EXPECT_EQ(s->address, "Jane@example.com");
+  EXPECT_EQ(s->reason, SuppressionReason::kBounce);
+  EXPECT_EQ(s->detail, "hard_bounce");
+  EXPECT_EQ(s->hard_bounces, 1);
+  ASSERT_EQ(s->event_ids.size(), 1u);
+  auto events = store().QueryEvents(EventQuery{});
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(s->event_ids[0], (*events)[0].id);
+
+  auto audit = store().ListSuppressionAudit("jane@example.com", 10);
+  ASSERT_TRUE(audit.has_value());
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].action, "suppress");
+  EXPECT_EQ((*audit)[0].actor, "policy");
+  EXPECT_EQ((*audit)[0].event_id, (*events)[0].id);
+}
+
+TEST_P(SuppressionContractTest, DuplicateBatchDoesNotCountTwice) {
+  int64_t now = ToUnixMs(clock_->Now());
+  BW_INGEST_OK(store(), Batch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
+  auto r = store().Ingest(Batch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, IngestOutcome::kDuplicate);
+  auto s = store().GetSuppression("a@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->soft_bounces, 1);
+  EXPECT_FALSE(s->suppressed);
+}
+
+TEST_P(SuppressionContractTest, FailedBatchLeavesNoSuppression) {
+  int64_t now = ToUnixMs(clock_->Now());
+  FeedbackEvent first = Bounce("first@x.org", BounceClass::kHard, now);
+  first.id = "01KB0000000000000000000001";
+  BW_INGEST_OK(store(), Batch({first}));
+  // Same event id again: the batch fails, and the hard bounce of b@x.org inside it must not
+  // have suppressed anything.
+  FeedbackEvent dup = first;
+  auto r = store().Ingest(Batch({Bounce("b@x.org", BounceClass::kHard, now), dup}));
+  ASSERT_FALSE(r.has_value());
+  auto s = store().GetSuppression("b@x.org");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code(), Code::kNotFound);
+}
+
+TEST_P(SuppressionContractTest, SoftBouncesNeedTheLimitAndDeliveryResets) {
+  auto t = [&] { return ToUnixMs(clock_->Now()); };
+  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  clock_->Advance(hours(1));
+  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  clock_->Advance(hours(1));
+  BW_INGEST_OK(store(), Batch({Other(EventType::kDelivery, "S@x.org", t())}));
+  clock_->Advance(hours(1));
+  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  auto s = store().GetSuppression("s@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_FALSE(s->suppressed);
+  EXPECT_EQ(s->recent_soft_ms.size(), 1u);
+  // Two more in one batch: the policy sees the first one's write.
+  clock_->Advance(hours(1));
+  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t()),
+                               Bounce("s@x.org", BounceClass::kUndetermined, t())}));
+  s = store().GetSuppression("s@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_TRUE(IsSuppressedAt(*s, t()));
+  EXPECT_EQ(s->expires_at_ms, t() + 14 * 24 * 3600 * 1000LL);
+  EXPECT_EQ(s->soft_bounces, 5);
+  EXPECT_EQ(s->recent_soft_ms.size(), 3u);
+  // Expired entries are not listed.
+  SuppressionQuery q;
+  q.active_at_ms = s->expires_at_ms - 1;
+  EXPECT_EQ(store().ListSuppressions(q)->size(), 1u);
+  q.active_at_ms = s->expires_at_ms;
+  EXPECT_TRUE(store().ListSuppressions(q)->empty());
+}
+
+TEST_P(SuppressionContractTest, ComplaintSuppressesAndInvalidRecipientIsStoredOnly) {
+  int64_t now = ToUnixMs(clock_->Now());
+  BW_INGEST_OK(store(), Batch({Other(EventType::kComplaint, "c@x.org", now),
+                               Bounce("not an address", BounceClass::kHard, now)}));
+  auto s = store().GetSuppression("c@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->reason, SuppressionReason::kComplaint);
+  EXPECT_EQ(store().QueryEvents(EventQuery{})->size(), 2u);
+  SuppressionQuery q;
+  q.active_at_ms = now;
+  EXPECT_EQ(store().ListSuppressions(q)->size(), 1u);
+}
+
+TEST_P(SuppressionContractTest, ManualAddRemoveAndAudit) {
+  int64_t now = ToUnixMs(clock_->Now());
+  ASSERT_TRUE(store()
+                  .AddSuppressions({{Addr("Bob@Example.com"), SuppressionReason::kManual,
+                                     "asked by phone"}},
+                                   {"cli", ""})
+                  .has_value());
+  auto s = store().GetSuppression("bob@example.com");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_TRUE(s->suppressed);
+  EXPECT_EQ(s->reason, SuppressionReason::kManual);
+  EXPECT_EQ(s->note, "asked by phone");
+  EXPECT_EQ(s->expires_at_ms, 0);
+
+  AuditInfo who{"api:ops", "cleanup"};
+  ASSERT_TRUE(store().RemoveSuppression("bob@example.com", now, who).has_value());
+  EXPECT_EQ(store().GetSuppression("bob@example.com").error().code(), Code::kNotFound);
+  auto again = store().RemoveSuppression("bob@example.com", now, who);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), Code::kNotFound);
+
+  auto audit = store().ListSuppressionAudit("bob@example.com", 10);
+  ASSERT_TRUE(audit.has_value());
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "remove");
+  EXPECT_EQ((*audit)[0].actor, "api:ops");
+  EXPECT_EQ((*audit)[0].note, "cleanup");
+  EXPECT_EQ((*audit)[0].reason, "manual");
+  EXPECT_EQ((*audit)[1].action, "add");
+  EXPECT_EQ((*audit)[1].note, "asked by phone");
+}
+
+TEST_P(SuppressionContractTest, ManualAddKeepsHistoryAndOverridesSoftExpiry) {
+  int64_t now = ToUnixMs(clock_->Now());
+  for (int i = 0; i < 3; ++i) {
+    BW_INGEST_OK(store(), Batch({Bounce("h@x.org", BounceClass::kSoft, now)}));
+  }
+  ASSERT_TRUE(
+      store().AddSuppressions({{Addr("h@x.org"), SuppressionReason::kManual, ""}}, {"cli", ""}));
+  auto s = store().GetSuppression("h@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->soft_bounces, 3);
+  EXPECT_EQ(s->expires_at_ms, 0);
+  EXPECT_EQ(s->reason, SuppressionReason::kManual);
+}
+
+TEST_P(SuppressionContractTest, RemoveOfExpiredEntryIsNotFound) {
+  int64_t now = ToUnixMs(clock_->Now());
+  for (int i = 0; i < 3; ++i) {
+    BW_INGEST_OK(store(), Batch({Bounce("e@x.org", BounceClass::kSoft, now)}));
+  }
+  auto s = store().GetSuppression("e@x.org");
+  ASSERT_TRUE(s.has_value());
+  auto r = store().RemoveSuppression("e@x.org", s->expires_at_ms, {"cli", ""});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kNotFound);
+  EXPECT_TRUE(store().GetSuppression("e@x.org").has_value());  // nothing changed
+}
+
+TEST_P(SuppressionContractTest, ImportIsAllOrNothing) {
+  std::vector<ManualSuppression> entries = {
+      {Addr("i1@x.org"), SuppressionReason::kImport, ""},
+      {NormalizedAddress{}, SuppressionReason::kImport, ""},  // invalid: empty key
+  };
+  auto r = store().AddSuppressions(entries, {"cli", ""});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidInput);
+  EXPECT_EQ(store().GetSuppression("i1@x.org").error().code(), Code::kNotFound);
+  entries.pop_back();
+  ASSERT_TRUE(store().AddSuppressions(entries, {"cli", ""}).has_value());
+  EXPECT_EQ(store().GetSuppression("i1@x.org")->reason, SuppressionReason::kImport);
+  EXPECT_EQ(store().ListSuppressionAudit("i1@x.org", 5)->at(0).action, "import");
+}
+
+TEST_P(SuppressionContractTest, ListFiltersAndCursorPaging) {
+  int64_t now = ToUnixMs(clock_->Now());
+  std::vector<ManualSuppression> manual;
+  for (int i = 0; i < 25; ++i) {
+    std::string domain = i % 2 == 0 ? "even.org" : "odd.org";
+    manual.push_back({Addr("u" + std::to_string(100 + i) + "@" + domain),
+                      SuppressionReason::kManual, ""});
+  }
+  ASSERT_TRUE(store().AddSuppressions(manual, {"cli", ""}).has_value());
+  BW_INGEST_OK(store(), Batch({Bounce("z@even.org", BounceClass::kHard, now)}));
+
+  SuppressionQuery q;
+  q.active_at_ms = now;
+  q.limit = 7;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store().ListSuppressions(q);
+    ASSERT_TRUE(page.has_value());
+    for (const auto& s : *page) {
+      seen.push_back(s.address_key);
+    }
+    if (page->size() < q.limit) {
+      break;
+    }
+    q.after_key = page->back().address_key;
+  }
+  EXPECT_EQ(seen.size(), 26u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 26u);
+
+  SuppressionQuery by_domain;
+  by_domain.active_at_ms = now;
+  by_domain.domain = "even.org";
+  EXPECT_EQ(store().ListSuppressions(by_domain)->size(), 14u);
+  by_domain.reason = SuppressionReason::kBounce;
+  auto bounced = store().ListSuppressions(by_domain);
+  ASSERT_EQ(bounced->size(), 1u);
+  EXPECT_EQ(bounced->at(0).address_key, "z@even.org");
+  SuppressionQuery since;
+  since.active_at_ms = now;
+  since.since_ms = now + 365LL * 24 * 3600 * 1000;
+  EXPECT_TRUE(store().ListSuppressions(since)->empty());
+  since.since_ms = now - 1;
+  EXPECT_EQ(store().ListSuppressions(since)->size(), 26u);
+  since.since_ms = now + 365LL * 24 * 3600 * 1000;
+  EXPECT_TRUE(store().ListSuppressions(since)->empty());
+}
+
+TEST_P(SuppressionContractTest, BulkLookup) {
+  std::vector<ManualSuppression> manual;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1200; ++i) {
+    std::string a = "bulk" + std::to_string(i) + "@x.org";
+    if (i % 3 == 0) {
+      manual.push_back({Addr(a), SuppressionReason::kImport, ""});
+    }
+    keys.push_back(a);
+  }
+  ASSERT_TRUE(store().AddSuppressions(manual, {"cli", ""}).has_value());
+  auto found = store().GetSuppressions(keys);
+  ASSERT_TRUE(found.has_value()) << found.error().ToString();
+  EXPECT_EQ(found->size(), 400u);
+  keys.resize(10001, "x@x.org");
+  auto too_many = store().GetSuppressions(keys);
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code(), Code::kInvalidInput);
+}
+
+TEST_P(SuppressionContractTest, ReplaceAuditsOnlyChanges) {
+  int64_t now = ToUnixMs(clock_->Now());
+  BW_INGEST_OK(store(), Batch({Bounce("keep@x.org", BounceClass::kHard, now),
+                               Bounce("gone@x.org", BounceClass::kHard, now)}));
+  auto keep = store().GetSuppression("keep@x.org");
+  ASSERT_TRUE(keep.has_value());
+  SuppressionState added;
+  added.address_key = added.address = "new@x.org";
+  added.suppressed = true;
+  added.reason = SuppressionReason::kComplaint;
+  added.suppressed_at_ms = now;
+  ASSERT_TRUE(store().ReplaceSuppressions({*keep, added}, {"rebuild", "policy change"}));
+  EXPECT_EQ(store().GetSuppression("gone@x.org").error().code(), Code::kNotFound);
+  EXPECT_TRUE(store().GetSuppression("new@x.org").has_value());
+  auto audit = store().ListSuppressionAudit("", 100);
+  ASSERT_TRUE(audit.has_value());
+  std::set<std::string> rebuilt;
+  for (const auto& a : *audit) {
+    if (a.action == "rebuild") {
+      rebuilt.insert(a.address_key);
+    }
+  }
+  EXPECT_EQ(rebuilt, (std::set<std::string>{"gone@x.org", "new@x.org"}));
+}
+
+TEST_P(SuppressionContractTest, SuppressionsSurviveRestart) {
+  int64_t now = ToUnixMs(clock_->Now());
+  BW_INGEST_OK(store(), Batch({Bounce("r@x.org", BounceClass::kHard, now)}));
+  Restart();
+  auto s = store().GetSuppression("r@x.org");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_TRUE(s->suppressed);
+}
+
+TEST_P(SuppressionContractTest, Tokens) {
+  ApiToken t;
+  t.id = "tok1";
+  t.name = "deploy";
+  t.scope = "write";
+  t.hash = std::string(32, '\x01');
+  t.created_at_ms = 5;
+  ASSERT_TRUE(store().CreateToken(t).has_value());
+  ApiToken same_name = t;
+  same_name.id = "tok2";
+  same_name.hash = std::string(32, '\x02');
+  auto conflict = store().CreateToken(same_name);
+  ASSERT_FALSE(conflict.has_value());
+  EXPECT_EQ(conflict.error().code(), Code::kConflict);
+
+  auto found = store().FindTokenByHash(std::string(32, '\x01'));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "deploy");
+  EXPECT_EQ(found->scope, "write");
+  EXPECT_EQ(found->hash, t.hash);
+  EXPECT_EQ(store().FindTokenByHash(std::string(32, '\x03')).error().code(), Code::kNotFound);
+
+  ASSERT_TRUE(store().RevokeToken("deploy", 9).has_value());
+  EXPECT_EQ(store().FindTokenByHash(t.hash).error().code(), Code::kNotFound);
+  EXPECT_EQ(store().RevokeToken("deploy", 9).error().code(), Code::kNotFound);
+  // The name is free again once revoked.
+  ASSERT_TRUE(store().CreateToken(same_name).has_value());
+  auto all = store().ListTokens();
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].revoked_at_ms, 9);
+  EXPECT_EQ((*all)[1].revoked_at_ms, 0);
+  ASSERT_TRUE(store().RevokeToken("tok2", 10).has_value());
+}
+
+}  // namespace bw::store::testing
