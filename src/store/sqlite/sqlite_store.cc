@@ -548,7 +548,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
       return Unavailable("cannot put SQLite database " + path + " in WAL mode");
     }
     mode = Stmt();  // a pending statement would keep a read transaction open
-    if (auto s = db->Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"); !s) {
+    // FULL: a commit is on disk before its callbacks run (nothing acknowledged is lost). A
+    // larger page cache keeps the indexes' hot pages in memory; checkpoints every ~16 MiB of WAL
+    // instead of 4 MiB cost the group-commit writer fewer stalls.
+    if (auto s = db->Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                          "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 4096; "
+                          "PRAGMA temp_store = MEMORY");
+        !s) {
       return s.error();
     }
     if (auto s = Migrate(*db, clock); !s) {
