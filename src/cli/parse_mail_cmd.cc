@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <unistd.h>
 
-#include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,6 +10,7 @@
 
 #include "cli/command.h"
 #include "ingest/mail/mail_parser.h"
+#include "ingest/mailbox/maildir_source.h"
 
 namespace bw::cli {
 namespace {
@@ -21,40 +20,18 @@ struct ParseMailOptions {
   std::string format = "jsonl";
 };
 
-// Files named directly, then every regular file below each directory, sorted.
-std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs, bool* missing) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(in, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec)) {
-          found.push_back(it->path().string());
-        }
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(in, ec)) {
-      files.push_back(in);
-    } else {
-      std::cerr << "bouncewatch parse-mail: " << in << " is not a file or directory\n";
-      *missing = true;
-    }
-  }
-  return files;
-}
-
 int ParseMailFiles(const ParseMailOptions& o) {
   if (o.format != "jsonl" && o.format != "table") {
     std::cerr << "bouncewatch parse-mail: --format must be jsonl or table, not \"" << o.format
               << "\"\n";
     return kExitUsage;
   }
-  bool failed = false;
-  std::vector<std::string> files = ExpandInputs(o.inputs, &failed);
+  std::vector<std::string> missing;
+  std::vector<std::string> files = mailbox::ExpandInputs(o.inputs, &missing);
+  for (const auto& in : missing) {
+    std::cerr << "bouncewatch parse-mail: " << in << " is not a file or directory\n";
+  }
+  bool failed = !missing.empty();
   const bool progress = isatty(STDERR_FILENO) && files.size() > 200;
   mail::ParseOptions options;
   bool first_table = true;

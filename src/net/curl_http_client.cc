@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+#include "net/curl_handles.h"
+
 namespace bw::net {
 
 namespace {
@@ -18,51 +20,12 @@ namespace {
 // Response headers beyond this are an attack or a bug, not something we need.
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 
-// curl_global_init is not thread-safe in every libcurl build; a function-local static is
-// initialised exactly once even when several threads construct clients at once. Never cleaned
-// up: other threads may still be using curl at exit.
-bool GlobalInit() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
-
-// Appends a copy of `line`; false on allocation failure (the list is unchanged then).
-bool Append(Slist& list, const std::string& line) {
-  curl_slist* head = curl_slist_append(list.get(), line.c_str());
-  if (head == nullptr) {
-    return false;
-  }
-  if (!list) {
-    list.reset(head);
-  }
-  return true;
-}
-
-// One part of a parsed URL, or nullopt when the URL has none.
-std::optional<std::string> GetPart(CURLU* url, CURLUPart what) {
-  char* part = nullptr;
-  if (curl_url_get(url, what, &part, 0) != CURLUE_OK || part == nullptr) {
-    return std::nullopt;
-  }
-  std::string out(part);
-  curl_free(part);
-  return out;
-}
+bool GlobalInit() { return CurlGlobalInit(); }
+using EasyHandle = CurlEasyHandle;
+using Slist = CurlSlist;
+using UrlHandle = CurlUrlHandle;
+bool Append(Slist& list, const std::string& line) { return CurlSlistAppend(list, line); }
+std::optional<std::string> GetPart(CURLU* url, CURLUPart what) { return CurlUrlPart(url, what); }
 
 std::string Redacted(CURLU* url) {
   std::string out = GetPart(url, CURLUPART_SCHEME).value_or("?") + "://" +

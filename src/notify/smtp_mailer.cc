@@ -10,39 +10,19 @@
 
 #include <curl/curl.h>
 
+#include "net/curl_handles.h"
+
 namespace bw::notify {
 
 namespace {
 
-// See net/curl_http_client.cc: initialised once, never cleaned up.
-bool GlobalInit() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
-
+using net::CurlGlobalInit;
+using EasyHandle = net::CurlEasyHandle;
+using Slist = net::CurlSlist;
+using UrlHandle = net::CurlUrlHandle;
+bool GlobalInit() { return CurlGlobalInit(); }
 std::string GetPart(CURLU* url, CURLUPart what) {
-  char* part = nullptr;
-  if (curl_url_get(url, what, &part, 0) != CURLUE_OK || part == nullptr) {
-    return {};
-  }
-  std::string out(part);
-  curl_free(part);
-  return out;
+  return net::CurlUrlPart(url, what).value_or("");
 }
 
 // The URL without user information, for error messages.

@@ -69,13 +69,11 @@ TEST_F(SnsBadInputTest, BadSignaturesAre403) {
   EXPECT_EQ(PostBody(good_, WithField("Signature", json::value("!!!not base64!!!"))), 403);
   EXPECT_EQ(PostBody(good_, WithField("SignatureVersion", json::value("3"))), 403);
   // One byte changed in any signed field.
-  for (const char* key : {"Message", "MessageId", "Timestamp", "TopicArn", "Type"}) {
+  // (Type is left out: changing it changes the message kind, covered by the 400 cases.)
+  for (const char* key : {"Message", "MessageId", "Timestamp", "TopicArn"}) {
     SCOPED_TRACE(key);
     json::object o = json::parse(sns::SerializeSnsMessage(good_)).as_object();
     std::string v(o[key].as_string());
-    if (std::string(key) == "Type") {
-      continue;  // changing Type changes the message kind; covered by the 400 cases
-    }
     size_t at = v.size() / 2;
     v[at] = v[at] == 'a' ? 'b' : 'a';
     o[key] = v;
@@ -84,8 +82,12 @@ TEST_F(SnsBadInputTest, BadSignaturesAre403) {
     if (std::string(key) == "TopicArn") headers.topic_arn = v;
     int status = PostBody(headers, json::serialize(o));
     // A changed TopicArn is refused by the allow-list before the signature is checked: 403 too.
-    EXPECT_EQ(status, std::string(key) == "Timestamp" ? status : 403);
-    EXPECT_TRUE(status == 403 || status == 400) << status;
+    // A changed Timestamp digit may no longer be a time at all, which is 400 (not an SNS message).
+    if (std::string(key) == "Timestamp") {
+      EXPECT_TRUE(status == 403 || status == 400) << status;
+    } else {
+      EXPECT_EQ(status, 403);
+    }
   }
   // A flipped bit in the signature itself.
   std::string sig = good_.signature;

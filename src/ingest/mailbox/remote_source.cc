@@ -10,35 +10,19 @@
 
 #include <curl/curl.h>
 
+#include "net/curl_handles.h"
+
 namespace bw::mailbox {
 namespace {
 
 // A mail larger than this is not read (the parser refuses more than 25 MiB anyway).
 constexpr size_t kMaxResponseBytes = 32u << 20;
 
-bool GlobalInit() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
-
-struct EasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
-
+bool GlobalInit() { return net::CurlGlobalInit(); }
+using EasyHandle = net::CurlEasyHandle;
+using UrlHandle = net::CurlUrlHandle;
 std::optional<std::string> GetPart(CURLU* url, CURLUPart what) {
-  char* part = nullptr;
-  if (curl_url_get(url, what, &part, 0) != CURLUE_OK || part == nullptr) {
-    return std::nullopt;
-  }
-  std::string out(part);
-  curl_free(part);
-  return out;
+  return net::CurlUrlPart(url, what);
 }
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {

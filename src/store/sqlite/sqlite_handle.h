@@ -75,6 +75,23 @@ class Stmt {
   Result<bool> Step();
   // Steps until done (for statements whose rows are not wanted).
   Status Run();
+  // Steps through every row, calling `fn(*this)` (returning Status) for each; stops at the first
+  // error, from SQLite or from `fn`.
+  template <class Fn>
+  Status ForEachRow(Fn&& fn) {
+    for (;;) {
+      Result<bool> row = Step();
+      if (!row) {
+        return row.error();
+      }
+      if (!*row) {
+        return {};
+      }
+      if (Status s = fn(static_cast<const Stmt&>(*this)); !s) {
+        return s;
+      }
+    }
+  }
   // Makes the statement ready to run again; clears bindings.
   void Reset();
 

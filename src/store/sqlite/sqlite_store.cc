@@ -833,19 +833,16 @@ Result<std::vector<FeedbackEvent>> SqliteStore::QueryEvents(const EventQuery& q)
     if (!bound) {
       return bound.error();
     }
-    for (;;) {
-      auto row = stmt->Step();
-      if (!row) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      auto e = EventFromRow(*stmt, 0);
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+      auto e = EventFromRow(r, 0);
       if (!e) {
         return e.error();
       }
       out.push_back(std::move(*e));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
     }
     return std::move(out);
   });
@@ -917,24 +914,22 @@ Result<std::vector<Subscription>> SqliteStore::ListSubscriptions() {
       return stmt.error();
     }
     std::vector<Subscription> out;
-    for (;;) {
-      auto row = stmt->Step();
-      if (!row) {
-        return row.error();
-      }
-      if (!*row) {
-        return out;
-      }
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
       Subscription s;
-      s.topic_arn = stmt->ColumnText(0);
-      s.subscription_arn = stmt->ColumnText(1);
-      s.state = stmt->ColumnText(2);
-      s.subscribe_url = stmt->ColumnText(3);
-      s.last_error = stmt->ColumnText(4);
-      s.updated_at_ms = stmt->ColumnInt64(5);
-      s.last_message_at_ms = stmt->ColumnInt64(6);
+      s.topic_arn = r.ColumnText(0);
+      s.subscription_arn = r.ColumnText(1);
+      s.state = r.ColumnText(2);
+      s.subscribe_url = r.ColumnText(3);
+      s.last_error = r.ColumnText(4);
+      s.updated_at_ms = r.ColumnInt64(5);
+      s.last_message_at_ms = r.ColumnInt64(6);
       out.push_back(std::move(s));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
     }
+    return out;
   });
 }
 
@@ -1017,15 +1012,12 @@ Result<std::vector<SuppressionState>> SqliteStore::GetSuppressions(
           return s.error();
         }
       }
-      for (;;) {
-        auto row = stmt->Step();
-        if (!row) {
-          return row.error();
-        }
-        if (!*row) {
-          break;
-        }
-        out.push_back(StateFromRow(*stmt));
+      Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+        out.push_back(StateFromRow(r));
+        return {};
+      });
+      if (!rows) {
+        return rows.error();
       }
     }
     return out;
@@ -1081,15 +1073,12 @@ Result<std::vector<SuppressionState>> SqliteStore::ListSuppressions(const Suppre
     if (!bound) {
       return bound.error();
     }
-    for (;;) {
-      auto row = stmt->Step();
-      if (!row) {
-        return row.error();
-      }
-      if (!*row) {
-        break;
-      }
-      out.push_back(StateFromRow(*stmt));
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+      out.push_back(StateFromRow(r));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
     }
     return std::move(out);
   });
@@ -1185,17 +1174,14 @@ Status SqliteStore::ReplaceSuppressions(const std::vector<SuppressionState>& sta
       if (!stmt) {
         return stmt.error();
       }
-      for (;;) {
-        auto row = stmt->Step();
-        if (!row) {
-          return row.error();
-        }
-        if (!*row) {
-          break;
-        }
-        SuppressionState st = StateFromRow(*stmt);
+      Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+        SuppressionState st = StateFromRow(r);
         std::string key = st.address_key;
         before.emplace(std::move(key), std::move(st));
+        return {};
+      });
+      if (!rows) {
+        return rows;
       }
     }
     if (auto s = w.db().Exec("DELETE FROM suppressions"); !s) {
@@ -1267,26 +1253,24 @@ Result<std::vector<SuppressionAuditEntry>> SqliteStore::ListSuppressionAudit(
       return bound.error();
     }
     std::vector<SuppressionAuditEntry> out;
-    for (;;) {
-      auto row = stmt->Step();
-      if (!row) {
-        return row.error();
-      }
-      if (!*row) {
-        return out;
-      }
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
       SuppressionAuditEntry a;
-      a.id = stmt->ColumnInt64(0);
-      a.address_key = stmt->ColumnText(1);
-      a.address = stmt->ColumnText(2);
-      a.action = stmt->ColumnText(3);
-      a.reason = stmt->ColumnText(4);
-      a.actor = stmt->ColumnText(5);
-      a.note = stmt->ColumnText(6);
-      a.event_id = stmt->ColumnText(7);
-      a.at_ms = stmt->ColumnInt64(8);
+      a.id = r.ColumnInt64(0);
+      a.address_key = r.ColumnText(1);
+      a.address = r.ColumnText(2);
+      a.action = r.ColumnText(3);
+      a.reason = r.ColumnText(4);
+      a.actor = r.ColumnText(5);
+      a.note = r.ColumnText(6);
+      a.event_id = r.ColumnText(7);
+      a.at_ms = r.ColumnInt64(8);
       out.push_back(std::move(a));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
     }
+    return out;
   });
 }
 
@@ -1323,16 +1307,14 @@ Result<std::vector<ApiToken>> SqliteStore::ListTokens() {
       return stmt.error();
     }
     std::vector<ApiToken> out;
-    for (;;) {
-      auto row = stmt->Step();
-      if (!row) {
-        return row.error();
-      }
-      if (!*row) {
-        return out;
-      }
-      out.push_back(TokenFromRow(*stmt));
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+      out.push_back(TokenFromRow(r));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
     }
+    return out;
   });
 }
 
