@@ -127,6 +127,10 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "messages, events, subscriptions", kV1Schema},
       {2, "suppressions, suppression audit, API tokens", kV2Schema},
+      // PLACEHOLDERS, replaced this session: 3 = reputation buckets (owner: reputation work),
+      // 4 = alert outbox (owner: alerts work). Keep both entries so versions stay contiguous.
+      {3, "reputation buckets", "SELECT 1"},
+      {4, "alert outbox", "SELECT 1"},
   };
   return kMigrations;
 }
