@@ -81,6 +81,21 @@ class TableReader {
       *out = *d;
     }
   }
+  void Double(std::string_view key, double* out, double min, double max) {
+    if (const toml::node* n = Take(key)) {
+      std::optional<double> v;
+      if (n->type() == toml::node_type::floating_point || n->type() == toml::node_type::integer) {
+        v = n->value<double>();
+      }
+      if (!v) {
+        Fail(key, "must be a number");
+      }
+      if (!(*v >= min && *v <= max)) {
+        Fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      }
+      *out = *v;
+    }
+  }
   void StringList(std::string_view key, std::vector<std::string>* out) {
     if (const toml::node* n = Take(key)) {
       const toml::array* a = n->as_array();
@@ -135,6 +150,12 @@ void ApplyFile(const toml::table& root, const std::string& file, Config& c) {
     t.Integer("max_body_bytes", &c.server.max_body_bytes, 1024, 64LL << 20);
     t.Integer("threads", &c.server.threads, 0, 256);
     t.Duration("request_timeout", &c.server.request_timeout);
+    t.String("public_url", &c.server.public_url);
+    t.RejectUnknown();
+  }
+  {
+    TableReader t(top.Table("api"), "api.", file);
+    t.Duration("session_ttl", &c.api.session_ttl);
     t.RejectUnknown();
   }
   {
@@ -183,6 +204,64 @@ void ApplyFile(const toml::table& root, const std::string& file, Config& c) {
     t.Duration("soft_bounce_window", &c.policy.soft_bounce_window);
     t.Bool("suppress_on_complaint", &c.policy.suppress_on_complaint);
     t.Duration("ttl_soft", &c.policy.ttl_soft);
+    t.RejectUnknown();
+  }
+  {
+    TableReader t(top.Table("reputation"), "reputation.", file);
+    metrics::ReputationConfig& r = c.reputation;
+    t.Duration("window", &r.window);
+    int64_t window_sends = r.window_sends.value_or(0);
+    t.Integer("window_sends", &window_sends, 0, int64_t{1} << 50);
+    r.window_sends = window_sends > 0 ? std::optional<int64_t>(window_sends) : std::nullopt;
+    t.Duration("bucket", &r.bucket);
+    t.Duration("retention", &r.retention);
+    t.Double("bounce_elevated", &r.bounce_elevated, 0, 1);
+    t.Double("bounce_warning", &r.bounce_warning, 0, 1);
+    t.Double("bounce_at_risk", &r.bounce_at_risk, 0, 1);
+    double complaint_elevated = r.complaint_elevated.value_or(0);
+    t.Double("complaint_elevated", &complaint_elevated, 0, 1);
+    r.complaint_elevated =
+        complaint_elevated > 0 ? std::optional<double>(complaint_elevated) : std::nullopt;
+    t.Double("complaint_warning", &r.complaint_warning, 0, 1);
+    t.Double("complaint_at_risk", &r.complaint_at_risk, 0, 1);
+    t.Integer("min_sends", &r.min_sends, 0, int64_t{1} << 50);
+    t.Bool("count_simulator", &r.count_simulator);
+    t.Integer("max_keys_per_bucket", &r.max_keys_per_bucket, 1, 1000000);
+    t.RejectUnknown();
+  }
+  {
+    TableReader t(top.Table("alerts"), "alerts.", file);
+    AlertsConfig& a = c.alerts;
+    t.String("instance_name", &a.instance_name);
+    t.String("dashboard_url", &a.dashboard_url);
+    t.Duration("retry_initial", &a.retry_initial);
+    t.Duration("retry_max", &a.retry_max);
+    t.Duration("poll_interval", &a.poll_interval);
+    auto common = [](TableReader& r, AlertChannelCommon& ch) {
+      r.Duration("min_interval", &ch.min_interval);
+      r.Duration("digest_interval", &ch.digest_interval);
+      r.StringList("triggers", &ch.triggers);
+    };
+    {
+      TableReader e(t.Table("email"), "alerts.email.", file);
+      e.String("smtp_url", &a.email.smtp_url);
+      e.String("from", &a.email.from);
+      e.StringList("to", &a.email.to);
+      e.String("username", &a.email.username);
+      e.String("password", &a.email.password);
+      e.String("starttls", &a.email.starttls);
+      e.String("ca_file", &a.email.ca_file);
+      e.Bool("insecure", &a.email.insecure);
+      common(e, a.email);
+      e.RejectUnknown();
+    }
+    {
+      TableReader w(t.Table("webhook"), "alerts.webhook.", file);
+      w.String("url", &a.webhook.url);
+      w.Duration("timeout", &a.webhook.timeout);
+      common(w, a.webhook);
+      w.RejectUnknown();
+    }
     t.RejectUnknown();
   }
   {
@@ -251,12 +330,27 @@ void ApplyEnvironment(char** env, Config& c) {
                         "\"");
     }
   };
+  auto fraction = [](const std::string& name, const std::string& v) {
+    try {
+      size_t used = 0;
+      double d = std::stod(v, &used);
+      if (used != v.size() || !(d >= 0 && d <= 1)) {
+        throw std::invalid_argument(v);
+      }
+      return d;
+    } catch (const std::exception&) {
+      throw ConfigError("environment: " + name + " must be a number between 0 and 1, not \"" +
+                        v + "\"");
+    }
+  };
   for (const auto& [name, v] : vars) {
     if (name == "BOUNCEWATCH_DATA_DIR") c.data_dir = v;
     else if (name == "BOUNCEWATCH_SERVER_LISTEN") c.server.listen = v;
     else if (name == "BOUNCEWATCH_SERVER_MAX_BODY_BYTES") c.server.max_body_bytes = integer(name, v);
     else if (name == "BOUNCEWATCH_SERVER_THREADS") c.server.threads = static_cast<int>(integer(name, v));
     else if (name == "BOUNCEWATCH_SERVER_REQUEST_TIMEOUT") c.server.request_timeout = duration(name, v);
+    else if (name == "BOUNCEWATCH_SERVER_PUBLIC_URL") c.server.public_url = v;
+    else if (name == "BOUNCEWATCH_API_SESSION_TTL") c.api.session_ttl = duration(name, v);
     else if (name == "BOUNCEWATCH_STORE_URL") c.store.url = v;
     else if (name == "BOUNCEWATCH_STORE_MAX_BATCH") c.store.max_batch = static_cast<int>(integer(name, v));
     else if (name == "BOUNCEWATCH_SNS_TOPICS") c.sns.topics = SplitList(v);
@@ -276,6 +370,52 @@ void ApplyEnvironment(char** env, Config& c) {
     else if (name == "BOUNCEWATCH_POLICY_SOFT_BOUNCE_WINDOW") c.policy.soft_bounce_window = duration(name, v);
     else if (name == "BOUNCEWATCH_POLICY_SUPPRESS_ON_COMPLAINT") c.policy.suppress_on_complaint = ParseBool(name, v);
     else if (name == "BOUNCEWATCH_POLICY_TTL_SOFT") c.policy.ttl_soft = duration(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_WINDOW") c.reputation.window = duration(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_WINDOW_SENDS") {
+      const long long n = integer(name, v);
+      c.reputation.window_sends = n > 0 ? std::optional<int64_t>(n) : std::nullopt;
+    }
+    else if (name == "BOUNCEWATCH_REPUTATION_BUCKET") c.reputation.bucket = duration(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_RETENTION") c.reputation.retention = duration(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_BOUNCE_ELEVATED") c.reputation.bounce_elevated = fraction(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_BOUNCE_WARNING") c.reputation.bounce_warning = fraction(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_BOUNCE_AT_RISK") c.reputation.bounce_at_risk = fraction(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_COMPLAINT_ELEVATED") {
+      const double d = fraction(name, v);
+      c.reputation.complaint_elevated = d > 0 ? std::optional<double>(d) : std::nullopt;
+    }
+    else if (name == "BOUNCEWATCH_REPUTATION_COMPLAINT_WARNING") c.reputation.complaint_warning = fraction(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_COMPLAINT_AT_RISK") c.reputation.complaint_at_risk = fraction(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_MIN_SENDS") c.reputation.min_sends = integer(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_COUNT_SIMULATOR") c.reputation.count_simulator = ParseBool(name, v);
+    else if (name == "BOUNCEWATCH_REPUTATION_MAX_KEYS_PER_BUCKET") {
+      const long long n = integer(name, v);
+      if (n < 1) {
+        throw ConfigError("environment: " + name + " must be at least 1");
+      }
+      c.reputation.max_keys_per_bucket = static_cast<size_t>(n);
+    }
+    else if (name == "BOUNCEWATCH_ALERTS_INSTANCE_NAME") c.alerts.instance_name = v;
+    else if (name == "BOUNCEWATCH_ALERTS_DASHBOARD_URL") c.alerts.dashboard_url = v;
+    else if (name == "BOUNCEWATCH_ALERTS_RETRY_INITIAL") c.alerts.retry_initial = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_RETRY_MAX") c.alerts.retry_max = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_POLL_INTERVAL") c.alerts.poll_interval = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_SMTP_URL") c.alerts.email.smtp_url = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_FROM") c.alerts.email.from = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_TO") c.alerts.email.to = SplitList(v);
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_USERNAME") c.alerts.email.username = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_PASSWORD") c.alerts.email.password = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_STARTTLS") c.alerts.email.starttls = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_CA_FILE") c.alerts.email.ca_file = v;
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_INSECURE") c.alerts.email.insecure = ParseBool(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_MIN_INTERVAL") c.alerts.email.min_interval = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_DIGEST_INTERVAL") c.alerts.email.digest_interval = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_EMAIL_TRIGGERS") c.alerts.email.triggers = SplitList(v);
+    else if (name == "BOUNCEWATCH_ALERTS_WEBHOOK_URL") c.alerts.webhook.url = v;
+    else if (name == "BOUNCEWATCH_ALERTS_WEBHOOK_TIMEOUT") c.alerts.webhook.timeout = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_WEBHOOK_MIN_INTERVAL") c.alerts.webhook.min_interval = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_WEBHOOK_DIGEST_INTERVAL") c.alerts.webhook.digest_interval = duration(name, v);
+    else if (name == "BOUNCEWATCH_ALERTS_WEBHOOK_TRIGGERS") c.alerts.webhook.triggers = SplitList(v);
     else if (name == "BOUNCEWATCH_CONFIG" || name == "BOUNCEWATCH_TOKEN") continue;  // used elsewhere
     else throw ConfigError("environment: unknown variable " + name);
   }
@@ -297,6 +437,21 @@ void Validate(Config& c) {
   }
   if (Status p = policy::Validate(c.policy); !p) {
     throw ConfigError(c.source + ": " + p.error().message());
+  }
+  if (Status r = c.reputation.Validate(); !r) {
+    throw ConfigError(c.source + ": " + r.error().message());
+  }
+  if (c.alerts.dashboard_url.empty()) {
+    c.alerts.dashboard_url = c.server.public_url;
+  }
+  ValidateAlerts(c.alerts, c.source);
+  if (!c.server.public_url.empty() && c.server.public_url.rfind("https://", 0) != 0 &&
+      c.server.public_url.rfind("http://", 0) != 0) {
+    throw ConfigError(c.source + ": server.public_url must start with https:// or http://, not \"" +
+                      c.server.public_url + "\"");
+  }
+  if (c.api.session_ttl < std::chrono::seconds(1)) {
+    throw ConfigError(c.source + ": api.session_ttl must be at least 1s");
   }
   if (c.sns.cert_cache_dir.empty()) {
     c.sns.cert_cache_dir = (std::filesystem::path(c.data_dir) / "sns-certs").string();

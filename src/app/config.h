@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "app/alerts_config.h"
+#include "metrics/reputation.h"
 #include "policy/policy.h"
 
 namespace bw::app {
@@ -28,6 +30,16 @@ struct ServerConfig {
   // A request must arrive completely within this time, and an idle keep-alive connection is
   // closed after it. Default: 15s (SNS itself gives up after 15 s).
   std::chrono::milliseconds request_timeout{15000};
+  // How SNS and browsers reach this server, e.g. "https://bounces.example.com" (behind a TLS
+  // proxy). Used for the SNS endpoint URL on the dashboard's Setup page and, when https, to mark
+  // the session cookie Secure. Default: "" (derived from each request's Host).
+  std::string public_url;
+};
+
+// [api]: the JSON API and the dashboard's sign-in.
+struct ApiConfig {
+  // How long a dashboard session lasts after signing in with a token. Default: 12h.
+  std::chrono::milliseconds session_ttl{12LL * 3600 * 1000};
 };
 
 struct StoreConfig {
@@ -70,12 +82,17 @@ struct LogConfig {
 struct Config {
   std::string data_dir = "bouncewatch-data";
   ServerConfig server;
+  ApiConfig api;
   StoreConfig store;
   SnsConfig sns;
   OutboundConfig outbound;
   LogConfig log;
   MailConfig mail;
   policy::PolicyConfig policy;  // [policy]: when feedback suppresses an address
+  // [reputation]: bounce/complaint rate window, thresholds, buckets (metrics::ReputationConfig).
+  // In the file, window_sends = 0 and complaint_elevated = 0 mean "unset".
+  metrics::ReputationConfig reputation;
+  AlertsConfig alerts;  // [alerts], [alerts.email], [alerts.webhook]: alerts for people
   std::string source;  // where it came from, for messages: the file path or "defaults"
 };
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <iostream>
+#include <sstream>
+#include <string>
 
 #include "cli/command.h"
 #include "core/time_format.h"
@@ -18,6 +20,22 @@ int CheckConfig(const GlobalOptions& g) {
             << "  sns.max_message_age  " << FormatDuration(c.sns.max_message_age) << "\n"
             << "  sns.pinned_certs     " << c.sns.pinned_certs.size() << "\n"
             << "  sns.trust_simulator  " << (c.sns.trust_simulator ? "true" : "false") << "\n";
+  const auto& r = c.reputation;
+  std::cout << "  reputation           window "
+            << (r.window_sends ? "last " + std::to_string(*r.window_sends) + " sends"
+                               : FormatDuration(r.window))
+            << ", bucket " << FormatDuration(r.bucket) << ", retention "
+            << FormatDuration(r.retention) << ", min_sends " << r.min_sends
+            << ", count_simulator " << (r.count_simulator ? "true" : "false") << "\n"
+            << "  reputation.bounce    elevated " << r.bounce_elevated * 100 << " %, warning "
+            << r.bounce_warning * 100 << " %, at_risk " << r.bounce_at_risk * 100 << " %\n"
+            << "  reputation.complaint elevated "
+            << (r.complaint_elevated ? (std::ostringstream() << *r.complaint_elevated * 100).str() +
+                                           " %"
+                                     : std::string("none"))
+            << ", warning " << r.complaint_warning * 100 << " %, at_risk "
+            << r.complaint_at_risk * 100 << " %\n";
+  std::cout << app::DescribeAlerts(c.alerts);
   if (c.sns.topics.empty()) {
     std::cout << "warning: sns.topics is empty: every SNS message will be refused (403)\n";
   }

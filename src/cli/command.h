@@ -43,5 +43,6 @@ Command AddParseMailCommand(CLI::App& root, GlobalOptions& g);
 Command AddIngestMailCommand(CLI::App& root, GlobalOptions& g);
 Command AddSuppressCommand(CLI::App& root, GlobalOptions& g);
 Command AddTokenCommand(CLI::App& root, GlobalOptions& g);
+Command AddStatsCommand(CLI::App& root, GlobalOptions& g);
 
 }  // namespace bw::cli

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       AddSimulateCommand(root, g),
       AddSuppressCommand(root, g),
       AddTokenCommand(root, g),
+      AddStatsCommand(root, g),
   };
 
   try {

@@ -5,6 +5,9 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "http/session_store.h"
+#include "http/token_cache.h"
+
 namespace bw::http {
 
 std::string_view ScopeName(Scope s) {
@@ -72,8 +75,31 @@ Result<store::ApiToken> Authenticate(store::Store& store, const Request& request
   if (token.size() > 512) {
     return Unauthenticated("invalid API token");
   }
-  std::string hash = TokenHash(token);
-  auto found = store.FindTokenByHash(hash);
+  return AuthenticateTokenHash(store, TokenHash(token), needed);
+}
+
+Result<store::ApiToken> AuthenticateTokenHash(store::Store& store, const std::string& hash,
+                                              Scope needed) {
+  return CheckFoundToken(store.FindTokenByHash(hash), hash, needed);
+}
+
+Result<store::ApiToken> AuthenticateTokenHash(TokenCache& tokens, const std::string& hash,
+                                              Scope needed) {
+  return CheckFoundToken(tokens.Find(hash), hash, needed);
+}
+
+std::optional<std::string> BearerTokenHash(const Request& request) {
+  auto header = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header || header->size() <= kBearer.size() || header->size() > kBearer.size() + 512 ||
+      std::string_view(*header).substr(0, kBearer.size()) != kBearer) {
+    return std::nullopt;
+  }
+  return TokenHash(std::string_view(*header).substr(kBearer.size()));
+}
+
+Result<store::ApiToken> CheckFoundToken(Result<store::ApiToken> found, const std::string& hash,
+                                        Scope needed) {
   if (!found) {
     if (found.error().code() == Code::kNotFound) {
       return Unauthenticated("invalid or revoked API token");
@@ -90,6 +116,38 @@ Result<store::ApiToken> Authenticate(store::Store& store, const Request& request
                             "; this request needs " + std::string(ScopeName(needed)));
   }
   return std::move(*found);
+}
+
+Result<store::ApiToken> Authenticate(store::Store& store, SessionStore* sessions,
+                                     const Request& request, Scope needed) {
+  if (sessions == nullptr || request.Header("authorization")) {
+    return Authenticate(store, request, needed);
+  }
+  std::optional<std::string> id;
+  if (auto cookies = request.Header("cookie")) {
+    id = CookieValue(*cookies, kSessionCookie);
+  }
+  if (!id || id->empty()) {
+    return Authenticate(store, request, needed);  // the "needs an API token" answer
+  }
+  auto session = sessions->Find(*id);
+  if (!session) {
+    return session.error();
+  }
+  const std::string& m = request.method;
+  if (m != "GET" && m != "HEAD" && m != "OPTIONS") {
+    auto csrf = request.Header("x-csrf-token");
+    if (!csrf || !SecretEquals(*csrf, session->csrf_token)) {
+      return PermissionDenied("missing or wrong X-CSRF-Token header for this session; reload "
+                              "the page");
+    }
+  }
+  auto token = AuthenticateTokenHash(store, session->token_hash, needed);
+  if (!token && token.error().code() == Code::kUnauthenticated) {
+    sessions->Remove(*id);
+    return Unauthenticated("the API token of this session was revoked; sign in again");
+  }
+  return token;
 }
 
 }  // namespace bw::http

@@ -34,4 +34,34 @@ Result<std::string> NewTokenSecret();
 // Blocking (store read).
 Result<store::ApiToken> Authenticate(store::Store& store, const Request& request, Scope needed);
 
+class SessionStore;
+
+// As above, and, when the request has no Authorization header and `sessions` is not null, the
+// dashboard's session cookie (http/session_store.h): the session must be live (kUnauthenticated
+// "your session expired; sign in again" otherwise), the token behind it still active, and for
+// unsafe methods (anything but GET, HEAD, OPTIONS) the `X-CSRF-Token` header must equal the
+// session's CSRF token (kPermissionDenied otherwise). Blocking (store read).
+Result<store::ApiToken> Authenticate(store::Store& store, SessionStore* sessions,
+                                     const Request& request, Scope needed);
+
+// Looks up a token by its SHA-256 (TokenHash) and checks its scope, as Authenticate does.
+// Blocking (store read).
+Result<store::ApiToken> AuthenticateTokenHash(store::Store& store, const std::string& hash,
+                                              Scope needed);
+
+class TokenCache;
+
+// The same through a TokenCache (http/token_cache.h): no store read while the token is cached.
+Result<store::ApiToken> AuthenticateTokenHash(TokenCache& tokens, const std::string& hash,
+                                              Scope needed);
+
+// TokenHash of the request's "Authorization: Bearer <token>"; nullopt when there is no such
+// well-formed header (Authenticate then gives the right error).
+std::optional<std::string> BearerTokenHash(const Request& request);
+
+// The checks after a lookup: found (kNotFound -> kUnauthenticated), the same hash compared in
+// constant time, a scope covering `needed`.
+Result<store::ApiToken> CheckFoundToken(Result<store::ApiToken> found, const std::string& hash,
+                                        Scope needed);
+
 }  // namespace bw::http

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -191,6 +192,77 @@ json::object SuppressionJson(const SuppressionState& s, int64_t now_ms) {
   };
 }
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points above U+10FFFF).
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) {
+      return false;
+    }
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(std::max(n, 0)));
+  return out;
+}
+
+// Appends `s` (valid UTF-8) as a JSON string literal.
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kDigits[u >> 4];
+      out += kDigits[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
 std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -264,24 +336,125 @@ class Cursors {
   const std::string& key_;
 };
 
+// GET /v1/suppressions/export: the list page by page (by key), each page read and formatted on
+// `blocking` when the connection is ready for it, so memory stays at one page whatever the
+// list's size. Pages are separate reads: an entry changed while the export runs may be given in
+// its old or its new state, and every entry unchanged during it is given exactly once.
+class ExportStream final : public BodyStream, public std::enable_shared_from_this<ExportStream> {
+ public:
+  static constexpr size_t kPage = 5000;
+
+  ExportStream(store::Store& store, BlockingExecutor blocking, store::SuppressionFormat format,
+               int64_t now_ms)
+      : store_(store), blocking_(std::move(blocking)), format_(format), now_ms_(now_ms) {}
+
+  // Reads the next page into `out`; returns whether it was the last.
+  Result<bool> Page(std::string* out) {
+    store::SuppressionQuery q;
+    q.active_at_ms = now_ms_;
+    q.limit = kPage;
+    q.after_key = after_key_;
+    auto page = store_.ListSuppressions(q);
+    if (!page) {
+      return page.error();
+    }
+    std::ostringstream text;
+    store::WriteSuppressions(text, *page, format_, /*header=*/first_);
+    first_ = false;
+    *out = std::move(text).str();
+    if (!page->empty()) {
+      after_key_ = page->back().address_key;
+    }
+    return page->size() < q.limit;
+  }
+
+  // The first page is read by the handler itself, so that an error is still a normal response.
+  void SetFirst(std::string piece, bool last) {
+    pending_ = std::move(piece);
+    has_pending_ = true;
+    done_ = last;
+  }
+
+  void Next(Ready ready) override {
+    if (has_pending_) {
+      has_pending_ = false;
+      ready(std::move(pending_), done_);
+      return;
+    }
+    blocking_([self = shared_from_this(), ready = std::move(ready)]() mutable {
+      std::string piece;
+      Result<bool> last = Internal("export failed");
+      try {
+        last = self->Page(&piece);
+      } catch (const std::exception& e) {
+        last = Internal(std::string("export failed: ") + e.what());
+      }
+      if (!last) {
+        ready(last.error(), true);
+        return;
+      }
+      ready(std::move(piece), *last);
+    });
+  }
+
+ private:
+  store::Store& store_;
+  BlockingExecutor blocking_;
+  const store::SuppressionFormat format_;
+  const int64_t now_ms_;
+  std::string after_key_;
+  bool first_ = true;
+  std::string pending_;
+  bool has_pending_ = false;
+  bool done_ = false;
+};
+
 }  // namespace
 
 ApiHandler::ApiHandler(ApiOptions options, store::Store& store, const Clock& clock,
                        BlockingExecutor blocking)
-    : options_(std::move(options)), store_(store), clock_(clock), blocking_(std::move(blocking)) {}
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock),
+      blocking_(std::move(blocking)),
+      tokens_(std::make_unique<TokenCache>(store, clock, options_.token_cache_ttl)) {}
+
+bool ApiHandler::CanServeInline(const Request& req) {
+  if (!options_.suppression_reads_in_memory) {
+    return false;
+  }
+  constexpr std::string_view kOne = "/v1/suppressions/";
+  std::string_view path = req.path;
+  bool check = req.method == "POST" && path == "/v1/suppressions/check";
+  bool one = req.method == "GET" && path.size() > kOne.size() && path.substr(0, kOne.size()) == kOne &&
+             path != "/v1/suppressions/export" && path != "/v1/suppressions/check" &&
+             path != "/v1/suppressions/import";
+  if (!check && !one) {
+    return false;
+  }
+  auto hash = BearerTokenHash(req);
+  return hash && tokens_->FindFresh(*hash).has_value();
+}
+
+Response ApiHandler::ServeCatching(const Request& request) {
+  try {
+    return Serve(request);
+  } catch (const std::exception& e) {
+    spdlog::error("api: unexpected exception for {} {}: {}", request.method, request.path,
+                  e.what());
+    Response r = ErrorResponse(Internal("internal error"));
+    r.close = true;
+    return r;
+  }
+}
 
 void ApiHandler::Handle(Request request, Responder respond) {
+  if (CanServeInline(request)) {
+    respond(ServeCatching(request));
+    return;
+  }
   blocking_([this, request = std::move(request), respond = std::move(respond)]() mutable {
-    Response r;
-    try {
-      r = Serve(request);
-    } catch (const std::exception& e) {
-      spdlog::error("api: unexpected exception for {} {}: {}", request.method, request.path,
-                    e.what());
-      r = ErrorResponse(Internal("internal error"));
-      r.close = true;
-    }
-    respond(std::move(r));
+    respond(ServeCatching(request));
   });
 }
 
@@ -302,7 +475,10 @@ Response ApiHandler::Serve(const Request& req) {
     return r;
   };
   auto auth = [&](Scope needed) -> Result<store::ApiToken> {
-    return Authenticate(store_, req, needed);
+    if (auto hash = BearerTokenHash(req)) {
+      return AuthenticateTokenHash(*tokens_, *hash, needed);
+    }
+    return Authenticate(store_, options_.sessions, req, needed);
   };
 
   // --- /v1/suppressions
@@ -392,10 +568,10 @@ Response ApiHandler::Serve(const Request& req) {
       return ErrorResponse(TooLarge("at most " + std::to_string(options_.max_check_addresses) +
                                     " addresses per check, not " + std::to_string(arr.size())));
     }
-    std::vector<NormalizedAddress> addresses;
-    addresses.reserve(arr.size());
+    // Up to 10,000 addresses: no per-address JSON objects or ordered containers; the answer is
+    // written directly (same members and order as before).
     std::vector<std::string> keys;
-    std::set<std::string> unique;
+    keys.reserve(arr.size());
     for (size_t i = 0; i < arr.size(); ++i) {
       if (!arr[i].is_string()) {
         return ErrorResponse(InvalidInput("addresses[" + std::to_string(i) + "] is not a string"));
@@ -405,37 +581,46 @@ Response ApiHandler::Serve(const Request& req) {
         return ErrorResponse(
             InvalidInput("addresses[" + std::to_string(i) + "]: " + a.error().message()));
       }
-      if (unique.insert(a->key).second) {
-        keys.push_back(a->key);
-      }
-      addresses.push_back(std::move(*a));
+      keys.push_back(std::move(a->key));
     }
     auto states = store_.GetSuppressions(keys);
     if (!states) {
       return ErrorResponse(states.error());
     }
-    std::map<std::string, const SuppressionState*> by_key;
-    for (const auto& s : *states) {
-      by_key[s.address_key] = &s;
+    std::unordered_map<std::string_view, const SuppressionState*> by_key;
+    by_key.reserve(states->size());
+    for (const auto& st : *states) {
+      by_key.emplace(st.address_key, &st);
     }
-    json::array results;
+    std::string out;
+    out.reserve(arr.size() * 96 + 64);
+    out += "{\"results\":[";
     size_t suppressed = 0;
-    for (size_t i = 0; i < addresses.size(); ++i) {
-      auto it = by_key.find(addresses[i].key);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto it = by_key.find(keys[i]);
       bool active = it != by_key.end() && IsSuppressedAt(*it->second, now_ms);
-      json::object r{{"address", std::string_view(arr[i].as_string())},
-                     {"key", addresses[i].key},
-                     {"suppressed", active}};
+      out += i == 0 ? "{\"address\":" : ",{\"address\":";
+      AppendJsonString(out, arr[i].as_string());
+      out += ",\"key\":";
+      AppendJsonString(out, keys[i]);
+      out += active ? ",\"suppressed\":true" : ",\"suppressed\":false";
       if (active) {
         ++suppressed;
-        r["reason"] = SuppressionReasonName(it->second->reason);
-        r["detail"] = it->second->detail;
-        r["expires_at"] = TimeOrNull(it->second->expires_at_ms);
+        out += ",\"reason\":";
+        AppendJsonString(out, SuppressionReasonName(it->second->reason));
+        out += ",\"detail\":";
+        AppendJsonString(out, it->second->detail);
+        out += ",\"expires_at\":";
+        if (it->second->expires_at_ms == 0) {
+          out += "null";
+        } else {
+          AppendJsonString(out, FormatIso8601Ms(it->second->expires_at_ms));
+        }
       }
-      results.push_back(std::move(r));
+      out += '}';
     }
-    return JsonOk(200, json::object{{"results", std::move(results)},
-                                    {"suppressed_count", suppressed}});
+    out += "],\"suppressed_count\":" + std::to_string(suppressed) + "}\n";
+    return Response::Json(200, std::move(out));
   }
 
   if (path == "suppressions/import") {
@@ -504,29 +689,19 @@ Response ApiHandler::Serve(const Request& req) {
     if (!format) {
       return ErrorResponse(InvalidInput("format must be csv or jsonl"));
     }
-    // TODO(bouncewatch): stream page by page (chunked) instead of building the body.
-    std::ostringstream out;
-    store::SuppressionQuery q;
-    q.active_at_ms = now_ms;
-    q.limit = 10000;
-    bool header = true;
-    for (;;) {
-      auto page = store_.ListSuppressions(q);
-      if (!page) {
-        return ErrorResponse(page.error());
-      }
-      store::WriteSuppressions(out, *page, *format, header);
-      header = false;
-      if (page->size() < q.limit) {
-        break;
-      }
-      q.after_key = page->back().address_key;
+    // Streamed: one page in memory at a time (ExportStream).
+    auto stream = std::make_shared<ExportStream>(store_, blocking_, *format, now_ms);
+    std::string first;
+    auto last = stream->Page(&first);
+    if (!last) {
+      return ErrorResponse(last.error());
     }
+    stream->SetFirst(std::move(first), *last);
     Response r;
     r.status = 200;
     r.content_type = *format == store::SuppressionFormat::kCsv ? "text/csv; charset=utf-8"
                                                                : "application/x-ndjson";
-    r.body = std::move(out).str();
+    r.stream = std::move(stream);
     return r;
   }
 
@@ -598,7 +773,8 @@ Response ApiHandler::Serve(const Request& req) {
     if (!token) {
       return ErrorResponse(token.error());
     }
-    auto params = ParseQuery(req.query, {"type", "recipient", "since", "until", "limit", "cursor"});
+    auto params = ParseQuery(req.query,
+                             {"type", "recipient", "domain", "since", "until", "limit", "cursor"});
     if (!params) {
       return ErrorResponse(params.error());
     }
@@ -627,6 +803,13 @@ Response ApiHandler::Serve(const Request& req) {
       auto a = NormalizeAddress(*r);
       q.recipient = a ? a->local + "@" + a->domain : *r;
     }
+    if (auto d = One(*params, "domain")) {
+      auto a = NormalizeAddress("x@" + *d);
+      if (!a) {
+        return ErrorResponse(InvalidInput("domain \"" + *d + "\" is not a valid domain"));
+      }
+      q.recipient_domain = a->domain;
+    }
     for (const char* key : {"since", "until"}) {
       if (auto s = One(*params, key)) {
         auto ms = ParseSinceMs(*s, now_ms);
@@ -637,7 +820,8 @@ Response ApiHandler::Serve(const Request& req) {
         (std::string_view(key) == "since" ? q.since_ms : q.until_ms) = *ms;
       }
     }
-    filters += "&recipient=" + q.recipient + "&since=" + std::to_string(q.since_ms) +
+    filters += "&recipient=" + q.recipient + "&domain=" + q.recipient_domain +
+               "&since=" + std::to_string(q.since_ms) +
                "&until=" + std::to_string(q.until_ms);
     auto limit = Limit(*params, options_.max_page);
     if (!limit) {
@@ -683,19 +867,24 @@ Response ApiHandler::Serve(const Request& req) {
     if (!e) {
       return ErrorResponse(e.error());
     }
+    // The message the event came from, whatever its source (SNS notification, bounce mail).
     json::value raw = nullptr;
-    if (!e->origin.sns_message_id.empty()) {
-      auto m = store_.GetRawMessage("sns", e->origin.sns_message_id);
-      if (m) {
-        raw = json::object{{"source", m->source},
-                           {"dedup_key", m->dedup_key},
-                           {"kind", m->kind},
-                           {"topic_arn", m->topic_arn},
-                           {"received_at", FormatIso8601Ms(m->received_at_ms)},
-                           {"body", m->raw}};
-      } else if (m.error().code() != Code::kNotFound) {
-        return ErrorResponse(m.error());
+    auto m = store_.GetEventRawMessage(e->id);
+    if (m) {
+      json::object o{{"source", m->source},
+                     {"dedup_key", m->dedup_key},
+                     {"kind", m->kind},
+                     {"topic_arn", m->topic_arn},
+                     {"received_at", FormatIso8601Ms(m->received_at_ms)}};
+      // JSON strings are UTF-8: a mail in another charset or 8-bit encoding comes as base64.
+      if (IsValidUtf8(m->raw)) {
+        o["body"] = m->raw;
+      } else {
+        o["body_base64"] = Base64(m->raw);
       }
+      raw = std::move(o);
+    } else if (m.error().code() != Code::kNotFound) {
+      return ErrorResponse(m.error());
     }
     return JsonOk(200, json::object{{"event", EventToJson(*e)}, {"raw", std::move(raw)}});
   }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "core/clock.h"
 #include "http/blocking_executor.h"
 #include "http/handler.h"
+#include "http/session_store.h"
+#include "http/token_cache.h"
 #include "store/store.h"
 
 namespace bw::http {
@@ -20,6 +24,17 @@ struct ApiOptions {
   size_t max_check_addresses = 10000;
   // Most items per page (limit=). Default: 1,000.
   size_t max_page = 1000;
+  // The dashboard's sessions: when set, a session cookie (with X-CSRF-Token on writes) is
+  // accepted as well as a Bearer token (http/api_auth.h). Not owned; may be null.
+  SessionStore* sessions = nullptr;
+  // How long a Bearer token's lookup is remembered (http/token_cache.h), so requests do not read
+  // the store to authenticate: a revoked token keeps working for at most this long. 0 = no
+  // cache. Default: 2 s.
+  std::chrono::milliseconds token_cache_ttl{2000};
+  // The store answers GetSuppression(s) from memory (SqliteOptions::suppression_index): then
+  // GET /v1/suppressions/{address} and POST /v1/suppressions/check with a cached token are
+  // answered on the I/O thread, without the hop to `blocking`. Default: false.
+  bool suppression_reads_in_memory = false;
 };
 
 // The JSON API under /v1/ (docs/api.md): suppressions (get, put, delete, check, list) and events
@@ -44,6 +59,11 @@ class ApiHandler final : public Handler {
   store::Store& store_;
   const Clock& clock_;
   BlockingExecutor blocking_;
+  std::unique_ptr<TokenCache> tokens_;
+
+  // Whether `request` can be answered without blocking (see suppression_reads_in_memory).
+  bool CanServeInline(const Request& request);
+  Response ServeCatching(const Request& request);
 };
 
 }  // namespace bw::http

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,12 +28,29 @@ struct Request {
   std::optional<std::string> Header(std::string_view lower_name) const;
 };
 
+// A response body produced piece by piece and sent as it comes (chunked transfer encoding; for
+// an HTTP/1.0 client, until the connection closes), so that a large listing never sits in
+// memory whole.
+class BodyStream {
+ public:
+  // A piece of the body and whether it is the last; or an error, which ends the response by
+  // closing the connection (the client sees an incomplete body, never a complete-looking one).
+  using Ready = std::function<void(Result<std::string> piece, bool last)>;
+  virtual ~BodyStream() = default;
+  // Produces the next piece and calls `ready` exactly once, from any thread (it may block in
+  // its own threads, not in the caller's: the caller is an I/O thread). Not called again before
+  // `ready` has run.
+  virtual void Next(Ready ready) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after this response
+  // When set, the body comes from here (streamed) and `body` is ignored.
+  std::shared_ptr<BodyStream> stream;
 
   static Response Text(int status, std::string body);
   static Response Json(int status, std::string body);

@@ -135,6 +135,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response r) {
+    if (r.stream) {
+      WriteStreamed(std::move(r));
+      return;
+    }
     try {
       auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
       res->version(version_);
@@ -159,6 +163,93 @@ class Session : public std::enable_shared_from_this<Session> {
       stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("http: writing a response failed (a bug): {}", e.what());
       Close();
+    }
+  }
+
+  // Header first, then each piece as the stream produces it: as a chunk (HTTP/1.1), or raw until
+  // the connection closes (HTTP/1.0).
+  void WriteStreamed(Response r) {
+    try {
+      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>();
+      res->version(version_);
+      res->result(static_cast<unsigned>(r.status));
+      res->set(bhttp::field::server, "bouncewatch");
+      res->set(bhttp::field::content_type, r.content_type);
+      for (const auto& [k, v] : r.headers) {
+        res->set(k, v);
+      }
+      const bool chunked = version_ >= 11;
+      if (r.close || !chunked) {
+        keep_alive_ = false;
+      }
+      res->keep_alive(keep_alive_);
+      if (chunked) {
+        res->chunked(true);
+      }
+      auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+      stream_.expires_after(options_.request_timeout);
+      bhttp::async_write_header(
+          stream_, *sr,
+          [self = shared_from_this(), res, sr, body = std::move(r.stream), chunked](
+              beast::error_code ec, size_t) {
+            if (ec) {
+              self->Close();
+              return;
+            }
+            self->NextPiece(body, chunked);
+          });
+    } catch (const std::exception& e) {
+      stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("http: writing a streamed response failed (a bug): {}", e.what());
+      Close();
+    }
+  }
+
+  void NextPiece(std::shared_ptr<BodyStream> body, bool chunked) {
+    stream_.expires_after(options_.handler_timeout);
+    auto self = shared_from_this();
+    body->Next([self, body, chunked](Result<std::string> piece, bool last) {
+      asio::post(self->stream_.get_executor(),
+                 [self, body, chunked, piece = std::move(piece), last]() mutable {
+                   self->WritePiece(std::move(body), chunked, std::move(piece), last);
+                 });
+    });
+  }
+
+  void WritePiece(std::shared_ptr<BodyStream> body, bool chunked, Result<std::string> piece,
+                  bool last) {
+    if (!piece) {
+      spdlog::warn("http: streamed response to {} ended early: {}", Remote(),
+                   piece.error().message());
+      Close();
+      return;
+    }
+    auto data = std::make_shared<std::string>(std::move(*piece));
+    auto self = shared_from_this();
+    auto after = [self, body, chunked, last, data](beast::error_code ec, size_t) {
+      if (ec) {
+        self->Close();
+        return;
+      }
+      if (!last) {
+        self->NextPiece(body, chunked);
+        return;
+      }
+      if (!chunked) {
+        self->Close();
+        return;
+      }
+      self->stream_.expires_after(self->options_.request_timeout);
+      asio::async_write(self->stream_, bhttp::make_chunk_last(),
+                        [self](beast::error_code ec2, size_t) { self->OnWrite(ec2); });
+    };
+    stream_.expires_after(options_.request_timeout);
+    if (data->empty()) {
+      after({}, 0);  // an empty chunk would end a chunked body
+    } else if (chunked) {
+      asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*data)), std::move(after));
+    } else {
+      asio::async_write(stream_, asio::buffer(*data), std::move(after));
     }
   }
 

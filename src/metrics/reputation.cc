@@ -81,28 +81,10 @@ std::string_view SendSourceName(SendSource s) {
   return "none";
 }
 
-std::string_view DimensionName(Dimension d) {
-  switch (d) {
-    case Dimension::kAll:
-      return "all";
-    case Dimension::kIdentity:
-      return "identity";
-    case Dimension::kConfigurationSet:
-      return "configuration_set";
-    case Dimension::kRecipientDomain:
-      return "recipient_domain";
-  }
-  return "all";
-}
+std::string_view DimensionName(Dimension d) { return ReputationDimensionName(d); }
 
 std::optional<Dimension> ParseDimension(std::string_view name) {
-  for (Dimension d : {Dimension::kAll, Dimension::kIdentity, Dimension::kConfigurationSet,
-                      Dimension::kRecipientDomain}) {
-    if (DimensionName(d) == name) {
-      return d;
-    }
-  }
-  return std::nullopt;
+  return ParseReputationDimension(name);
 }
 
 Status ReputationConfig::Validate() const {
@@ -138,17 +120,6 @@ Status ReputationConfig::Validate() const {
     return InvalidInput("[reputation] max_keys_per_bucket must be at least 1");
   }
   return {};
-}
-
-Counts& Counts::operator+=(const Counts& o) {
-  sends += o.sends;
-  deliveries += o.deliveries;
-  bounces += o.bounces;
-  hard_bounces += o.hard_bounces;
-  complaints += o.complaints;
-  reported_sends += o.reported_sends;
-  excluded += o.excluded;
-  return *this;
 }
 
 Level LevelFor(double rate, std::optional<double> elevated, double warning, double at_risk) {
@@ -219,6 +190,60 @@ Counts CountsForEvent(const FeedbackEvent& e, const ReputationConfig& config) {
     return Counts{.excluded = 1};
   }
   return c;
+}
+
+namespace {
+
+int64_t FloorTo(int64_t ms, int64_t bucket_ms) {
+  int64_t q = ms / bucket_ms;
+  if (ms % bucket_ms < 0) {
+    --q;
+  }
+  return q * bucket_ms;
+}
+
+std::vector<BucketRow> PureRows(int64_t at_ms, const Counts& c, const std::string (&keys)[3],
+                                const ReputationConfig& config, int64_t now_ms) {
+  const int64_t bucket_ms = config.bucket.count();
+  const int64_t start = FloorTo(std::min(at_ms, now_ms), bucket_ms);
+  if (start < FloorTo(now_ms, bucket_ms) - config.retention.count()) {
+    return {};
+  }
+  std::vector<BucketRow> rows;
+  rows.reserve(4);
+  rows.push_back(BucketRow{start, Dimension::kAll, "", c});
+  for (int i = 0; i < 3; ++i) {
+    rows.push_back(BucketRow{start, DimensionAt(i), keys[i], c});
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<BucketRow> RowsForEvent(const FeedbackEvent& e, const ReputationConfig& config,
+                                    int64_t now_ms) {
+  const Counts c = CountsForEvent(e, config);
+  if (c.Empty()) {
+    return {};
+  }
+  int64_t at_ms = e.occurred_at_ms != 0 ? e.occurred_at_ms : e.received_at_ms;
+  if (at_ms == 0) {
+    at_ms = now_ms;
+  }
+  const std::string keys[3] = {IdentityOf(e), e.mail.configuration_set,
+                               RecipientDomainOf(e.recipient)};
+  return PureRows(at_ms, c, keys, config, now_ms);
+}
+
+std::vector<BucketRow> RowsForReportedSends(int64_t at_ms, int64_t count,
+                                            std::string_view identity,
+                                            std::string_view configuration_set,
+                                            const ReputationConfig& config, int64_t now_ms) {
+  if (count <= 0) {
+    return {};
+  }
+  const std::string keys[3] = {Lower(identity), std::string(configuration_set), ""};
+  return PureRows(at_ms, Counts{.reported_sends = count}, keys, config, now_ms);
 }
 
 ReputationCounter::ReputationCounter(ReputationConfig config, const Clock& clock)

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/feedback_event.h"
+#include "core/reputation_counts.h"
 #include "core/result.h"
 
 namespace bw::metrics {
@@ -76,42 +77,22 @@ struct ReputationConfig {
   Status Validate() const;
 };
 
-// What one bucket (or one key within a bucket) counted. Plain data; sums are plain additions.
-struct Counts {
-  int64_t sends = 0;           // SES Send events (per recipient)
-  int64_t deliveries = 0;      // Delivery events
-  int64_t bounces = 0;         // every counted bounce, any class (for delivered + bounced)
-  int64_t hard_bounces = 0;    // the numerator of the bounce rate
-  int64_t complaints = 0;      // the numerator of the complaint rate
-  int64_t reported_sends = 0;  // POST /v1/sends
-  int64_t excluded = 0;        // events seen but not counted (simulator, account suppression)
+// What one bucket (or one key within a bucket) counted: plain data in core (the store persists
+// it without depending on metrics).
+using Counts = ReputationCounts;
 
-  Counts& operator+=(const Counts& o);
-  bool operator==(const Counts&) const = default;
-  bool Empty() const { return *this == Counts{}; }
-};
-
-// The dimensions counters are kept under. kAll has the single key "".
-enum class Dimension {
-  kAll,
-  kIdentity,          // SES sending identity (from mail.source_arn ".../identity/X", else the
-                      // domain of mail.from), lower-cased
-  kConfigurationSet,  // mail.configuration_set, as given
-  kRecipientDomain,   // the recipient's domain, lower-cased (which mailbox providers bounce)
-};
+// The dimensions counters are kept under (core/reputation_counts.h). kAll has the single key "".
+// kIdentity: SES sending identity (from mail.source_arn ".../identity/X", else the domain of
+// mail.from), lower-cased; kConfigurationSet: mail.configuration_set, as given;
+// kRecipientDomain: the recipient's domain, lower-cased (which mailbox providers bounce).
+using Dimension = ReputationDimension;
 std::string_view DimensionName(Dimension d);  // "all", "identity", "configuration_set", ...
 std::optional<Dimension> ParseDimension(std::string_view name);
 
 // The unit of persistence: a store keeps one row per (bucket_start_ms, dimension, key) and adds
 // the counts of new rows to it (an UPSERT with col = col + excluded.col), in the same transaction
 // as the events. At startup the rows are fed back with ReputationCounter::Merge.
-struct BucketRow {
-  int64_t bucket_start_ms = 0;  // a multiple of the bucket size, Unix ms
-  Dimension dimension = Dimension::kAll;
-  std::string key;  // "" for kAll; "" also when the event had no value for the dimension
-  Counts counts;
-  bool operator==(const BucketRow&) const = default;
-};
+using BucketRow = ReputationRow;
 
 // The rates over the configured window, as of `as_of_ms`.
 struct Reputation {
@@ -160,6 +141,20 @@ struct SeriesPoint {
 //  - Mailbox-simulator recipients count as `excluded` only, unless config.count_simulator.
 //  - Every other type counts nothing (empty Counts).
 Counts CountsForEvent(const FeedbackEvent& e, const ReputationConfig& config);
+
+// The rows one event adds (kAll plus one per dimension, all in the bucket of its occurred_at, or
+// received_at, or now_ms; times ahead of now_ms count as now_ms), as ReputationCounter::Add would
+// return them, but without touching any counter and without the max_keys_per_bucket cap (Merge
+// applies it). Empty when the event counts for nothing or is older than the retention. Pure:
+// this is the hook the store calls inside the ingest transaction.
+std::vector<BucketRow> RowsForEvent(const FeedbackEvent& e, const ReputationConfig& config,
+                                    int64_t now_ms);
+// The rows of `count` sends reported at at_ms (POST /v1/sends), identity lower-cased; empty when
+// count <= 0 or at_ms is older than the retention. Pure.
+std::vector<BucketRow> RowsForReportedSends(int64_t at_ms, int64_t count,
+                                            std::string_view identity,
+                                            std::string_view configuration_set,
+                                            const ReputationConfig& config, int64_t now_ms);
 
 // The dimension keys of an event (identity, configuration set, recipient domain).
 std::string IdentityOf(const FeedbackEvent& e);

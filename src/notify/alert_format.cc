@@ -162,7 +162,8 @@ void AppendHtml(std::string& out, const EventBlock& b) {
   out += "<h3 style=\"margin:16px 0 4px\">" + EscapeHtml(b.title) + "</h3>\n";
   out += "<table style=\"border-collapse:collapse\">\n";
   for (const Fact& f : b.facts) {
-    out += "<tr><th style=\"text-align:left;padding:2px 12px 2px 0;vertical-align:top\">" +
+    out += "<tr><th style=\"text-align:left;padding:2px 12px 2px 0;vertical-align:top;"
+           "white-space:nowrap\">" +
            EscapeHtml(f.label) + "</th><td style=\"padding:2px 0\">" + EscapeHtml(f.value) +
            "</td></tr>\n";
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -11,8 +12,10 @@
 #include "core/address.h"
 #include "core/clock.h"
 #include "core/feedback_event.h"
+#include "core/reputation_counts.h"
 #include "core/result.h"
 #include "core/suppression.h"
+#include "store/alert_outbox.h"
 
 namespace bw::store {
 
@@ -40,6 +43,8 @@ enum class IngestOutcome {
 struct EventQuery {
   std::vector<EventType> types;
   std::string recipient;  // exact, case-insensitive
+  // The recipient's domain (after the last '@'), exact, case-insensitive; e.g. "example.com".
+  std::string recipient_domain;
   int64_t since_ms = 0;   // occurred/received at or after (received_at is used)
   int64_t until_ms = 0;   // strictly before; 0 = no bound
   // Cursor: return only events older than this id (ids sort by time). Empty = from the newest.
@@ -75,10 +80,33 @@ struct Subscription {
 // (nullopt when there is none), the event and the normalised recipient, returns the new state,
 // or nullopt when nothing changes. Called on the store's writer, inside the transaction that
 // stores the event, so an event and the suppression it causes commit together or not at all.
-// Must be pure, fast and thread-safe.
+// Called only for bounce, complaint and delivery events (no other type changes suppression
+// state). Must be pure, fast and thread-safe.
 using SuppressionPolicy = std::function<std::optional<SuppressionState>(
     const std::optional<SuppressionState>& current, const FeedbackEvent& event,
     const NormalizedAddress& recipient, TimePoint now)>;
+
+// How an event counts toward the reputation rates: metrics::RowsForEvent bound to the
+// `[reputation]` configuration (app builds it; the store does not depend on metrics). Returns the
+// bucket rows the event adds (empty when it counts for nothing). Called on the store's writer,
+// inside the transaction that stores the event, once per newly stored event (never for a
+// duplicate batch), so rows and events commit together or not at all. Pure, fast, thread-safe.
+using ReputationRowsFn =
+    std::function<std::vector<ReputationRow>(const FeedbackEvent& event, TimePoint now)>;
+
+// What one committed transaction wrote, reported once it is durable (and never for a failed one).
+struct CommitReport {
+  std::chrono::nanoseconds duration{0};  // from BEGIN to the end of COMMIT
+  // The reputation rows added by the writes in it (ingested events and AddReputationRows), in
+  // the order written; not summed with earlier rows.
+  std::vector<ReputationRow> reputation_rows;
+  // The events newly stored by it (not duplicates). Valid only during the call.
+  std::vector<const FeedbackEvent*> events;
+};
+// Called on the store's writer thread after each successful commit, before the writes'
+// callbacks: it must be fast and must not call the store. Used for the live reputation counter
+// and /metrics.
+using CommitObserver = std::function<void(const CommitReport&)>;
 
 // Who changed the suppression list and why, recorded in the audit trail with each change.
 struct AuditInfo {
@@ -162,6 +190,10 @@ class Store {
   // The raw message an event came from; kNotFound when there is none.
   virtual Result<RawMessage> GetRawMessage(std::string_view source, std::string_view dedup_key) = 0;
 
+  // The raw message the event `event_id` came from, whatever its source (an SNS notification,
+  // a bounce mail, ...); kNotFound when there is no such event or message.
+  virtual Result<RawMessage> GetEventRawMessage(std::string_view event_id) = 0;
+
   // Inserts or replaces the subscription for s.topic_arn. Durable on return.
   virtual Status UpsertSubscription(const Subscription& s) = 0;
 
@@ -217,6 +249,53 @@ class Store {
   virtual Result<ApiToken> FindTokenByHash(std::string_view hash) = 0;
   // Revokes the active token whose id or name is `id_or_name`; kNotFound when none.
   virtual Status RevokeToken(std::string_view id_or_name, int64_t now_ms) = 0;
+
+  // --- Reputation buckets (counters behind the bounce and complaint rates). Ingested events add
+  // rows through the ReputationRowsFn given at open time, inside IngestAsync's transaction.
+
+  // Adds each row's counts to the stored row with the same (bucket_start_ms, dimension, key),
+  // creating it when missing (e.g. sends reported through POST /v1/sends). All in one
+  // transaction. Durable on return; the rows are reported to the CommitObserver.
+  virtual Status AddReputationRows(const std::vector<ReputationRow>& rows) = 0;
+  // Every stored row with bucket_start_ms >= since_ms, oldest bucket first (within a bucket by
+  // dimension, then key). Each (bucket, dimension, key) appears once, with the summed counts.
+  virtual Result<std::vector<ReputationRow>> ListReputationRows(int64_t since_ms) = 0;
+  // Deletes rows with bucket_start_ms < before_ms (retention); returns how many.
+  virtual Result<int64_t> DeleteReputationRowsBefore(int64_t before_ms) = 0;
+  // How many addresses are suppressed at active_at_ms (the /metrics gauge).
+  virtual Result<int64_t> CountSuppressed(int64_t active_at_ms) = 0;
+
+  // --- Alert outbox (see store/alert_outbox.h). Rows for events are written by IngestAsync
+  // through the AlertRule given at open time; the methods below are the alert worker's side.
+
+  // Takes up to claim.limit unsent rows of claim.channel (and kinds) whose next_attempt_at is at
+  // or before claim.now_ms, oldest first: each gets attempts + 1 and next_attempt_at =
+  // claim.lease_until_ms, durably, before it is returned (so a second claim does not return it
+  // until the lease ends). kInvalidInput without a channel.
+  virtual Result<std::vector<AlertItem>> ClaimAlerts(const AlertClaim& claim) = 0;
+  // Marks rows sent at sent_at_ms (never claimed again). Unknown or already sent ids are
+  // ignored. Durable on return.
+  virtual Status MarkAlertsSent(const std::vector<int64_t>& ids, int64_t sent_at_ms) = 0;
+  // Records a failed attempt: the unsent rows among `ids` become due again at next_attempt_at_ms
+  // and keep `error` as last_error. Durable on return.
+  virtual Status MarkAlertsFailed(const std::vector<int64_t>& ids, int64_t next_attempt_at_ms,
+                                  std::string_view error) = 0;
+  // Adds rows (due at now_ms) and sets the worker's state keys, all in one transaction, so that
+  // an alert and the state saying it was made (last digest time, last level) commit together.
+  // kInvalidInput for a row without channel or kind.
+  virtual Status EnqueueAlerts(const std::vector<NewAlert>& alerts,
+                               const std::map<std::string, std::string>& state,
+                               int64_t now_ms) = 0;
+  // The worker's state keys as last set by EnqueueAlerts (empty when none).
+  virtual Result<std::map<std::string, std::string>> GetAlertState() = 0;
+  // Per channel that has rows: pending count, oldest pending, last event mail (outbox depth).
+  virtual Result<std::map<std::string, AlertChannelStats>> GetAlertOutboxStats() = 0;
+  // Event counts and new suppressions in [since_ms, until_ms) by received time, with at most
+  // `max_addresses` suppressed addresses listed.
+  virtual Result<AlertPeriodSummary> SummarizeAlertPeriod(int64_t since_ms, int64_t until_ms,
+                                                          size_t max_addresses) = 0;
+  // Deletes rows sent before sent_before_ms; returns how many. Unsent rows are never deleted.
+  virtual Result<int64_t> PruneSentAlerts(int64_t sent_before_ms) = 0;
 };
 
 }  // namespace bw::store

@@ -30,6 +30,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 out_dir, mode, user, password = sys.argv[1:5]
 reject_code = int(sys.argv[5])
+listen_port = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 count = 0
 
 class Handler:
@@ -87,7 +88,7 @@ async def main():
     if mode in ('starttls', 'starttls-required'):
         kwargs.update(tls_context=ctx, require_starttls=(mode == 'starttls-required'))
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Handler(), **kwargs), host='127.0.0.1', port=0,
+    server = await loop.create_server(lambda: SMTP(Handler(), **kwargs), host='127.0.0.1', port=listen_port,
                                       ssl=ctx if mode == 'smtps' else None)
     print('PORT %d' % server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
@@ -154,6 +155,7 @@ SmtpTestServer::SmtpTestServer(Options options) : options_(std::move(options)) {
   const std::string mail_dir = (dir_.path() / "mail").string();
   const std::string mode = ModeName(options_.mode);
   const std::string reject = std::to_string(options_.reject_code);
+  const std::string listen_port = std::to_string(options_.port);
   pid_ = fork();
   if (pid_ < 0) {
     throw std::runtime_error("fork failed");
@@ -163,7 +165,8 @@ SmtpTestServer::SmtpTestServer(Options options) : options_(std::move(options)) {
     close(fds[0]);
     close(fds[1]);
     execl(kPython, kPython, script.c_str(), mail_dir.c_str(), mode.c_str(), options_.user.c_str(),
-          options_.password.c_str(), reject.c_str(), static_cast<char*>(nullptr));
+          options_.password.c_str(), reject.c_str(), listen_port.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);

@@ -34,6 +34,9 @@ class SmtpTestServer {
     std::string password{};
     // Reply to RCPT TO for addresses starting with "reject" (e.g. 550 for a permanent refusal).
     int reject_code = 550;
+    // The port to listen on; 0 = any free one. A fixed port lets a test bring a server back
+    // where a client already points (SMTP down, then up again).
+    int port = 0;
   };
 
   // What the server received and how Python's email package reads it.

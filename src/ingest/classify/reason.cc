@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#include "ingest/classify/literal_prefilter.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <map>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <pcre2.h>
 #include <vector>
 
@@ -52,24 +55,28 @@ CodePtr Compile(std::string_view pattern) {
   return CodePtr(code);
 }
 
+// One reason's patterns, compiled on first use: a process that never needs a reason never pays
+// for compiling (and JIT-compiling) its long pattern.
 struct Matcher {
+  std::once_flag once;
   CodePtr pattern;
   CodePtr isnot;
+
+  void Ensure(size_t i) {
+    std::call_once(once, [&] {
+      pattern = Compile(kSources[i].pattern);
+      isnot = Compile(kSources[i].isnot);
+    });
+  }
 };
 
-// Compiled once, on first use (thread-safe static initialisation); read-only afterwards.
-const std::map<std::string_view, Matcher>& Matchers() {
-  static const std::map<std::string_view, Matcher> kMatchers = [] {
-    std::map<std::string_view, Matcher> m;
-    for (const auto& s : kSources) {
-      Matcher& x = m[s.reason];
-      if (!x.pattern) {
-        x.pattern = Compile(s.pattern);
-        x.isnot = Compile(s.isnot);
-      }
-    }
-    return m;
-  }();
+constexpr size_t kReasonCount = sizeof(kSources) / sizeof(kSources[0]);
+static_assert(kReasonCount <= 64, "the literal prefilter keeps one bit per reason");
+
+// Index i belongs to kSources[i]. Thread-safe: each entry compiles once under its once_flag and
+// is read-only afterwards.
+std::array<Matcher, kReasonCount>& Matchers() {
+  static std::array<Matcher, kReasonCount> kMatchers;
   return kMatchers;
 }
 
@@ -84,20 +91,65 @@ bool Run(const pcre2_code* code, std::string_view text) {
   return rc >= 0;
 }
 
+// Per-thread memo of the pattern results for the one text being classified: the passes below
+// ask about the same reason several times.
+// Which reasons' patterns can match at all, from one literal scan of the text.
+const LiteralPrefilter& Prefilter() {
+  static const LiteralPrefilter kPrefilter = [] {
+    std::vector<std::string_view> patterns;
+    for (const auto& s : kSources) {
+      patterns.push_back(s.pattern);
+    }
+    return LiteralPrefilter(patterns);
+  }();
+  return kPrefilter;
+}
+
+struct Memo {
+  const char* data = nullptr;
+  size_t size = 0;
+  uint64_t candidates = ~uint64_t{0};
+  std::array<int8_t, kReasonCount> state{};  // 0 unknown, 1 matches, -1 does not
+};
+
+thread_local Memo tl_memo;
+
+// Starts a new classification of `text` (which must stay alive and unchanged until the next
+// call): forgets the previous text's results.
+void ResetMemo(std::string_view text) {
+  tl_memo.data = text.data();
+  tl_memo.size = text.size();
+  tl_memo.state.fill(0);
+  tl_memo.candidates = Prefilter().Candidates(text);
+}
+
 // Whether the message patterns of `reason` match the lower-cased `text`.
 bool Match(std::string_view reason, std::string_view text) {
   if (text.empty()) {
     return false;
   }
-  const auto& m = Matchers();
-  auto it = m.find(reason);
-  if (it == m.end()) {
+  auto& m = Matchers();
+  size_t i = 0;
+  while (i < kReasonCount && kSources[i].reason != reason) {
+    ++i;
+  }
+  if (i == kReasonCount) {
     return false;
   }
-  if (Run(it->second.isnot.get(), text)) {
+  bool memo = text.data() == tl_memo.data && text.size() == tl_memo.size;
+  if (memo && tl_memo.state[i] != 0) {
+    return tl_memo.state[i] > 0;
+  }
+  if (memo && (tl_memo.candidates & (uint64_t{1} << i)) == 0) {
+    tl_memo.state[i] = -1;  // none of the literals every match needs is in the text
     return false;
   }
-  return Run(it->second.pattern.get(), text);
+  m[i].Ensure(i);
+  bool hit = Run(m[i].pattern.get(), text) && !Run(m[i].isnot.get(), text);
+  if (memo) {
+    tl_memo.state[i] = hit ? 1 : -1;
+  }
+  return hit;
 }
 
 bool IsVague(std::string_view r) {
@@ -373,6 +425,7 @@ std::string_view ReasonFromStatus(std::string_view status) {
 
 std::string MatchReasonText(std::string_view text) {
   std::string diag = Lower(text);
+  ResetMemo(diag);
   for (std::string_view r :
        {"mailboxfull",     "mesgtoobig",    "exceedlimit",    "suspend",      "userunknown",
         "filtered",        "rejected",      "hostunknown",    "spamdetected", "toomanyconn",
@@ -382,6 +435,21 @@ std::string MatchReasonText(std::string_view text) {
         "policyviolation", "virusdetected", "notcompliantrfc"}) {
     if (Match(r, diag)) {
       return std::string(r);
+    }
+  }
+  return {};
+}
+
+int PrefilteredReasonCountForTest() { return Prefilter().FilteredCount(); }
+
+std::string PrefilterMissForTest(std::string_view text) {
+  std::string lower = Lower(text);
+  uint64_t candidates = Prefilter().Candidates(lower);
+  auto& m = Matchers();
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    m[i].Ensure(i);
+    if ((candidates & (uint64_t{1} << i)) == 0 && Run(m[i].pattern.get(), lower)) {
+      return std::string(kSources[i].reason);
     }
   }
   return {};
@@ -397,7 +465,11 @@ int BrokenPatternCountForTest() {
   return broken;
 }
 
-bool LooksLikeVacation(std::string_view text) { return Match("vacation", Lower(text)); }
+bool LooksLikeVacation(std::string_view text) {
+  std::string lower = Lower(text);
+  ResetMemo(lower);
+  return Match("vacation", lower);
+}
 
 std::string ClassifyReason(const ReasonInput& in) {
   if (in.ses_subtype == "Suppressed" || in.ses_subtype == "OnAccountSuppressionList") {
@@ -419,6 +491,7 @@ std::string ClassifyReason(const ReasonInput& in) {
     return "delivered";
   }
   std::string diag = Lower(in.diagnostic);
+  ResetMemo(diag);
   if (auto r = FromPriorityPhrase(diag); !r.empty()) {
     return std::string(r);
   }

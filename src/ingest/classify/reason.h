@@ -48,4 +48,12 @@ bool LooksLikeVacation(std::string_view text);
 // How many built-in message patterns failed to compile (0 unless a pattern is broken).
 int BrokenPatternCountForTest();
 
+// How many reasons' patterns the literal prefilter can rule out before PCRE2 runs (the others
+// always run). For tests.
+int PrefilteredReasonCountForTest();
+
+// The first reason whose pattern matches `text` although the prefilter ruled it out ("" when
+// none: the prefilter must never miss). For tests.
+std::string PrefilterMissForTest(std::string_view text);
+
 }  // namespace bw::ingest

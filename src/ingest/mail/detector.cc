@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/detector.h"
 
+#include <cstring>
+
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
@@ -153,7 +155,19 @@ std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
   return out;
 }
 
-size_t FindOriginalStart(std::string_view text) {
+size_t FindOriginalStart(std::string_view text) { return FindOriginalStart(text, ToLower(text)); }
+
+bool ReadableMentions(const Mail& mail, std::string_view needle) {
+  std::string_view readable = mail.Readable();
+  if (mail.text_lower.size() != mail.text.size()) {
+    return IContains(readable, needle);  // a Mail built by hand
+  }
+  std::string lower_needle = ToLower(needle);
+  return memmem(mail.text_lower.data(), readable.size(), lower_needle.data(),
+                lower_needle.size()) != nullptr;
+}
+
+size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   static constexpr std::string_view kMarkers[] = {
       "this is a copy of the message",
       "below this line is a copy of the message",
@@ -179,7 +193,6 @@ size_t FindOriginalStart(std::string_view text) {
       "unsent message below",
       "\noriginal message:",
   };
-  std::string lower = ToLower(text);
   size_t cut = text.size();
   // A separator line naming the original: "-------original message", "=== Original mail ===".
   for (size_t at = 0; at < lower.size();) {
@@ -187,7 +200,7 @@ size_t FindOriginalStart(std::string_view text) {
     if (eol == std::string::npos) {
       eol = lower.size();
     }
-    std::string_view line = std::string_view(lower).substr(at, eol - at);
+    std::string_view line = lower.substr(at, eol - at);
     if (line.size() > 4 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "===") &&
         (line.find("original message") != std::string_view::npos ||
          line.find("original mail") != std::string_view::npos ||
@@ -198,7 +211,10 @@ size_t FindOriginalStart(std::string_view text) {
     at = eol + 1;
   }
   for (auto m : kMarkers) {
-    size_t at = std::string_view(lower).substr(0, cut).find(m);
+    // memmem: glibc's vectorised search beats a first-byte scan on these long markers.
+    const void* hit = memmem(lower.data(), cut, m.data(), m.size());
+    size_t at = hit == nullptr ? std::string_view::npos
+                               : static_cast<size_t>(static_cast<const char*>(hit) - lower.data());
     if (at != std::string_view::npos) {
       size_t bol = text.rfind('\n', at);
       cut = bol == std::string_view::npos ? 0 : bol;
@@ -209,6 +225,23 @@ size_t FindOriginalStart(std::string_view text) {
 
 std::string_view TextBeforeOriginal(std::string_view text) {
   return text.substr(0, FindOriginalStart(text));
+}
+
+MailSignals SignalsOf(const Mail& mail) {
+  MailSignals s;
+  s.from = FromLower(mail);
+  s.subject = SubjectLower(mail);
+  s.has_delivery_status = !mail.delivery_status.empty();
+  s.has_feedback_report = !mail.feedback_report.empty();
+  for (std::string_view w : {"mailer-daemon", "postmaster", "mail delivery", "mail-daemon",
+                             "mailer_daemon", "mail administrator", "mailmaster", "daemon@",
+                             "system administrator"}) {
+    if (s.from.find(w) != std::string::npos) {
+      s.from_daemon = true;
+      break;
+    }
+  }
+  return s;
 }
 
 std::string SubjectLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "Subject")); }

@@ -27,6 +27,18 @@ struct Delivery {
   std::string date;  // Last-Attempt-Date / Arrival-Date as written
 };
 
+// Cheap facts about one mail, computed once by the pipeline before any detector runs, so that a
+// detector can decline a mail (Accepts) without scanning it. Plain data.
+struct MailSignals {
+  std::string from;     // the From header, lower case
+  std::string subject;  // the Subject header, lower case
+  bool has_delivery_status = false;  // a message/delivery-status part is attached
+  bool has_feedback_report = false;  // a message/feedback-report part is attached
+  bool from_daemon = false;  // From names a mail system (mailer-daemon, postmaster, ...)
+};
+
+MailSignals SignalsOf(const Mail& mail);
+
 // One MTA family's (or one standard's) way of writing bounces. Implementations are stateless and
 // thread-safe; each lives in its own file under detectors/ and is listed once in registry.cc.
 class Detector {
@@ -34,6 +46,12 @@ class Detector {
   virtual ~Detector() = default;
   // A short stable name ("postfix", "rfc3464", ...), for logs and tests.
   virtual std::string_view Name() const = 0;
+  // False when `signals` show the mail cannot be this family's report (Detect is then skipped);
+  // true when Detect must look. Cheap; the default accepts every mail.
+  virtual bool Accepts(const MailSignals& signals) const {
+    (void)signals;
+    return true;
+  }
   // Returns the deliveries when `mail` is this family's report and at least one recipient was
   // found; an empty vector otherwise (the next detector is asked). Never throws.
   virtual std::vector<Delivery> Detect(const Mail& mail) const = 0;
@@ -53,6 +71,11 @@ const Detector* FindDetector(std::string_view name);
 // address are dropped.
 std::vector<Delivery> ParseDeliveryStatus(const Mail& mail);
 
+// ParseDeliveryStatus plus what the human-readable text adds: the SMTP command ("in reply to RCPT
+// TO command") and, where the DSN has none, the diagnostic from the lines naming the recipient.
+// What the rfc3464 detector returns; MTA detectors whose reports carry a DSN start from it.
+std::vector<Delivery> DeliveryStatusWithText(const Mail& mail);
+
 // The part of `text` before the returned original message ("------ This is a copy of the
 // message", "--- Below this line is a copy", "Original message follows", ...).
 std::string_view TextBeforeOriginal(std::string_view text);
@@ -66,6 +89,10 @@ std::vector<Delivery> ScanBounceText(const Mail& mail);
 std::string SubjectLower(const Mail& mail);
 std::string FromLower(const Mail& mail);
 
+// Whether the readable text (Mail::Readable) contains `needle`, in any case: one memmem over
+// the lower-cased copy LoadMail keeps (IContains when the Mail was built without it).
+bool ReadableMentions(const Mail& mail, std::string_view needle);
+
 // Whether any Received header or the From/Message-Id mentions `needle` (any case).
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle);
 
@@ -78,6 +105,12 @@ std::unique_ptr<Detector> MakeGmailDetector();
 std::unique_ptr<Detector> MakeIMailServerDetector();
 std::unique_ptr<Detector> MakeMcAfeeDetector();
 std::unique_ptr<Detector> MakeEximDetector();
+std::unique_ptr<Detector> MakePostfixDetector();
+std::unique_ptr<Detector> MakeSendmailDetector();
+std::unique_ptr<Detector> MakeQmailDetector();
+std::unique_ptr<Detector> MakeExchangeDetector();
+std::unique_ptr<Detector> MakeYahooDetector();
+std::unique_ptr<Detector> MakeOutlookDetector();
 std::unique_ptr<Detector> MakeRfc3834Detector();
 std::unique_ptr<Detector> MakeGenericTextDetector();
 

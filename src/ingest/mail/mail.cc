@@ -2,6 +2,7 @@
 #include "ingest/mail/mail.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <iconv.h>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include <gmime/gmime.h>
 
+#include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
@@ -33,6 +35,10 @@ struct GFreeDeleter {
 };
 using GString = std::unique_ptr<char, GFreeDeleter>;
 
+}  // namespace
+
+namespace internal {
+
 void InitGMimeOnce() {
   static std::once_flag once;
   std::call_once(once, [] { g_mime_init(); });
@@ -42,15 +48,18 @@ void InitGMimeOnce() {
 std::string NormalizeLineEndings(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '\r') {
-      out.push_back('\n');
-      if (i + 1 < raw.size() && raw[i + 1] == '\n') {
-        ++i;
-      }
-    } else {
-      out.push_back(c);
+  size_t i = 0;
+  while (i < raw.size()) {
+    const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
+    size_t at = cr == nullptr ? raw.size() : static_cast<const char*>(cr) - raw.data();
+    out.append(raw.substr(i, at - i));
+    if (at == raw.size()) {
+      break;
+    }
+    out.push_back('\n');
+    i = at + 1;
+    if (i < raw.size() && raw[i] == '\n') {
+      ++i;
     }
   }
   return out;
@@ -59,14 +68,34 @@ std::string NormalizeLineEndings(std::string_view raw) {
 // Counts MIME containers cheaply, so that a mail nested thousands deep is refused before GMime
 // (which recurses while parsing) sees it.
 size_t CountContainers(std::string_view s) {
+  // One pass over the '/' characters: "multipart/" before one, "rfc822" after "message/".
   size_t n = 0;
-  for (std::string_view tail : {"ultipart/", "ULTIPART/", "essage/rfc822", "ESSAGE/RFC822"}) {
-    for (size_t at = s.find(tail); at != std::string_view::npos; at = s.find(tail, at + 1)) {
+  const char* p = s.data();
+  const char* end = s.data() + s.size();
+  while (true) {
+    const void* hit = std::memchr(p, '/', static_cast<size_t>(end - p));
+    if (hit == nullptr) {
+      break;
+    }
+    const char* slash = static_cast<const char*>(hit);
+    size_t at = static_cast<size_t>(slash - s.data());
+    if (at >= 8 && IEquals(s.substr(at - 8, 8), "ultipart")) {
+      ++n;
+    } else if (at >= 6 && IEquals(s.substr(at - 6, 6), "essage") &&
+               IStartsWith(s.substr(at + 1), "rfc822")) {
       ++n;
     }
+    p = slash + 1;
   }
   return n;
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::ConvertToUtf8;
+using internal::StripHtml;
 
 Headers ReadHeaders(GMimeObject* obj) {
   Headers out;
@@ -142,7 +171,7 @@ class IconvCache {
 
 // Converts `bytes` from `from` to UTF-8. Returns false when `from` is unknown or the bytes do not
 // fit it.
-bool Convert(const std::string& bytes, const char* from, std::string& out) {
+bool Convert(std::string_view bytes, const char* from, std::string& out) {
   thread_local IconvCache cache;
   iconv_t cd = cache.Get(from);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
@@ -178,17 +207,36 @@ bool Convert(const std::string& bytes, const char* from, std::string& out) {
   return true;
 }
 
-std::string ConvertToUtf8(const std::string& bytes, const char* charset) {
-  if (bytes.empty()) {
-    return bytes;
+// Whether every byte is below 0x80, eight at a time.
+bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  uint64_t acc = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
   }
-  bool valid = g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr);
+  for (; i < s.size(); ++i) {
+    acc |= static_cast<unsigned char>(s[i]);
+  }
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+}  // namespace
+
+std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset) {
+  if (bytes.empty()) {
+    return std::string(bytes);
+  }
+  InitGMimeOnce();  // g_mime_charset_iconv_name needs GMime's charset tables
+  bool valid = IsAscii(bytes) ||
+               g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr);
   const char* from = charset;
   if (from == nullptr || *from == '\0') {
     if (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos) {
       from = "ISO-2022-JP";
     } else if (valid) {
-      return bytes;
+      return std::string(bytes);
     } else {
       // Undeclared 8-bit text: Japanese MTAs write EUC-JP or Shift_JIS; else Latin-1.
       std::string out;
@@ -205,14 +253,16 @@ std::string ConvertToUtf8(const std::string& bytes, const char* charset) {
   if (valid && canon != nullptr &&
       (g_ascii_strcasecmp(canon, "UTF-8") == 0 || g_ascii_strcasecmp(canon, "us-ascii") == 0 ||
        g_ascii_strcasecmp(canon, "ANSI_X3.4-1968") == 0)) {
-    return bytes;
+    return std::string(bytes);
   }
   std::string out;
   if (Convert(bytes, canon ? canon : from, out)) {
     return out;
   }
-  return bytes;
+  return std::string(bytes);
 }
+
+namespace {
 
 std::string TextOf(GMimePart* part) {
   const char* charset = nullptr;
@@ -223,7 +273,9 @@ std::string TextOf(GMimePart* part) {
   return ConvertToUtf8(PartBytes(part), charset);
 }
 
-std::string StripHtml(std::string_view html) {
+}  // namespace
+
+std::string internal::StripHtml(std::string_view html) {
   std::string out;
   out.reserve(html.size());
   bool in_tag = false;
@@ -266,6 +318,26 @@ std::string StripHtml(std::string_view html) {
   }
   return out;
 }
+
+std::string internal::DecodeFieldValue(std::string_view raw) {
+  if (IsAscii(raw) && raw.find("=?") == std::string_view::npos) {
+    return Squeeze(raw);
+  }
+  // As GMime does for a parsed header: unfold (drop CR/LF), then decode the text.
+  std::string unfolded;
+  unfolded.reserve(raw.size());
+  for (char c : raw) {
+    if (c != '\r' && c != '\n') {
+      unfolded.push_back(c);
+    }
+  }
+  InitGMimeOnce();
+  GString folded(g_mime_utils_header_unfold(unfolded.c_str()));
+  GString decoded(g_mime_utils_header_decode_text(nullptr, folded.get()));
+  return decoded ? Squeeze(decoded.get()) : Squeeze(unfolded);
+}
+
+namespace {
 
 struct Walker {
   const MimeLimits& limits;
@@ -414,12 +486,29 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   if (raw.size() > limits.max_bytes) {
     return TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
-  if (CountContainers(raw) > static_cast<size_t>(limits.max_parts)) {
+  if (internal::CountContainers(raw) > static_cast<size_t>(limits.max_parts)) {
     return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
                     " MIME containers");
   }
-  InitGMimeOnce();
-  std::string data = NormalizeLineEndings(raw);
+  std::string normalized;
+  std::string_view data = raw;
+  if (std::memchr(raw.data(), '\r', raw.size()) != nullptr) {
+    normalized = internal::NormalizeLineEndings(raw);
+    data = normalized;
+  }
+  if (limits.engine != MimeEngine::kGMime) {
+    std::optional<Mail> fast = internal::FastLoadMail(data, limits);
+    if (fast) {
+      fast->fast_path = true;
+      fast->text_lower = ToLower(fast->text);
+      fast->readable_size = FindOriginalStart(fast->text, fast->text_lower);
+      return std::move(*fast);
+    }
+    if (limits.engine == MimeEngine::kFast) {
+      return NotFound("the fast MIME path does not handle this mail");
+    }
+  }
+  internal::InitGMimeOnce();
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(data.data(), data.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
@@ -445,7 +534,8 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   if (Trim(mail.text).empty() && !walker.html.empty()) {
     mail.text = std::move(walker.html);
   }
-  mail.readable_size = FindOriginalStart(mail.text);
+  mail.text_lower = ToLower(mail.text);
+  mail.readable_size = FindOriginalStart(mail.text, mail.text_lower);
   return mail;
 }
 

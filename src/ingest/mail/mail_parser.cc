@@ -3,8 +3,6 @@
 
 #include <cstdio>
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "core/time_format.h"
 #include "ingest/classify/reason.h"
@@ -103,7 +101,7 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
   if (r.original_message_id.empty() && !mail.has_original) {
     // A bounce that quotes the original inline: its Message-ID line after the marker.
     std::string_view text = mail.text;
-    size_t cut = FindOriginalStart(text);
+    size_t cut = mail.readable_size;
     size_t at = IFind(text, "\nmessage-id:", cut);
     if (at != std::string::npos) {
       size_t eol = text.find('\n', at + 1);
@@ -197,6 +195,7 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
   limits.max_bytes = options.max_bytes;
   limits.max_depth = options.max_depth;
   limits.max_parts = options.max_parts;
+  limits.engine = options.engine;
   if (raw.size() > options.max_bytes) {
     return TooLarge("the mail is larger than " + std::to_string(options.max_bytes) + " bytes");
   }
@@ -216,7 +215,11 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
     }
   }
   std::vector<MailResult> results;
+  const MailSignals signals = SignalsOf(*mail);
   for (const auto& detector : Detectors()) {
+    if (!detector->Accepts(signals)) {
+      continue;
+    }
     std::vector<Delivery> found = detector->Detect(*mail);
     if (found.empty()) {
       continue;
@@ -240,24 +243,72 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
 
 }  // namespace
 
+namespace {
+
+// Appends `s` as a JSON string, escaped exactly as boost::json::serialize escapes (", \\, the
+// short escapes, other control characters as \u00xx; UTF-8 as is).
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void AppendField(std::string& out, std::string_view key, std::string_view value) {
+  out.push_back(',');
+  out.push_back('"');
+  out += key;
+  out += "\":";
+  AppendJsonString(out, value);
+}
+
+}  // namespace
+
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
+  // Written directly (same bytes as boost::json::serialize of the same object, keys in this
+  // order): building a JSON object per line cost more than parsing the mail.
   std::string out;
+  std::string file_json;
+  AppendJsonString(file_json, ValidUtf8(file));
   int index = 0;
   for (const auto& r : results) {
-    boost::json::object o;
-    o["file"] = ValidUtf8(file);
-    o["index"] = ++index;
-    o["recipient"] = r.recipient;
-    o["status"] = ValidUtf8(r.status);
-    o["replycode"] = ValidUtf8(r.reply_code);
-    o["reason"] = ValidUtf8(r.reason);
-    o["hardbounce"] = r.hard_bounce ? 1 : 0;
-    o["feedbacktype"] = ValidUtf8(r.feedback_type);
-    o["action"] = ValidUtf8(r.action);
-    o["diagnosticcode"] = r.diagnostic_code;
-    o["timestamp"] = r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string();
-    out += boost::json::serialize(o);
-    out += '\n';
+    out += "{\"file\":";
+    out += file_json;
+    out += ",\"index\":";
+    out += std::to_string(++index);
+    AppendField(out, "recipient", r.recipient);
+    AppendField(out, "status", ValidUtf8(r.status));
+    AppendField(out, "replycode", ValidUtf8(r.reply_code));
+    AppendField(out, "reason", ValidUtf8(r.reason));
+    out += r.hard_bounce ? ",\"hardbounce\":1" : ",\"hardbounce\":0";
+    AppendField(out, "feedbacktype", ValidUtf8(r.feedback_type));
+    AppendField(out, "action", ValidUtf8(r.action));
+    AppendField(out, "diagnosticcode", r.diagnostic_code);
+    AppendField(out, "timestamp",
+                r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string());
+    out += "}\n";
   }
   return out;
 }

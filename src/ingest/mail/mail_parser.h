@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/feedback_event.h"
 #include "core/result.h"
+#include "ingest/mail/mail.h"
 
 namespace bw::mail {
 
@@ -22,6 +23,9 @@ struct ParseOptions {
   // recipient inside the local part of the address the bounce was sent to.
   // Default: "bounces+{local}={domain}@" (bounces+user=example.com@sender.example).
   std::string verp_pattern = "bounces+{local}={domain}@";
+  // Which MIME reader takes the mail apart (mail.h): the fast path with GMime as fallback by
+  // default; tests and benchmarks force one.
+  MimeEngine engine = MimeEngine::kAuto;
 };
 
 // One recipient's outcome found in a bounce, complaint or auto-reply. Plain data.
@@ -50,7 +54,8 @@ struct MailResult {
 
 // Parses one mail. An empty vector means the mail is not a bounce, complaint or auto-reply.
 // Errors: kTooLarge over options.max_bytes (or with far more MIME parts than allowed),
-// kInvalidInput when the input has no mail header at all. Never throws; thread-safe.
+// kInvalidInput when the input has no mail header at all, kNotFound only with
+// MimeEngine::kFast when the fast path declines the mail. Never throws; thread-safe.
 Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptions& options = {});
 
 // `parse-mail --format jsonl`: one JSON object per recipient with the fields file, index

@@ -14,6 +14,12 @@ const std::vector<std::unique_ptr<Detector>>& Detectors() {
     v.push_back(MakeIMailServerDetector());
     v.push_back(MakeMcAfeeDetector());
     v.push_back(MakeEximDetector());
+    v.push_back(MakePostfixDetector());
+    v.push_back(MakeSendmailDetector());
+    v.push_back(MakeQmailDetector());
+    v.push_back(MakeOutlookDetector());
+    v.push_back(MakeExchangeDetector());
+    v.push_back(MakeYahooDetector());
     v.push_back(MakeRfc3464Detector());
     v.push_back(MakeRfc3834Detector());
     v.push_back(MakeGenericTextDetector());

@@ -2,6 +2,9 @@
 #include "ingest/mail/text_util.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <iterator>
 #include <cctype>
 
 namespace bw::mail {
@@ -106,17 +109,24 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
 std::string Squeeze(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  bool space = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      space = true;
-      continue;
+  size_t i = 0;
+  while (i < s.size() && IsSpace(s[i])) {
+    ++i;
+  }
+  while (i < s.size()) {
+    // Copy a run of non-space bytes at once.
+    size_t j = i;
+    while (j < s.size() && !IsSpace(s[j])) {
+      ++j;
     }
-    if (space && !out.empty()) {
+    out.append(s.data() + i, j - i);
+    while (j < s.size() && IsSpace(s[j])) {
+      ++j;
+    }
+    if (j < s.size()) {
       out.push_back(' ');
     }
-    space = false;
-    out.push_back(c);
+    i = j;
   }
   return out;
 }
@@ -266,16 +276,38 @@ std::string FindSmtpCommand(std::string_view s) {
       {"ehlo", "EHLO"},
       {"helo", "HELO"},
   };
-  size_t best = std::string_view::npos;
-  std::string_view cmd;
-  for (const auto& p : kProbes) {
-    size_t at = IFind(s, p.needle);
-    if (at != std::string_view::npos && (best == std::string_view::npos || at < best)) {
-      best = at;
-      cmd = p.command;
+  // One forward scan: the earliest position where a probe starts wins (the first probe in the
+  // table order at a tie), so the scan stops at the first hit.
+  static const auto kFirst = [] {
+    std::array<uint32_t, 256> first{};  // bit k: probe k starts with this (lower-case) byte
+    for (size_t k = 0; k < std::size(kProbes); ++k) {
+      first[static_cast<unsigned char>(kProbes[k].needle[0])] |= 1u << k;
+    }
+    return first;
+  }();
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint32_t cand = kFirst[static_cast<unsigned char>(Low(s[i]))];
+    if (cand == 0) {
+      continue;
+    }
+    for (size_t k = 0; k < std::size(kProbes); ++k) {
+      if ((cand & (1u << k)) == 0) {
+        continue;
+      }
+      std::string_view n = kProbes[k].needle;
+      if (i + n.size() > s.size()) {
+        continue;
+      }
+      size_t j = 1;
+      while (j < n.size() && Low(s[i + j]) == n[j]) {
+        ++j;
+      }
+      if (j == n.size()) {
+        return std::string(kProbes[k].command);
+      }
     }
   }
-  return std::string(cmd);
+  return {};
 }
 
 bool IsSystemAddress(std::string_view a) {

@@ -98,6 +98,7 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
   }
 
   if (Status sig = VerifySignature(message, **cert); !sig) {
+    signature_failures_.fetch_add(1, std::memory_order_relaxed);
     return sig.error();
   }
 

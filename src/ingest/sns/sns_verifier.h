@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,7 +61,11 @@ class SnsVerifier {
 
   const VerifierOptions& options() const { return options_; }
 
+  // Messages refused at step 8 (bad signature) since construction, for /metrics.
+  uint64_t signature_failures() const { return signature_failures_.load(std::memory_order_relaxed); }
+
  private:
+  mutable std::atomic<uint64_t> signature_failures_{0};
   const VerifierOptions options_;
   const Clock& clock_;
   CertificateProvider& certificates_;

@@ -98,6 +98,62 @@ CREATE TABLE api_tokens (
 CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at = 0;
 )sql";
 
+// Version 3: reputation buckets, the counters behind the bounce and complaint rates: one row per
+// (bucket start, dimension, key) with the counts of metrics::Counts, added to in the transaction
+// that stores the events (store::ReputationRowsFn). dimension is "all" (key ''), "identity",
+// "configuration_set" or "recipient_domain".
+constexpr std::string_view kV3Schema = R"sql(
+CREATE TABLE reputation_buckets (
+  bucket_start    INTEGER NOT NULL,
+  dimension       TEXT NOT NULL,
+  key             TEXT NOT NULL,
+  sends           INTEGER NOT NULL DEFAULT 0,
+  deliveries      INTEGER NOT NULL DEFAULT 0,
+  bounces         INTEGER NOT NULL DEFAULT 0,
+  hard_bounces    INTEGER NOT NULL DEFAULT 0,
+  complaints      INTEGER NOT NULL DEFAULT 0,
+  reported_sends  INTEGER NOT NULL DEFAULT 0,
+  excluded_events INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (bucket_start, dimension, key)
+) WITHOUT ROWID;
+)sql";
+
+// Version 4: the alert outbox (one row per alert item per channel; unsent rows are never
+// deleted; sent rows are pruned after a while), the alert worker's small durable state (last
+// digest per channel, last notified levels), and an index for "suppressed in a period" (digest).
+constexpr std::string_view kV4Schema = R"sql(
+CREATE TABLE alert_outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  channel         TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  event_id        TEXT NOT NULL DEFAULT '',
+  payload         TEXT NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  sent_at         INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_outbox_due ON alert_outbox (channel, next_attempt_at, id) WHERE sent_at = 0;
+CREATE INDEX alert_outbox_sent ON alert_outbox (channel, kind, sent_at) WHERE sent_at != 0;
+CREATE TABLE alert_state (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX suppression_audit_by_at ON suppression_audit (at, action);
+)sql";
+
+// Version 5: the suppression change log. Every write to `suppressions` appends the keys it
+// changed (or one row with an empty key: "reload everything", for imports and rebuilds), so a
+// server's in-memory suppression index (suppression_index.h) can apply changes made by other
+// processes on the same file (the CLI) without rereading the table. Trimmed to its newest rows.
+constexpr std::string_view kV5Schema = R"sql(
+CREATE TABLE suppression_changes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_key TEXT NOT NULL
+);
+)sql";
+
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY NOT NULL,"
@@ -129,8 +185,9 @@ const std::vector<Migration>& Migrations() {
       {2, "suppressions, suppression audit, API tokens", kV2Schema},
       // PLACEHOLDERS, replaced this session: 3 = reputation buckets (owner: reputation work),
       // 4 = alert outbox (owner: alerts work). Keep both entries so versions stay contiguous.
-      {3, "reputation buckets", "SELECT 1"},
-      {4, "alert outbox", "SELECT 1"},
+      {3, "reputation buckets", kV3Schema},
+      {4, "alert outbox", kV4Schema},
+      {5, "suppression change log", kV5Schema},
   };
   return kMigrations;
 }

@@ -242,6 +242,20 @@ class SqliteStore::Writer {
         {&w->insert_audit_,
          "INSERT INTO suppression_audit (address_key, address, action, reason, actor, note,"
          " event_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
+        {&w->upsert_reputation_,
+         "INSERT INTO reputation_buckets (bucket_start, dimension, key, sends, deliveries,"
+         " bounces, hard_bounces, complaints, reported_sends, excluded_events)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         " ON CONFLICT (bucket_start, dimension, key) DO UPDATE SET"
+         " sends = sends + excluded.sends, deliveries = deliveries + excluded.deliveries,"
+         " bounces = bounces + excluded.bounces,"
+         " hard_bounces = hard_bounces + excluded.hard_bounces,"
+         " complaints = complaints + excluded.complaints,"
+         " reported_sends = reported_sends + excluded.reported_sends,"
+         " excluded_events = excluded_events + excluded.excluded_events"},
+        {&w->insert_alert_,
+         "INSERT INTO alert_outbox (channel, kind, event_id, created_at, next_attempt_at)"
+         " VALUES (?, 'event', ?, ?, ?)"},
     };
     for (const auto& [stmt, sql] : statements) {
       auto prepared = Stmt::Prepare(w->db_, sql);
@@ -296,11 +310,27 @@ class SqliteStore::Writer {
         }
         return s.error();
       }
-      if (policy_) {
+      // Only these event types can change suppression state (store::SuppressionPolicy):
+      // sends, opens, clicks... skip the address normalisation and the state lookup.
+      if (policy_ && (e.type == EventType::kBounce || e.type == EventType::kComplaint ||
+                      e.type == EventType::kDelivery)) {
         if (auto s = ApplyPolicy(e); !s) {
           return s.error();
         }
       }
+      if (reputation_rows_) {
+        for (ReputationRow& row : reputation_rows_(e, clock_->Now())) {
+          op_rows_.push_back(std::move(row));
+        }
+      }
+      if (alert_rule_) {
+        if (auto s = AddAlerts(e); !s) {
+          return s.error();
+        }
+      }
+    }
+    if (auto s = UpsertReputation(op_rows_); !s) {
+      return s.error();
     }
     if (!b.topic_arn.empty()) {
       ResetOnExit reset(touch_topic_);
@@ -322,6 +352,24 @@ class SqliteStore::Writer {
       return st;
     }
     return upsert_subscription_.Run();
+  }
+
+  void set_alert_rule(AlertRule rule) { alert_rule_ = std::move(rule); }
+
+  // Outbox rows for one stored event, one per channel the alert rule names (same transaction).
+  Status AddAlerts(const FeedbackEvent& e) {
+    const std::vector<std::string> channels = alert_rule_(e);
+    const int64_t now_ms = ToUnixMs(clock_->Now());
+    for (const std::string& channel : channels) {
+      ResetOnExit reset(insert_alert_);
+      if (auto s = BindAll(insert_alert_, channel, e.id, now_ms, now_ms); !s) {
+        return s;
+      }
+      if (auto s = insert_alert_.Run(); !s) {
+        return s;
+      }
+    }
+    return {};
   }
 
   void set_policy(SuppressionPolicy policy, const Clock* clock) {
@@ -350,7 +398,10 @@ class SqliteStore::Writer {
     if (auto s = BindState(put_suppression_, st); !s) {
       return s;
     }
-    return put_suppression_.Run();
+    if (auto s = put_suppression_.Run(); !s) {
+      return s;
+    }
+    return NoteChange(st.address_key, &st);
   }
 
   Status DeleteState(std::string_view key) {
@@ -358,7 +409,10 @@ class SqliteStore::Writer {
     if (auto s = BindAll(delete_suppression_, key); !s) {
       return s;
     }
-    return delete_suppression_.Run();
+    if (auto s = delete_suppression_.Run(); !s) {
+      return s;
+    }
+    return NoteChange(key, nullptr);
   }
 
   Status Audit(const SuppressionAuditEntry& a) {
@@ -404,6 +458,217 @@ class SqliteStore::Writer {
     return {};
   }
 
+  void set_reputation(ReputationRowsFn rows) { reputation_rows_ = std::move(rows); }
+
+  // The reputation rows written by the current write op (cleared by CommitGroup before each op).
+  std::vector<ReputationRow>& op_rows() { return op_rows_; }
+
+  // Adds rows to reputation_buckets (sums into existing rows), inside the current transaction.
+  Status UpsertReputation(const std::vector<ReputationRow>& rows) {
+    for (const ReputationRow& r : rows) {
+      const ReputationCounts& c = r.counts;
+      ResetOnExit reset(upsert_reputation_);
+      if (auto s = BindAll(upsert_reputation_, r.bucket_start_ms,
+                           ReputationDimensionName(r.dimension), r.key, c.sends, c.deliveries,
+                           c.bounces, c.hard_bounces, c.complaints, c.reported_sends, c.excluded);
+          !s) {
+        return s;
+      }
+      if (auto s = upsert_reputation_.Run(); !s) {
+        return s;
+      }
+    }
+    return {};
+  }
+
+  // AddReputationRows: writes the rows and reports them with the op.
+  Status AddReputationRows(const std::vector<ReputationRow>& rows) {
+    if (auto s = UpsertReputation(rows); !s) {
+      return s;
+    }
+    op_rows_.insert(op_rows_.end(), rows.begin(), rows.end());
+    return {};
+  }
+
+  // --- The in-memory suppression index and the suppression_changes log (migration 5).
+
+  void set_index(SuppressionIndex* index) { index_ = index; }
+
+  // Records a change to `suppressions` in the current transaction: in the change log (so other
+  // processes' indexes see it) unless in bulk mode, and in the changes this store's own index
+  // gets after the commit.
+  Status NoteChange(std::string_view key, const SuppressionState* state) {
+    if (index_ != nullptr) {
+      pending_.push_back(state != nullptr ? SuppressionIndex::Change::Put(*state)
+                                          : SuppressionIndex::Change::Erase(std::string(key)));
+    }
+    return bulk_ ? Status() : LogChange(key);
+  }
+
+  // Runs `body` (many suppression changes) logging one "reload everything" row instead of one
+  // row per address. With `reload_own_index`, this store's index is reloaded from the table
+  // after the commit instead of applying the changes one by one (for table-wide rewrites).
+  Status Bulk(const std::function<Status()>& body, bool reload_own_index) {
+    bulk_ = true;
+    // A million-row import touches more pages than the usual 64 MiB cache: with a larger one
+    // they are written to the WAL once, at commit, instead of spilled and rewritten meanwhile.
+    (void)db_.Exec("PRAGMA cache_size = -524288");
+    Status s = body();
+    (void)db_.Exec("PRAGMA cache_size = -65536");  // back to Open's setting
+    bulk_ = false;
+    if (!s) {
+      return s;
+    }
+    if (reload_own_index && index_ != nullptr) {
+      reload_after_commit_ = true;
+      pending_.clear();
+    }
+    return LogChange("");
+  }
+
+  size_t pending_mark() const { return pending_.size(); }
+  // Forgets the changes of a rolled-back savepoint (everything after `mark`).
+  void DiscardPending(size_t mark) {
+    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+  }
+
+  // Inside the group's transaction, before COMMIT: notes the log position this commit reaches,
+  // and trims the log now and then.
+  void StageCommit() {
+    if (index_ == nullptr && !logged_) {
+      return;
+    }
+    auto max = MaxLoggedSeq();
+    staged_seq_ = max ? *max : -1;
+    constexpr int64_t kKeep = 50000;
+    if (logged_ && staged_seq_ - trimmed_to_ > 2 * kKeep) {
+      if (db_.Exec("DELETE FROM suppression_changes WHERE seq <= " +
+                   std::to_string(staged_seq_ - kKeep))) {
+        trimmed_to_ = staged_seq_ - kKeep;
+      }
+    }
+  }
+
+  // After a successful COMMIT: this store's index gets the transaction's changes.
+  void PublishCommit() {
+    if (index_ != nullptr) {
+      if (reload_after_commit_) {
+        (void)ReloadIndex();
+      } else if (!pending_.empty()) {
+        index_->Apply(pending_);
+      }
+      if (staged_seq_ >= 0) {
+        last_seq_ = staged_seq_;
+      }
+    }
+    AbandonCommit();
+  }
+
+  // After a failed group: nothing of it reaches the index.
+  void AbandonCommit() {
+    pending_.clear();
+    reload_after_commit_ = false;
+    logged_ = false;
+    staged_seq_ = -1;
+  }
+
+  // Applies changes other processes logged since last_seq_ to the index: re-reads each changed
+  // key, or the whole table after a "reload everything" row or when the log was trimmed past
+  // our position. Call inside a transaction (or between them: the reads then each see a
+  // committed state, and anything newer is logged after what was read).
+  Status CatchUp() {
+    if (index_ == nullptr) {
+      return {};
+    }
+    if (!select_changes_) {
+      auto st = Stmt::Prepare(db_,
+                              "SELECT seq, address_key FROM suppression_changes WHERE seq > ?"
+                              " ORDER BY seq");
+      if (!st) {
+        return st.error();
+      }
+      select_changes_ = std::move(*st);
+    }
+    std::vector<std::string> keys;
+    int64_t first = -1;
+    int64_t last = last_seq_;
+    bool reload = false;
+    {
+      ResetOnExit reset(*select_changes_);
+      if (auto s = BindAll(*select_changes_, last_seq_); !s) {
+        return s;
+      }
+      Status rows = select_changes_->ForEachRow([&](const Stmt& r) -> Status {
+        int64_t seq = r.ColumnInt64(0);
+        if (first < 0) {
+          first = seq;
+        }
+        last = seq;
+        std::string key = r.ColumnText(1);
+        if (key.empty()) {
+          reload = true;
+        } else if (!reload) {
+          keys.push_back(std::move(key));
+        }
+        return {};
+      });
+      if (!rows) {
+        return rows;
+      }
+    }
+    if (first < 0) {
+      return {};
+    }
+    if (reload || first != last_seq_ + 1) {
+      if (auto s = ReloadIndex(); !s) {
+        return s;
+      }
+      last_seq_ = last;
+      return {};
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<SuppressionIndex::Change> changes;
+    for (const std::string& key : keys) {
+      auto st = GetState(key);
+      if (!st) {
+        return st.error();
+      }
+      changes.push_back(*st ? SuppressionIndex::Change::Put(**st)
+                            : SuppressionIndex::Change::Erase(key));
+    }
+    index_->Apply(changes);
+    last_seq_ = last;
+    return {};
+  }
+
+  // CatchUp in its own read transaction (the writer is idle).
+  void Poll() {
+    if (index_ == nullptr || !db_.autocommit() || !db_.Exec("BEGIN")) {
+      return;
+    }
+    (void)CatchUp();
+    (void)db_.Exec("COMMIT");
+  }
+
+  // Loads the whole table into the index and notes the log position it reflects. Call inside a
+  // transaction or with the writer idle.
+  Status LoadIndex() {
+    if (index_ == nullptr) {
+      return {};
+    }
+    if (auto s = db_.Exec("BEGIN"); !s) {
+      return s;
+    }
+    auto max = MaxLoggedSeq();
+    Status loaded = max ? ReloadIndex() : Status(max.error());
+    (void)db_.Exec("COMMIT");
+    if (loaded) {
+      last_seq_ = *max;
+    }
+    return loaded;
+  }
+
   // A write that fails when the database cannot grow or cannot be written at all: a blob larger
   // than any page size needs fresh pages (rolled back at once, so it never reaches the disk),
   // then one tiny row is committed with the group, exercising the WAL append and fsync.
@@ -441,8 +706,67 @@ class SqliteStore::Writer {
   Stmt put_suppression_;
   Stmt delete_suppression_;
   Stmt insert_audit_;
+  Stmt upsert_reputation_;
+  ReputationRowsFn reputation_rows_;
+  std::vector<ReputationRow> op_rows_;
+  Stmt insert_alert_;
   SuppressionPolicy policy_;
+  AlertRule alert_rule_;
   const Clock* clock_ = nullptr;
+
+  // The suppression index (see NoteChange).
+  Status LogChange(std::string_view key) {
+    if (!insert_change_) {
+      auto st = Stmt::Prepare(db_, "INSERT INTO suppression_changes (address_key) VALUES (?)");
+      if (!st) {
+        return st.error();
+      }
+      insert_change_ = std::move(*st);
+    }
+    ResetOnExit reset(*insert_change_);
+    if (auto s = BindAll(*insert_change_, key); !s) {
+      return s;
+    }
+    logged_ = true;
+    return insert_change_->Run();
+  }
+
+  Result<int64_t> MaxLoggedSeq() {
+    auto st = Stmt::Prepare(db_, "SELECT COALESCE(MAX(seq), 0) FROM suppression_changes");
+    if (!st) {
+      return st.error();
+    }
+    auto row = st->Step();
+    if (!row) {
+      return row.error();
+    }
+    return st->ColumnInt64(0);
+  }
+
+  Status ReloadIndex() {
+    return index_->ReplaceAll([this](const SuppressionIndex::Sink& sink) -> Status {
+      auto st = Stmt::Prepare(db_, "SELECT " + std::string(kSuppressionColumns) +
+                                       " FROM suppressions");
+      if (!st) {
+        return st.error();
+      }
+      return st->ForEachRow([&](const Stmt& r) -> Status {
+        sink(StateFromRow(r));
+        return {};
+      });
+    });
+  }
+
+  SuppressionIndex* index_ = nullptr;
+  std::optional<Stmt> insert_change_;
+  std::optional<Stmt> select_changes_;
+  std::vector<SuppressionIndex::Change> pending_;  // this transaction's changes, in order
+  bool bulk_ = false;
+  bool reload_after_commit_ = false;
+  bool logged_ = false;      // this transaction appended to the change log
+  int64_t staged_seq_ = -1;  // the log position this transaction's commit reaches
+  int64_t last_seq_ = 0;     // the log position the index reflects
+  int64_t trimmed_to_ = 0;
 };
 
 // Read-only connections for queries, reused. Thread-safe.
@@ -567,6 +891,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
     return writer.error();
   }
   (*writer)->set_policy(options.suppression_policy, &clock);
+  std::unique_ptr<SuppressionIndex> index;
+  if (options.suppression_index) {
+    index = std::make_unique<SuppressionIndex>();
+    (*writer)->set_index(index.get());
+    if (auto s = (*writer)->LoadIndex(); !s) {
+      return s.error();
+    }
+  }
+  (*writer)->set_reputation(options.reputation_rows);
+  (*writer)->set_alert_rule(options.alert_rule);
   auto readers =
       std::make_unique<ReadPool>(path, options.busy_timeout, std::max(1, options.max_idle_readers));
   // Fail now, not on the first query, when readers cannot open (e.g. WAL files not creatable).
@@ -576,7 +910,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
   }
   readers->Release(std::move(*probe));
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(options, clock, std::move(*writer), std::move(readers)));
+      new SqliteStore(options, clock, std::move(*writer), std::move(readers), std::move(index)));
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, const Clock& clock) {
@@ -588,11 +922,13 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, con
 }
 
 SqliteStore::SqliteStore(const SqliteOptions& options, const Clock& clock,
-                         std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers)
+                         std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers,
+                         std::unique_ptr<SuppressionIndex> index)
     : options_(options),
       clock_(clock),
       writer_(std::move(writer)),
       readers_(std::move(readers)),
+      index_(std::move(index)),
       writer_thread_([this] { WriterLoop(); }) {}
 
 SqliteStore::~SqliteStore() {
@@ -644,6 +980,14 @@ Status SqliteStore::RunWriteTask(std::function<Status(Writer&)> task) {
   return future.get();
 }
 
+Status SqliteStore::RunOnWriteDb(std::function<Status(Db&)> task) {
+  return RunWriteTask([&task](Writer& w) { return task(w.db()); });
+}
+
+Status SqliteStore::RunOnReadDb(const std::function<Status(Db&)>& read) {
+  return readers_->With([&read](Db& db) -> Status { return read(db); });
+}
+
 void SqliteStore::HoldWriterForTest(std::shared_future<void> release) {
   auto started = std::make_shared<std::promise<void>>();
   auto waiting = started->get_future();
@@ -669,7 +1013,17 @@ void SqliteStore::WriterLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (index_) {
+        // Wake up now and then to apply other processes' suppression changes to the index.
+        if (!cv_.wait_for(lock, options_.index_poll,
+                          [this] { return stopping_ || !queue_.empty(); })) {
+          lock.unlock();
+          writer_->Poll();
+          continue;
+        }
+      } else {
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      }
       if (queue_.empty()) {
         return;  // stopping, and everything queued has been handled
       }
@@ -688,6 +1042,8 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
   std::vector<Result<IngestOutcome>> results(ops.size(), IngestOutcome::kStored);
   std::vector<bool> failed_alone(ops.size(), false);
   std::optional<Error> group_error;
+  const auto started = std::chrono::steady_clock::now();
+  CommitReport report;  // what the committed writes added (for options_.commit_observer)
 
   // A previous group whose ROLLBACK failed must not leave us inside its transaction.
   if (!db.autocommit()) {
@@ -695,6 +1051,8 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
   }
   if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
     group_error = s.error();
+  } else {
+    (void)writer_->CatchUp();  // best effort: retried with the next group or poll
   }
   for (size_t i = 0; i < ops.size() && !group_error; ++i) {
     if (auto s = db.Exec("SAVEPOINT op"); !s) {
@@ -702,12 +1060,25 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
       break;
     }
     Result<IngestOutcome> r = IngestOutcome::kStored;
+    const size_t index_mark = writer_->pending_mark();
+    writer_->op_rows().clear();
     if (ops[i].batch) {
       r = writer_->Apply(*ops[i].batch);
     } else if (Status s = ops[i].task(*writer_); !s) {
       r = s.error();
     }
     if (r) {
+      if (options_.commit_observer) {
+        std::vector<ReputationRow>& rows = writer_->op_rows();
+        report.reputation_rows.insert(report.reputation_rows.end(),
+                                      std::make_move_iterator(rows.begin()),
+                                      std::make_move_iterator(rows.end()));
+        if (ops[i].batch && *r == IngestOutcome::kStored) {
+          for (const FeedbackEvent& e : ops[i].batch->batch.events) {
+            report.events.push_back(&e);
+          }
+        }
+      }
       results[i] = std::move(r);
       if (auto s = db.Exec("RELEASE op"); !s) {
         group_error = s.error();
@@ -717,19 +1088,27 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
     } else {
       results[i] = std::move(r);
       failed_alone[i] = true;
+      writer_->DiscardPending(index_mark);
       if (auto s = db.Exec("ROLLBACK TO op; RELEASE op"); !s) {
         group_error = s.error();
       }
     }
   }
   if (!group_error) {
+    writer_->StageCommit();
     if (auto s = db.Exec("COMMIT"); !s) {
       group_error = s.error();
     } else {
       commits_.fetch_add(1);
+      writer_->PublishCommit();
+      if (options_.commit_observer) {
+        report.duration = std::chrono::steady_clock::now() - started;
+        options_.commit_observer(report);
+      }
     }
   }
   if (group_error) {
+    writer_->AbandonCommit();
     if (!db.autocommit()) {
       (void)db.Exec("ROLLBACK");
     }
@@ -790,6 +1169,9 @@ Result<std::vector<FeedbackEvent>> SqliteStore::QueryEvents(const EventQuery& q)
     if (!q.recipient.empty()) {
       sql += " AND recipient_lc = ?";
     }
+    if (!q.recipient_domain.empty()) {
+      sql += " AND recipient_lc LIKE ? ESCAPE '\\'";
+    }
     if (q.since_ms != 0) {
       sql += " AND received_at >= ?";
     }
@@ -817,6 +1199,16 @@ Result<std::vector<FeedbackEvent>> SqliteStore::QueryEvents(const EventQuery& q)
     }
     if (!q.recipient.empty()) {
       bind(AsciiLower(q.recipient));
+    }
+    std::string domain_pattern = "%@";
+    for (char c : AsciiLower(q.recipient_domain)) {
+      if (c == '%' || c == '_' || c == '\\') {
+        domain_pattern += '\\';
+      }
+      domain_pattern += c;
+    }
+    if (!q.recipient_domain.empty()) {
+      bind(std::string_view(domain_pattern));
     }
     if (q.since_ms != 0) {
       bind(q.since_ms);
@@ -865,6 +1257,37 @@ Result<FeedbackEvent> SqliteStore::GetEvent(std::string_view id) {
       return NotFound("no event with id " + std::string(id));
     }
     return EventFromRow(*stmt, 0);
+  });
+}
+
+Result<RawMessage> SqliteStore::GetEventRawMessage(std::string_view event_id) {
+  return readers_->With([&](Db& db) -> Result<RawMessage> {
+    auto stmt = Stmt::Prepare(db,
+                              "SELECT m.source, m.dedup_key, m.kind, m.topic_arn, m.raw,"
+                              " m.received_at FROM events e JOIN messages m"
+                              " ON m.source = e.message_source AND m.dedup_key = e.message_key"
+                              " WHERE e.id = ?");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto s = BindAll(*stmt, event_id); !s) {
+      return s.error();
+    }
+    auto row = stmt->Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return NotFound("no raw message for event " + std::string(event_id));
+    }
+    RawMessage m;
+    m.source = stmt->ColumnText(0);
+    m.dedup_key = stmt->ColumnText(1);
+    m.kind = stmt->ColumnText(2);
+    m.topic_arn = stmt->ColumnText(3);
+    m.raw = stmt->ColumnText(4);
+    m.received_at_ms = stmt->ColumnInt64(5);
+    return m;
   });
 }
 
@@ -949,6 +1372,13 @@ Status SqliteStore::CheckWritable() {
 }
 
 Result<SuppressionState> SqliteStore::GetSuppression(std::string_view address_key) {
+  if (index_) {
+    auto state = index_->Get(address_key);
+    if (!state) {
+      return NotFound("nothing is known about " + std::string(address_key));
+    }
+    return std::move(*state);
+  }
   return readers_->With([&](Db& db) -> Result<SuppressionState> {
     auto stmt = Stmt::Prepare(
         db, "SELECT " + std::string(kSuppressionColumns) + " FROM suppressions WHERE address_key = ?");
@@ -975,6 +1405,15 @@ Result<std::vector<SuppressionState>> SqliteStore::GetSuppressions(
     return InvalidInput("at most " + std::to_string(kMaxKeysPerLookup) +
                         " addresses can be looked up at once, not " +
                         std::to_string(address_keys.size()));
+  }
+  if (index_) {
+    std::vector<SuppressionState> out;
+    for (const std::string& key : address_keys) {
+      if (auto state = index_->Get(key)) {
+        out.push_back(std::move(*state));
+      }
+    }
+    return out;
   }
   return readers_->With([&](Db& db) -> Result<std::vector<SuppressionState>> {
     std::vector<SuppressionState> out;
@@ -1095,8 +1534,22 @@ Status SqliteStore::AddSuppressions(const std::vector<ManualSuppression>& entrie
     }
   }
   int64_t now_ms = ToUnixMs(clock_.Now());
-  return RunWriteTask([&entries, &audit, now_ms](Writer& w) -> Status {
-    for (const ManualSuppression& m : entries) {
+  // In key order, the table and index B-trees are written front to back (an import of a million
+  // addresses in random order spends most of its time splitting pages); stable, so that the
+  // last of several entries for one address wins, as in input order.
+  std::vector<const ManualSuppression*> sorted;
+  sorted.reserve(entries.size());
+  for (const ManualSuppression& m : entries) {
+    sorted.push_back(&m);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const ManualSuppression* a, const ManualSuppression* b) {
+                     return a->address.key < b->address.key;
+                   });
+  return RunWriteTask([&sorted, &audit, now_ms](Writer& w) -> Status {
+    auto add_all = [&]() -> Status {
+    for (const ManualSuppression* entry : sorted) {
+      const ManualSuppression& m = *entry;
       auto current = w.GetState(m.address.key);
       if (!current) {
         return current.error();
@@ -1134,6 +1587,10 @@ Status SqliteStore::AddSuppressions(const std::vector<ManualSuppression>& entrie
       }
     }
     return {};
+    };
+    // Large imports log one "reload everything" change instead of one per address.
+    constexpr size_t kBulkChanges = 1000;
+    return sorted.size() > kBulkChanges ? w.Bulk(add_all, /*reload_own_index=*/false) : add_all();
   });
 }
 
@@ -1167,6 +1624,7 @@ Status SqliteStore::ReplaceSuppressions(const std::vector<SuppressionState>& sta
                                         const AuditInfo& audit) {
   int64_t now_ms = ToUnixMs(clock_.Now());
   return RunWriteTask([&states, &audit, now_ms](Writer& w) -> Status {
+    return w.Bulk([&]() -> Status {
     std::map<std::string, SuppressionState> before;
     {
       auto stmt =
@@ -1228,6 +1686,7 @@ Status SqliteStore::ReplaceSuppressions(const std::vector<SuppressionState>& sta
       }
     }
     return {};
+    }, /*reload_own_index=*/true);
   });
 }
 
@@ -1359,6 +1818,96 @@ Status SqliteStore::RevokeToken(std::string_view id_or_name, int64_t now_ms) {
       return NotFound("no active token with id or name \"" + key + "\"");
     }
     return {};
+  });
+}
+
+// --- Reputation buckets.
+
+Status SqliteStore::AddReputationRows(const std::vector<ReputationRow>& rows) {
+  if (rows.empty()) {
+    return {};
+  }
+  return RunWriteTask([rows](Writer& w) { return w.AddReputationRows(rows); });
+}
+
+Result<std::vector<ReputationRow>> SqliteStore::ListReputationRows(int64_t since_ms) {
+  return readers_->With([&](Db& db) -> Result<std::vector<ReputationRow>> {
+    auto stmt = Stmt::Prepare(
+        db,
+        "SELECT bucket_start, dimension, key, sends, deliveries, bounces, hard_bounces,"
+        " complaints, reported_sends, excluded_events FROM reputation_buckets"
+        " WHERE bucket_start >= ? ORDER BY bucket_start, dimension, key");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto s = BindAll(*stmt, since_ms); !s) {
+      return s.error();
+    }
+    std::vector<ReputationRow> out;
+    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
+      std::optional<ReputationDimension> d = ParseReputationDimension(r.ColumnText(1));
+      if (!d) {
+        return Internal("reputation_buckets has an unknown dimension \"" + r.ColumnText(1) + "\"");
+      }
+      ReputationRow row;
+      row.bucket_start_ms = r.ColumnInt64(0);
+      row.dimension = *d;
+      row.key = r.ColumnText(2);
+      row.counts.sends = r.ColumnInt64(3);
+      row.counts.deliveries = r.ColumnInt64(4);
+      row.counts.bounces = r.ColumnInt64(5);
+      row.counts.hard_bounces = r.ColumnInt64(6);
+      row.counts.complaints = r.ColumnInt64(7);
+      row.counts.reported_sends = r.ColumnInt64(8);
+      row.counts.excluded = r.ColumnInt64(9);
+      out.push_back(std::move(row));
+      return {};
+    });
+    if (!rows) {
+      return rows.error();
+    }
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::DeleteReputationRowsBefore(int64_t before_ms) {
+  int64_t deleted = 0;
+  Status s = RunWriteTask([before_ms, &deleted](Writer& w) -> Status {
+    auto stmt = Stmt::Prepare(w.db(), "DELETE FROM reputation_buckets WHERE bucket_start < ?");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto b = BindAll(*stmt, before_ms); !b) {
+      return b;
+    }
+    if (auto r = stmt->Run(); !r) {
+      return r;
+    }
+    deleted = w.db().changes();
+    return {};
+  });
+  if (!s) {
+    return s.error();
+  }
+  return deleted;
+}
+
+Result<int64_t> SqliteStore::CountSuppressed(int64_t active_at_ms) {
+  return readers_->With([&](Db& db) -> Result<int64_t> {
+    auto stmt = Stmt::Prepare(db,
+                              "SELECT COUNT(*) FROM suppressions WHERE suppressed = 1 AND"
+                              " (expires_at = 0 OR expires_at > ?)");
+    if (!stmt) {
+      return stmt.error();
+    }
+    if (auto s = BindAll(*stmt, active_at_ms); !s) {
+      return s.error();
+    }
+    auto row = stmt->Step();
+    if (!row) {
+      return row.error();
+    }
+    return stmt->ColumnInt64(0);
   });
 }
 

@@ -26,6 +26,8 @@ namespace {
 
 using bw::testing::FakeClock;
 using bw::testing::TempDir;
+using store::testing::AlertOutboxContractTest;
+using store::testing::ReputationContractTest;
 using store::testing::StoreBackend;
 using store::testing::StoreContractTest;
 using store::testing::StoreFactory;
@@ -61,6 +63,44 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
 INSTANTIATE_TEST_SUITE_P(Sqlite, SuppressionContractTest,
                          ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite,
                                                         &FreshSqliteWithPolicy}),
+                         [](const auto& info) { return info.param.name; });
+
+StoreFactory FreshSqliteWithHooks(SuppressionPolicy policy, AlertRule alert_rule) {
+  auto dir = std::make_shared<TempDir>();
+  return [dir, policy, alert_rule]() -> std::unique_ptr<Store> {
+    SqliteOptions o;
+    o.path = (dir->path() / "bw.db").string();
+    o.suppression_policy = policy;
+    o.alert_rule = alert_rule;
+    auto s = OpenSqliteStore(o, SystemClock::Instance());
+    EXPECT_TRUE(s.has_value()) << s.error().ToString();
+    return s ? std::move(*s) : nullptr;
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, AlertOutboxContractTest,
+                         ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite,
+                                                        &FreshSqliteWithPolicy,
+                                                        &FreshSqliteWithHooks}),
+                         [](const auto& info) { return info.param.name; });
+
+StoreFactory FreshSqliteWithReputation(ReputationRowsFn rows, CommitObserver observer) {
+  auto dir = std::make_shared<TempDir>();
+  return [dir, rows, observer]() -> std::unique_ptr<Store> {
+    SqliteOptions o;
+    o.path = (dir->path() / "bw.db").string();
+    o.reputation_rows = rows;
+    o.commit_observer = observer;
+    auto s = OpenSqliteStore(o, SystemClock::Instance());
+    EXPECT_TRUE(s.has_value()) << s.error().ToString();
+    return s ? std::move(*s) : nullptr;
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, ReputationContractTest,
+                         ::testing::Values(StoreBackend{"Sqlite", &FreshSqlite,
+                                                        &FreshSqliteWithPolicy, {},
+                                                        &FreshSqliteWithReputation}),
                          [](const auto& info) { return info.param.name; });
 
 constexpr int64_t kT0 = 1796083200000;

@@ -307,6 +307,20 @@ TEST_P(StoreContractTest, QueryByRecipientCaseInsensitive) {
   EXPECT_EQ(Times(store(), q), (std::vector<int64_t>{})) << "exact match, not a prefix";
 }
 
+TEST_P(StoreContractTest, QueryByRecipientDomainCaseInsensitive) {
+  ASSERT_NO_FATAL_FAILURE(PutQueryFixture(store()));
+  EventQuery q;
+  q.recipient_domain = "EXAMPLE.com";
+  EXPECT_EQ(Times(store(), q), (std::vector<int64_t>{30, 20, 10, 0}));
+  q.recipient_domain = "ample.com";
+  EXPECT_EQ(Times(store(), q), (std::vector<int64_t>{})) << "the whole domain, not a suffix";
+  q.recipient_domain = "%";
+  EXPECT_EQ(Times(store(), q), (std::vector<int64_t>{})) << "no wildcards";
+  q.recipient_domain = "example.com";
+  q.types = {EventType::kBounce};
+  EXPECT_EQ(Times(store(), q), (std::vector<int64_t>{30, 0}));
+}
+
 TEST_P(StoreContractTest, QuerySinceInclusiveUntilExclusive) {
   ASSERT_NO_FATAL_FAILURE(PutQueryFixture(store()));
   EventQuery q;

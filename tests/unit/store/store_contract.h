@@ -2,6 +2,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -25,6 +28,12 @@ struct StoreBackend {
   std::function<StoreFactory()> fresh;
   // Like `fresh`, for a store that applies `policy` to ingested events (SuppressionContractTest).
   std::function<StoreFactory(SuppressionPolicy policy)> fresh_with_policy;
+  // Like `fresh`, for a store that applies `policy` and `alert_rule` (AlertOutboxContractTest).
+  std::function<StoreFactory(SuppressionPolicy policy, AlertRule alert_rule)> fresh_with_hooks{};
+  // Like `fresh`, for a store that writes reputation rows with `rows` and reports commits to
+  // `observer` (ReputationContractTest).
+  std::function<StoreFactory(ReputationRowsFn rows, CommitObserver observer)>
+      fresh_with_reputation{};
 };
 
 inline std::ostream& operator<<(std::ostream& os, const StoreBackend& b) { return os << b.name; }
@@ -58,6 +67,46 @@ class SuppressionContractTest : public ::testing::TestWithParam<StoreBackend> {
 
   // Shared with the policy callback, which may outlive a Restart.
   std::shared_ptr<bw::testing::FakeClock> clock_;
+  StoreFactory factory_;
+  std::unique_ptr<Store> store_;
+};
+
+// The alert outbox part of the contract (store.h, store/alert_outbox.h). The store under test
+// applies policy::Decide with a default PolicyConfig and an alert rule that asks for "email" and
+// "webhook" rows for hard bounces and complaints. Instantiate like StoreContractTest.
+class AlertOutboxContractTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  void Restart();
+  Store& store() { return *store_; }
+
+  StoreFactory factory_;
+  std::unique_ptr<Store> store_;
+};
+
+// The reputation-bucket part of the contract (store.h: ReputationRowsFn, CommitObserver,
+// AddReputationRows, ListReputationRows, DeleteReputationRowsBefore, CountSuppressed). The store
+// under test writes, per event, one "all" row and one "recipient_domain" row in the hour of its
+// occurred_at (bounce -> bounces, delivery -> deliveries, other types -> sends), and reports
+// every commit to `reports_`. Instantiate like StoreContractTest.
+class ReputationContractTest : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  void Restart();
+  Store& store() { return *store_; }
+
+  // What the observer saw, summed: rows per (bucket, dimension, key), events and commits.
+  struct Seen {
+    std::map<std::tuple<int64_t, int, std::string>, ReputationCounts> rows;
+    int64_t events = 0;
+    int64_t commits = 0;
+  };
+  Seen seen();
+
+  std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
+  std::shared_ptr<Seen> seen_ = std::make_shared<Seen>();
   StoreFactory factory_;
   std::unique_ptr<Store> store_;
 };

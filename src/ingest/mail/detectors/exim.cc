@@ -39,13 +39,15 @@ bool IsExim(const Mail& mail) {
   if (HeadersMention(mail, "Received", "(Exim ")) {
     return true;
   }
-  return IContains(mail.Readable(), "This message was created automatically by mail delivery") &&
+  return ReadableMentions(mail, "This message was created automatically by mail delivery") &&
          IContains(FindHeader(mail.headers, "Subject"), "Mail delivery failed");
 }
 
 class Exim final : public Detector {
  public:
   std::string_view Name() const override { return "exim"; }
+
+  bool Accepts(const MailSignals& s) const override { return !s.has_delivery_status; }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
     if (!mail.delivery_status.empty() || !IsExim(mail)) {

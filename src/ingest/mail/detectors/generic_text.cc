@@ -32,13 +32,12 @@ bool LooksLikeBounce(const Mail& mail) {
     }
   }
   // Phrases of the explanation itself, for reports sent from an ordinary-looking address.
-  std::string_view text = mail.Readable();
   for (std::string_view w :
        {"could not be delivered", "was not delivered", "wasn't delivered", "undeliverable",
         "delivery has failed", "delivery failed", "permanent error", "error message below",
         "invalid user address", "unable to deliver", "returned permanent errors",
         "could not deliver", "delivery to the following recipient"}) {
-    if (IContains(text, w)) {
+    if (ReadableMentions(mail, w)) {
       return true;
     }
   }

@@ -17,10 +17,12 @@ class Gmail final : public Detector {
   std::string_view Name() const override { return "gmail"; }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
+    if (!IContains(FindHeader(mail.headers, "From"), "mailer-daemon@")) {
+      return {};
+    }
     std::string_view text = mail.Readable();
     size_t head = IFind(text, "delivery to the following recipient");
-    if (head == std::string_view::npos ||
-        !IContains(FindHeader(mail.headers, "From"), "mailer-daemon@")) {
+    if (head == std::string_view::npos) {
       return {};
     }
     size_t tech = IFind(text, "technical details of", head);

@@ -14,9 +14,11 @@ class McAfee final : public Detector {
   std::string_view Name() const override { return "mcafee"; }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
+    if (mail.delivery_status.empty()) {
+      return {};
+    }
     std::string_view text = mail.Readable();
-    if (!IContains(text, "--- The following addresses had delivery problems ---") ||
-        mail.delivery_status.empty()) {
+    if (!ReadableMentions(mail, "--- The following addresses had delivery problems ---")) {
       return {};
     }
     std::vector<Delivery> out = ParseDeliveryStatus(mail);

@@ -12,64 +12,68 @@ class Rfc3464 final : public Detector {
   std::string_view Name() const override { return "rfc3464"; }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
-    std::vector<Delivery> out = ParseDeliveryStatus(mail);
-    if (out.empty()) {
-      return out;
-    }
-    // Where the DSN carries no diagnostic, the human-readable part usually does: take the
-    // lines that mention the recipient.
-    std::string_view text = mail.Readable();
-    auto lines = SplitLines(text);
-    for (auto& d : out) {
-      if (FindSmtpCommand(d.diagnostic).empty()) {
-        // "(in reply to RCPT TO command)" is often only in the human-readable part.
-        for (size_t i = 0; i < lines.size(); ++i) {
-          if (!IContains(lines[i], d.recipient)) {
-            continue;
-          }
-          std::string para;
-          for (size_t j = i; j < lines.size() && j < i + 8 && !Trim(lines[j]).empty(); ++j) {
-            para += lines[j];
-            para += ' ';
-          }
-          d.smtp_command = FindSmtpCommand(Squeeze(para));
-          if (!d.smtp_command.empty()) {
-            break;
-          }
-        }
-      }
-      if (!d.diagnostic.empty()) {
-        continue;
-      }
-      for (size_t i = 0; i < lines.size(); ++i) {
-        if (!IContains(lines[i], d.recipient)) {
-          continue;
-        }
-        std::string diag(lines[i]);
-        for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
-          std::string_view next = Trim(lines[j]);
-          std::string lead = FindAddress(next);
-          if (!lead.empty() && (next.substr(0, lead.size()) == lead ||
-                                next.substr(0, lead.size() + 1) == "<" + lead)) {
-            break;  // the next recipient's line
-          }
-          diag += ' ';
-          diag += next;
-        }
-        d.diagnostic = Squeeze(diag);
-        break;
-      }
-    }
-    // A diagnostic that is only the address (or nothing) says nothing: with one recipient, the
-    // human-readable explanation is the diagnostic.
-    if (out.size() == 1 && (out[0].diagnostic.empty() || IsAddressOnly(out[0].diagnostic))) {
-      out[0].diagnostic = Squeeze(text.substr(0, 2000));
-    }
-    return out;
+    return DeliveryStatusWithText(mail);
   }
 };
 
 }  // namespace
+
+std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
+  std::vector<Delivery> out = ParseDeliveryStatus(mail);
+  if (out.empty()) {
+    return out;
+  }
+  // Where the DSN carries no diagnostic, the human-readable part usually does: take the
+  // lines that mention the recipient.
+  std::string_view text = mail.Readable();
+  auto lines = SplitLines(text);
+  for (auto& d : out) {
+    if (FindSmtpCommand(d.diagnostic).empty()) {
+      // "(in reply to RCPT TO command)" is often only in the human-readable part.
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (!IContains(lines[i], d.recipient)) {
+          continue;
+        }
+        std::string para;
+        for (size_t j = i; j < lines.size() && j < i + 8 && !Trim(lines[j]).empty(); ++j) {
+          para += lines[j];
+          para += ' ';
+        }
+        d.smtp_command = FindSmtpCommand(Squeeze(para));
+        if (!d.smtp_command.empty()) {
+          break;
+        }
+      }
+    }
+    if (!d.diagnostic.empty()) {
+      continue;
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (!IContains(lines[i], d.recipient)) {
+        continue;
+      }
+      std::string diag(lines[i]);
+      for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
+        std::string_view next = Trim(lines[j]);
+        std::string lead = FindAddress(next);
+        if (!lead.empty() && (next.substr(0, lead.size()) == lead ||
+                              next.substr(0, lead.size() + 1) == "<" + lead)) {
+          break;  // the next recipient's line
+        }
+        diag += ' ';
+        diag += next;
+      }
+      d.diagnostic = Squeeze(diag);
+      break;
+    }
+  }
+  // A diagnostic that is only the address (or nothing) says nothing: with one recipient, the
+  // human-readable explanation is the diagnostic.
+  if (out.size() == 1 && (out[0].diagnostic.empty() || IsAddressOnly(out[0].diagnostic))) {
+    out[0].diagnostic = Squeeze(text.substr(0, 2000));
+  }
+  return out;
+}
 
 std::unique_ptr<Detector> MakeRfc3464Detector() { return std::make_unique<Rfc3464>(); }
 

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Microsoft Exchange (2003 and later, on premises) and Exchange Online / Office 365
+// ("Undeliverable: <subject>"). Exchange 2003 writes "Your message ... did not reach the
+// following recipient(s):" then "a@b on <date>" with the reason indented below and a
+// "<host #5.1.1>" code; Exchange 2007+ and Office 365 add a delivery-status part and write
+// "Delivery has failed to these recipients or groups:" / "Your message to a@b couldn't be
+// delivered." with "Diagnostic information for administrators:" and "Remote Server returned
+// '550 5.1.1 ...'". The X-MS-Exchange-* / X-MimeOLE headers say who wrote it.
+#include "ingest/mail/detector.h"
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+struct Phrase {
+  std::string_view text;
+  std::string_view reason;
+};
+
+// Exchange's own explanations (the human-readable NDR sentences) that carry no specific status.
+constexpr Phrase kPhrases[] = {
+    {"the e-mail account does not exist at the organization", "userunknown"},
+    {"the recipient name is not recognized", "userunknown"},
+    {"could not be found in domain name service", "hostunknown"},
+    {"the recipient's mailbox is full", "mailboxfull"},
+    {"could not deliver the message in the time limit specified", "expired"},
+    {"the message was rejected because it was too large", "mesgtoobig"},
+};
+
+bool WrittenByExchange(const Mail& mail) {
+  for (const auto& h : mail.headers) {
+    if (IStartsWith(h.name, "X-MS-Exchange-") ||
+        (IEquals(h.name, "X-MimeOLE") && IContains(h.value, "Microsoft Exchange")) ||
+        (IEquals(h.name, "X-Mailer") && IContains(h.value, "Internet Mail Service")) ||
+        (IEquals(h.name, "Received") && IContains(h.value, "Microsoft SMTP Server"))) {
+      return true;
+    }
+  }
+  return IStartsWith(FindHeader(mail.headers, "Subject"), "Undeliverable:");
+}
+
+bool ExchangeText(const Mail& mail) {
+  return ReadableMentions(mail, "did not reach the following recipient") ||
+         ReadableMentions(mail, "Delivery has failed to these recipients or groups") ||
+         ReadableMentions(mail, "Diagnostic information for administrators") ||
+         ReadableMentions(mail, "couldn't be delivered") || ReadableMentions(mail, "Remote Server returned '");
+}
+
+class Exchange final : public Detector {
+ public:
+  std::string_view Name() const override { return "exchange"; }
+
+  std::vector<Delivery> Detect(const Mail& mail) const override {
+    if (!WrittenByExchange(mail) || !ExchangeText(mail)) {
+      return {};
+    }
+    std::vector<Delivery> out = DeliveryStatusWithText(mail);
+    if (out.empty()) {
+      out = ScanBounceText(mail);  // no delivery-status fields at all: the text names them
+    }
+    for (auto& d : out) {
+      if (!d.status.empty() || !FindStatus(d.diagnostic).empty()) {
+        continue;
+      }
+      for (const auto& p : kPhrases) {
+        if (IContains(d.diagnostic, p.text)) {
+          d.reason = std::string(p.reason);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> MakeExchangeDetector() { return std::make_unique<Exchange>(); }
+
+}  // namespace bw::mail

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: Apache-2.0
+// The lightweight MIME reader: walks a mail with string views over its bytes (LF line endings),
+// builds no object per part or header, and decodes (transfer encoding, charset) only the parts
+// the detectors read. It follows GMime's rules for the shapes it accepts (boundaries, prologue,
+// which message/* types are attached messages, header decoding) and declines everything else, so
+// that LoadMail falls back to GMime. mail_parser_test's corpus test checks both agree.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "ingest/mail/mime_internal.h"
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail::internal {
+namespace {
+
+struct Field {
+  std::string_view name;
+  std::string_view value;  // raw, after the colon; folded lines included
+};
+
+// Fields of one header block, at most 1,000 (as ReadHeaders keeps).
+using Fields = std::vector<Field>;
+
+inline bool IsLwsp(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view LineAt(std::string_view s, size_t pos, size_t& next) {
+  const void* nl = std::memchr(s.data() + pos, '\n', s.size() - pos);
+  size_t end = nl == nullptr ? s.size() : static_cast<const char*>(nl) - s.data();
+  next = nl == nullptr ? s.size() : end + 1;
+  return s.substr(pos, end - pos);
+}
+
+// Reads the header block of `entity`; `body` gets what follows the empty line (or nothing).
+// Returns false for lines GMime reads in its own way (no colon, spaces in a name, a block that
+// starts with a folded line).
+bool ReadFields(std::string_view entity, Fields& out, std::string_view& body) {
+  out.clear();
+  size_t pos = 0;
+  while (pos < entity.size()) {
+    size_t next = 0;
+    std::string_view line = LineAt(entity, pos, next);
+    if (line.empty()) {
+      body = entity.substr(next);
+      return true;
+    }
+    if (IsLwsp(line.front())) {
+      if (out.empty()) {
+        return false;
+      }
+      // A folded line: extend the previous value up to this line's end.
+      Field& f = out.back();
+      f.value = std::string_view(f.value.data(), line.data() + line.size() - f.value.data());
+      pos = next;
+      continue;
+    }
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return false;
+    }
+    for (size_t i = 0; i < colon; ++i) {
+      unsigned char c = static_cast<unsigned char>(line[i]);
+      if (c <= ' ' || c >= 0x7f) {
+        return false;
+      }
+    }
+    if (out.size() < 1000) {
+      out.push_back({line.substr(0, colon), line.substr(colon + 1)});
+    }
+    pos = next;
+  }
+  body = {};
+  return true;
+}
+
+const Field* Find(const Fields& fields, std::string_view name, int* count = nullptr) {
+  const Field* first = nullptr;
+  int n = 0;
+  for (const auto& f : fields) {
+    if (IEquals(f.name, name)) {
+      if (first == nullptr) {
+        first = &f;
+      }
+      ++n;
+    }
+  }
+  if (count != nullptr) {
+    *count = n;
+  }
+  return first;
+}
+
+struct ContentType {
+  std::string type;  // "type/subtype", lower case
+  std::string boundary;
+  std::string charset;
+  std::string report_type;  // lower case
+};
+
+// Parses a Content-Type value. False for shapes left to GMime: comments, RFC 2231 parameters,
+// encoded words in the parameters that matter, a missing subtype.
+bool ParseContentType(std::string_view v, ContentType& ct) {
+  size_t i = 0;
+  auto skip = [&] {
+    while (i < v.size() && (IsLwsp(v[i]) || v[i] == '\n')) {
+      ++i;
+    }
+  };
+  skip();
+  size_t start = i;
+  while (i < v.size() && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
+    ++i;
+  }
+  std::string_view token = v.substr(start, i - start);
+  if (token.find('(') != std::string_view::npos) {
+    return false;  // a comment
+  }
+  size_t slash = token.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == token.size() ||
+      token.find('/', slash + 1) != std::string_view::npos) {
+    return false;
+  }
+  ct.type = ToLower(token);
+  skip();
+  while (i < v.size()) {
+    if (v[i] != ';') {
+      return false;  // a comment or junk after the type
+    }
+    ++i;
+    skip();
+    if (i >= v.size()) {
+      break;  // a trailing ';'
+    }
+    size_t ns = i;
+    while (i < v.size() && v[i] != '=' && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
+      ++i;
+    }
+    std::string_view name = v.substr(ns, i - ns);
+    skip();
+    if (name.empty() || i >= v.size() || v[i] != '=' || name.back() == '*') {
+      return false;
+    }
+    ++i;
+    skip();
+    std::string value;
+    if (i < v.size() && v[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < v.size()) {
+        char c = v[i++];
+        if (c == '\\' && i < v.size()) {
+          value.push_back(v[i++]);
+        } else if (c == '"') {
+          closed = true;
+          break;
+        } else if (c != '\n') {
+          value.push_back(c);
+        }
+      }
+      if (!closed) {
+        return false;
+      }
+    } else {
+      size_t vs = i;
+      while (i < v.size() && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
+        ++i;
+      }
+      value = std::string(v.substr(vs, i - vs));
+      if (value.find('(') != std::string::npos) {
+        return false;  // a comment
+      }
+    }
+    skip();
+    bool wanted = IEquals(name, "boundary") || IEquals(name, "charset") ||
+                  IEquals(name, "report-type");
+    if (wanted && value.find("=?") != std::string::npos) {
+      return false;
+    }
+    if (IEquals(name, "boundary")) {
+      ct.boundary = std::move(value);
+    } else if (IEquals(name, "charset")) {
+      ct.charset = std::move(value);
+    } else if (IEquals(name, "report-type")) {
+      ct.report_type = ToLower(value);
+    }
+  }
+  return true;
+}
+
+enum class Encoding { kIdentity, kBase64, kQuotedPrintable, kUnknown };
+
+Encoding EncodingOf(const Fields& fields) {
+  int n = 0;
+  const Field* f = Find(fields, "Content-Transfer-Encoding", &n);
+  if (f == nullptr) {
+    return Encoding::kIdentity;
+  }
+  if (n > 1) {
+    return Encoding::kUnknown;
+  }
+  std::string_view v = Trim(f->value);
+  if (v.empty() || IEquals(v, "7bit") || IEquals(v, "8bit") || IEquals(v, "binary")) {
+    return Encoding::kIdentity;
+  }
+  if (IEquals(v, "base64")) {
+    return Encoding::kBase64;
+  }
+  if (IEquals(v, "quoted-printable")) {
+    return Encoding::kQuotedPrintable;
+  }
+  return Encoding::kUnknown;
+}
+
+int Hex(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
+std::string DecodeBase64(std::string_view in) {
+  static const auto kTable = [] {
+    std::array<signed char, 256> t{};
+    t.fill(-1);
+    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) {
+      t[static_cast<unsigned char>(a[i])] = static_cast<signed char>(i);
+    }
+    return t;
+  }();
+  std::string out;
+  out.reserve(in.size() / 4 * 3 + 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') {
+      break;
+    }
+    int v = kTable[static_cast<unsigned char>(c)];
+    if (v < 0) {
+      continue;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+std::string DecodeQuotedPrintable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const void* eq = std::memchr(in.data() + i, '=', in.size() - i);
+    size_t at = eq == nullptr ? in.size() : static_cast<const char*>(eq) - in.data();
+    out.append(in.data() + i, at - i);
+    if (at == in.size()) {
+      break;
+    }
+    // A soft line break: '=' then optional trailing blanks then LF (or the end).
+    size_t j = at + 1;
+    while (j < in.size() && IsLwsp(in[j])) {
+      ++j;
+    }
+    if (j == in.size() || in[j] == '\n') {
+      i = j + 1;
+      continue;
+    }
+    if (at + 2 < in.size() && Hex(in[at + 1]) >= 0 && Hex(in[at + 2]) >= 0) {
+      out.push_back(static_cast<char>(Hex(in[at + 1]) * 16 + Hex(in[at + 2])));
+      i = at + 3;
+      continue;
+    }
+    out.push_back('=');
+    i = at + 1;
+  }
+  return out;
+}
+
+// Whether `line` is "--boundary" (or "--boundary--" when `end`), optionally followed by blanks.
+bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
+  if (line.size() < boundary.size() + 2 || line[0] != '-' || line[1] != '-' ||
+      line.compare(2, boundary.size(), boundary) != 0) {
+    return false;
+  }
+  std::string_view rest = line.substr(2 + boundary.size());
+  end = rest.size() >= 2 && rest[0] == '-' && rest[1] == '-';
+  if (end) {
+    rest.remove_prefix(2);
+  }
+  for (char c : rest) {
+    if (!IsLwsp(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
+// part, not to the message.
+void AppendMessageHeaders(const Fields& fields, Headers& out) {
+  out.reserve(fields.size());
+  for (const auto& f : fields) {
+    if (IStartsWith(f.name, "Content-")) {
+      continue;
+    }
+    out.push_back({std::string(f.name), DecodeFieldValue(f.value)});
+  }
+}
+
+class FastWalker {
+ public:
+  FastWalker(const MimeLimits& limits, Mail& mail) : limits_(limits), mail_(mail) {}
+
+  bool ok() const { return ok_; }
+
+  // The text of the HTML parts, for a mail without plain text.
+  std::string Html() {
+    std::string html;
+    for (const auto& h : html_parts_) {
+      html += StripHtml(Decode(h.encoding, h.charset, h.body));
+      html.push_back('\n');
+    }
+    return html;
+  }
+
+  // One MIME entity: its header fields and body.
+  void Walk(const Fields& fields, std::string_view body, int depth, bool in_digest) {
+    if (!ok_) {
+      return;
+    }
+    if (depth > limits_.max_depth || parts_ >= limits_.max_parts) {
+      mail_.truncated = true;
+      return;
+    }
+    ++parts_;
+    ContentType ct;
+    if (!TypeOf(fields, in_digest, ct)) {
+      return;
+    }
+    const std::string& type = ct.type;
+    if (type.compare(0, 10, "multipart/") == 0) {
+      WalkMultipart(ct, body, depth);
+      return;
+    }
+    if (type == "message/rfc822" || type == "message/news" || type == "message/global") {
+      if (EncodingOf(fields) != Encoding::kIdentity) {
+        ok_ = false;  // an encoded attached message: GMime decodes it first
+        return;
+      }
+      CaptureOriginal(body);
+      return;
+    }
+    if (type == "message/delivery-status" || type == "message/global-delivery-status" ||
+        type == "text/delivery-status" || type == "message/x-delivery-status") {
+      mail_.delivery_status.push_back(Text(fields, ct, body));
+    } else if (type == "message/feedback-report") {
+      mail_.feedback_report = Text(fields, ct, body);
+    } else if (type == "text/rfc822-headers" || type == "message/rfc822-headers" ||
+               type == "message/global-headers" || type == "message/partial") {
+      if (!mail_.has_original) {
+        std::string text = Text(fields, ct, body);
+        mail_.has_original = true;
+        mail_.original_headers = ParseFieldBlock(text);
+      }
+    } else if (type == "text/plain" || type == "text/x-aol" || type == "text/enriched") {
+      if (!mail_.text.empty() && mail_.text.back() != '\n') {
+        mail_.text.push_back('\n');
+      }
+      mail_.text += Text(fields, ct, body);
+    } else if (type == "text/html") {
+      // Decoded only when the mail has no plain text (see FinishHtml).
+      HtmlPart h;
+      h.encoding = EncodingOf(fields);
+      h.charset = ct.charset;
+      h.body = body;
+      html_parts_.push_back(std::move(h));
+    }
+  }
+
+  // The Content-Type of an entity, with GMime's default (text/plain; message/rfc822 in a
+  // multipart/digest). False (and the walk abandoned) for a shape left to GMime.
+  bool TypeOf(const Fields& fields, bool in_digest, ContentType& ct) {
+    int n = 0;
+    const Field* f = Find(fields, "Content-Type", &n);
+    if (f == nullptr) {
+      if (in_digest) {
+        ok_ = false;
+        return false;
+      }
+      ct.type = "text/plain";
+      return true;
+    }
+    if (n > 1 || !ParseContentType(f->value, ct)) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string Text(const Fields& fields, const ContentType& ct, std::string_view body) {
+    return Decode(EncodingOf(fields), ct.charset, body);
+  }
+
+  std::string Decode(Encoding enc, const std::string& charset_name, std::string_view body) {
+    const char* charset = charset_name.empty() ? nullptr : charset_name.c_str();
+    switch (enc) {
+      case Encoding::kIdentity:
+        return ConvertToUtf8(body, charset);
+      case Encoding::kBase64:
+        return ConvertToUtf8(DecodeBase64(body), charset);
+      case Encoding::kQuotedPrintable:
+        return ConvertToUtf8(DecodeQuotedPrintable(body), charset);
+      case Encoding::kUnknown:
+        break;
+    }
+    ok_ = false;
+    return {};
+  }
+
+  void WalkMultipart(const ContentType& ct, std::string_view body, int depth) {
+    if (ct.boundary.empty() || ct.type == "multipart/digest") {
+      ok_ = false;
+      return;
+    }
+    std::string_view boundary = ct.boundary;
+    // Split at the boundary lines; the line break before a boundary line belongs to it.
+    std::vector<std::string_view> parts;
+    size_t pos = 0;
+    size_t part_start = std::string_view::npos;  // npos: still in the prologue
+    bool ended = false;
+    while (pos < body.size()) {
+      size_t next = 0;
+      std::string_view line = LineAt(body, pos, next);
+      bool end = false;
+      if (line.size() >= 2 && line[0] == '-' && line[1] == '-' &&
+          IsBoundary(line, boundary, end)) {
+        if (part_start != std::string_view::npos) {
+          size_t stop = pos > part_start ? pos - 1 : part_start;
+          parts.push_back(body.substr(part_start, stop - part_start));
+        }
+        part_start = next;
+        if (end) {
+          ended = true;
+          break;
+        }
+      }
+      pos = next;
+    }
+    if (!ended && part_start != std::string_view::npos) {
+      parts.push_back(body.substr(std::min(part_start, body.size())));
+    }
+    if (parts.empty()) {
+      // No boundary at all: GMime keeps everything as the prologue.
+      mail_.text += ConvertToUtf8(body, nullptr);
+      return;
+    }
+    Fields fields;
+    for (std::string_view part : parts) {
+      std::string_view part_body;
+      if (!ReadFields(part, fields, part_body)) {
+        ok_ = false;
+        return;
+      }
+      Walk(fields, part_body, depth + 1, ct.type == "multipart/digest");
+      if (!ok_) {
+        return;
+      }
+    }
+  }
+
+  void CaptureOriginal(std::string_view message) {
+    if (mail_.has_original) {
+      return;
+    }
+    Fields fields;
+    std::string_view body;
+    if (!ReadFields(message, fields, body)) {
+      ok_ = false;
+      return;
+    }
+    mail_.has_original = true;
+    AppendMessageHeaders(fields, mail_.original_headers);
+    std::string_view from = FindHeader(mail_.original_headers, "From");
+    if (IContains(from, "mailer-daemon") || IContains(from, "postmaster") ||
+        IContains(FindHeader(mail_.original_headers, "Content-Type"), "report")) {
+      if (message.size() <= (1u << 20)) {
+        mail_.original_raw = std::string(message);
+      }
+    }
+    ContentType ct;
+    int n = 0;
+    const Field* f = Find(fields, "Content-Type", &n);
+    if (f == nullptr) {
+      ct.type = "text/plain";
+    } else if (n > 1 || !ParseContentType(f->value, ct)) {
+      ok_ = false;
+      return;
+    }
+    if (ct.type.compare(0, 5, "text/") == 0) {
+      // Only the start is kept, so only the start is decoded (a base64 line is 76 bytes: cut on
+      // a line break so that no quantum is split).
+      std::string_view head = body.substr(0, 8192);
+      size_t nl = head.size() < body.size() ? head.rfind('\n') : std::string_view::npos;
+      if (nl != std::string_view::npos) {
+        head = head.substr(0, nl + 1);
+      }
+      std::string text = Text(fields, ct, head);
+      mail_.original_body = text.substr(0, 4096);
+    }
+  }
+
+  const MimeLimits& limits_;
+  Mail& mail_;
+  struct HtmlPart {
+    Encoding encoding = Encoding::kIdentity;
+    std::string charset;
+    std::string_view body;
+  };
+  int parts_ = 0;
+  bool ok_ = true;
+  std::vector<HtmlPart> html_parts_;
+};
+
+}  // namespace
+
+std::optional<Mail> FastLoadMail(std::string_view lf, const MimeLimits& limits) {
+  Fields fields;
+  std::string_view body;
+  if (lf.empty() || lf.front() == '\n' || !ReadFields(lf, fields, body) || fields.empty()) {
+    return std::nullopt;
+  }
+  Mail mail;
+  AppendMessageHeaders(fields, mail.headers);
+  if (mail.headers.empty()) {
+    return std::nullopt;  // only Content-* fields: GMime decides whether this is a mail at all
+  }
+  FastWalker walker(limits, mail);
+  ContentType ct;
+  if (!walker.TypeOf(fields, false, ct)) {
+    return std::nullopt;
+  }
+  mail.mime_type = ct.type;
+  mail.report_type = ct.report_type;
+  walker.Walk(fields, body, 0, false);
+  if (!walker.ok()) {
+    return std::nullopt;
+  }
+  if (Trim(mail.text).empty()) {
+    std::string html = walker.Html();
+    if (!walker.ok()) {
+      return std::nullopt;
+    }
+    if (!html.empty()) {
+      mail.text = std::move(html);
+    }
+  }
+  return mail;
+}
+
+}  // namespace bw::mail::internal

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal to bw_ingest_mail: the pieces shared by the GMime walk (mail.cc) and the lightweight
+// MIME fast path (mime_fast.cc). Not part of the module's interface.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ingest/mail/mail.h"
+
+namespace bw::mail::internal {
+
+// Calls g_mime_init() once per process (thread-safe).
+void InitGMimeOnce();
+
+// `raw` with CRLF and lone CR turned into LF.
+std::string NormalizeLineEndings(std::string_view raw);
+
+// How many "multipart/" and "message/rfc822" strings `raw` contains (any case of the two common
+// spellings): a cheap upper bound of the MIME containers, checked before any parsing.
+size_t CountContainers(std::string_view raw);
+
+// `bytes` (text in `charset`, or undeclared when `charset` is null/empty) as UTF-8; `bytes`
+// unchanged when the charset is unknown or the bytes do not fit it.
+std::string ConvertToUtf8(std::string_view bytes, const char* charset);
+
+// The text of an HTML part: tags removed, block tags turned into line breaks, a few entities.
+std::string StripHtml(std::string_view html);
+
+// A raw header field value (as written after the colon, folded lines included) unfolded,
+// RFC 2047-decoded exactly as GMime decodes header values, and with whitespace runs squeezed.
+std::string DecodeFieldValue(std::string_view raw_value);
+
+// The fast path: takes `lf` (LF line endings, no mbox "From " line) apart without building GMime
+// objects. nullopt when the mail has a shape the fast path leaves to GMime (malformed header
+// lines, RFC 2231 parameters, unknown transfer encodings, multipart/digest, ...). When it returns
+// a Mail, that Mail gives the same parse results as the GMime walk. Limits as in LoadMail.
+std::optional<Mail> FastLoadMail(std::string_view lf, const MimeLimits& limits);
+
+}  // namespace bw::mail::internal

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: Apache-2.0
+// The lightweight MIME reader (mime_fast.cc) against GMime: the same results on every corpus mail
+// the fast path accepts, the same Mail for the shapes it handles, declines for the shapes it
+// leaves to GMime, and the limits on both.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+
+#include "ingest/mail/mail.h"
+#include "ingest/mail/mail_parser.h"
+#include "testing/test_data.h"
+
+namespace bw::mail {
+namespace {
+
+Result<Mail> Load(std::string_view raw, MimeEngine engine) {
+  MimeLimits limits;
+  limits.engine = engine;
+  return LoadMail(raw, limits);
+}
+
+// The fields detectors read, compared between the two readers.
+void ExpectSameMail(std::string_view raw) {
+  auto fast = Load(raw, MimeEngine::kFast);
+  auto slow = Load(raw, MimeEngine::kGMime);
+  ASSERT_TRUE(fast.has_value()) << fast.error().message();
+  ASSERT_TRUE(slow.has_value()) << slow.error().message();
+  EXPECT_TRUE(fast->fast_path);
+  EXPECT_FALSE(slow->fast_path);
+  EXPECT_EQ(fast->mime_type, slow->mime_type);
+  EXPECT_EQ(fast->report_type, slow->report_type);
+  ASSERT_EQ(fast->headers.size(), slow->headers.size());
+  for (size_t i = 0; i < fast->headers.size(); ++i) {
+    EXPECT_EQ(fast->headers[i].name, slow->headers[i].name);
+    EXPECT_EQ(fast->headers[i].value, slow->headers[i].value);
+  }
+  EXPECT_EQ(fast->text, slow->text);
+  EXPECT_EQ(fast->delivery_status.size(), slow->delivery_status.size());
+  EXPECT_EQ(fast->feedback_report, slow->feedback_report);
+  EXPECT_EQ(fast->has_original, slow->has_original);
+  EXPECT_EQ(fast->original_headers.size(), slow->original_headers.size());
+  EXPECT_EQ(fast->truncated, slow->truncated);
+}
+
+bool Declined(std::string_view raw) {
+  auto fast = Load(raw, MimeEngine::kFast);
+  return !fast.has_value() && fast.error().code() == Code::kNotFound;
+}
+
+std::vector<std::filesystem::path> CorpusFiles() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(testing::DataPath("corpus/maildir"))) {
+    if (e.is_regular_file()) {
+      files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void ExpectSameResults(const std::vector<MailResult>& a, const std::vector<MailResult>& b,
+                       const std::string& where) {
+  ASSERT_EQ(a.size(), b.size()) << where;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].recipient, b[i].recipient) << where;
+    EXPECT_EQ(a[i].status, b[i].status) << where;
+    EXPECT_EQ(a[i].reply_code, b[i].reply_code) << where;
+    EXPECT_EQ(a[i].reason, b[i].reason) << where;
+    EXPECT_EQ(a[i].hard_bounce, b[i].hard_bounce) << where;
+    EXPECT_EQ(a[i].feedback_type, b[i].feedback_type) << where;
+    EXPECT_EQ(a[i].action, b[i].action) << where;
+    EXPECT_EQ(a[i].diagnostic_code, b[i].diagnostic_code) << where;
+    EXPECT_EQ(a[i].smtp_command, b[i].smtp_command) << where;
+    EXPECT_EQ(a[i].detector, b[i].detector) << where;
+    EXPECT_EQ(a[i].timestamp_ms, b[i].timestamp_ms) << where;
+    EXPECT_EQ(a[i].original_message_id, b[i].original_message_id) << where;
+    EXPECT_EQ(a[i].provider_message_id, b[i].provider_message_id) << where;
+    EXPECT_EQ(a[i].original_from, b[i].original_from) << where;
+    EXPECT_EQ(a[i].original_subject, b[i].original_subject) << where;
+    EXPECT_EQ(a[i].verp_recipient, b[i].verp_recipient) << where;
+  }
+}
+
+TEST(MimeFastCorpusTest, FastPathAndGMimeAgreeOnEveryCorpusMail) {
+  ParseOptions fast;
+  fast.engine = MimeEngine::kFast;
+  ParseOptions gmime;
+  gmime.engine = MimeEngine::kGMime;
+  size_t total = 0;
+  size_t handled = 0;
+  for (const auto& f : CorpusFiles()) {
+    std::string raw = ReadFile(f);
+    ++total;
+    auto a = ParseMail(raw, fast);
+    auto b = ParseMail(raw, gmime);
+    if (!a && a.error().code() == Code::kNotFound) {
+      continue;  // left to GMime
+    }
+    ++handled;
+    ASSERT_EQ(a.has_value(), b.has_value()) << f;
+    if (a) {
+      ExpectSameResults(*a, *b, f.string());
+    }
+  }
+  ASSERT_GT(total, 400u);
+  // The fast path is only worth having if it takes nearly every mail.
+  EXPECT_GE(handled * 100, total * 95) << handled << " of " << total;
+}
+
+TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {
+  // multipart/report with DSN and attached original; folded header; boundary with trailing blanks.
+  ExpectSameMail(
+      "From: MAILER-DAEMON@mx.example.org\n"
+      "Subject: Undelivered\n  Mail\n"
+      "Content-Type: multipart/report; report-type=delivery-status;\n boundary=\"=_B(1)\"\n"
+      "\n"
+      "prologue\n"
+      "--=_B(1)  \n"
+      "Content-Type: text/plain; charset=us-ascii\n"
+      "\n"
+      "failed\n"
+      "\n"
+      "--=_B(1)\n"
+      "Content-Type: message/delivery-status\n"
+      "\n"
+      "Reporting-MTA: dns; mx.example.org\n"
+      "\n"
+      "Final-Recipient: rfc822; a@example.net\n"
+      "Status: 5.1.1\n"
+      "--=_B(1)\n"
+      "Content-Type: message/rfc822\n"
+      "\n"
+      "From: s@example.com\n"
+      "Message-ID: <m1@example.com>\n"
+      "Subject: =?UTF-8?B?w6l0w6k=?=\n"
+      "\n"
+      "body\n"
+      "--=_B(1)--\n"
+      "epilogue\n");
+  // quoted-printable and base64 text parts, ISO-8859-1 text, encoded-word and raw 8-bit headers.
+  ExpectSameMail(
+      "From: =?ISO-8859-1?Q?Postma=EEtre?= <postmaster@example.fr>\n"
+      "X-Raw: caf\xe9\n"
+      "Content-Type: multipart/mixed; boundary=X\n"
+      "\n"
+      "--X\n"
+      "Content-Type: text/plain; charset=ISO-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n"
+      "\n"
+      "Le message n'a pas =E9t=E9 d=\n"
+      "istribu=E9 =ZZ fin=\n"
+      "--X\n"
+      "Content-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: base64\n"
+      "\n"
+      "w6l0w6kgcGFzc8Op\n"
+      "--X--\n");
+  // HTML only; a multipart whose boundary never appears; a part without headers.
+  ExpectSameMail(
+      "From: postmaster@example.org\n"
+      "Content-Type: text/html\n"
+      "\n"
+      "<p>Delivery to <b>a@example.net</b> failed &amp; gave up</p>\n");
+  ExpectSameMail(
+      "From: postmaster@example.org\n"
+      "Content-Type: multipart/mixed; boundary=NEVER\n"
+      "\n"
+      "no boundary here\nat all\n");
+  ExpectSameMail(
+      "From: postmaster@example.org\n"
+      "Content-Type: multipart/mixed; boundary=X\n"
+      "\n"
+      "--X\n"
+      "\n"
+      "headerless part\n"
+      "--X\n"
+      "Content-Type: multipart/alternative; boundary=Y\n"
+      "\n"
+      "--Y\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "inner text\n"
+      "--Y--\n"
+      "--X--\n");
+  // ISO-2022-JP text part.
+  ExpectSameMail(
+      "From: postmaster@example.jp\n"
+      "Content-Type: text/plain; charset=ISO-2022-JP\n"
+      "\n"
+      "\x1b$B%a!<%k\x1b(B a@example.jp\n");
+}
+
+TEST(MimeFastTest, LeavesUnusualShapesToGMime) {
+  EXPECT_TRUE(Declined("not a header line\n\nbody\n"));
+  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: text/plain;\n"
+                       " charset*=utf-8''%E2%82%AC\n\nx\n"));  // RFC 2231
+  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: multipart/digest; boundary=D\n\n"
+                       "--D\n\nFrom: b@example.org\n\nx\n--D--\n"));
+  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: multipart/mixed; boundary=X\n\n"
+                       "--X\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+                       "RnJvbTogYkBleGFtcGxlLm9yZwoKeAo=\n--X--\n"));
+  EXPECT_TRUE(Declined("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n"));
+  // ... and LoadMail still reads them, with GMime.
+  auto r = LoadMail("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n",
+                    MimeLimits{});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->fast_path);
+}
+
+TEST(MimeFastTest, LimitsApplyToTheFastPath) {
+  // Depth: 30 nested multiparts with a depth limit of 16 -> partial, flagged.
+  std::string deep = "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  for (int i = 1; i < 30; ++i) {
+    deep += "--b" + std::to_string(i - 1) + "\nContent-Type: multipart/mixed; boundary=\"b" +
+            std::to_string(i) + "\"\n\n";
+  }
+  auto d = Load(deep, MimeEngine::kFast);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(d->truncated);
+  // Parts: more parts than allowed -> the walk stops at the limit.
+  std::string many = "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=M\n\n";
+  for (int i = 0; i < 50; ++i) {
+    many += "--M\nContent-Type: text/plain\n\npart " + std::to_string(i) + "\n";
+  }
+  many += "--M--\n";
+  MimeLimits few;
+  few.engine = MimeEngine::kFast;
+  few.max_parts = 10;
+  auto m = LoadMail(many, few);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_TRUE(m->truncated);
+  EXPECT_EQ(m->text.find("part 20"), std::string::npos);
+  // Size: over max_bytes is kTooLarge before any parsing.
+  MimeLimits small;
+  small.engine = MimeEngine::kFast;
+  small.max_bytes = 64;
+  auto big = LoadMail(std::string(100, 'x'), small);
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code(), Code::kTooLarge);
+}
+
+TEST(MimeFastTest, FiftyMegabyteAttachmentIsNotDecoded) {
+  std::string raw =
+      "From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n"
+      "Content-Type: multipart/mixed; boundary=A\n\n"
+      "--A\nContent-Type: text/plain\n\n<gone@example.net>: user unknown\n"
+      "--A\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n";
+  std::string line(76, 'Q');
+  line.push_back('\n');
+  while (raw.size() < (50u << 20)) {
+    raw += line;
+  }
+  raw += "--A--\n";
+  ParseOptions options;
+  options.max_bytes = 64u << 20;
+  options.engine = MimeEngine::kFast;
+  auto start = std::chrono::steady_clock::now();
+  auto r = ParseMail(raw, options);
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].recipient, "gone@example.net");
+  EXPECT_LT(seconds, 30.0);  // a bound against hangs, not a speed claim
+  auto refused = ParseMail(raw);  // the default limit is 25 MiB
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kTooLarge);
+}
+
+TEST(MimeFastTest, TruncatedMailsGiveResultsOrErrors) {
+  std::string raw = testing::ReadData("corpus/maildir/bsd/lhost-postfix-01.eml");
+  for (size_t cut = 0; cut < raw.size(); cut += 97) {
+    ParseOptions options;
+    options.engine = MimeEngine::kFast;
+    auto r = ParseMail(std::string_view(raw).substr(0, cut), options);
+    if (!r) {
+      EXPECT_TRUE(r.error().code() == Code::kInvalidInput || r.error().code() == Code::kNotFound)
+          << cut;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bw::mail
