@@ -51,7 +51,7 @@ int Serve(const GlobalOptions& g) {
 
 Command AddServeCommand(CLI::App& root, GlobalOptions& g) {
   Command c;
-  c.node = root.add_subcommand("serve", "run the HTTP server (SNS webhook, health, API)");
+  c.node = root.add_subcommand("serve", "run the HTTP server (SNS webhook, dashboard at /, /v1 API, /metrics, health, alert worker)");
   c.node->add_option("--listen", g.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)")
       ->type_name("HOST:PORT");
   c.run = [&g] { return Serve(g); };
