@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "app/tokens.h"
+#include "integration/api_client.h"
 #include "integration/sns_fixture.h"
 
 namespace bw {
@@ -27,9 +28,7 @@ class DashboardApiTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& name, const std::string& scope) {
-    auto t = app::CreateApiToken(fx_.app().store(), name, scope, fx_.clock());
-    EXPECT_TRUE(t.has_value()) << t.error().ToString();
-    return t ? *t : "";
+    return testing::CreateTestToken(fx_, name, scope);
   }
 
   testing::HttpResult SignIn(const std::string& token) {
@@ -46,19 +45,9 @@ class DashboardApiTest : public ::testing::Test {
     return {pair, std::string(Json(r).at("csrf_token").as_string())};
   }
 
-  static json::value Json(const testing::HttpResult& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return v;
-  }
+  static json::value Json(const testing::HttpResult& r) { return testing::JsonBody(r); }
   static std::string Message(const testing::HttpResult& r) {
-    json::value v = Json(r);
-    if (!v.is_object() || !v.as_object().contains("error")) {
-      ADD_FAILURE() << "not an error body: " << r.body;
-      return "";
-    }
-    return std::string(v.at("error").at("message").as_string());
+    return testing::ErrorField(r, "message");
   }
 
   testing::AppFixture fx_;

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "app/tokens.h"
+#include "integration/api_client.h"
 #include "integration/sns_fixture.h"
 
 namespace bw {
@@ -33,37 +34,18 @@ class ReputationApiTest : public ::testing::Test {
   }
 
   std::string Token(const std::string& name, const std::string& scope) {
-    auto t = app::CreateApiToken(fx_.app().store(), name, scope, fx_.clock());
-    EXPECT_TRUE(t.has_value()) << t.error().ToString();
-    return t ? *t : "";
+    return testing::CreateTestToken(fx_, name, scope);
   }
 
   testing::HttpResult Call(const std::string& method, const std::string& target,
                            const std::string& token, const std::string& body = {}) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!token.empty()) {
-      headers.emplace_back("Authorization", "Bearer " + token);
-    }
-    if (!body.empty()) {
-      headers.emplace_back("Content-Type", "application/json");
-    }
-    return fx_.client().Request(method, target, body, headers);
+    return testing::CallApi(fx_, method, target, token, body);
   }
 
-  static json::value Json(const testing::HttpResult& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body;
-    return v;
-  }
+  static json::value Json(const testing::HttpResult& r) { return testing::JsonBody(r); }
 
   static std::string ErrorCode(const testing::HttpResult& r) {
-    json::value v = Json(r);
-    if (!v.is_object() || !v.as_object().contains("error")) {
-      ADD_FAILURE() << "not an error body: " << r.body;
-      return "";
-    }
-    return std::string(v.at("error").at("code").as_string());
+    return testing::ErrorField(r, "code");
   }
 
   json::value Reputation(const std::string& query = "") {

@@ -16,6 +16,7 @@
 #include "app/tokens.h"
 #include "core/address.h"
 #include "core/time_format.h"
+#include "integration/api_client.h"
 #include "integration/sns_fixture.h"
 
 namespace bw {
@@ -37,20 +38,10 @@ class SuppressionFastPathTest : public ::testing::Test {
 
   testing::HttpResult Call(const std::string& method, const std::string& target,
                            const std::string& token, const std::string& body = {}) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    headers.emplace_back("Authorization", "Bearer " + token);
-    if (!body.empty()) {
-      headers.emplace_back("Content-Type", "application/json");
-    }
-    return fx_.client().Request(method, target, body, headers);
+    return testing::CallApi(fx_, method, target, token, body);
   }
 
-  static json::value Json(const testing::HttpResult& r) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.body, ec);
-    EXPECT_FALSE(ec) << r.body.substr(0, 300);
-    return v;
-  }
+  static json::value Json(const testing::HttpResult& r) { return testing::JsonBody(r); }
 
   bool Checked(const std::string& address) {
     auto r = Call("POST", "/v1/suppressions/check", reader_,
