@@ -15,27 +15,6 @@
 namespace bw::store::sqlite {
 namespace {
 
-Status Bind(Stmt&, int) { return {}; }
-template <class... Rest>
-Status Bind(Stmt& s, int i, int64_t v, const Rest&... rest);
-template <class... Rest>
-Status Bind(Stmt& s, int i, std::string_view v, const Rest&... rest);
-
-template <class... Rest>
-Status Bind(Stmt& s, int i, int64_t v, const Rest&... rest) {
-  if (auto st = s.BindInt64(i, v); !st) {
-    return st;
-  }
-  return Bind(s, i + 1, rest...);
-}
-template <class... Rest>
-Status Bind(Stmt& s, int i, std::string_view v, const Rest&... rest) {
-  if (auto st = s.BindText(i, v); !st) {
-    return st;
-  }
-  return Bind(s, i + 1, rest...);
-}
-
 // Prepares `sql`, binds `args` and runs it to completion.
 template <class... Args>
 Status Run(Db& db, std::string_view sql, const Args&... args) {
@@ -43,7 +22,7 @@ Status Run(Db& db, std::string_view sql, const Args&... args) {
   if (!stmt) {
     return stmt.error();
   }
-  if (auto s = Bind(*stmt, 1, args...); !s) {
+  if (auto s = BindAll(*stmt, args...); !s) {
     return s;
   }
   return stmt->Run();
@@ -81,7 +60,7 @@ Result<std::vector<AlertItem>> SqliteStore::ClaimAlerts(const AlertClaim& claim)
       return stmt.error();
     }
     int index = 1;
-    if (auto b = Bind(*stmt, index, std::string_view(claim.channel), claim.now_ms); !b) {
+    if (auto b = BindAll(*stmt, std::string_view(claim.channel), claim.now_ms); !b) {
       return b;
     }
     index += 2;
@@ -130,7 +109,7 @@ Result<std::vector<AlertItem>> SqliteStore::ClaimAlerts(const AlertClaim& claim)
       return update.error();
     }
     for (AlertItem& it : items) {
-      if (auto b = Bind(*update, 1, claim.lease_until_ms, it.id); !b) {
+      if (auto b = BindAll(*update, claim.lease_until_ms, it.id); !b) {
         return b;
       }
       if (auto r = update->Run(); !r) {
@@ -158,7 +137,7 @@ Status SqliteStore::MarkAlertsSent(const std::vector<int64_t>& ids, int64_t sent
       return stmt.error();
     }
     for (int64_t id : ids) {
-      if (auto b = Bind(*stmt, 1, std::max<int64_t>(sent_at_ms, 1), id); !b) {
+      if (auto b = BindAll(*stmt, std::max<int64_t>(sent_at_ms, 1), id); !b) {
         return b;
       }
       if (auto r = stmt->Run(); !r) {
@@ -183,7 +162,7 @@ Status SqliteStore::MarkAlertsFailed(const std::vector<int64_t>& ids, int64_t ne
       return stmt.error();
     }
     for (int64_t id : ids) {
-      if (auto b = Bind(*stmt, 1, next_attempt_at_ms, error, id); !b) {
+      if (auto b = BindAll(*stmt, next_attempt_at_ms, error, id); !b) {
         return b;
       }
       if (auto r = stmt->Run(); !r) {
@@ -299,7 +278,7 @@ Result<AlertPeriodSummary> SqliteStore::SummarizeAlertPeriod(int64_t since_ms, i
     if (!by_type) {
       return by_type.error();
     }
-    if (auto b = Bind(*by_type, 1, since_ms, until_ms); !b) {
+    if (auto b = BindAll(*by_type, since_ms, until_ms); !b) {
       return b;
     }
     Status rows = by_type->ForEachRow([&](const Stmt& r) -> Status {
@@ -320,7 +299,7 @@ Result<AlertPeriodSummary> SqliteStore::SummarizeAlertPeriod(int64_t since_ms, i
     if (!hard) {
       return hard.error();
     }
-    if (auto b = Bind(*hard, 1, since_ms, until_ms); !b) {
+    if (auto b = BindAll(*hard, since_ms, until_ms); !b) {
       return b;
     }
     if (auto row = hard->Step(); !row) {
@@ -336,7 +315,7 @@ Result<AlertPeriodSummary> SqliteStore::SummarizeAlertPeriod(int64_t since_ms, i
     if (!suppressed) {
       return suppressed.error();
     }
-    if (auto b = Bind(*suppressed, 1, since_ms, until_ms); !b) {
+    if (auto b = BindAll(*suppressed, since_ms, until_ms); !b) {
       return b;
     }
     return suppressed->ForEachRow([&](const Stmt& r) -> Status {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -106,5 +107,28 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
   sqlite3* db_ = nullptr;
 };
+
+// Bytes to store as a BLOB (raw messages may hold any octets).
+struct Blob {
+  std::string_view bytes;
+};
+
+inline Status BindOne(Stmt& s, int i, int64_t v) { return s.BindInt64(i, v); }
+inline Status BindOne(Stmt& s, int i, std::string_view v) { return s.BindText(i, v); }
+inline Status BindOne(Stmt& s, int i, const std::string& v) { return s.BindText(i, v); }
+inline Status BindOne(Stmt& s, int i, const char* v) { return s.BindText(i, v); }
+inline Status BindOne(Stmt& s, int i, Blob v) { return s.BindBlob(i, v.bytes); }
+inline Status BindOne(Stmt& s, int i, const std::optional<std::string>& v) {
+  return v ? s.BindText(i, *v) : s.BindNull(i);
+}
+
+// Binds args to parameters 1..n; stops at the first failure.
+template <class... Args>
+Status BindAll(Stmt& s, const Args&... args) {
+  int index = 0;
+  Status status;
+  ((status = status ? BindOne(s, ++index, args) : status), ...);
+  return status;
+}
 
 }  // namespace bw::store::sqlite

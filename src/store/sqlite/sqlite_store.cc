@@ -22,29 +22,6 @@
 namespace bw::store::sqlite {
 namespace {
 
-// Bytes to store as a BLOB (raw messages may hold any octets).
-struct Blob {
-  std::string_view bytes;
-};
-
-Status BindOne(Stmt& s, int i, int64_t v) { return s.BindInt64(i, v); }
-Status BindOne(Stmt& s, int i, std::string_view v) { return s.BindText(i, v); }
-Status BindOne(Stmt& s, int i, const std::string& v) { return s.BindText(i, v); }
-Status BindOne(Stmt& s, int i, const char* v) { return s.BindText(i, v); }
-Status BindOne(Stmt& s, int i, Blob v) { return s.BindBlob(i, v.bytes); }
-Status BindOne(Stmt& s, int i, const std::optional<std::string>& v) {
-  return v ? s.BindText(i, *v) : s.BindNull(i);
-}
-
-// Binds args to parameters 1..n.
-template <class... Args>
-Status BindAll(Stmt& s, const Args&... args) {
-  int index = 0;
-  Status status;
-  ((status = status ? BindOne(s, ++index, args) : status), ...);
-  return status;
-}
-
 // Resets a cached statement however the function using it returns.
 class ResetOnExit {
  public:
