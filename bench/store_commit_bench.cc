@@ -12,6 +12,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_temp_dir.h"
 #include "core/clock.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -29,16 +30,6 @@ struct Shared {
   std::atomic<int64_t> events{0};  // by every thread, inside the timed loop
 };
 Shared* g_shared = nullptr;
-
-fs::path MakeTempDir() {
-  const char* base = std::getenv("BW_BENCH_DIR");
-  std::string tmpl =
-      ((base != nullptr ? fs::path(base) : fs::temp_directory_path()) / "bw-bench-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed for " + tmpl);
-  }
-  return tmpl;
-}
 
 IngestBatch MakeBatch(int thread, int64_t seq) {
   IngestBatch b;
@@ -64,7 +55,7 @@ IngestBatch MakeBatch(int thread, int64_t seq) {
 void BM_IngestCommit(benchmark::State& state) {
   if (state.thread_index() == 0) {
     g_shared = new Shared;
-    g_shared->dir = MakeTempDir();
+    g_shared->dir = bw::bench::MakeTempDir();
     SqliteOptions options;
     options.path = (g_shared->dir / "bench.db").string();
     options.max_batch = static_cast<int>(state.range(0));

@@ -30,6 +30,26 @@ Result<std::vector<SuppressionState>> AllSuppressed(store::Store& store, int64_t
   }
 }
 
+Result<size_t> ExportSuppressed(store::Store& store, int64_t now_ms, std::ostream& out,
+                                SuppressionFormat format, size_t page_size) {
+  store::SuppressionQuery q;
+  q.active_at_ms = now_ms;
+  q.limit = std::max<size_t>(page_size, 1);
+  size_t written = 0;
+  for (bool first = true;; first = false) {
+    auto page = store.ListSuppressions(q);
+    if (!page) {
+      return page.error();
+    }
+    WriteSuppressions(out, *page, format, first);
+    written += page->size();
+    if (page->size() < q.limit) {
+      return written;
+    }
+    q.after_key = page->back().address_key;
+  }
+}
+
 Result<RebuildReport> RebuildSuppressions(store::Store& store, const policy::PolicyConfig& policy,
                                           const Clock& clock, bool dry_run) {
   const TimePoint now = clock.Now();

@@ -28,6 +28,12 @@ using store::WriteSuppressions;
 // Every address suppressed at now_ms, by key, page by page.
 Result<std::vector<SuppressionState>> AllSuppressed(store::Store& store, int64_t now_ms);
 
+// Writes every address suppressed at now_ms to `out` in `format` (CSV with its header line), by
+// key, one page of `page_size` states in memory at a time (constant memory, as the API export);
+// returns how many were written. Stops at the first store error (what was written stays).
+Result<size_t> ExportSuppressed(store::Store& store, int64_t now_ms, std::ostream& out,
+                                SuppressionFormat format, size_t page_size = 10000);
+
 // What `suppress rebuild` changed.
 struct RebuildReport {
   size_t events = 0;  // events replayed

@@ -230,21 +230,32 @@ int Export(const GlobalOptions& g, const SuppressOptions& o) {
   if (!store) {
     return Fail("export", store.error().message());
   }
-  auto all = app::AllSuppressed(**store, ToUnixMs(SystemClock::Instance().Now()));
-  if (!all) {
-    return Fail("export", all.error().message());
-  }
+  // Streamed: one page of the list in memory at a time, written as it is read.
+  const int64_t now_ms = ToUnixMs(SystemClock::Instance().Now());
   if (o.output.empty() || o.output == "-") {
-    app::WriteSuppressions(std::cout, *all, *format, true);
+    auto n = app::ExportSuppressed(**store, now_ms, std::cout, *format);
+    std::cout.flush();
+    if (!n) {
+      return Fail("export", n.error().message());
+    }
+    if (!std::cout) {
+      return Fail("export", "cannot write to standard output");
+    }
     return kExitOk;
   }
   std::ofstream out(o.output, std::ios::binary | std::ios::trunc);
-  app::WriteSuppressions(out, *all, *format, true);
-  out.close();
   if (!out) {
     return Fail("export", "cannot write " + o.output);
   }
-  std::cerr << "exported " << all->size() << " address(es) to " << o.output << "\n";
+  auto n = app::ExportSuppressed(**store, now_ms, out, *format);
+  out.close();
+  if (!n) {
+    return Fail("export", n.error().message());
+  }
+  if (!out) {
+    return Fail("export", "cannot write " + o.output);
+  }
+  std::cerr << "exported " << *n << " address(es) to " << o.output << "\n";
   return kExitOk;
 }
 
@@ -304,7 +315,8 @@ Command AddSuppressCommand(CLI::App& root, GlobalOptions& g) {
   import->add_option("--format", o->format, "csv (default) or jsonl");
   import->add_flag("--skip-invalid", o->skip_invalid,
                    "import the valid lines and report the invalid ones");
-  auto* exp = c.node->add_subcommand("export", "export the list (CSV in the SES layout, or JSONL)");
+  auto* exp = c.node->add_subcommand(
+      "export", "export the list (CSV in the SES layout, or JSONL), streamed page by page");
   exp->add_option("--format", o->format, "csv (default) or jsonl");
   exp->add_option("--output", o->output, "file (default stdout)")->type_name("FILE");
   auto* rebuild = c.node->add_subcommand(

@@ -3,6 +3,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/json_fields.h"
 #include "core/time_format.h"
 
 namespace bw {
@@ -15,13 +16,6 @@ void PutIfNotEmpty(json::object& o, std::string_view key, const std::string& v) 
   }
 }
 
-std::string GetString(const json::object& o, std::string_view key) {
-  if (const json::value* v = o.if_contains(key); v != nullptr && v->is_string()) {
-    return std::string(v->get_string());
-  }
-  return {};
-}
-
 json::value TimeOrNull(int64_t ms) {
   if (ms == 0) {
     return nullptr;
@@ -30,7 +24,7 @@ json::value TimeOrNull(int64_t ms) {
 }
 
 int64_t GetTime(const json::object& o, std::string_view key) {
-  std::string s = GetString(o, key);
+  std::string s = JsonStr(&o, key);
   if (s.empty()) {
     return 0;
   }
@@ -133,80 +127,72 @@ Result<FeedbackEvent> EventFromJson(const json::value& v) {
   }
   const json::object& o = v.get_object();
   FeedbackEvent e;
-  e.id = GetString(o, "id");
-  std::string type = GetString(o, "type");
+  e.id = JsonStr(&o, "id");
+  std::string type = JsonStr(&o, "type");
   auto t = ParseEventType(type);
   if (!t) {
     return InvalidInput("event has unknown type \"" + type + "\"");
   }
   e.type = *t;
-  e.recipient = GetString(o, "recipient");
+  e.recipient = JsonStr(&o, "recipient");
   e.occurred_at_ms = GetTime(o, "occurred_at");
   e.received_at_ms = GetTime(o, "received_at");
-  e.source = GetString(o, "source");
+  e.source = JsonStr(&o, "source");
   if (const json::value* b = o.if_contains("bounce"); b != nullptr && b->is_object()) {
     const json::object& bo = b->get_object();
     BounceInfo bi;
-    bi.bounce_class = ParseBounceClass(GetString(bo, "class")).value_or(BounceClass::kUndetermined);
-    bi.ses_type = GetString(bo, "ses_type");
-    bi.ses_subtype = GetString(bo, "ses_subtype");
-    bi.status = GetString(bo, "status");
-    bi.action = GetString(bo, "action");
-    bi.diagnostic = GetString(bo, "diagnostic");
-    bi.reason = GetString(bo, "reason");
-    bi.reporting_mta = GetString(bo, "reporting_mta");
-    bi.remote_mta_ip = GetString(bo, "remote_mta_ip");
-    bi.feedback_id = GetString(bo, "feedback_id");
+    bi.bounce_class = ParseBounceClass(JsonStr(&bo, "class")).value_or(BounceClass::kUndetermined);
+    bi.ses_type = JsonStr(&bo, "ses_type");
+    bi.ses_subtype = JsonStr(&bo, "ses_subtype");
+    bi.status = JsonStr(&bo, "status");
+    bi.action = JsonStr(&bo, "action");
+    bi.diagnostic = JsonStr(&bo, "diagnostic");
+    bi.reason = JsonStr(&bo, "reason");
+    bi.reporting_mta = JsonStr(&bo, "reporting_mta");
+    bi.remote_mta_ip = JsonStr(&bo, "remote_mta_ip");
+    bi.feedback_id = JsonStr(&bo, "feedback_id");
     e.bounce = std::move(bi);
   }
   if (const json::value* c = o.if_contains("complaint"); c != nullptr && c->is_object()) {
     const json::object& co = c->get_object();
     ComplaintInfo ci;
-    ci.feedback_type = GetString(co, "feedback_type");
-    ci.sub_type = GetString(co, "sub_type");
-    ci.user_agent = GetString(co, "user_agent");
-    ci.arrival_date = GetString(co, "arrival_date");
-    ci.feedback_id = GetString(co, "feedback_id");
+    ci.feedback_type = JsonStr(&co, "feedback_type");
+    ci.sub_type = JsonStr(&co, "sub_type");
+    ci.user_agent = JsonStr(&co, "user_agent");
+    ci.arrival_date = JsonStr(&co, "arrival_date");
+    ci.feedback_id = JsonStr(&co, "feedback_id");
     e.complaint = std::move(ci);
   }
   if (const json::value* m = o.if_contains("mail"); m != nullptr && m->is_object()) {
     const json::object& mo = m->get_object();
     MailInfo& mi = e.mail;
-    mi.message_id = GetString(mo, "message_id");
-    mi.header_message_id = GetString(mo, "header_message_id");
-    mi.from = GetString(mo, "from");
-    mi.subject = GetString(mo, "subject");
-    mi.sent_at = GetString(mo, "sent_at");
-    mi.sending_account_id = GetString(mo, "sending_account_id");
-    mi.source_arn = GetString(mo, "source_arn");
-    mi.source_ip = GetString(mo, "source_ip");
-    mi.caller_identity = GetString(mo, "caller_identity");
-    mi.configuration_set = GetString(mo, "configuration_set");
-    if (const json::value* tags = mo.if_contains("tags"); tags != nullptr && tags->is_object()) {
-      for (const auto& kv : tags->get_object()) {
+    mi.message_id = JsonStr(&mo, "message_id");
+    mi.header_message_id = JsonStr(&mo, "header_message_id");
+    mi.from = JsonStr(&mo, "from");
+    mi.subject = JsonStr(&mo, "subject");
+    mi.sent_at = JsonStr(&mo, "sent_at");
+    mi.sending_account_id = JsonStr(&mo, "sending_account_id");
+    mi.source_arn = JsonStr(&mo, "source_arn");
+    mi.source_ip = JsonStr(&mo, "source_ip");
+    mi.caller_identity = JsonStr(&mo, "caller_identity");
+    mi.configuration_set = JsonStr(&mo, "configuration_set");
+    if (const json::object* tags = JsonObjectAt(&mo, "tags"); tags != nullptr) {
+      for (const auto& kv : *tags) {
         std::vector<std::string> vals;
-        if (kv.value().is_array()) {
-          for (const auto& x : kv.value().get_array()) {
-            if (x.is_string()) {
-              vals.emplace_back(x.get_string());
-            }
-          }
+        if (const json::array* a = kv.value().if_array(); a != nullptr) {
+          AppendJsonStrings(*a, vals);
         }
         mi.tags[std::string(kv.key())] = std::move(vals);
       }
     }
-    if (const json::value* d = mo.if_contains("destination"); d != nullptr && d->is_array()) {
-      for (const auto& x : d->get_array()) {
-        if (x.is_string()) {
-          mi.destination.emplace_back(x.get_string());
-        }
-      }
+    if (const json::array* d = JsonArrayAt(&mo, "destination"); d != nullptr) {
+      AppendJsonStrings(*d, mi.destination);
     }
     if (const json::value* h = mo.if_contains("headers"); h != nullptr && h->is_array()) {
       for (const auto& x : h->get_array()) {
         if (x.is_object()) {
-          mi.headers.emplace_back(GetString(x.get_object(), "name"),
-                                  GetString(x.get_object(), "value"));
+          mi.headers.emplace_back(JsonStr(&x.get_object(), "name"),
+                                  JsonStr(&x.get_object(), "value"));
         }
       }
     }
@@ -217,10 +203,10 @@ Result<FeedbackEvent> EventFromJson(const json::value& v) {
   }
   if (const json::value* og = o.if_contains("origin"); og != nullptr && og->is_object()) {
     const json::object& oo = og->get_object();
-    e.origin.sns_message_id = GetString(oo, "sns_message_id");
-    e.origin.topic_arn = GetString(oo, "topic_arn");
-    e.origin.subscription_arn = GetString(oo, "subscription_arn");
-    e.origin.file = GetString(oo, "file");
+    e.origin.sns_message_id = JsonStr(&oo, "sns_message_id");
+    e.origin.topic_arn = JsonStr(&oo, "topic_arn");
+    e.origin.subscription_arn = JsonStr(&oo, "subscription_arn");
+    e.origin.file = JsonStr(&oo, "file");
   }
   if (const json::value* d = o.if_contains("details"); d != nullptr && d->is_object()) {
     e.details = d->get_object();

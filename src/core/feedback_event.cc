@@ -41,17 +41,6 @@ std::optional<EventType> ParseEventType(std::string_view name) {
   return std::nullopt;
 }
 
-const std::vector<EventType>& AllEventTypes() {
-  static const std::vector<EventType> kAll = [] {
-    std::vector<EventType> v;
-    for (const auto& [type, name] : kTypeNames) {
-      v.push_back(type);
-    }
-    return v;
-  }();
-  return kAll;
-}
-
 std::string_view BounceClassName(BounceClass c) {
   switch (c) {
     case BounceClass::kHard:

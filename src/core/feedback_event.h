@@ -33,8 +33,6 @@ enum class EventType {
 // "open", "click", "rendering_failure", "subscription", "auto_reply", "unrecognized".
 std::string_view EventTypeName(EventType t);
 std::optional<EventType> ParseEventType(std::string_view name);
-// Every type, in declaration order.
-const std::vector<EventType>& AllEventTypes();
 
 // Whether a bounce makes the address permanently undeliverable.
 enum class BounceClass {

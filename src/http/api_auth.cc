@@ -2,9 +2,9 @@
 #include "http/api_auth.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "http/random_id.h"
 #include "http/session_store.h"
 #include "http/token_cache.h"
 
@@ -38,27 +38,11 @@ std::string TokenHash(std::string_view token) {
 }
 
 Result<std::string> NewTokenSecret() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    return Internal("the random number generator failed; cannot create a token");
+  auto secret = RandomBase64Url(32, "create a token");
+  if (!secret) {
+    return secret.error();
   }
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out = "bw_";
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) {
-    out += kAlphabet[(acc << (6 - bits)) & 63];
-  }
-  return out;
+  return "bw_" + *secret;
 }
 
 Result<store::ApiToken> Authenticate(store::Store& store, const Request& request, Scope needed) {

@@ -15,6 +15,7 @@
 
 #include "core/time_format.h"
 #include "http/api_auth.h"
+#include "http/query.h"
 #include "metrics/reputation_json.h"
 
 namespace bw::http {
@@ -27,69 +28,6 @@ constexpr std::string_view kSeriesPath = "/v1/reputation/series";
 constexpr std::string_view kSendsPath = "/v1/sends";
 constexpr int64_t kMaxReportedSends = 1000000000;
 constexpr size_t kMaxKeyBytes = 255;
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-Result<std::string> Decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size() || HexValue(s[i + 1]) < 0 || HexValue(s[i + 2]) < 0) {
-        return InvalidInput("bad percent-encoding in the URL");
-      }
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
-// key -> value; unknown or repeated keys are errors.
-Result<std::map<std::string, std::string>> ParseParams(std::string_view query,
-                                                       const std::set<std::string>& allowed) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (item.empty()) {
-      continue;
-    }
-    const size_t eq = item.find('=');
-    auto key = Decode(item.substr(0, eq));
-    auto value = Decode(eq == std::string_view::npos ? "" : item.substr(eq + 1));
-    if (!key) {
-      return key.error();
-    }
-    if (!value) {
-      return value.error();
-    }
-    if (!allowed.count(*key)) {
-      std::string names;
-      for (const auto& a : allowed) {
-        names += names.empty() ? a : ", " + a;
-      }
-      return InvalidInput("unknown query parameter \"" + *key + "\"; known: " + names);
-    }
-    if (!out.emplace(*key, *value).second) {
-      return InvalidInput("query parameter \"" + *key + "\" is given twice");
-    }
-  }
-  return out;
-}
 
 Response JsonOk(const json::value& v) { return Response::Json(200, json::serialize(v)); }
 
@@ -143,7 +81,7 @@ Response ReputationHandler::Serve(const Request& req) {
 }
 
 Response ReputationHandler::GetReputation(const Request& req) {
-  auto params = ParseParams(req.query, {"by", "limit"});
+  auto params = ParseQuery(req.query, {"by", "limit"}, /*repeats_allowed=*/false);
   if (!params) {
     return ErrorResponse(params.error());
   }
@@ -170,7 +108,7 @@ Response ReputationHandler::GetReputation(const Request& req) {
 }
 
 Response ReputationHandler::GetSeries(const Request& req) {
-  auto params = ParseParams(req.query, {"bucket", "since"});
+  auto params = ParseQuery(req.query, {"bucket", "since"}, /*repeats_allowed=*/false);
   if (!params) {
     return ErrorResponse(params.error());
   }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/server.h"
 
+#include <atomic>
+#include <thread>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -120,12 +123,19 @@ class Session : public std::enable_shared_from_this<Session> {
       if (responded->exchange(true)) {
         return;  // a handler bug: answered twice
       }
+      if (self->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+        self->Write(std::move(r));  // on this session's strand, inside OnRead
+        return;
+      }
       asio::post(self->stream_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     };
     try {
+      handling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
       handler_->Handle(std::move(req), respond);
+      handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
     } catch (const std::exception& e) {
+      handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
       stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("http: handler threw (a bug): {}", e.what());
       Response r = ErrorResponse(Internal("internal error"));
@@ -271,10 +281,15 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ec);
   }
 
-  std::string Remote() {
-    beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
-    return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  // The peer's address, looked up once per connection (not a getpeername and formatting per
+  // request).
+  const std::string& Remote() {
+    if (remote_.empty()) {
+      beast::error_code ec;
+      auto ep = stream_.socket().remote_endpoint(ec);
+      remote_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+    return remote_;
   }
 
   beast::tcp_stream stream_;
@@ -282,6 +297,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Handler> handler_;
   ServerStats& stats_;
   beast::flat_buffer buffer_;
+  std::string remote_;  // see Remote()
+  // The thread running handler_->Handle for this session, while it runs: a response given
+  // synchronously there (requests answered on the I/O thread) is written at once instead of
+  // being posted back to the same strand.
+  std::atomic<std::thread::id> handling_thread_{};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   unsigned version_ = 11;

@@ -2,59 +2,23 @@
 #include "http/session_store.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
+#include "core/ascii.h"
+#include "http/random_id.h"
+
 namespace bw::http {
-namespace {
-
-// `n` random bytes as unpadded base64url (RFC 4648 §5).
-Result<std::string> RandomId(size_t n) {
-  std::string bytes(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-    return Internal("the random number generator failed; cannot make a session");
-  }
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) {
-    out += kAlphabet[(acc << (6 - bits)) & 63];
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
 
 SessionStore::SessionStore(SessionOptions options, const Clock& clock)
     : options_(options), clock_(clock) {}
 
 Result<Session> SessionStore::Create(std::string token_hash, std::string token_name) {
-  auto id = RandomId(32);
+  auto id = RandomBase64Url(32, "make a session");
   if (!id) {
     return id.error();
   }
-  auto csrf = RandomId(16);
+  auto csrf = RandomBase64Url(16, "make a session");
   if (!csrf) {
     return csrf.error();
   }
@@ -110,16 +74,16 @@ size_t SessionStore::SizeForTest() const {
 std::optional<std::string> CookieValue(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     size_t semi = header.find(';');
-    std::string_view pair = Trim(header.substr(0, semi));
+    std::string_view pair = TrimOws(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos) {
       continue;
     }
-    if (Trim(pair.substr(0, eq)) != name) {
+    if (TrimOws(pair.substr(0, eq)) != name) {
       continue;
     }
-    std::string_view value = Trim(pair.substr(eq + 1));
+    std::string_view value = TrimOws(pair.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }

@@ -344,6 +344,31 @@ void ReputationCounter::Merge(const std::vector<BucketRow>& rows) {
   }
 }
 
+void ReputationCounter::MergeSummed(const std::vector<BucketRow>& rows) {
+  const int64_t now_ms = ToUnixMs(clock_.Now());
+  const int64_t oldest = BucketStart(now_ms) - config_.retention.count();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const BucketRow& row : rows) {
+    const int64_t start = BucketStart(row.bucket_start_ms);
+    if (start < oldest) {
+      continue;
+    }
+    Bucket& b = buckets_[start];
+    if (row.dimension == Dimension::kAll) {
+      b.all += row.counts;
+    } else {
+      b.by_key[KeyIndex(row.dimension)][row.key] += row.counts;
+    }
+    newest_bucket_ = std::max(newest_bucket_, start);
+  }
+}
+
+int64_t ReputationCounter::WindowStart() const {
+  const int64_t now_ms = ToUnixMs(clock_.Now());
+  std::lock_guard<std::mutex> lock(mu_);
+  return WindowStartLocked(now_ms);
+}
+
 std::vector<BucketRow> ReputationCounter::Rows() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<BucketRow> rows;

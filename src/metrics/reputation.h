@@ -181,6 +181,17 @@ class ReputationCounter {
   // Adds persisted rows (at startup). Rows whose bucket_start_ms is not bucket-aligned are
   // moved to the bucket holding them. Rows older than the retention are ignored.
   void Merge(const std::vector<BucketRow>& rows);
+  // Adds rows that each sum several buckets of one (dimension, key) (Store::SumReputationRows),
+  // each into the bucket holding its bucket_start_ms, without the max_keys_per_bucket cap. For
+  // one-shot readers of a time window (`bouncewatch stats`): when every row's buckets lie in the
+  // window and no stored bucket held more than max_keys_per_bucket keys of a dimension, Compute
+  // and Breakdown then answer exactly what Merge of the stored rows would. Series and a
+  // window_sends window need the per-bucket rows (Merge). Rows older than the retention are
+  // ignored.
+  void MergeSummed(const std::vector<BucketRow>& rows);
+  // The first bucket start of the window as of now (time- or send-based), as Compute reports it
+  // in window_start_ms.
+  int64_t WindowStart() const;
   // Every row currently held, oldest bucket first (a full snapshot, e.g. to rebuild a table).
   std::vector<BucketRow> Rows() const;
 

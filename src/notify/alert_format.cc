@@ -226,6 +226,8 @@ std::vector<std::string> RateLines(const RateSnapshot& r) {
   return lines;
 }
 
+}  // namespace
+
 int LevelRank(std::string_view level) {
   if (level == "elevated") {
     return 1;
@@ -238,8 +240,6 @@ int LevelRank(std::string_view level) {
   }
   return 0;
 }
-
-}  // namespace
 
 std::string EscapeHtml(std::string_view s) {
   std::string out;

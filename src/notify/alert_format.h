@@ -78,8 +78,7 @@ struct Digest {
 
 // A mail about hard bounces and complaints (any bounce class is described correctly). One event
 // gives a mail about that address; several give one mail listing each. `omitted` counts events
-// gathered but not passed in (AlertBatcher overflow); the mail says so. REQUIRES: events not
-// empty.
+// the caller gathered but does not pass in; the mail says so. REQUIRES: events not empty.
 AlertContent FormatEventAlert(const std::vector<FeedbackEvent>& events, size_t omitted,
                               const AlertFormatOptions& options);
 AlertContent FormatLevelChange(const LevelChange& change, const AlertFormatOptions& options);
@@ -92,6 +91,9 @@ std::string AdviceFor(const FeedbackEvent& e);
 std::string FormatPercent(double fraction, int decimals = 2);
 // A human name for a level: "OK", "Elevated", "Warning (SES review)", "At risk (SES may pause)".
 std::string LevelLabel(std::string_view level);
+// A level's order, for comparing levels: 0 "ok" (and anything unknown), 1 "elevated",
+// 2 "warning", 3 "at_risk".
+int LevelRank(std::string_view level);
 // &, <, >, ", ' escaped.
 std::string EscapeHtml(std::string_view s);
 

@@ -5,66 +5,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 
+#include "core/json_fields.h"
+
 namespace bw::notify {
-namespace {
-
 namespace json = boost::json;
-
-std::string Str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-int64_t Int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return 0;
-  }
-  if (v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v->is_uint64()) {
-    return static_cast<int64_t>(v->as_uint64());
-  }
-  if (v->is_double()) {
-    const double d = v->as_double();
-    // Out of range (or NaN) would be undefined behaviour in the cast.
-    if (!(d > -9.2e18 && d < 9.2e18)) {
-      return 0;
-    }
-    return static_cast<int64_t>(d);
-  }
-  return 0;
-}
-
-double Num(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) {
-    return 0;
-  }
-  if (v->is_double()) {
-    return v->as_double();
-  }
-  if (v->is_int64()) {
-    return static_cast<double>(v->as_int64());
-  }
-  if (v->is_uint64()) {
-    return static_cast<double>(v->as_uint64());
-  }
-  return 0;
-}
-
-const json::object* Obj(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
-const json::array* Arr(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_array() ? &v->as_array() : nullptr;
-}
-
-}  // namespace
 
 json::object RateSnapshotToJson(const RateSnapshot& r) {
   json::object o;
@@ -88,24 +32,24 @@ RateSnapshot RateSnapshotFromJson(const json::value& v) {
     return r;
   }
   const json::object& o = v.as_object();
-  r.bounce_rate = Num(o, "bounce_rate");
-  r.complaint_rate = Num(o, "complaint_rate");
-  r.bounce_level = Str(o, "bounce_level");
-  r.complaint_level = Str(o, "complaint_level");
+  r.bounce_rate = JsonNumber(&o, "bounce_rate");
+  r.complaint_rate = JsonNumber(&o, "complaint_rate");
+  r.bounce_level = JsonStr(&o, "bounce_level");
+  r.complaint_level = JsonStr(&o, "complaint_level");
   if (r.bounce_level.empty()) {
     r.bounce_level = "ok";
   }
   if (r.complaint_level.empty()) {
     r.complaint_level = "ok";
   }
-  r.sends = Int(o, "sends");
-  r.hard_bounces = Int(o, "hard_bounces");
-  r.complaints = Int(o, "complaints");
-  r.send_source = Str(o, "send_source");
+  r.sends = JsonInt(&o, "sends");
+  r.hard_bounces = JsonInt(&o, "hard_bounces");
+  r.complaints = JsonInt(&o, "complaints");
+  r.send_source = JsonStr(&o, "send_source");
   const json::value* lc = o.if_contains("low_confidence");
   r.low_confidence = lc != nullptr && lc->is_bool() && lc->as_bool();
-  r.window_start_ms = Int(o, "window_start_ms");
-  r.as_of_ms = Int(o, "as_of_ms");
+  r.window_start_ms = JsonInt(&o, "window_start_ms");
+  r.as_of_ms = JsonInt(&o, "as_of_ms");
   return r;
 }
 
@@ -125,10 +69,10 @@ Result<LevelChange> LevelChangeFromJson(const json::value& v) {
   }
   const json::object& o = v.as_object();
   LevelChange c;
-  c.rate = Str(o, "rate");
-  c.from_level = Str(o, "from");
-  c.to_level = Str(o, "to");
-  c.threshold = Num(o, "threshold");
+  c.rate = JsonStr(&o, "rate");
+  c.from_level = JsonStr(&o, "from");
+  c.to_level = JsonStr(&o, "to");
+  c.threshold = JsonNumber(&o, "threshold");
   if (const json::value* r = o.if_contains("rates")) {
     c.now = RateSnapshotFromJson(*r);
   }
@@ -172,38 +116,35 @@ Result<Digest> DigestFromJson(const json::value& v) {
   }
   const json::object& o = v.as_object();
   Digest d;
-  d.period_start_ms = Int(o, "period_start_ms");
-  d.period_end_ms = Int(o, "period_end_ms");
-  if (const json::array* a = Arr(o, "events_by_type")) {
+  d.period_start_ms = JsonInt(&o, "period_start_ms");
+  d.period_end_ms = JsonInt(&o, "period_end_ms");
+  if (const json::array* a = JsonArrayAt(&o, "events_by_type")) {
     for (const json::value& item : *a) {
       if (item.is_object()) {
-        d.events_by_type.emplace_back(Str(item.as_object(), "type"),
-                                      Int(item.as_object(), "count"));
+        d.events_by_type.emplace_back(JsonStr(&item.as_object(), "type"),
+                                      JsonInt(&item.as_object(), "count"));
       }
     }
   }
-  d.hard_bounces = Int(o, "hard_bounces");
-  d.complaints = Int(o, "complaints");
-  if (const json::object* r = Obj(o, "rates")) {
+  d.hard_bounces = JsonInt(&o, "hard_bounces");
+  d.complaints = JsonInt(&o, "complaints");
+  if (const json::object* r = JsonObjectAt(&o, "rates")) {
     d.rates = RateSnapshotFromJson(*r);
   }
-  if (const json::array* a = Arr(o, "new_suppressions")) {
-    for (const json::value& item : *a) {
-      if (item.is_string()) {
-        d.new_suppressions.emplace_back(item.as_string());
-      }
-    }
+  if (const json::array* a = JsonArrayAt(&o, "new_suppressions")) {
+    AppendJsonStrings(*a, d.new_suppressions);
   }
-  d.new_suppressions_total = Int(o, "new_suppressions_total");
-  if (const json::array* a = Arr(o, "worst_domains")) {
+  d.new_suppressions_total = JsonInt(&o, "new_suppressions_total");
+  if (const json::array* a = JsonArrayAt(&o, "worst_domains")) {
     for (const json::value& item : *a) {
       if (!item.is_object()) {
         continue;
       }
       const json::object& l = item.as_object();
-      d.worst_domains.push_back(DomainLine{Str(l, "domain"), Int(l, "sends"),
-                                           Int(l, "hard_bounces"), Int(l, "complaints"),
-                                           Num(l, "bounce_rate"), Num(l, "complaint_rate")});
+      d.worst_domains.push_back(DomainLine{JsonStr(&l, "domain"), JsonInt(&l, "sends"),
+                                           JsonInt(&l, "hard_bounces"), JsonInt(&l, "complaints"),
+                                           JsonNumber(&l, "bounce_rate"),
+                                           JsonNumber(&l, "complaint_rate")});
     }
   }
   return d;

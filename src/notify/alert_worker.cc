@@ -21,19 +21,6 @@ constexpr int64_t kPruneEveryMs = 3600 * 1000;
 
 std::string DigestKey(std::string_view channel) { return "digest:" + std::string(channel); }
 
-int LevelRank(std::string_view level) {
-  if (level == "elevated") {
-    return 1;
-  }
-  if (level == "warning") {
-    return 2;
-  }
-  if (level == "at_risk") {
-    return 3;
-  }
-  return 0;
-}
-
 // The earlier of two due times, 0 meaning "none".
 int64_t Earliest(int64_t a, int64_t b) {
   if (a == 0) {

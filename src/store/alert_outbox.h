@@ -20,9 +20,10 @@ namespace bw::store {
 // is never claimed again, so a restart sends none twice.
 
 // Which alert channels ("email", "webhook") want an item for a newly stored event; empty = none.
-// app binds it from the `[alerts]` configuration (no channel configured = always empty). Called
-// on the store's writer for every stored event (never for a duplicate batch), inside the
-// transaction that stores it. Must be pure, fast and thread-safe.
+// app binds it from the `[alerts]` configuration (no channel configured = always empty). May be
+// called on the thread that queues the batch (IngestAsync); its rows are written only for newly
+// stored events (never for a duplicate batch), inside the transaction that stores them. Must be
+// pure, fast and thread-safe.
 using AlertRule = std::function<std::vector<std::string>(const FeedbackEvent& event)>;
 
 // The kinds of outbox rows.

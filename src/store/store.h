@@ -88,17 +88,30 @@ using SuppressionPolicy = std::function<std::optional<SuppressionState>(
 
 // How an event counts toward the reputation rates: metrics::RowsForEvent bound to the
 // `[reputation]` configuration (app builds it; the store does not depend on metrics). Returns the
-// bucket rows the event adds (empty when it counts for nothing). Called on the store's writer,
-// inside the transaction that stores the event, once per newly stored event (never for a
-// duplicate batch), so rows and events commit together or not at all. Pure, fast, thread-safe.
+// bucket rows the event adds (empty when it counts for nothing). May be called on the thread
+// that queues the batch (IngestAsync), for every event of it; the rows are written only when the
+// event is newly stored (never for a duplicate batch), in the transaction that stores it, so
+// rows and events commit together or not at all. Pure, fast, thread-safe.
 using ReputationRowsFn =
     std::function<std::vector<ReputationRow>(const FeedbackEvent& event, TimePoint now)>;
+
+// Store::SumReputationRows' answer: a window's reputation rows added up per (dimension, key).
+struct ReputationSums {
+  // One row per (dimension, key) stored in a bucket >= since_ms, with the counts of all of its
+  // buckets added up; bucket_start_ms is the newest of those buckets. Ordered by dimension, then
+  // key.
+  std::vector<ReputationRow> rows;
+  // The most keys one dimension other than "all" holds in any one of those buckets (so that the
+  // reader can tell whether a per-bucket cap on keys would have changed anything).
+  size_t max_keys_per_bucket = 0;
+};
 
 // What one committed transaction wrote, reported once it is durable (and never for a failed one).
 struct CommitReport {
   std::chrono::nanoseconds duration{0};  // from BEGIN to the end of COMMIT
-  // The reputation rows added by the writes in it (ingested events and AddReputationRows), in
-  // the order written; not summed with earlier rows.
+  // The reputation rows added by the writes in it (ingested events and AddReputationRows),
+  // summed per (bucket_start_ms, dimension, key) within this commit; not summed with earlier
+  // commits' rows.
   std::vector<ReputationRow> reputation_rows;
   // The events newly stored by it (not duplicates). Valid only during the call.
   std::vector<const FeedbackEvent*> events;
@@ -260,6 +273,9 @@ class Store {
   // Every stored row with bucket_start_ms >= since_ms, oldest bucket first (within a bucket by
   // dimension, then key). Each (bucket, dimension, key) appears once, with the summed counts.
   virtual Result<std::vector<ReputationRow>> ListReputationRows(int64_t since_ms) = 0;
+  // The rows with bucket_start_ms >= since_ms added up per (dimension, key), for readers that
+  // need a window's totals rather than its buckets (`bouncewatch stats`): see ReputationSums.
+  virtual Result<ReputationSums> SumReputationRows(int64_t since_ms) = 0;
   // Deletes rows with bucket_start_ms < before_ms (retention); returns how many.
   virtual Result<int64_t> DeleteReputationRowsBefore(int64_t before_ms) = 0;
   // How many addresses are suppressed at active_at_ms (the /metrics gauge).

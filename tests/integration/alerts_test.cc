@@ -175,7 +175,8 @@ TEST_F(AlertsTest, HardBounceAndComplaintAreMailedForAPersonBatchedByMinInterval
   EXPECT_THAT(batch.text, HasSubstr("Yahoo!-Mail-Feedback/2.0"));
   EXPECT_THAT(batch.text, HasSubstr("gone@example.com: hard bounce"));
   EXPECT_THAT(batch.html, HasSubstr("angry@example.net"));
-  EXPECT_EQ(OutboxPending(), 0);
+  // The worker marks the rows sent after the SMTP server has the mail: wait for that commit.
+  EXPECT_TRUE(WaitFor([&] { return OutboxPending() == 0; })) << OutboxPending() << " pending";
   EXPECT_EQ(Mentions(smtp.Mails(), {"jane.doe@example.org", "angry@example.net",
                                     "gone@example.com"}),
             (std::map<std::string, int>{

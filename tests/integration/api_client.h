@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "app/tokens.h"
+#include "core/time_format.h"
 #include "integration/sns_fixture.h"
 
 namespace bw::testing {
@@ -54,5 +55,49 @@ inline std::string ErrorField(const HttpResult& r, const char* field) {
   }
   return std::string(v.at("error").at(field).as_string());
 }
+
+// A test fixture around one AppFixture (fx_, started by the test's SetUp) with the calls above
+// as members, and builders for SES content posted through fx_.
+class ApiTest : public ::testing::Test {
+ protected:
+  std::string Token(const std::string& name, const std::string& scope) {
+    return CreateTestToken(fx_, name, scope);
+  }
+
+  HttpResult Call(const std::string& method, const std::string& target, const std::string& token,
+                  const std::string& body = {}) {
+    return CallApi(fx_, method, target, token, body);
+  }
+
+  static boost::json::value Json(const HttpResult& r) { return JsonBody(r); }
+
+  static std::string ErrorCode(const HttpResult& r) { return ErrorField(r, "code"); }
+
+  // The fixture clock's now, ISO-8601.
+  std::string Now() { return FormatIso8601Ms(ToUnixMs(fx_.clock().Now())); }
+
+  // The "mail" member of SES content sent now to `recipient`, with a new messageId.
+  std::string Mail(const std::string& recipient) {
+    return R"("mail": {"timestamp": ")" + Now() +
+           R"(", "source": "news@example.com", "messageId": "mail-)" + std::to_string(++n_) +
+           R"(", "destination": [")" + recipient + R"("]})";
+  }
+
+  // SES Delivery and Complaint notifications for `recipient`, now.
+  std::string DeliveryJson(const std::string& recipient) {
+    return R"({"notificationType": "Delivery", "delivery": {"timestamp": ")" + Now() +
+           R"(", "recipients": [")" + recipient +
+           R"("], "processingTimeMillis": 5, "smtpResponse": "250 ok"}, )" + Mail(recipient) + "}";
+  }
+  std::string ComplaintJson(const std::string& recipient) {
+    return R"({"notificationType": "Complaint", "complaint": {"complainedRecipients": )"
+           R"([{"emailAddress": ")" +
+           recipient + R"("}], "timestamp": ")" + Now() + R"(", "feedbackId": "c"}, )" +
+           Mail(recipient) + "}";
+  }
+
+  AppFixture fx_;
+  int n_ = 0;  // numbers mail and SNS message ids
+};
 
 }  // namespace bw::testing

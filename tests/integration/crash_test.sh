@@ -13,37 +13,23 @@ bin="$(cd "$build" && pwd)/bouncewatch"
 count=${CRASH_COUNT:-20000}
 after=${CRASH_AFTER:-1.5}
 tmp=$(mktemp -d /tmp/bw-crash-XXXXXX)
-serve_pid=""
+# shellcheck source=tests/integration/cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
 sim_pid=""
-cleanup() {
+crash_cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
   [ -n "$serve_pid" ] && kill -9 "$serve_pid" 2>/dev/null || true
   rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap crash_cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port=$(free_port)
-cat > "$tmp/bw.toml" <<TOML
-data_dir = "$tmp/data"
-[server]
-listen = "127.0.0.1:$port"
-[sns]
-topics = ["arn:aws:sns:us-east-1:123456789012:ses-feedback"]
-trust_simulator = true
-TOML
+write_sim_config "$tmp/bw.toml" "$port"
 
 start_server() {
-  "$bin" serve --config "$tmp/bw.toml" >>"$tmp/serve.log" 2>&1 &
-  serve_pid=$!
-  for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.1
-  done
+  if start_serve "$tmp/bw.toml" "$port"; then
+    return 0
+  fi
   echo "crash_test: the server did not come up; its log:" >&2
   cat "$tmp/serve.log" >&2
   exit 1

@@ -24,7 +24,7 @@ namespace json = boost::json;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-class ReputationApiTest : public ::testing::Test {
+class ReputationApiTest : public testing::ApiTest {
  protected:
   void SetUp() override {
     fx_.config().reputation.min_sends = 5;
@@ -33,33 +33,10 @@ class ReputationApiTest : public ::testing::Test {
     reader_ = Token("dashboard", "read");
   }
 
-  std::string Token(const std::string& name, const std::string& scope) {
-    return testing::CreateTestToken(fx_, name, scope);
-  }
-
-  testing::HttpResult Call(const std::string& method, const std::string& target,
-                           const std::string& token, const std::string& body = {}) {
-    return testing::CallApi(fx_, method, target, token, body);
-  }
-
-  static json::value Json(const testing::HttpResult& r) { return testing::JsonBody(r); }
-
-  static std::string ErrorCode(const testing::HttpResult& r) {
-    return testing::ErrorField(r, "code");
-  }
-
   json::value Reputation(const std::string& query = "") {
     auto r = Call("GET", "/v1/reputation" + query, reader_);
     EXPECT_EQ(r.status, 200) << r.body;
     return Json(r);
-  }
-
-  std::string Now() { return FormatIso8601Ms(ToUnixMs(fx_.clock().Now())); }
-
-  std::string Mail(const std::string& recipient) {
-    return R"("mail": {"timestamp": ")" + Now() +
-           R"(", "source": "news@example.com", "messageId": "mail-)" + std::to_string(++n_) +
-           R"(", "destination": [")" + recipient + R"("]})";
   }
 
   // Posts one signed SES notification; returns the SNS MessageId. Expects 200.
@@ -78,21 +55,8 @@ class ReputationApiTest : public ::testing::Test {
            recipient + R"(", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],)"
            R"( "timestamp": ")" + Now() + R"(", "feedbackId": "f"}, )" + Mail(recipient) + "}";
   }
-  std::string DeliveryJson(const std::string& recipient) {
-    return R"({"notificationType": "Delivery", "delivery": {"timestamp": ")" + Now() +
-           R"(", "recipients": [")" + recipient +
-           R"("], "processingTimeMillis": 5, "smtpResponse": "250 ok"}, )" + Mail(recipient) + "}";
-  }
-  std::string ComplaintJson(const std::string& recipient) {
-    return R"({"notificationType": "Complaint", "complaint": {"complainedRecipients": )"
-           R"([{"emailAddress": ")" +
-           recipient + R"("}], "timestamp": ")" + Now() + R"(", "feedbackId": "c"}, )" +
-           Mail(recipient) + "}";
-  }
 
-  testing::AppFixture fx_;
   std::string writer_, reader_;
-  int n_ = 0;
 };
 
 TEST_F(ReputationApiTest, RatesFollowIngestedEventsIgnoreDuplicatesAndSurviveRestart) {

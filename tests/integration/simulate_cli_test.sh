@@ -8,17 +8,9 @@ set -uo pipefail
 build=${1:?usage: simulate_cli_test.sh BUILD_DIR}
 bin="$(cd "$build" && pwd)/bouncewatch"
 tmp=$(mktemp -d /tmp/bw-simcli-XXXXXX)
-serve_pid=""
-cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
+# shellcheck source=tests/integration/cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
 trap cleanup EXIT
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
 
 # expect CODE PATTERN -- command...: exit code and a one-line stderr matching PATTERN.
 expect() {
@@ -38,25 +30,10 @@ expect() {
   return 0
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port=$(free_port)
 closed=$(free_port)
-cat >"$tmp/bw.toml" <<TOML
-data_dir = "$tmp/data"
-[server]
-listen = "127.0.0.1:$port"
-[sns]
-topics = ["arn:aws:sns:us-east-1:123456789012:ses-feedback"]
-trust_simulator = true
-TOML
-"$bin" serve --config "$tmp/bw.toml" >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+write_sim_config "$tmp/bw.toml" "$port"
+start_serve "$tmp/bw.toml" "$port" || fail "serve did not come up: $(cat "$tmp/serve.log")"
 sim=("$bin" --config "$tmp/bw.toml" simulate)
 
 # The demo: simulate bounce, then events --type bounce shows the address, status, diagnostic.

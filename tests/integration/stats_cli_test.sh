@@ -7,29 +7,13 @@ set -uo pipefail
 
 bin=${1:?usage: stats_cli_test.sh BOUNCEWATCH}
 tmp=$(mktemp -d /tmp/bw-statscli-XXXXXX)
-serve_pid=""
-cleanup() {
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
+# shellcheck source=tests/integration/cli_test_lib.sh
+source "$(dirname "$0")/cli_test_lib.sh"
 trap cleanup EXIT
-failures=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port=$(free_port)
-cat >"$tmp/bw.toml" <<TOML
-data_dir = "$tmp/data"
-[server]
-listen = "127.0.0.1:$port"
-[sns]
-topics = ["arn:aws:sns:us-east-1:123456789012:ses-feedback"]
-trust_simulator = true
+write_sim_config "$tmp/bw.toml" "$port"
+cat >>"$tmp/bw.toml" <<TOML
 [reputation]
 count_simulator = true
 min_sends = 10
@@ -40,12 +24,7 @@ bw() { "$bin" --config "$tmp/bw.toml" "$@"; }
 bw stats >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "stats without a store: $(cat "$tmp/err")"
 
-"$bin" serve --config "$tmp/bw.toml" >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_serve "$tmp/bw.toml" "$port" || fail "serve did not come up: $(cat "$tmp/serve.log")"
 bw simulate success --count 18 >/dev/null 2>&1 || fail "simulate success failed"
 bw simulate bounce --count 2 >/dev/null 2>&1 || fail "simulate bounce failed"
 
@@ -89,6 +68,12 @@ kill "$serve_pid"; wait "$serve_pid" 2>/dev/null; serve_pid=""
 bw stats --format json >"$tmp/after.json" || fail "stats after stop"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a["counts"]==b["counts"], (a["counts"], b["counts"])' \
   "$tmp/stats.json" "$tmp/after.json" || fail "numbers changed after stop"
+
+# stats, like every command that makes no outgoing request, does not load libcurl (loading it
+# and the ~30 libraries it needs was half of the start of every command; net/curl_loader.cc).
+LD_DEBUG=files bw stats --format json >/dev/null 2>"$tmp/ld" || fail "stats under LD_DEBUG=files"
+grep -q 'file=libsqlite3' "$tmp/ld" || fail "LD_DEBUG=files lists no libraries: $(head -3 "$tmp/ld")"
+grep -q 'file=libcurl' "$tmp/ld" && fail "stats loaded libcurl: $(grep 'file=libcurl' "$tmp/ld")"
 
 # Low volume says so.
 sed -i 's/min_sends = 10/min_sends = 1000/' "$tmp/bw.toml"

@@ -29,6 +29,11 @@ expect_rc 0 "$bin" suppress import --config "$cfg" --skip-invalid "$tmp/l.csv"
 expect_rc 0 "$bin" suppress export --config "$cfg"
 [ "$(cat "$tmp/out")" = $'EmailAddress,Reason\na@x.org,BOUNCE\nB@x.org,COMPLAINT' ] ||
   fail "export: $(cat "$tmp/out")"
+expect_rc 0 "$bin" suppress export --config "$cfg" --format jsonl --output "$tmp/x.jsonl"
+[ "$(wc -l <"$tmp/x.jsonl")" = 2 ] && grep -q '"address":"B@x.org"' "$tmp/x.jsonl" ||
+  fail "export --output: $(cat "$tmp/x.jsonl")"
+grep -q 'exported 2 address(es)' "$tmp/err" || fail "export count: $(cat "$tmp/err")"
+expect_rc 1 "$bin" suppress export --config "$cfg" --output "$tmp/no/such/dir/x.csv"
 expect_rc 0 "$bin" suppress add --config "$cfg" --note "asked" '"Jane" <Jane@Bücher.example>'
 expect_rc 0 "$bin" suppress check --config "$cfg" jane@xn--bcher-kva.example nobody@x.org
 grep -q 'jane@xn--bcher-kva.example.*suppressed: manual' "$tmp/out" || fail "check: $(cat "$tmp/out")"

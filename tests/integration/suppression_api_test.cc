@@ -23,36 +23,13 @@ namespace {
 namespace json = boost::json;
 using std::chrono::hours;
 
-class SuppressionApiTest : public ::testing::Test {
+class SuppressionApiTest : public testing::ApiTest {
  protected:
   void SetUp() override {
     fx_.Start();
     admin_ = Token("ops", "admin");
     writer_ = Token("deploy", "write");
     reader_ = Token("dashboard", "read");
-  }
-
-  std::string Token(const std::string& name, const std::string& scope) {
-    return testing::CreateTestToken(fx_, name, scope);
-  }
-
-  testing::HttpResult Call(const std::string& method, const std::string& target,
-                           const std::string& token, const std::string& body = {}) {
-    return testing::CallApi(fx_, method, target, token, body);
-  }
-
-  static json::value Json(const testing::HttpResult& r) { return testing::JsonBody(r); }
-
-  static std::string ErrorCode(const testing::HttpResult& r) {
-    return testing::ErrorField(r, "code");
-  }
-
-  std::string Now() { return FormatIso8601Ms(ToUnixMs(fx_.clock().Now())); }
-
-  std::string Mail(const std::string& recipient) {
-    return R"("mail": {"timestamp": ")" + Now() +
-           R"(", "source": "news@example.com", "messageId": "mail-)" + std::to_string(++n_) +
-           R"(", "destination": [")" + recipient + R"("]})";
   }
 
   // Posts one signed SES notification for `recipient`; expects 200.
@@ -68,25 +45,14 @@ class SuppressionApiTest : public ::testing::Test {
          recipient + R"("}], "timestamp": ")" + Now() + R"(", "feedbackId": "f"}, )" +
          Mail(recipient) + "}");
   }
-  void Delivery(const std::string& recipient) {
-    Send(R"({"notificationType": "Delivery", "delivery": {"timestamp": ")" + Now() +
-         R"(", "recipients": [")" + recipient +
-         R"("], "processingTimeMillis": 5, "smtpResponse": "250 ok"}, )" + Mail(recipient) + "}");
-  }
-  void Complaint(const std::string& recipient) {
-    Send(R"({"notificationType": "Complaint", "complaint": {"complainedRecipients": )"
-         R"([{"emailAddress": ")" +
-         recipient + R"("}], "timestamp": ")" + Now() + R"(", "feedbackId": "c"}, )" +
-         Mail(recipient) + "}");
-  }
+  void Delivery(const std::string& recipient) { Send(DeliveryJson(recipient)); }
+  void Complaint(const std::string& recipient) { Send(ComplaintJson(recipient)); }
 
   int GetStatus(const std::string& address) {
     return Call("GET", "/v1/suppressions/" + address, reader_).status;
   }
 
-  testing::AppFixture fx_;
   std::string admin_, writer_, reader_;
-  int n_ = 0;
 };
 
 TEST_F(SuppressionApiTest, HardBounceSuppressesAtOnce) {

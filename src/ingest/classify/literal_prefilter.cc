@@ -324,6 +324,24 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
       lits.emplace_back(std::move(s), uint64_t{1} << i);
     }
   }
+  Build(std::move(lits));
+}
+
+LiteralPrefilter LiteralPrefilter::FromLiterals(const std::vector<std::string_view>& literals) {
+  LiteralPrefilter f;
+  std::vector<std::pair<std::string, uint64_t>> lits;
+  for (size_t i = 0; i < literals.size() && i < 64; ++i) {
+    if (literals[i].size() < 2) {
+      f.always_ |= uint64_t{1} << i;
+      continue;
+    }
+    lits.emplace_back(std::string(literals[i].substr(0, 16)), uint64_t{1} << i);
+  }
+  f.Build(std::move(lits));
+  return f;
+}
+
+void LiteralPrefilter::Build(std::vector<std::pair<std::string, uint64_t>> lits) {
   std::sort(lits.begin(), lits.end(), [](const auto& a, const auto& b) {
     uint32_t ka = KeyOf(a.first.data());
     uint32_t kb = KeyOf(b.first.data());

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bw::ingest {
@@ -23,6 +24,11 @@ class LiteralPrefilter {
  public:
   // Pattern i of `patterns` gets bit i of Candidates(); at most 64 patterns. Build once.
   explicit LiteralPrefilter(const std::vector<std::string_view>& patterns);
+
+  // Plain lower-case strings (at least 2 bytes) instead of patterns: bit i of Candidates() is
+  // set when the first 16 bytes of literals[i] occur in the text (so a literal longer than 16
+  // bytes still has to be confirmed). At most 64 literals.
+  static LiteralPrefilter FromLiterals(const std::vector<std::string_view>& literals);
 
   // Bit i is set when pattern i may match `lower` (lower-cased text). Thread-safe.
   uint64_t Candidates(std::string_view lower) const;
@@ -39,6 +45,9 @@ class LiteralPrefilter {
     uint64_t patterns = 0;
     uint8_t size = 0;
   };
+  LiteralPrefilter() = default;
+  void Build(std::vector<std::pair<std::string, uint64_t>> lits);
+
   uint64_t always_ = 0;             // patterns without a literal set
   std::vector<uint32_t> start_;     // per first-two-bytes key: index of its first entry
   std::vector<Entry> entries_;      // sorted by key

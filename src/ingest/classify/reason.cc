@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <pcre2.h>
@@ -226,7 +227,18 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
       {"queue file write error", "systemerror"},
       {"no relaying", "norelaying"},
   };
-  for (const auto& e : kTable) {
+  // One pass over the text says which phrases may occur; only those are searched for, in table
+  // order (the first phrase of the table that occurs wins).
+  static const LiteralPrefilter kPhrases = [] {
+    std::vector<std::string_view> needles;
+    for (const auto& e : kTable) {
+      needles.push_back(e.needle);
+    }
+    return LiteralPrefilter::FromLiterals(needles);
+  }();
+  static_assert(std::size(kTable) <= 64, "the prefilter keeps one bit per phrase");
+  for (uint64_t maybe = kPhrases.Candidates(diag); maybe != 0; maybe &= maybe - 1) {
+    const Entry& e = kTable[__builtin_ctzll(maybe)];
     if (diag.find(e.needle) != std::string_view::npos) {
       return e.reason;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/detector.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ingest/mail/text_util.h"
@@ -162,9 +163,61 @@ bool ReadableMentions(const Mail& mail, std::string_view needle) {
   if (mail.text_lower.size() != mail.text.size()) {
     return IContains(readable, needle);  // a Mail built by hand
   }
-  std::string lower_needle = ToLower(needle);
-  return memmem(mail.text_lower.data(), readable.size(), lower_needle.data(),
-                lower_needle.size()) != nullptr;
+  bool lower_already = true;
+  for (char c : needle) {
+    lower_already = lower_already && !(c >= 'A' && c <= 'Z');
+  }
+  std::string lowered = lower_already ? std::string() : ToLower(needle);
+  std::string_view n = lower_already ? needle : std::string_view(lowered);
+  return memmem(mail.text_lower.data(), readable.size(), n.data(), n.size()) != nullptr;
+}
+
+std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,
+                                    std::string_view needle) {
+  std::vector<size_t> out;
+  const std::string_view text = mail.Readable();
+  const bool views_into_text =
+      mail.text_lower.size() == mail.text.size() && !lines.empty() &&
+      lines.front().data() >= text.data() &&
+      lines.back().data() + lines.back().size() <= text.data() + text.size();
+  if (!views_into_text || needle.empty() || needle.find('\n') != std::string_view::npos) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (IContains(lines[i], needle)) {
+        out.push_back(i);
+      }
+    }
+    return out;
+  }
+  const std::string n = ToLower(needle);
+  const char* base = mail.text_lower.data();
+  size_t from = 0;
+  size_t line = 0;
+  while (from < text.size()) {
+    const void* hit = memmem(base + from, text.size() - from, n.data(), n.size());
+    if (hit == nullptr) {
+      break;
+    }
+    size_t at = static_cast<size_t>(static_cast<const char*>(hit) - base);
+    // The line holding the hit (lines are in text order); a hit that runs into a dropped '\r'
+    // is not inside its line.
+    while (line < lines.size() &&
+           static_cast<size_t>(lines[line].data() - text.data()) + lines[line].size() < at + n.size()) {
+      ++line;
+    }
+    if (line == lines.size()) {
+      break;
+    }
+    size_t begin = static_cast<size_t>(lines[line].data() - text.data());
+    if (at >= begin) {
+      out.push_back(line);
+      // The next line: later hits in this one add nothing.
+      from = begin + lines[line].size() + 1;
+      ++line;
+    } else {
+      from = at + 1;
+    }
+  }
+  return out;
 }
 
 size_t FindOriginalStart(std::string_view text, std::string_view lower) {
@@ -210,14 +263,42 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     }
     at = eol + 1;
   }
-  for (auto m : kMarkers) {
+  // The cut is the start of the line of the earliest marker (no marker spans a line end, so the
+  // order of the searches does not matter). All markers but one contain "message": one memmem
+  // pass finds its occurrences and each is checked against the markers around it, instead of a
+  // pass per marker.
+  static constexpr std::string_view kAnchor = "message";
+  const auto bol_of = [&](size_t at) {
+    size_t bol = text.rfind('\n', at);
+    return bol == std::string_view::npos ? size_t{0} : bol;
+  };
+  size_t from = 0;
+  while (from < cut) {
+    const void* hit = memmem(lower.data() + from, cut - from, kAnchor.data(), kAnchor.size());
+    if (hit == nullptr) {
+      break;
+    }
+    size_t m = static_cast<size_t>(static_cast<const char*>(hit) - lower.data());
+    for (auto marker : kMarkers) {
+      size_t off = marker.find(kAnchor);
+      if (off == std::string_view::npos || m < off) {
+        continue;
+      }
+      size_t start = m - off;
+      if (start + marker.size() <= cut && lower.compare(start, marker.size(), marker) == 0) {
+        cut = std::min(cut, bol_of(start));
+      }
+    }
+    from = m + 1;
+  }
+  for (auto marker : kMarkers) {
+    if (marker.find(kAnchor) != std::string_view::npos) {
+      continue;
+    }
     // memmem: glibc's vectorised search beats a first-byte scan on these long markers.
-    const void* hit = memmem(lower.data(), cut, m.data(), m.size());
-    size_t at = hit == nullptr ? std::string_view::npos
-                               : static_cast<size_t>(static_cast<const char*>(hit) - lower.data());
-    if (at != std::string_view::npos) {
-      size_t bol = text.rfind('\n', at);
-      cut = bol == std::string_view::npos ? 0 : bol;
+    const void* hit = memmem(lower.data(), cut, marker.data(), marker.size());
+    if (hit != nullptr) {
+      cut = std::min(cut, bol_of(static_cast<size_t>(static_cast<const char*>(hit) - lower.data())));
     }
   }
   return cut;
@@ -246,6 +327,15 @@ MailSignals SignalsOf(const Mail& mail) {
 
 std::string SubjectLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "Subject")); }
 std::string FromLower(const Mail& mail) { return ToLower(FindHeader(mail.headers, "From")); }
+
+void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases) {
+  for (const auto& p : phrases) {
+    if (IContains(d.diagnostic, p.text)) {
+      d.reason = std::string(p.reason);
+      return;
+    }
+  }
+}
 
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle) {
   for (const auto& h : mail.headers) {

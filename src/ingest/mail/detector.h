@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,23 @@ std::string FromLower(const Mail& mail);
 // Whether the readable text (Mail::Readable) contains `needle`, in any case: one memmem over
 // the lower-cased copy LoadMail keeps (IContains when the Mail was built without it).
 bool ReadableMentions(const Mail& mail, std::string_view needle);
+
+// The indexes of the `lines` (SplitLines of mail.Readable()) that contain `needle` (any case;
+// `needle` holds no line break), in order: one search over the lower-cased text instead of one
+// per line.
+std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,
+                                    std::string_view needle);
+
+// One row of a detector's table of its MTA's fixed messages: the text (matched in any case) and
+// the reason it means.
+struct ReasonPhrase {
+  std::string_view text;
+  std::string_view reason;
+};
+
+// Sets d.reason from the first of `phrases` that d.diagnostic contains (any case); leaves it as
+// it is when none does.
+void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases);
 
 // Whether any Received header or the From/Message-Id mentions `needle` (any case).
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle);

@@ -255,6 +255,18 @@ std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset)
        g_ascii_strcasecmp(canon, "ANSI_X3.4-1968") == 0)) {
     return std::string(bytes);
   }
+  if (canon != nullptr && IsAscii(bytes)) {
+    // Pure ASCII in a charset that is a superset of ASCII (ISO-8859-*, Windows-125x, and
+    // ISO-2022-JP without escape sequences) is already UTF-8: no iconv round trip.
+    std::string_view c(canon);
+    auto starts = [&](std::string_view prefix) {
+      return c.size() >= prefix.size() && g_ascii_strncasecmp(canon, prefix.data(), prefix.size()) == 0;
+    };
+    if (starts("iso-8859-") || starts("iso8859-") || starts("windows-125") || starts("cp125") ||
+        (starts("iso-2022-jp") && bytes.find('\x1b') == std::string_view::npos)) {
+      return std::string(bytes);
+    }
+  }
   std::string out;
   if (Convert(bytes, canon ? canon : from, out)) {
     return out;
@@ -279,42 +291,59 @@ std::string internal::StripHtml(std::string_view html) {
   std::string out;
   out.reserve(html.size());
   bool in_tag = false;
-  for (size_t i = 0; i < html.size(); ++i) {
+  const size_t n = html.size();
+  size_t i = 0;
+  while (i < n) {
+    // Runs first: inside a tag everything up to '<' or '>' is dropped, outside it everything up
+    // to '<' or '&' is kept as is.
+    size_t j = i;
+    if (in_tag) {
+      while (j < n && html[j] != '<' && html[j] != '>') {
+        ++j;
+      }
+    } else {
+      while (j < n && html[j] != '<' && html[j] != '&') {
+        ++j;
+      }
+      out.append(html.data() + i, j - i);
+    }
+    if (j == n) {
+      break;
+    }
+    i = j;
     char c = html[i];
     if (c == '<') {
       in_tag = true;
-      if (IStartsWith(html.substr(i), "<br") || IStartsWith(html.substr(i), "<p") ||
-          IStartsWith(html.substr(i), "<div") || IStartsWith(html.substr(i), "<tr") ||
-          IStartsWith(html.substr(i), "</p") || IStartsWith(html.substr(i), "</div")) {
+      std::string_view at = html.substr(i);
+      if (IStartsWith(at, "<br") || IStartsWith(at, "<p") || IStartsWith(at, "<div") ||
+          IStartsWith(at, "<tr") || IStartsWith(at, "</p") || IStartsWith(at, "</div")) {
         out.push_back('\n');
       }
+      ++i;
       continue;
     }
-    if (c == '>' && in_tag) {
+    if (c == '>') {  // only reached inside a tag
       in_tag = false;
+      ++i;
       continue;
     }
-    if (in_tag) {
-      continue;
-    }
-    if (c == '&') {
-      static constexpr std::pair<std::string_view, char> kEntities[] = {
-          {"&lt;", '<'},   {"&gt;", '>'},   {"&amp;", '&'},
-          {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}};
-      bool done = false;
-      for (const auto& [name, ch] : kEntities) {
-        if (IStartsWith(html.substr(i), name)) {
-          out.push_back(ch);
-          i += name.size() - 1;
-          done = true;
-          break;
-        }
-      }
-      if (done) {
-        continue;
+    // '&' outside a tag
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&lt;", '<'},   {"&gt;", '>'},   {"&amp;", '&'},
+        {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}};
+    bool done = false;
+    for (const auto& [name, ch] : kEntities) {
+      if (IStartsWith(html.substr(i), name)) {
+        out.push_back(ch);
+        i += name.size();
+        done = true;
+        break;
       }
     }
-    out.push_back(c);
+    if (!done) {
+      out.push_back(c);
+      ++i;
+    }
   }
   return out;
 }

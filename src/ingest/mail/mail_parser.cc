@@ -134,7 +134,8 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
   }
 }
 
-std::string StripMboxFromLine(std::string_view raw) {
+// `raw` without an mbox "From " line (a view into it: no copy of the mail).
+std::string_view StripMboxFromLine(std::string_view raw) {
   if (raw.substr(0, 5) == "From ") {
     size_t eol = raw.find_first_of("\r\n");
     if (eol == std::string_view::npos) {
@@ -143,9 +144,9 @@ std::string StripMboxFromLine(std::string_view raw) {
     if (raw[eol] == '\r' && eol + 1 < raw.size() && raw[eol + 1] == '\n') {
       ++eol;
     }
-    return std::string(raw.substr(eol + 1));
+    return raw.substr(eol + 1);
   }
-  return std::string(raw);
+  return raw;
 }
 
 }  // namespace
@@ -284,6 +285,20 @@ void AppendField(std::string& out, std::string_view key, std::string_view value)
   AppendJsonString(out, value);
 }
 
+// AppendField of ValidUtf8(value), without the copy when `value` is printable ASCII already.
+void AppendValidField(std::string& out, std::string_view key, std::string_view value) {
+  bool ascii = true;
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    ascii = ascii && c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n');
+  }
+  if (ascii) {
+    AppendField(out, key, value);
+  } else {
+    AppendField(out, key, ValidUtf8(value));
+  }
+}
+
 }  // namespace
 
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
@@ -299,12 +314,12 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
     out += ",\"index\":";
     out += std::to_string(++index);
     AppendField(out, "recipient", r.recipient);
-    AppendField(out, "status", ValidUtf8(r.status));
-    AppendField(out, "replycode", ValidUtf8(r.reply_code));
-    AppendField(out, "reason", ValidUtf8(r.reason));
+    AppendValidField(out, "status", r.status);
+    AppendValidField(out, "replycode", r.reply_code);
+    AppendValidField(out, "reason", r.reason);
     out += r.hard_bounce ? ",\"hardbounce\":1" : ",\"hardbounce\":0";
-    AppendField(out, "feedbacktype", ValidUtf8(r.feedback_type));
-    AppendField(out, "action", ValidUtf8(r.action));
+    AppendValidField(out, "feedbacktype", r.feedback_type);
+    AppendValidField(out, "action", r.action);
     AppendField(out, "diagnosticcode", r.diagnostic_code);
     AppendField(out, "timestamp",
                 r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string());

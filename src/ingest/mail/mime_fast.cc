@@ -34,9 +34,21 @@ std::string_view LineAt(std::string_view s, size_t pos, size_t& next) {
   return s.substr(pos, end - pos);
 }
 
+// Whether `name` has a space or tab followed by something else ("by host", not "Name ").
+bool HasInnerSpace(std::string_view name) {
+  size_t i = 0;
+  while (i < name.size() && !IsLwsp(name[i])) {
+    ++i;
+  }
+  while (i < name.size() && IsLwsp(name[i])) {
+    ++i;
+  }
+  return i < name.size();
+}
+
 // Reads the header block of `entity`; `body` gets what follows the empty line (or nothing).
-// Returns false for lines GMime reads in its own way (no colon, spaces in a name, a block that
-// starts with a folded line).
+// Returns false for lines GMime reads in its own way (no colon on the first line, spaces in a
+// name, a block that starts with a folded line, a folded line after a dropped line).
 bool ReadFields(std::string_view entity, Fields& out, std::string_view& body) {
   out.clear();
   size_t pos = 0;
@@ -58,14 +70,27 @@ bool ReadFields(std::string_view entity, Fields& out, std::string_view& body) {
       continue;
     }
     size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return false;
-    }
-    for (size_t i = 0; i < colon; ++i) {
+    bool bad_name = false;
+    for (size_t i = 0; colon != std::string_view::npos && i < colon; ++i) {
       unsigned char c = static_cast<unsigned char>(line[i]);
-      if (c <= ' ' || c >= 0x7f) {
+      bad_name = bad_name || c <= ' ' || c >= 0x7f;
+    }
+    if (!out.empty() &&
+        (colon == std::string_view::npos || (bad_name && HasInnerSpace(line.substr(0, colon))))) {
+      // A line among the fields without a colon, or whose "name" has a space inside (an
+      // unfolded continuation such as "by host ... for <a@b>; Wed, 17 Apr 2019 14:38:21"):
+      // GMime drops it and reads on, and so does this reader, unless a folded line follows it
+      // (that case stays with GMime).
+      size_t after = 0;
+      std::string_view following = next < entity.size() ? LineAt(entity, next, after) : "";
+      if (!following.empty() && IsLwsp(following.front())) {
         return false;
       }
+      pos = next;
+      continue;
+    }
+    if (colon == std::string_view::npos || colon == 0 || bad_name) {
+      return false;
     }
     if (out.size() < 1000) {
       out.push_back({line.substr(0, colon), line.substr(colon + 1)});

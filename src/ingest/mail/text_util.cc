@@ -4,16 +4,30 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <cctype>
 
 namespace bw::mail {
 namespace {
 
-// ASCII-only lower case: no locale lookup (this is the parser's hottest function).
-inline char Low(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Byte classes as tables: one load instead of a chain of compares in the per-byte loops.
+constexpr std::array<bool, 256> kSpaceTable = [] {
+  std::array<bool, 256> t{};
+  t[' '] = t['\t'] = t['\n'] = t['\r'] = true;
+  return t;
+}();
+inline bool IsSpace(char c) { return kSpaceTable[static_cast<unsigned char>(c)]; }
+constexpr std::array<unsigned char, 256> kLowTable = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+  }
+  return t;
+}();
+inline unsigned char LowByte(char c) { return kLowTable[static_cast<unsigned char>(c)]; }
 
 bool IsLocalChar(char c) {
   unsigned char u = static_cast<unsigned char>(c);
@@ -29,8 +43,25 @@ bool IsDomainChar(char c) {
 }  // namespace
 
 std::string ToLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), Low);
+  std::string out(s.size(), '\0');
+  char* o = out.data();
+  size_t i = 0;
+  // Eight bytes at a time (SWAR): a byte gets 0x20 added when it is ASCII and in 'A'..'Z'.
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t low7 = w & ~kHigh;
+    uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: byte >= 'A'
+    uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
+    uint64_t upper = (ge_a ^ gt_z) & ~w & kHigh;  // ASCII and in 'A'..'Z'
+    w |= upper >> 2;
+    std::memcpy(o + i, &w, 8);
+  }
+  for (; i < s.size(); ++i) {
+    o[i] = static_cast<char>(LowByte(s[i]));
+  }
   return out;
 }
 
@@ -49,7 +80,7 @@ bool IEquals(std::string_view a, std::string_view b) {
     return false;
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (Low(a[i]) != Low(b[i])) {
+    if (LowByte(a[i]) != LowByte(b[i])) {
       return false;
     }
   }
@@ -67,18 +98,34 @@ size_t IFind(std::string_view h, std::string_view n, size_t from) {
   if (h.size() < n.size()) {
     return std::string_view::npos;
   }
-  char first = Low(n[0]);
-  char first_up = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
-  for (size_t i = from; i + n.size() <= h.size(); ++i) {
-    if (h[i] != first && h[i] != first_up) {
-      continue;
-    }
+  if (from > h.size() - n.size()) {
+    return std::string_view::npos;
+  }
+  // Candidates are the positions of the needle's first byte in either case, found with memchr
+  // (vectorised) rather than a byte-by-byte loop; each is then compared in full.
+  const auto first = static_cast<char>(LowByte(n[0]));
+  const bool letter = first >= 'a' && first <= 'z';
+  const char* base = h.data();
+  const char* end = base + (h.size() - n.size()) + 1;  // candidates start before this
+  auto next = [&](const char* p, char c) {
+    return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(end - p)));
+  };
+  const char* lo = next(base + from, first);
+  const char* up = letter ? next(base + from, static_cast<char>(first - 32)) : nullptr;
+  while (lo != nullptr || up != nullptr) {
+    const bool take_lo = up == nullptr || (lo != nullptr && lo < up);
+    const char* p = take_lo ? lo : up;
     size_t j = 1;
-    while (j < n.size() && Low(h[i + j]) == Low(n[j])) {
+    while (j < n.size() && LowByte(p[j]) == LowByte(n[j])) {
       ++j;
     }
     if (j == n.size()) {
-      return i;
+      return static_cast<size_t>(p - base);
+    }
+    if (take_lo) {
+      lo = next(p + 1, first);
+    } else {
+      up = next(p + 1, static_cast<char>(first - 32));
     }
   }
   return std::string_view::npos;
@@ -107,26 +154,44 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
 }
 
 std::string Squeeze(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size() && IsSpace(s[i])) {
-    ++i;
+  // Most values (header fields, one-line diagnostics) are squeezed already, or up to a point:
+  // the clean prefix is found in one pass and copied at once.
+  const size_t n = s.size();
+  size_t clean = 0;
+  if (n > 0 && s.front() != ' ') {
+    while (clean < n && (!IsSpace(s[clean]) ||
+                         (s[clean] == ' ' && clean + 1 < n && !IsSpace(s[clean + 1])))) {
+      ++clean;
+    }
+    if (clean == n) {
+      return std::string(s);
+    }
   }
-  while (i < s.size()) {
-    // Copy a run of non-space bytes at once.
+  // s[clean] is white space: back off to the end of the last word before it.
+  while (clean > 0 && IsSpace(s[clean - 1])) {
+    --clean;
+  }
+  std::string out;
+  out.reserve(n);
+  out.append(s.data(), clean);
+  size_t i = clean;
+  while (i < n) {
     size_t j = i;
-    while (j < s.size() && !IsSpace(s[j])) {
+    while (j < n && IsSpace(s[j])) {
       ++j;
     }
-    out.append(s.data() + i, j - i);
-    while (j < s.size() && IsSpace(s[j])) {
-      ++j;
+    if (j == n) {
+      break;
     }
-    if (j < s.size()) {
+    if (!out.empty()) {
       out.push_back(' ');
     }
-    i = j;
+    size_t k = j;
+    while (k < n && !IsSpace(s[k])) {
+      ++k;
+    }
+    out.append(s.data() + j, k - j);
+    i = k;
   }
   return out;
 }
@@ -277,33 +342,41 @@ std::string FindSmtpCommand(std::string_view s) {
       {"helo", "HELO"},
   };
   // One forward scan: the earliest position where a probe starts wins (the first probe in the
-  // table order at a tie), so the scan stops at the first hit.
-  static const auto kFirst = [] {
-    std::array<uint32_t, 256> first{};  // bit k: probe k starts with this (lower-case) byte
+  // table order at a tie), so the scan stops at the first hit. A bitset over the lower-cased
+  // first two bytes rejects nearly every position with one load; bit k of kFirst[c] says probe k
+  // starts with byte c.
+  struct Tables {
+    std::array<uint64_t, 65536 / 64> pairs{};
+    std::array<uint32_t, 256> first{};
+  };
+  static const Tables kTables = [] {
+    Tables t;
     for (size_t k = 0; k < std::size(kProbes); ++k) {
-      first[static_cast<unsigned char>(kProbes[k].needle[0])] |= 1u << k;
+      auto c0 = static_cast<unsigned char>(kProbes[k].needle[0]);
+      auto c1 = static_cast<unsigned char>(kProbes[k].needle[1]);
+      t.first[c0] |= 1u << k;
+      size_t key = c0 | (size_t{c1} << 8);
+      t.pairs[key >> 6] |= uint64_t{1} << (key & 63);
     }
-    return first;
+    return t;
   }();
-  for (size_t i = 0; i < s.size(); ++i) {
-    uint32_t cand = kFirst[static_cast<unsigned char>(Low(s[i]))];
-    if (cand == 0) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    size_t key = LowByte(s[i]) | (size_t{LowByte(s[i + 1])} << 8);
+    if ((kTables.pairs[key >> 6] & (uint64_t{1} << (key & 63))) == 0) {
       continue;
     }
-    for (size_t k = 0; k < std::size(kProbes); ++k) {
-      if ((cand & (1u << k)) == 0) {
-        continue;
-      }
-      std::string_view n = kProbes[k].needle;
+    for (uint32_t cand = kTables.first[LowByte(s[i])]; cand != 0; cand &= cand - 1) {
+      const Probe& p = kProbes[__builtin_ctz(cand)];  // lowest bit first: table order
+      std::string_view n = p.needle;
       if (i + n.size() > s.size()) {
         continue;
       }
       size_t j = 1;
-      while (j < n.size() && Low(s[i + j]) == n[j]) {
+      while (j < n.size() && static_cast<char>(LowByte(s[i + j])) == n[j]) {
         ++j;
       }
       if (j == n.size()) {
-        return std::string(kProbes[k].command);
+        return std::string(p.command);
       }
     }
   }
@@ -320,6 +393,20 @@ bool IsSystemAddress(std::string_view a) {
 namespace bw::mail {
 
 std::string ValidUtf8(std::string_view s) {
+  // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
+  {
+    size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
+        break;
+      }
+      ++i;
+    }
+    if (i == s.size()) {
+      return std::string(s);
+    }
+  }
   std::string out;
   out.reserve(s.size());
   size_t i = 0;

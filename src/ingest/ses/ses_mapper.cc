@@ -6,6 +6,7 @@
 #include <cctype>
 #include <exception>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include <boost/json/monotonic_resource.hpp>
@@ -13,6 +14,8 @@
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/ascii.h"
+#include "core/json_fields.h"
 #include "core/time_format.h"
 #include "ingest/classify/reason.h"
 
@@ -58,38 +61,19 @@ constexpr std::array<TypeSpec, 10> kEventTypes = {{
     {"Subscription", EventType::kSubscription, "subscription", RecipientList::kDestination},
 }};
 
+// The entry of `types` named `name`, or nullptr.
+const TypeSpec* FindType(std::span<const TypeSpec> types, const json::string& name) {
+  const std::string_view n(name.data(), name.size());
+  for (const TypeSpec& t : types) {
+    if (t.ses_name == n) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
 // Longest quoted type value in a `why` sentence; the rest is in `raw` anyway.
 constexpr size_t kMaxQuotedBytes = 100;
-
-const json::object* ObjectAt(const json::object* o, std::string_view key) {
-  if (o == nullptr) {
-    return nullptr;
-  }
-  const json::value* v = o->if_contains(key);
-  return v != nullptr ? v->if_object() : nullptr;
-}
-
-const json::array* ArrayAt(const json::object* o, std::string_view key) {
-  if (o == nullptr) {
-    return nullptr;
-  }
-  const json::value* v = o->if_contains(key);
-  return v != nullptr ? v->if_array() : nullptr;
-}
-
-const json::string* StringAt(const json::object* o, std::string_view key) {
-  if (o == nullptr) {
-    return nullptr;
-  }
-  const json::value* v = o->if_contains(key);
-  return v != nullptr ? v->if_string() : nullptr;
-}
-
-// The string at `key`, or "" when absent, null or not a string.
-std::string Str(const json::object* o, std::string_view key) {
-  const json::string* s = StringAt(o, key);
-  return s != nullptr ? std::string(s->data(), s->size()) : std::string();
-}
 
 // Copies o[key] (any JSON) into details[out_key] when present, onto the default storage.
 void CopyDetail(const json::object* o, std::string_view key, json::object& details,
@@ -130,19 +114,6 @@ int64_t ParseTimestamp(const json::string* s) {
   return ParseIso8601Ms(std::string_view(s->data(), s->size())).value_or(0);
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string HeaderValue(const MailInfo& mail, std::string_view name) {
   for (const auto& [n, v] : mail.headers) {
     if (EqualsIgnoreCase(n, name)) {
@@ -158,39 +129,31 @@ MailInfo ParseMail(const json::object* mail) {
   if (mail == nullptr) {
     return m;
   }
-  m.message_id = Str(mail, "messageId");
-  m.from = Str(mail, "source");
-  m.sent_at = Str(mail, "timestamp");
-  m.sending_account_id = Str(mail, "sendingAccountId");
-  m.source_arn = Str(mail, "sourceArn");
-  m.source_ip = Str(mail, "sourceIp");
-  m.caller_identity = Str(mail, "callerIdentity");
-  if (const json::array* dest = ArrayAt(mail, "destination"); dest != nullptr) {
-    for (const json::value& d : *dest) {
-      if (const json::string* s = d.if_string(); s != nullptr) {
-        m.destination.emplace_back(s->data(), s->size());
-      }
-    }
+  m.message_id = JsonStr(mail, "messageId");
+  m.from = JsonStr(mail, "source");
+  m.sent_at = JsonStr(mail, "timestamp");
+  m.sending_account_id = JsonStr(mail, "sendingAccountId");
+  m.source_arn = JsonStr(mail, "sourceArn");
+  m.source_ip = JsonStr(mail, "sourceIp");
+  m.caller_identity = JsonStr(mail, "callerIdentity");
+  if (const json::array* dest = JsonArrayAt(mail, "destination"); dest != nullptr) {
+    AppendJsonStrings(*dest, m.destination);
   }
-  if (const json::object* tags = ObjectAt(mail, "tags"); tags != nullptr) {
+  if (const json::object* tags = JsonObjectAt(mail, "tags"); tags != nullptr) {
     for (const auto& kv : *tags) {
       std::vector<std::string>& values = m.tags[std::string(kv.key())];
       if (const json::array* a = kv.value().if_array(); a != nullptr) {
-        for (const json::value& t : *a) {
-          if (const json::string* s = t.if_string(); s != nullptr) {
-            values.emplace_back(s->data(), s->size());
-          }
-        }
+        AppendJsonStrings(*a, values);
       } else if (const json::string* s = kv.value().if_string(); s != nullptr) {
         values.emplace_back(s->data(), s->size());
       }
     }
   }
-  if (const json::array* headers = ArrayAt(mail, "headers"); headers != nullptr) {
+  if (const json::array* headers = JsonArrayAt(mail, "headers"); headers != nullptr) {
     for (const json::value& h : *headers) {
       const json::object* ho = h.if_object();
-      const json::string* name = StringAt(ho, "name");
-      const json::string* value = StringAt(ho, "value");
+      const json::string* name = JsonStringAt(ho, "name");
+      const json::string* value = JsonStringAt(ho, "value");
       if (name != nullptr && value != nullptr) {
         m.headers.emplace_back(std::string(name->data(), name->size()),
                                std::string(value->data(), value->size()));
@@ -206,13 +169,13 @@ MailInfo ParseMail(const json::object* mail) {
     }
   }
   // Kept as given: one doc example has a leading space (" custom-message-ID").
-  const json::object* common = ObjectAt(mail, "commonHeaders");
-  if (const json::string* id = StringAt(common, "messageId"); id != nullptr) {
+  const json::object* common = JsonObjectAt(mail, "commonHeaders");
+  if (const json::string* id = JsonStringAt(common, "messageId"); id != nullptr) {
     m.header_message_id.assign(id->data(), id->size());
   } else {
     m.header_message_id = HeaderValue(m, "Message-ID");
   }
-  if (const json::string* subject = StringAt(common, "subject"); subject != nullptr) {
+  if (const json::string* subject = JsonStringAt(common, "subject"); subject != nullptr) {
     m.subject.assign(subject->data(), subject->size());
   } else {
     m.subject = HeaderValue(m, "Subject");
@@ -224,7 +187,7 @@ MailInfo ParseMail(const json::object* mail) {
   };
   m.configuration_set = first_tag("ses:configuration-set");
   if (m.configuration_set.empty()) {
-    m.configuration_set = Str(mail, "configurationSet");
+    m.configuration_set = JsonStr(mail, "configurationSet");
   }
   if (m.source_ip.empty()) {
     m.source_ip = first_tag("ses:source-ip");
@@ -353,7 +316,7 @@ FeedbackEvent UnrecognizedWithMail(std::string_view message, std::string why, co
   FeedbackEvent e = Unrecognized(message, std::move(why), ctx);
   if (mail != nullptr) {
     e.mail = ParseMail(mail);
-    e.occurred_at_ms = ParseTimestamp(StringAt(mail, "timestamp"));
+    e.occurred_at_ms = ParseTimestamp(JsonStringAt(mail, "timestamp"));
   }
   return e;
 }
@@ -413,14 +376,14 @@ void FillTypeSpecific(const TypeSpec& spec, const json::object& obj, const Recip
   switch (spec.type) {
     case EventType::kBounce: {
       BounceInfo b;
-      b.ses_type = Str(&obj, "bounceType");
-      b.ses_subtype = Str(&obj, "bounceSubType");
-      b.status = Str(r.entry, "status");
-      b.action = Str(r.entry, "action");
-      b.diagnostic = Str(r.entry, "diagnosticCode");
-      b.reporting_mta = Str(&obj, "reportingMTA");
-      b.remote_mta_ip = Str(&obj, "remoteMtaIp");
-      b.feedback_id = Str(&obj, "feedbackId");
+      b.ses_type = JsonStr(&obj, "bounceType");
+      b.ses_subtype = JsonStr(&obj, "bounceSubType");
+      b.status = JsonStr(r.entry, "status");
+      b.action = JsonStr(r.entry, "action");
+      b.diagnostic = JsonStr(r.entry, "diagnosticCode");
+      b.reporting_mta = JsonStr(&obj, "reportingMTA");
+      b.remote_mta_ip = JsonStr(&obj, "remoteMtaIp");
+      b.feedback_id = JsonStr(&obj, "feedbackId");
       const std::string reply_code = ReplyCodeFromDiagnostic(b.diagnostic);
       const std::string diagnostic_type = DiagnosticType(b.diagnostic);
       ingest::ReasonInput in;
@@ -448,11 +411,11 @@ void FillTypeSpecific(const TypeSpec& spec, const json::object& obj, const Recip
     }
     case EventType::kComplaint: {
       ComplaintInfo c;
-      c.feedback_type = Str(&obj, "complaintFeedbackType");
-      c.sub_type = Str(&obj, "complaintSubType");  // null -> ""
-      c.user_agent = Str(&obj, "userAgent");
-      c.arrival_date = Str(&obj, "arrivalDate");
-      c.feedback_id = Str(&obj, "feedbackId");
+      c.feedback_type = JsonStr(&obj, "complaintFeedbackType");
+      c.sub_type = JsonStr(&obj, "complaintSubType");  // null -> ""
+      c.user_agent = JsonStr(&obj, "userAgent");
+      c.arrival_date = JsonStr(&obj, "arrivalDate");
+      c.feedback_id = JsonStr(&obj, "feedbackId");
       e.complaint = std::move(c);
       break;
     }
@@ -509,25 +472,17 @@ std::vector<FeedbackEvent> MapParsed(std::string_view message, const json::value
         message, "The message is JSON but not an object, so it is not SES content.", ctx));
     return out;
   }
-  const json::object* mail = ObjectAt(top, "mail");
+  const json::object* mail = JsonObjectAt(top, "mail");
 
   // Event publishing uses eventType, identity notifications notificationType (§3.1, §3.2).
   const TypeSpec* spec = nullptr;
-  const json::string* type_name = StringAt(top, "eventType");
+  const json::string* type_name = JsonStringAt(top, "eventType");
   std::string_view field = "eventType";
   if (type_name != nullptr) {
-    for (const TypeSpec& s : kEventTypes) {
-      if (s.ses_name == std::string_view(type_name->data(), type_name->size())) {
-        spec = &s;
-      }
-    }
-  } else if ((type_name = StringAt(top, "notificationType")) != nullptr) {
+    spec = FindType(kEventTypes, *type_name);
+  } else if ((type_name = JsonStringAt(top, "notificationType")) != nullptr) {
     field = "notificationType";
-    for (const TypeSpec& s : kNotificationTypes) {
-      if (s.ses_name == std::string_view(type_name->data(), type_name->size())) {
-        spec = &s;
-      }
-    }
+    spec = FindType(kNotificationTypes, *type_name);
   } else {
     out.push_back(UnrecognizedWithMail(message,
                                        "The message has no string notificationType or "
@@ -545,7 +500,7 @@ std::vector<FeedbackEvent> MapParsed(std::string_view message, const json::value
     out.push_back(UnrecognizedWithMail(message, std::move(why), ctx, mail));
     return out;
   }
-  const json::object* obj = ObjectAt(top, spec->object_key);
+  const json::object* obj = JsonObjectAt(top, spec->object_key);
   if (obj == nullptr) {
     out.push_back(UnrecognizedWithMail(message,
                                        "The SES " + std::string(name) + " message has no \"" +
@@ -557,19 +512,19 @@ std::vector<FeedbackEvent> MapParsed(std::string_view message, const json::value
   const json::array* list = nullptr;
   switch (spec->list) {
     case RecipientList::kBounced:
-      list = ArrayAt(obj, "bouncedRecipients");
+      list = JsonArrayAt(obj, "bouncedRecipients");
       break;
     case RecipientList::kComplained:
-      list = ArrayAt(obj, "complainedRecipients");
+      list = JsonArrayAt(obj, "complainedRecipients");
       break;
     case RecipientList::kDelivered:
-      list = ArrayAt(obj, "recipients");
+      list = JsonArrayAt(obj, "recipients");
       break;
     case RecipientList::kDelayed:
-      list = ArrayAt(obj, "delayedRecipients");
+      list = JsonArrayAt(obj, "delayedRecipients");
       break;
     case RecipientList::kDestination:
-      list = ArrayAt(mail, "destination");
+      list = JsonArrayAt(mail, "destination");
       break;
   }
   if (list == nullptr || list->empty()) {
@@ -590,7 +545,7 @@ std::vector<FeedbackEvent> MapParsed(std::string_view message, const json::value
       address = item.if_string();
     } else {
       r.entry = item.if_object();
-      address = StringAt(r.entry, "emailAddress");
+      address = JsonStringAt(r.entry, "emailAddress");
     }
     if (address == nullptr) {
       continue;  // no usable address: skipped (reported below if none remain)
@@ -613,10 +568,10 @@ std::vector<FeedbackEvent> MapParsed(std::string_view message, const json::value
 
   const MailInfo mail_info = ParseMail(mail);
   int64_t occurred_at_ms = 0;
-  if (const json::string* ts = StringAt(obj, "timestamp"); ts != nullptr) {
+  if (const json::string* ts = JsonStringAt(obj, "timestamp"); ts != nullptr) {
     occurred_at_ms = ParseTimestamp(ts);
   } else {
-    occurred_at_ms = ParseTimestamp(StringAt(mail, "timestamp"));
+    occurred_at_ms = ParseTimestamp(JsonStringAt(mail, "timestamp"));
   }
   out.reserve(recipients.size() + (cut > 0 ? 1 : 0));
   for (const Recipient& r : recipients) {

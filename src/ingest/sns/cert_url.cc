@@ -4,21 +4,15 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "core/ascii.h"
+
 namespace bw::sns {
 namespace {
 
 namespace urls = boost::urls;
 
-std::string Shown(std::string_view url) {
-  constexpr size_t kMax = 200;
-  std::string out = "\"";
-  out.append(url.substr(0, kMax));
-  if (url.size() > kMax) {
-    out += "...";
-  }
-  out += '"';
-  return out;
-}
+// A URL quoted in an error message (its first 200 bytes).
+std::string Shown(std::string_view url) { return QuotedForError(url, 200); }
 
 bool IsLabelChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/ascii.h"
 #include "core/time_format.h"
 
 namespace bw::sns {
@@ -58,16 +59,8 @@ std::optional<SnsMessageType> TypeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-std::string Quoted(std::string_view s) {
-  constexpr size_t kMax = 64;
-  std::string out = "\"";
-  out.append(s.substr(0, kMax));
-  if (s.size() > kMax) {
-    out += "...";
-  }
-  out += '"';
-  return out;
-}
+// A field value quoted in an error message (its first 64 bytes).
+std::string Quoted(std::string_view s) { return QuotedForError(s, 64); }
 
 std::string ToLower(std::string_view s) {
   std::string out(s);

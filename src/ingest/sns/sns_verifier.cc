@@ -5,32 +5,12 @@
 #include <cctype>
 #include <utility>
 
+#include "core/ascii.h"
 #include "core/time_format.h"
 #include "ingest/sns/cert_url.h"
 #include "ingest/sns/signature.h"
 
 namespace bw::sns {
-namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
-
 SnsVerifier::SnsVerifier(VerifierOptions options, const Clock& clock,
                          CertificateProvider& certificates)
     : options_(std::move(options)), clock_(clock), certificates_(certificates) {}
@@ -38,7 +18,7 @@ SnsVerifier::SnsVerifier(VerifierOptions options, const Clock& clock,
 Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup& headers) const {
   if (headers) {
     std::optional<std::string> raw = headers("x-amz-sns-rawdelivery");
-    if (raw && EqualsIgnoreCase(Trim(*raw), "true")) {
+    if (raw && EqualsIgnoreCase(TrimOws(*raw), "true")) {
       return PermissionDenied(
           "the SNS subscription uses raw message delivery, whose messages are unsigned and "
           "cannot be verified: disable raw message delivery on the subscription");

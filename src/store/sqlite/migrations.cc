@@ -154,6 +154,14 @@ CREATE TABLE suppression_changes (
 );
 )sql";
 
+// Version 6: compressed rows (zstd_codec.h), fewer pages per message for the single writer.
+// messages.raw_codec says how `raw` is stored: 0 = the bytes as received (every row written
+// before), 1 = one zstd frame of them. events.json needs no column: a TEXT value is the JSON as
+// before, a BLOB value is a zstd frame of it.
+constexpr std::string_view kV6Schema = R"sql(
+ALTER TABLE messages ADD COLUMN raw_codec INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY NOT NULL,"
@@ -188,6 +196,7 @@ const std::vector<Migration>& Migrations() {
       {3, "reputation buckets", kV3Schema},
       {4, "alert outbox", kV4Schema},
       {5, "suppression change log", kV5Schema},
+      {6, "compressed raw messages and event JSON", kV6Schema},
   };
   return kMigrations;
 }

@@ -11,22 +11,11 @@
 #include "core/event_json.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/zstd_codec.h"
 
 namespace bw::store::sqlite {
 namespace {
-
-// Prepares `sql`, binds `args` and runs it to completion.
-template <class... Args>
-Status Run(Db& db, std::string_view sql, const Args&... args) {
-  auto stmt = Stmt::Prepare(db, sql);
-  if (!stmt) {
-    return stmt.error();
-  }
-  if (auto s = BindAll(*stmt, args...); !s) {
-    return s;
-  }
-  return stmt->Run();
-}
 
 int64_t Clamp(size_t n) { return static_cast<int64_t>(std::min<size_t>(n, INT64_MAX)); }
 
@@ -85,8 +74,12 @@ Result<std::vector<AlertItem>> SqliteStore::ClaimAlerts(const AlertClaim& claim)
       it.last_error = r.ColumnText(8);
       it.sent_at_ms = r.ColumnInt64(9);
       if (!r.ColumnIsNull(10)) {
+        auto json = StoredEventJson(r, 10);
+        if (!json) {
+          return Internal("stored event " + it.event_id + ": " + json.error().message());
+        }
         boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(r.ColumnText(10), ec);
+        boost::json::value v = boost::json::parse(*json, ec);
         if (ec) {
           return Internal("stored event " + it.event_id + " is not valid JSON: " + ec.message());
         }
@@ -132,20 +125,8 @@ Status SqliteStore::MarkAlertsSent(const std::vector<int64_t>& ids, int64_t sent
     return {};
   }
   return RunOnWriteDb([&](Db& db) -> Status {
-    auto stmt = Stmt::Prepare(db, "UPDATE alert_outbox SET sent_at = ? WHERE id = ? AND sent_at = 0");
-    if (!stmt) {
-      return stmt.error();
-    }
-    for (int64_t id : ids) {
-      if (auto b = BindAll(*stmt, std::max<int64_t>(sent_at_ms, 1), id); !b) {
-        return b;
-      }
-      if (auto r = stmt->Run(); !r) {
-        return r;
-      }
-      stmt->Reset();
-    }
-    return {};
+    return RunForEachId(db, "UPDATE alert_outbox SET sent_at = ? WHERE id = ? AND sent_at = 0",
+                        ids, std::max<int64_t>(sent_at_ms, 1));
   });
 }
 
@@ -155,22 +136,10 @@ Status SqliteStore::MarkAlertsFailed(const std::vector<int64_t>& ids, int64_t ne
     return {};
   }
   return RunOnWriteDb([&](Db& db) -> Status {
-    auto stmt = Stmt::Prepare(db,
-                              "UPDATE alert_outbox SET next_attempt_at = ?, last_error = ?"
-                              " WHERE id = ? AND sent_at = 0");
-    if (!stmt) {
-      return stmt.error();
-    }
-    for (int64_t id : ids) {
-      if (auto b = BindAll(*stmt, next_attempt_at_ms, error, id); !b) {
-        return b;
-      }
-      if (auto r = stmt->Run(); !r) {
-        return r;
-      }
-      stmt->Reset();
-    }
-    return {};
+    return RunForEachId(db,
+                        "UPDATE alert_outbox SET next_attempt_at = ?, last_error = ?"
+                        " WHERE id = ? AND sent_at = 0",
+                        ids, next_attempt_at_ms, error);
   });
 }
 
@@ -271,15 +240,13 @@ Result<AlertPeriodSummary> SqliteStore::SummarizeAlertPeriod(int64_t since_ms, i
   AlertPeriodSummary out;
   Status s = RunOnReadDb([&](Db& db) -> Status {
     out = AlertPeriodSummary{};
-    auto by_type = Stmt::Prepare(db,
-                                 "SELECT type, COUNT(*) AS n FROM events"
-                                 " WHERE received_at >= ? AND received_at < ?"
-                                 " GROUP BY type ORDER BY n DESC, type");
+    auto by_type = PrepareBound(db,
+                                "SELECT type, COUNT(*) AS n FROM events"
+                                " WHERE received_at >= ? AND received_at < ?"
+                                " GROUP BY type ORDER BY n DESC, type",
+                                since_ms, until_ms);
     if (!by_type) {
       return by_type.error();
-    }
-    if (auto b = BindAll(*by_type, since_ms, until_ms); !b) {
-      return b;
     }
     Status rows = by_type->ForEachRow([&](const Stmt& r) -> Status {
       std::string type = r.ColumnText(0);
@@ -293,30 +260,26 @@ Result<AlertPeriodSummary> SqliteStore::SummarizeAlertPeriod(int64_t since_ms, i
     if (!rows) {
       return rows;
     }
-    auto hard = Stmt::Prepare(db,
-                              "SELECT COUNT(*) FROM events WHERE type = 'bounce'"
-                              " AND received_at >= ? AND received_at < ? AND bounce_class = 'hard'");
+    auto hard = PrepareBound(db,
+                             "SELECT COUNT(*) FROM events WHERE type = 'bounce'"
+                             " AND received_at >= ? AND received_at < ? AND bounce_class = 'hard'",
+                             since_ms, until_ms);
     if (!hard) {
       return hard.error();
-    }
-    if (auto b = BindAll(*hard, since_ms, until_ms); !b) {
-      return b;
     }
     if (auto row = hard->Step(); !row) {
       return row.error();
     } else if (*row) {
       out.hard_bounces = hard->ColumnInt64(0);
     }
-    auto suppressed = Stmt::Prepare(db,
-                                    "SELECT address_key, MIN(address), MIN(id) AS first"
-                                    " FROM suppression_audit"
-                                    " WHERE at >= ? AND at < ? AND action = 'suppress'"
-                                    " GROUP BY address_key ORDER BY first");
+    auto suppressed = PrepareBound(db,
+                                   "SELECT address_key, MIN(address), MIN(id) AS first"
+                                   " FROM suppression_audit"
+                                   " WHERE at >= ? AND at < ? AND action = 'suppress'"
+                                   " GROUP BY address_key ORDER BY first",
+                                   since_ms, until_ms);
     if (!suppressed) {
       return suppressed.error();
-    }
-    if (auto b = BindAll(*suppressed, since_ms, until_ms); !b) {
-      return b;
     }
     return suppressed->ForEachRow([&](const Stmt& r) -> Status {
       ++out.new_suppressions;

@@ -188,6 +188,15 @@ void Stmt::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+std::string_view Stmt::ColumnView(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr || size <= 0) {
+    return {};
+  }
+  return std::string_view(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
 std::string Stmt::ColumnText(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);

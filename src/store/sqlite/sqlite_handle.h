@@ -98,8 +98,11 @@ class Stmt {
 
   int64_t ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool ColumnIsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  bool ColumnIsBlob(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_BLOB; }
   // Text or blob bytes of the column (empty for NULL).
   std::string ColumnText(int column) const;
+  // The same without a copy: valid until the next Step, Reset or column call on this column.
+  std::string_view ColumnView(int column) const;
 
  private:
   Status CheckBind(int rc, int index);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iterator>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <boost/json/parse.hpp>
@@ -18,6 +19,7 @@
 #include "core/ids.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/sqlite/zstd_codec.h"
 
 namespace bw::store::sqlite {
 namespace {
@@ -64,9 +66,12 @@ std::optional<int64_t> IdTimeMs(std::string_view id) {
 }
 
 Result<FeedbackEvent> EventFromRow(const Stmt& s, int column) {
-  std::string text = s.ColumnText(column);
+  auto text = StoredEventJson(s, column);
+  if (!text) {
+    return text.error();
+  }
   boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
+  boost::json::value v = boost::json::parse(*text, ec);
   if (ec) {
     return Internal("stored event is not valid JSON: " + ec.message());
   }
@@ -75,6 +80,19 @@ Result<FeedbackEvent> EventFromRow(const Stmt& s, int column) {
     return Internal("stored event cannot be read: " + e.error().message());
   }
   return e;
+}
+
+// messages.raw from column `raw` of the current row, given its raw_codec column (migration 6).
+Result<std::string> StoredRaw(const Stmt& s, int raw, int codec) {
+  switch (s.ColumnInt64(codec)) {
+    case 0:
+      return s.ColumnText(raw);
+    case 1:
+      return ZstdDecompress(s.ColumnText(raw));
+    default:
+      return Internal("stored raw message has unknown raw_codec " +
+                      std::to_string(s.ColumnInt64(codec)));
+  }
 }
 
 constexpr std::string_view kSuppressionColumns =
@@ -173,12 +191,26 @@ constexpr size_t kMaxKeysPerLookup = 10000;
 }  // namespace
 
 // An ingest batch made ready by the calling thread (ids, JSON), so the writer only binds.
+// Compression (migration 6) happens here too, on the calling thread.
 struct SqliteStore::PreparedBatch {
   IngestBatch batch;
+  std::string raw_zstd;                    // batch.raw compressed; empty: store it as it is
   std::vector<std::string> recipients_lc;  // per event
-  std::vector<std::string> json;           // per event
+  std::vector<std::string> json;           // per event: the JSON, or a zstd frame of it
+  std::vector<char> json_zstd;             // per event: json[i] is compressed
+  // The pure hooks' results (SqliteOptions), so the writer only reads and writes rows:
+  std::vector<std::optional<NormalizedAddress>> addresses;  // per event; set for the policy
+  std::vector<std::vector<std::string>> alert_channels;     // per event; empty without a rule
+  std::vector<ReputationRow> reputation;                    // of all events
   std::optional<Error> invalid;            // set when the batch can never be stored
 };
+
+// The event types the suppression policy looks at (store::SuppressionPolicy): sends, opens,
+// clicks... skip the address normalisation and the state lookup.
+bool PolicyApplies(EventType type) {
+  return type == EventType::kBounce || type == EventType::kComplaint ||
+         type == EventType::kDelivery;
+}
 
 // The write connection and its cached statements. Used only by the writer thread.
 class SqliteStore::Writer {
@@ -190,8 +222,8 @@ class SqliteStore::Writer {
       std::string sql;
     } const statements[] = {
         {&w->insert_message_,
-         "INSERT OR IGNORE INTO messages (source, dedup_key, kind, topic_arn, raw, received_at)"
-         " VALUES (?, ?, ?, ?, ?, ?)"},
+         "INSERT OR IGNORE INTO messages (source, dedup_key, kind, topic_arn, raw, received_at,"
+         " raw_codec) VALUES (?, ?, ?, ?, ?, ?, ?)"},
         {&w->insert_event_,
          "INSERT INTO events (id, type, recipient, recipient_lc, occurred_at, received_at, source,"
          " bounce_class, reason, message_source, message_key, json)"
@@ -233,6 +265,9 @@ class SqliteStore::Writer {
         {&w->insert_alert_,
          "INSERT INTO alert_outbox (channel, kind, event_id, created_at, next_attempt_at)"
          " VALUES (?, 'event', ?, ?, ?)"},
+        {&w->savepoint_, "SAVEPOINT op"},
+        {&w->release_, "RELEASE op"},
+        {&w->rollback_to_, "ROLLBACK TO op"},
     };
     for (const auto& [stmt, sql] : statements) {
       auto prepared = Stmt::Prepare(w->db_, sql);
@@ -254,8 +289,9 @@ class SqliteStore::Writer {
     const IngestBatch& b = p.batch;
     {
       ResetOnExit reset(insert_message_);
-      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn, Blob{b.raw},
-                           b.received_at_ms);
+      const bool zstd = !p.raw_zstd.empty();
+      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn,
+                           Blob{zstd ? p.raw_zstd : b.raw}, b.received_at_ms, int64_t{zstd});
           !s) {
         return s.error();
       }
@@ -277,7 +313,12 @@ class SqliteStore::Writer {
       ResetOnExit reset(insert_event_);
       if (auto s = BindAll(insert_event_, e.id, EventTypeName(e.type), e.recipient,
                            p.recipients_lc[i], e.occurred_at_ms, e.received_at_ms, e.source,
-                           bounce_class, reason, b.source, b.dedup_key, p.json[i]);
+                           bounce_class, reason, b.source, b.dedup_key);
+          !s) {
+        return s.error();
+      }
+      if (auto s = p.json_zstd[i] != 0 ? insert_event_.BindBlob(12, p.json[i])
+                                       : insert_event_.BindText(12, p.json[i]);
           !s) {
         return s.error();
       }
@@ -287,38 +328,59 @@ class SqliteStore::Writer {
         }
         return s.error();
       }
-      // Only these event types can change suppression state (store::SuppressionPolicy):
-      // sends, opens, clicks... skip the address normalisation and the state lookup.
-      if (policy_ && (e.type == EventType::kBounce || e.type == EventType::kComplaint ||
-                      e.type == EventType::kDelivery)) {
-        if (auto s = ApplyPolicy(e); !s) {
+      if (policy_ && p.addresses[i]) {
+        if (auto s = ApplyPolicy(e, *p.addresses[i]); !s) {
           return s.error();
         }
       }
-      if (reputation_rows_) {
-        for (ReputationRow& row : reputation_rows_(e, clock_->Now())) {
-          op_rows_.push_back(std::move(row));
-        }
-      }
-      if (alert_rule_) {
-        if (auto s = AddAlerts(e); !s) {
+      if (!p.alert_channels.empty()) {
+        if (auto s = AddAlerts(e, p.alert_channels[i]); !s) {
           return s.error();
         }
       }
     }
-    if (auto s = UpsertReputation(op_rows_); !s) {
-      return s.error();
-    }
-    if (!b.topic_arn.empty()) {
-      ResetOnExit reset(touch_topic_);
-      if (auto s = BindAll(touch_topic_, b.received_at_ms, b.topic_arn, b.received_at_ms); !s) {
-        return s.error();
-      }
-      if (auto s = touch_topic_.Run(); !s) {
-        return s.error();
-      }
-    }
+    // Written once per group, summed (AddGroupRows, WriteGroupRows).
+    op_rows_.insert(op_rows_.end(), p.reputation.begin(), p.reputation.end());
     return IngestOutcome::kStored;
+  }
+
+  // --- Per write group (CommitGroup): one savepoint per write op, through cached statements,
+  // and what is written once per group instead of once per op.
+
+  Status Savepoint() { return RunCached(savepoint_); }
+  Status Release() { return RunCached(release_); }
+  // Undoes the op's writes and ends its savepoint.
+  Status RollbackOp() {
+    if (auto s = RunCached(rollback_to_); !s) {
+      return s;
+    }
+    return RunCached(release_);
+  }
+
+  // A stored batch's topic delivered at received_at_ms: subscriptions.last_message_at is
+  // updated once per topic and group, by WriteTopicTouches (inside the transaction).
+  void NoteTopicTouch(const std::string& topic_arn, int64_t received_at_ms) {
+    if (topic_arn.empty()) {
+      return;
+    }
+    auto [it, added] = topic_touches_.try_emplace(topic_arn, received_at_ms);
+    if (!added) {
+      it->second = std::max(it->second, received_at_ms);
+    }
+  }
+  Status WriteTopicTouches() {
+    Status status;
+    for (const auto& [topic, at_ms] : topic_touches_) {
+      ResetOnExit reset(touch_topic_);
+      if (status = BindAll(touch_topic_, at_ms, topic, at_ms); !status) {
+        break;
+      }
+      if (status = touch_topic_.Run(); !status) {
+        break;
+      }
+    }
+    topic_touches_.clear();
+    return status;
   }
 
   Status Upsert(const Subscription& s) {
@@ -331,11 +393,8 @@ class SqliteStore::Writer {
     return upsert_subscription_.Run();
   }
 
-  void set_alert_rule(AlertRule rule) { alert_rule_ = std::move(rule); }
-
-  // Outbox rows for one stored event, one per channel the alert rule names (same transaction).
-  Status AddAlerts(const FeedbackEvent& e) {
-    const std::vector<std::string> channels = alert_rule_(e);
+  // Outbox rows for one stored event, one per channel the alert rule named (same transaction).
+  Status AddAlerts(const FeedbackEvent& e, const std::vector<std::string>& channels) {
     const int64_t now_ms = ToUnixMs(clock_->Now());
     for (const std::string& channel : channels) {
       ResetOnExit reset(insert_alert_);
@@ -404,16 +463,12 @@ class SqliteStore::Writer {
 
   // Runs the suppression policy for one stored event. Events whose recipient is not a valid
   // address are stored but change no suppression.
-  Status ApplyPolicy(const FeedbackEvent& e) {
-    auto address = NormalizeAddress(e.recipient);
-    if (!address) {
-      return {};
-    }
-    auto current = GetState(address->key);
+  Status ApplyPolicy(const FeedbackEvent& e, const NormalizedAddress& address) {
+    auto current = GetState(address.key);
     if (!current) {
       return current.error();
     }
-    std::optional<SuppressionState> next = policy_(*current, e, *address, clock_->Now());
+    std::optional<SuppressionState> next = policy_(*current, e, address, clock_->Now());
     if (!next) {
       return {};
     }
@@ -435,10 +490,33 @@ class SqliteStore::Writer {
     return {};
   }
 
-  void set_reputation(ReputationRowsFn rows) { reputation_rows_ = std::move(rows); }
-
-  // The reputation rows written by the current write op (cleared by CommitGroup before each op).
+  // The reputation rows added by the current write op (cleared by CommitGroup before each op).
   std::vector<ReputationRow>& op_rows() { return op_rows_; }
+
+  // After an op succeeded: its rows join the group's, summed per (bucket, dimension, key).
+  void AddGroupRows() {
+    for (ReputationRow& r : op_rows_) {
+      auto [it, added] = group_rows_.try_emplace(
+          std::make_tuple(r.bucket_start_ms, static_cast<int>(r.dimension), r.key), r);
+      if (!added) {
+        it->second.counts += r.counts;
+      }
+    }
+    op_rows_.clear();
+  }
+  // Before COMMIT: one upsert per summed row. Returns the rows written (for the CommitReport).
+  Result<std::vector<ReputationRow>> WriteGroupRows() {
+    std::vector<ReputationRow> rows;
+    rows.reserve(group_rows_.size());
+    for (auto& [key, row] : group_rows_) {
+      rows.push_back(std::move(row));
+    }
+    group_rows_.clear();
+    if (auto s = UpsertReputation(rows); !s) {
+      return s.error();
+    }
+    return rows;
+  }
 
   // Adds rows to reputation_buckets (sums into existing rows), inside the current transaction.
   Status UpsertReputation(const std::vector<ReputationRow>& rows) {
@@ -458,11 +536,8 @@ class SqliteStore::Writer {
     return {};
   }
 
-  // AddReputationRows: writes the rows and reports them with the op.
+  // AddReputationRows: the rows are written with the group's (WriteGroupRows).
   Status AddReputationRows(const std::vector<ReputationRow>& rows) {
-    if (auto s = UpsertReputation(rows); !s) {
-      return s;
-    }
     op_rows_.insert(op_rows_.end(), rows.begin(), rows.end());
     return {};
   }
@@ -503,10 +578,19 @@ class SqliteStore::Writer {
     return LogChange("");
   }
 
-  size_t pending_mark() const { return pending_.size(); }
+  // Where a write op starts in this group's change lists.
+  struct OpMark {
+    size_t pending = 0;
+    size_t logged = 0;
+  };
+  OpMark pending_mark() const { return {pending_.size(), logged_order_.size()}; }
   // Forgets the changes of a rolled-back savepoint (everything after `mark`).
-  void DiscardPending(size_t mark) {
-    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+  void DiscardPending(OpMark mark) {
+    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(mark.pending), pending_.end());
+    for (size_t i = mark.logged; i < logged_order_.size(); ++i) {
+      logged_keys_.erase(logged_order_[i]);
+    }
+    logged_order_.resize(mark.logged);
   }
 
   // Inside the group's transaction, before COMMIT: notes the log position this commit reaches,
@@ -543,9 +627,13 @@ class SqliteStore::Writer {
 
   // After a failed group: nothing of it reaches the index.
   void AbandonCommit() {
+    topic_touches_.clear();
+    group_rows_.clear();
     pending_.clear();
     reload_after_commit_ = false;
     logged_ = false;
+    logged_keys_.clear();
+    logged_order_.clear();
     staged_seq_ = -1;
   }
 
@@ -673,6 +761,11 @@ class SqliteStore::Writer {
  private:
   explicit Writer(Db db) : db_(std::move(db)) {}
 
+  static Status RunCached(Stmt& stmt) {
+    ResetOnExit reset(stmt);
+    return stmt.Run();
+  }
+
   Db db_;
   Stmt insert_message_;
   Stmt insert_event_;
@@ -684,15 +777,22 @@ class SqliteStore::Writer {
   Stmt delete_suppression_;
   Stmt insert_audit_;
   Stmt upsert_reputation_;
-  ReputationRowsFn reputation_rows_;
   std::vector<ReputationRow> op_rows_;
+  std::map<std::tuple<int64_t, int, std::string>, ReputationRow> group_rows_;  // AddGroupRows
   Stmt insert_alert_;
+  Stmt savepoint_;
+  Stmt release_;
+  Stmt rollback_to_;
+  std::map<std::string, int64_t> topic_touches_;  // this group's (see NoteTopicTouch)
   SuppressionPolicy policy_;
-  AlertRule alert_rule_;
   const Clock* clock_ = nullptr;
 
-  // The suppression index (see NoteChange).
+  // The suppression index (see NoteChange). One row per key and transaction is enough: readers
+  // re-read the key after the commit, which holds all of the transaction's changes to it.
   Status LogChange(std::string_view key) {
+    if (logged_keys_.count(std::string(key)) != 0) {
+      return {};
+    }
     if (!insert_change_) {
       auto st = Stmt::Prepare(db_, "INSERT INTO suppression_changes (address_key) VALUES (?)");
       if (!st) {
@@ -704,8 +804,13 @@ class SqliteStore::Writer {
     if (auto s = BindAll(*insert_change_, key); !s) {
       return s;
     }
+    if (auto s = insert_change_->Run(); !s) {
+      return s;
+    }
     logged_ = true;
-    return insert_change_->Run();
+    logged_keys_.emplace(key);
+    logged_order_.emplace_back(key);
+    return {};
   }
 
   Result<int64_t> MaxLoggedSeq() {
@@ -741,6 +846,8 @@ class SqliteStore::Writer {
   bool bulk_ = false;
   bool reload_after_commit_ = false;
   bool logged_ = false;      // this transaction appended to the change log
+  std::set<std::string> logged_keys_;     // the keys it logged (see LogChange)
+  std::vector<std::string> logged_order_;  // the same, in order (see DiscardPending)
   int64_t staged_seq_ = -1;  // the log position this transaction's commit reaches
   int64_t last_seq_ = 0;     // the log position the index reflects
   int64_t trimmed_to_ = 0;
@@ -876,8 +983,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
       return s.error();
     }
   }
-  (*writer)->set_reputation(options.reputation_rows);
-  (*writer)->set_alert_rule(options.alert_rule);
   auto readers =
       std::make_unique<ReadPool>(path, options.busy_timeout, std::max(1, options.max_idle_readers));
   // Fail now, not on the first query, when readers cannot open (e.g. WAL files not creatable).
@@ -943,7 +1048,38 @@ void SqliteStore::IngestAsync(IngestBatch batch, IngestCallback done) {
       e.id = NewId(e.received_at_ms);
     }
     p->recipients_lc.push_back(AsciiLower(e.recipient));
-    p->json.push_back(EventToJsonLine(e));
+    std::string json = EventToJsonLine(e);
+    std::string zstd;
+    if (json.size() >= kCompressEventJsonFrom) {
+      zstd = ZstdCompress(json);
+    }
+    const bool smaller = !zstd.empty() && zstd.size() < json.size();
+    p->json.push_back(smaller ? std::move(zstd) : std::move(json));
+    p->json_zstd.push_back(smaller ? 1 : 0);
+    // The pure hooks run here, on the calling thread, not on the single writer. "Now" is the
+    // time the batch was queued (a few milliseconds before its commit).
+    std::optional<NormalizedAddress> address;
+    if (options_.suppression_policy && PolicyApplies(e.type)) {
+      // Recipients that are not valid addresses are stored but change no suppression.
+      if (auto a = NormalizeAddress(e.recipient)) {
+        address = std::move(*a);
+      }
+    }
+    p->addresses.push_back(std::move(address));
+    if (options_.alert_rule) {
+      p->alert_channels.push_back(options_.alert_rule(e));
+    }
+    if (options_.reputation_rows) {
+      for (ReputationRow& row : options_.reputation_rows(e, clock_.Now())) {
+        p->reputation.push_back(std::move(row));
+      }
+    }
+  }
+  if (!batch.raw.empty()) {
+    std::string zstd = ZstdCompress(batch.raw);
+    if (zstd.size() < batch.raw.size()) {
+      p->raw_zstd = std::move(zstd);
+    }
   }
   p->batch = std::move(batch);
   Enqueue(WriteOp{std::move(p), std::move(done), {}, {}});
@@ -1032,12 +1168,12 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
     (void)writer_->CatchUp();  // best effort: retried with the next group or poll
   }
   for (size_t i = 0; i < ops.size() && !group_error; ++i) {
-    if (auto s = db.Exec("SAVEPOINT op"); !s) {
+    if (auto s = writer_->Savepoint(); !s) {
       group_error = s.error();
       break;
     }
     Result<IngestOutcome> r = IngestOutcome::kStored;
-    const size_t index_mark = writer_->pending_mark();
+    const Writer::OpMark index_mark = writer_->pending_mark();
     writer_->op_rows().clear();
     if (ops[i].batch) {
       r = writer_->Apply(*ops[i].batch);
@@ -1045,19 +1181,20 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
       r = s.error();
     }
     if (r) {
+      writer_->AddGroupRows();
       if (options_.commit_observer) {
-        std::vector<ReputationRow>& rows = writer_->op_rows();
-        report.reputation_rows.insert(report.reputation_rows.end(),
-                                      std::make_move_iterator(rows.begin()),
-                                      std::make_move_iterator(rows.end()));
         if (ops[i].batch && *r == IngestOutcome::kStored) {
           for (const FeedbackEvent& e : ops[i].batch->batch.events) {
             report.events.push_back(&e);
           }
         }
       }
+      if (ops[i].batch && *r == IngestOutcome::kStored) {
+        const IngestBatch& b = ops[i].batch->batch;
+        writer_->NoteTopicTouch(b.topic_arn, b.received_at_ms);
+      }
       results[i] = std::move(r);
-      if (auto s = db.Exec("RELEASE op"); !s) {
+      if (auto s = writer_->Release(); !s) {
         group_error = s.error();
       }
     } else if (db.autocommit()) {
@@ -1066,9 +1203,18 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
       results[i] = std::move(r);
       failed_alone[i] = true;
       writer_->DiscardPending(index_mark);
-      if (auto s = db.Exec("ROLLBACK TO op; RELEASE op"); !s) {
+      if (auto s = writer_->RollbackOp(); !s) {
         group_error = s.error();
       }
+    }
+  }
+  if (!group_error) {
+    if (auto s = writer_->WriteTopicTouches(); !s) {
+      group_error = s.error();
+    } else if (auto rows = writer_->WriteGroupRows(); !rows) {
+      group_error = rows.error();
+    } else {
+      report.reputation_rows = std::move(*rows);
     }
   }
   if (!group_error) {
@@ -1241,7 +1387,7 @@ Result<RawMessage> SqliteStore::GetEventRawMessage(std::string_view event_id) {
   return readers_->With([&](Db& db) -> Result<RawMessage> {
     auto stmt = Stmt::Prepare(db,
                               "SELECT m.source, m.dedup_key, m.kind, m.topic_arn, m.raw,"
-                              " m.received_at FROM events e JOIN messages m"
+                              " m.received_at, m.raw_codec FROM events e JOIN messages m"
                               " ON m.source = e.message_source AND m.dedup_key = e.message_key"
                               " WHERE e.id = ?");
     if (!stmt) {
@@ -1262,7 +1408,11 @@ Result<RawMessage> SqliteStore::GetEventRawMessage(std::string_view event_id) {
     m.dedup_key = stmt->ColumnText(1);
     m.kind = stmt->ColumnText(2);
     m.topic_arn = stmt->ColumnText(3);
-    m.raw = stmt->ColumnText(4);
+    auto raw = StoredRaw(*stmt, 4, 6);
+    if (!raw) {
+      return raw.error();
+    }
+    m.raw = std::move(*raw);
     m.received_at_ms = stmt->ColumnInt64(5);
     return m;
   });
@@ -1271,7 +1421,7 @@ Result<RawMessage> SqliteStore::GetEventRawMessage(std::string_view event_id) {
 Result<RawMessage> SqliteStore::GetRawMessage(std::string_view source, std::string_view dedup_key) {
   return readers_->With([&](Db& db) -> Result<RawMessage> {
     auto stmt = Stmt::Prepare(db,
-                              "SELECT kind, topic_arn, raw, received_at FROM messages"
+                              "SELECT kind, topic_arn, raw, received_at, raw_codec FROM messages"
                               " WHERE source = ? AND dedup_key = ?");
     if (!stmt) {
       return stmt.error();
@@ -1291,7 +1441,11 @@ Result<RawMessage> SqliteStore::GetRawMessage(std::string_view source, std::stri
     m.dedup_key = std::string(dedup_key);
     m.kind = stmt->ColumnText(0);
     m.topic_arn = stmt->ColumnText(1);
-    m.raw = stmt->ColumnText(2);
+    auto raw = StoredRaw(*stmt, 2, 4);
+    if (!raw) {
+      return raw.error();
+    }
+    m.raw = std::move(*raw);
     m.received_at_ms = stmt->ColumnInt64(3);
     return m;
   });

@@ -116,6 +116,8 @@ class SqliteStore final : public Store {
   Status RevokeToken(std::string_view id_or_name, int64_t now_ms) override;
   Status AddReputationRows(const std::vector<ReputationRow>& rows) override;
   Result<std::vector<ReputationRow>> ListReputationRows(int64_t since_ms) override;
+  // Implemented in sqlite_reputation.cc.
+  Result<ReputationSums> SumReputationRows(int64_t since_ms) override;
   Result<int64_t> DeleteReputationRowsBefore(int64_t before_ms) override;
   Result<int64_t> CountSuppressed(int64_t active_at_ms) override;
   // Alert outbox: implemented in sqlite_alerts.cc.

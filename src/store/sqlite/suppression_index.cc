@@ -88,8 +88,9 @@ std::string_view PackedKey(std::string_view packed) {
   return r.String();
 }
 
-// Reads the fields up to and including expires_at_ms into `out` (brief form).
-bool ReadBrief(std::string_view packed, SuppressionBrief* out) {
+}  // namespace
+
+bool ReadSuppressionBrief(std::string_view packed, SuppressionBrief* out) {
   Reader r(packed);
   r.String();  // key
   uint8_t flags = r.Byte();
@@ -97,7 +98,11 @@ bool ReadBrief(std::string_view packed, SuppressionBrief* out) {
     r.String();
   }
   out->suppressed = (flags & kSuppressedFlag) != 0;
-  out->reason = static_cast<SuppressionReason>(r.Byte());
+  uint8_t reason = r.Byte();
+  if (reason > static_cast<uint8_t>(SuppressionReason::kImport)) {
+    return false;
+  }
+  out->reason = static_cast<SuppressionReason>(reason);
   out->detail = std::string(r.String());
   r.Varint();
   r.Varint();
@@ -111,8 +116,6 @@ bool ReadBrief(std::string_view packed, SuppressionBrief* out) {
   out->expires_at_ms = r.Signed();
   return r.ok;
 }
-
-}  // namespace
 
 std::string PackSuppressionState(const SuppressionState& s) {
   std::string out;
@@ -351,7 +354,7 @@ std::optional<SuppressionState> SuppressionIndex::Get(std::string_view key) cons
 bool SuppressionIndex::GetBrief(std::string_view key, SuppressionBrief* out) const {
   std::shared_lock lock(mu_);
   const char* rec = table_->Find(key);
-  return rec != nullptr && ReadBrief(Table::View(rec), out);
+  return rec != nullptr && ReadSuppressionBrief(Table::View(rec), out);
 }
 
 size_t SuppressionIndex::size() const {

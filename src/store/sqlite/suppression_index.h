@@ -76,5 +76,8 @@ class SuppressionIndex {
 // The packed form used by the index (exposed for tests): Pack then Unpack gives the state back.
 std::string PackSuppressionState(const SuppressionState& s);
 std::optional<SuppressionState> UnpackSuppressionState(std::string_view packed);
+// Reads the brief fields from the front of a packed record (without decoding the rest); false
+// when that front is truncated or malformed (then `out` is unspecified).
+bool ReadSuppressionBrief(std::string_view packed, SuppressionBrief* out);
 
 }  // namespace bw::store::sqlite

@@ -2,6 +2,7 @@
 #include "http/server.h"
 
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +23,15 @@ class EchoHandler final : public Handler {
     std::thread([request = std::move(request), respond = std::move(respond)] {
       respond(Response::Text(200, request.method + " " + request.path + " " + request.body));
     }).detach();
+  }
+};
+
+// Answers inside Handle, on the I/O thread (as the in-memory suppression checks do), naming the
+// peer the server saw.
+class InlineHandler final : public Handler {
+ public:
+  void Handle(Request request, Responder respond) override {
+    respond(Response::Text(200, request.remote + " " + request.body));
   }
 };
 
@@ -49,6 +59,31 @@ TEST(HttpServer, ServesKeepAliveRequestsOnOneConnection) {
     auto r = client.Post("/echo", "hello" + std::to_string(i));
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.body, "POST /echo hello" + std::to_string(i) + "\n");
+    EXPECT_TRUE(r.keep_alive);
+  }
+  EXPECT_EQ(server.stats().connections.load(), 1u);
+  EXPECT_EQ(server.stats().requests.load(), 5u);
+}
+
+TEST(HttpServer, InlineAnswersKeepTheConnectionAndNameThePeer) {
+  HttpServer server(Options(), std::make_shared<InlineHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  testing::TestHttpClient client(server.port());
+  std::string first_remote;
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.Post("/x", "b" + std::to_string(i));
+    ASSERT_EQ(r.status, 200);
+    size_t space = r.body.find(' ');
+    ASSERT_NE(space, std::string::npos) << r.body;
+    std::string remote = r.body.substr(0, space);
+    EXPECT_EQ(remote.rfind("127.0.0.1:", 0), 0u) << remote;
+    EXPECT_NE(remote, "127.0.0.1:0");
+    if (i == 0) {
+      first_remote = remote;
+    } else {
+      EXPECT_EQ(remote, first_remote);
+    }
+    EXPECT_EQ(r.body.substr(space + 1), "b" + std::to_string(i) + "\n");
     EXPECT_TRUE(r.keep_alive);
   }
   EXPECT_EQ(server.stats().connections.load(), 1u);

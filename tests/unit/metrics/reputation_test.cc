@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "metrics/reputation.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -404,6 +408,88 @@ TEST_F(ReputationTest, RowsRoundTripThroughMerge) {
   ReputationCounter d(ReputationConfig{}, clock_);
   d.Merge(a.Rows());
   EXPECT_EQ(d.Rows(), a.Rows());
+}
+
+// What Store::SumReputationRows returns for these rows: those from `since` on added up per
+// (dimension, key), bucket_start_ms the newest bucket.
+std::vector<BucketRow> SumSince(const std::vector<BucketRow>& rows, int64_t since) {
+  std::map<std::pair<Dimension, std::string>, BucketRow> sums;
+  for (const BucketRow& r : rows) {
+    if (r.bucket_start_ms < since) {
+      continue;
+    }
+    BucketRow& s = sums[{r.dimension, r.key}];
+    s.dimension = r.dimension;
+    s.key = r.key;
+    s.bucket_start_ms = std::max(s.bucket_start_ms, r.bucket_start_ms);
+    s.counts += r.counts;
+  }
+  std::vector<BucketRow> out;
+  for (auto& [k, r] : sums) {
+    out.push_back(r);
+  }
+  return out;
+}
+
+TEST_F(ReputationTest, MergeSummedAnswersAsMergeOfTheBuckets) {
+  ReputationCounter a(ReputationConfig{}, clock_);
+  std::vector<BucketRow> persisted;
+  const auto keep = [&](std::vector<BucketRow> rows) {
+    persisted.insert(persisted.end(), rows.begin(), rows.end());
+  };
+  const int64_t hour = milliseconds(hours(1)).count();
+  // Inside the 7-day window (whole buckets from 03:00 six days and 23 hours back) and outside it.
+  for (int h = 0; h < 24 * 9; h += 5) {
+    const int64_t at = now_ - h * hour;
+    for (int i = 0; i < 3 + h % 4; ++i) {
+      keep(a.Add(Event(EventType::kSend, at, "u" + std::to_string(i) + "@d" +
+                                                 std::to_string(h % 7) + ".example")));
+    }
+    keep(a.Add(Bounce(BounceClass::kHard, at, "General", "v@d" + std::to_string(h % 3) +
+                                                         ".example")));
+    if (h % 20 == 0) {
+      keep(a.Add(Complaint(at, "", "w@d1.example")));
+    }
+  }
+  keep(a.AddReportedSends(now_ - 2 * hour, 40, "Other.Example", "transactional"));
+  ReputationCounter b(ReputationConfig{}, clock_);
+  b.Merge(persisted);
+  ReputationCounter s(ReputationConfig{}, clock_);
+  const int64_t start = s.WindowStart();
+  EXPECT_EQ(start, now_ - milliseconds(minutes(30)).count() - (24 * 7 - 1) * hour);
+  s.MergeSummed(SumSince(persisted, start));
+
+  const Reputation rb = b.Compute();
+  const Reputation rs = s.Compute();
+  EXPECT_EQ(rs.counts, rb.counts);
+  EXPECT_EQ(rs.window_start_ms, rb.window_start_ms);
+  EXPECT_EQ(rs.sends, rb.sends);
+  int64_t all_sends = 0;
+  for (const BucketRow& r : persisted) {
+    all_sends += r.dimension == Dimension::kAll ? r.counts.sends : 0;
+  }
+  EXPECT_LT(rs.counts.sends, all_sends);  // the buckets before the window are left out
+  EXPECT_GT(rs.counts.hard_bounces, 0);
+  for (Dimension d : {Dimension::kIdentity, Dimension::kConfigurationSet,
+                      Dimension::kRecipientDomain}) {
+    const auto kb = b.Breakdown(d, 100);
+    const auto ks = s.Breakdown(d, 100);
+    ASSERT_EQ(ks.size(), kb.size()) << DimensionName(d);
+    ASSERT_FALSE(ks.empty());
+    for (size_t i = 0; i < kb.size(); ++i) {
+      EXPECT_EQ(ks[i].key, kb[i].key);
+      EXPECT_EQ(ks[i].reputation.counts, kb[i].reputation.counts) << ks[i].key;
+      EXPECT_EQ(ks[i].reputation.level, kb[i].reputation.level) << ks[i].key;
+    }
+  }
+  // Summed rows are not capped per bucket (the reader checks that no bucket exceeded the cap).
+  ReputationConfig capped;
+  capped.max_keys_per_bucket = 2;
+  ReputationCounter c(capped, clock_);
+  c.MergeSummed({BucketRow{now_, Dimension::kRecipientDomain, "a.example", Counts{.sends = 1}},
+                 BucketRow{now_, Dimension::kRecipientDomain, "b.example", Counts{.sends = 2}},
+                 BucketRow{now_, Dimension::kRecipientDomain, "c.example", Counts{.sends = 3}}});
+  EXPECT_EQ(c.Breakdown(Dimension::kRecipientDomain).size(), 3u);
 }
 
 TEST_F(ReputationTest, RetentionDropsOldBuckets) {

@@ -157,6 +157,14 @@ RateSnapshot Rates(double bounce, double complaint, int64_t sends) {
   return r;
 }
 
+TEST(AlertFormatTest, LevelRankOrdersLevels) {
+  EXPECT_EQ(LevelRank("ok"), 0);
+  EXPECT_EQ(LevelRank("elevated"), 1);
+  EXPECT_EQ(LevelRank("warning"), 2);
+  EXPECT_EQ(LevelRank("at_risk"), 3);
+  EXPECT_EQ(LevelRank("unknown"), 0);
+}
+
 TEST(AlertFormatTest, LevelChangeUp) {
   LevelChange ch;
   ch.rate = "bounce";

@@ -26,25 +26,10 @@ void AlertOutboxContractTest::SetUp() {
     }
     return {};
   };
-  factory_ = GetParam().fresh_with_hooks(policy, rule);
-  if (!factory_) {
-    GTEST_SKIP() << GetParam().name << " is not available here";
-  }
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
-}
-
-void AlertOutboxContractTest::TearDown() { store_.reset(); }
-
-void AlertOutboxContractTest::Restart() {
-  store_.reset();
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
+  Open(GetParam().fresh_with_hooks(policy, rule));
 }
 
 namespace {
-
-int outbox_batches = 0;
 
 // The store stamps rows with its own clock (the system clock here): times well after now are
 // "due", times well before are not.
@@ -68,16 +53,6 @@ FeedbackEvent Event(EventType type, std::string recipient, BounceClass cls = Bou
     e.complaint = ComplaintInfo{};
   }
   return e;
-}
-
-IngestBatch Batch(std::vector<FeedbackEvent> events, std::string key = "") {
-  IngestBatch b;
-  b.source = "sns";
-  b.dedup_key = key.empty() ? "outbox-" + std::to_string(++outbox_batches) : key;
-  b.kind = "Notification";
-  b.raw = "{}";
-  b.events = std::move(events);
-  return b;
 }
 
 AlertClaim Claim(std::string channel, int64_t now_ms, std::vector<std::string> kinds = {}) {
@@ -116,7 +91,7 @@ int64_t Pending(Store& store, const std::string& channel) {
   } while (0)
 
 TEST_P(AlertOutboxContractTest, HardBouncesAndComplaintsGetRowsPerChannelInTheIngestTransaction) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "hard@example.com"),
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "hard@example.com"),
                               Event(EventType::kBounce, "soft@example.com", BounceClass::kSoft),
                               Event(EventType::kDelivery, "ok@example.com"),
                               Event(EventType::kComplaint, "angry@example.com")})));
@@ -142,8 +117,8 @@ TEST_P(AlertOutboxContractTest, HardBouncesAndComplaintsGetRowsPerChannelInTheIn
 }
 
 TEST_P(AlertOutboxContractTest, DuplicateAndFailedBatchesWriteNoRows) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "a@example.com")}, "same-key")));
-  auto dup = store().Ingest(Batch({Event(EventType::kBounce, "a@example.com")}, "same-key"));
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "a@example.com")}, "same-key")));
+  auto dup = store().Ingest(SnsBatch({Event(EventType::kBounce, "a@example.com")}, "same-key"));
   ASSERT_TRUE(dup.has_value());
   EXPECT_EQ(*dup, IngestOutcome::kDuplicate);
   EXPECT_EQ(Pending(store(), "email"), 1);
@@ -154,13 +129,13 @@ TEST_P(AlertOutboxContractTest, DuplicateAndFailedBatchesWriteNoRows) {
   ASSERT_EQ(stored->size(), 1u);
   FeedbackEvent clash = Event(EventType::kComplaint, "b@example.com");
   clash.id = stored->front().event_id;
-  auto failed = store().Ingest(Batch({Event(EventType::kComplaint, "c@example.com"), clash}));
+  auto failed = store().Ingest(SnsBatch({Event(EventType::kComplaint, "c@example.com"), clash}));
   EXPECT_FALSE(failed.has_value());
   EXPECT_EQ(Pending(store(), "email"), 1);
 }
 
 TEST_P(AlertOutboxContractTest, ClaimedRowsAreLeasedAndSentRowsNeverComeBack) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "a@example.com")})));
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "a@example.com")})));
   const int64_t t = Now() + kMinute;
   auto first = store().ClaimAlerts(Claim("email", t));
   ASSERT_TRUE(first.has_value());
@@ -194,7 +169,7 @@ TEST_P(AlertOutboxContractTest, ClaimedRowsAreLeasedAndSentRowsNeverComeBack) {
 }
 
 TEST_P(AlertOutboxContractTest, FailedRowsWaitForTheirRetryAndKeepTheError) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kComplaint, "a@example.com")})));
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kComplaint, "a@example.com")})));
   const int64_t t = Now() + kMinute;
   auto first = store().ClaimAlerts(Claim("email", t));
   ASSERT_TRUE(first.has_value());
@@ -217,7 +192,7 @@ TEST_P(AlertOutboxContractTest, FailedRowsWaitForTheirRetryAndKeepTheError) {
 }
 
 TEST_P(AlertOutboxContractTest, AnAttemptCutShortByACrashIsDueAgainAfterTheLease) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "a@example.com")})));
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "a@example.com")})));
   const int64_t t = Now() + kMinute;
   auto claimed = store().ClaimAlerts(Claim("email", t));
   ASSERT_TRUE(claimed.has_value());
@@ -285,7 +260,7 @@ TEST_P(AlertOutboxContractTest, BadArgumentsAreInvalidAndChangeNothing) {
 
 TEST_P(AlertOutboxContractTest, PeriodSummaryCountsEventsAndNewSuppressions) {
   const int64_t before = Now() - 1;
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "Hard1@Example.com"),
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "Hard1@Example.com"),
                               Event(EventType::kBounce, "hard2@example.com"),
                               Event(EventType::kBounce, "soft@example.com", BounceClass::kSoft),
                               Event(EventType::kDelivery, "ok@example.com"),
@@ -293,7 +268,7 @@ TEST_P(AlertOutboxContractTest, PeriodSummaryCountsEventsAndNewSuppressions) {
                               Event(EventType::kDelivery, "ok3@example.com"),
                               Event(EventType::kComplaint, "angry@example.com")})));
   // A second hard bounce for an address already suppressed is no new suppression.
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "hard2@example.com")})));
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "hard2@example.com")})));
   const int64_t after = Now() + 1;
 
   auto s = store().SummarizeAlertPeriod(before, after, 2);
@@ -315,7 +290,7 @@ TEST_P(AlertOutboxContractTest, PeriodSummaryCountsEventsAndNewSuppressions) {
 }
 
 TEST_P(AlertOutboxContractTest, PruneDeletesOnlySentRowsOlderThanTheCut) {
-  BW_OK(store().Ingest(Batch({Event(EventType::kBounce, "a@example.com"),
+  BW_OK(store().Ingest(SnsBatch({Event(EventType::kBounce, "a@example.com"),
                               Event(EventType::kBounce, "b@example.com")})));
   const int64_t t = Now() + kMinute;
   AlertClaim one = Claim("email", t);

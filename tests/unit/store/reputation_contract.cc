@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The reputation-bucket part of the Store contract (store_contract.h: ReputationContractTest).
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/address.h"
@@ -77,7 +79,7 @@ void ReputationContractTest::SetUp() {
   }
   auto mu = mu_;
   auto seen = seen_;
-  factory_ = GetParam().fresh_with_reputation(&TestRows, [mu, seen](const CommitReport& r) {
+  Open(GetParam().fresh_with_reputation(&TestRows, [mu, seen](const CommitReport& r) {
     std::lock_guard<std::mutex> lock(*mu);
     for (const ReputationRow& row : r.reputation_rows) {
       seen->rows[{row.bucket_start_ms, static_cast<int>(row.dimension), row.key}] += row.counts;
@@ -85,20 +87,7 @@ void ReputationContractTest::SetUp() {
     seen->events += static_cast<int64_t>(r.events.size());
     ++seen->commits;
     EXPECT_GE(r.duration.count(), 0);
-  });
-  if (!factory_) {
-    GTEST_SKIP() << GetParam().name << " is not available here";
-  }
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
-}
-
-void ReputationContractTest::TearDown() { store_.reset(); }
-
-void ReputationContractTest::Restart() {
-  store_.reset();
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
+  }));
 }
 
 ReputationContractTest::Seen ReputationContractTest::seen() {
@@ -176,6 +165,60 @@ TEST_P(ReputationContractTest, AddReputationRowsSumsIsReportedAndSurvivesRestart
        ReputationCounts{.reported_sends = 1500}}};
   EXPECT_EQ(List(store()), expected);
   EXPECT_TRUE(store().AddReputationRows({}));
+}
+
+TEST_P(ReputationContractTest, SumReputationRowsAddsUpTheBucketsOfEachKey) {
+  // Hour 0: x.org bounce x2, y.org delivery; hour 1: x.org bounce, z.org delivery, 9 reported
+  // sends for an identity; hour 2: y.org delivery x3.
+  ASSERT_TRUE(store().Ingest(Batch("m1", {Event(EventType::kBounce, "a@x.org", kT0 + 10),
+                                          Event(EventType::kBounce, "b@x.org", kT0 + 20),
+                                          Event(EventType::kDelivery, "c@y.org", kT0 + 30)})));
+  ASSERT_TRUE(store().Ingest(Batch("m2", {Event(EventType::kBounce, "d@x.org", kT0 + kHour),
+                                          Event(EventType::kDelivery, "e@z.org",
+                                                kT0 + kHour + 5)})));
+  ASSERT_TRUE(store().Ingest(Batch("m3", {Event(EventType::kDelivery, "f@y.org", kT0 + 2 * kHour),
+                                          Event(EventType::kDelivery, "g@y.org", kT0 + 2 * kHour),
+                                          Event(EventType::kDelivery, "h@y.org",
+                                                kT0 + 2 * kHour)})));
+  ASSERT_TRUE(store().AddReputationRows({ReputationRow{kT0 + kHour, ReputationDimension::kIdentity,
+                                                       "example.com",
+                                                       ReputationCounts{.reported_sends = 9}}}));
+  auto sums = store().SumReputationRows(0);
+  ASSERT_TRUE(sums) << sums.error().ToString();
+  const std::vector<ReputationRow> expected = {
+      {kT0 + 2 * kHour, ReputationDimension::kAll, "",
+       ReputationCounts{.deliveries = 5, .bounces = 3, .hard_bounces = 3}},
+      {kT0 + kHour, ReputationDimension::kIdentity, "example.com",
+       ReputationCounts{.reported_sends = 9}},
+      {kT0 + kHour, ReputationDimension::kRecipientDomain, "x.org", Bounces(3)},
+      {kT0 + 2 * kHour, ReputationDimension::kRecipientDomain, "y.org", Deliveries(4)},
+      {kT0 + kHour, ReputationDimension::kRecipientDomain, "z.org", Deliveries(1)},
+  };
+  EXPECT_EQ(sums->rows, expected);
+  EXPECT_EQ(sums->max_keys_per_bucket, 2u);  // hour 0 and hour 1 hold two recipient domains
+
+  // The same as adding up ListReputationRows from the same bucket on.
+  sums = store().SumReputationRows(kT0 + kHour);
+  ASSERT_TRUE(sums);
+  std::map<std::pair<int, std::string>, ReputationCounts> listed;
+  for (const ReputationRow& r : List(store(), kT0 + kHour)) {
+    listed[{static_cast<int>(r.dimension), r.key}] += r.counts;
+  }
+  ASSERT_EQ(sums->rows.size(), listed.size());
+  for (const ReputationRow& r : sums->rows) {
+    EXPECT_EQ((listed[{static_cast<int>(r.dimension), r.key}]), r.counts) << r.key;
+  }
+  EXPECT_EQ(sums->rows.front().counts,
+            (ReputationCounts{.deliveries = 4, .bounces = 1, .hard_bounces = 1}));
+  EXPECT_EQ(sums->max_keys_per_bucket, 2u);  // hour 1: x.org and z.org (identity: one key)
+
+  sums = store().SumReputationRows(kT0 + 2 * kHour);
+  ASSERT_TRUE(sums);
+  EXPECT_EQ(sums->max_keys_per_bucket, 1u);
+  sums = store().SumReputationRows(kT0 + 3 * kHour);
+  ASSERT_TRUE(sums);
+  EXPECT_TRUE(sums->rows.empty());
+  EXPECT_EQ(sums->max_keys_per_bucket, 0u);
 }
 
 TEST_P(ReputationContractTest, DeleteBeforeRemovesOnlyOlderBuckets) {

@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_handle.h"
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
+#include "unit/store/sqlite_sql.h"
 #include "unit/store/store_contract.h"
 
 namespace bw::store::sqlite {
@@ -104,30 +105,6 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, ReputationContractTest,
                          [](const auto& info) { return info.param.name; });
 
 constexpr int64_t kT0 = 1796083200000;
-
-// Rows of a query run on a separate plain connection, each row's columns as text.
-std::vector<std::vector<std::string>> Sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::vector<std::vector<std::string>> rows;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  char* err = nullptr;
-  int rc = sqlite3_exec(
-      db, sql.c_str(),
-      [](void* out, int n, char** values, char**) {
-        std::vector<std::string> row;
-        for (int i = 0; i < n; ++i) {
-          row.emplace_back(values[i] != nullptr ? values[i] : "NULL");
-        }
-        static_cast<std::vector<std::vector<std::string>>*>(out)->push_back(std::move(row));
-        return 0;
-      },
-      &rows, &err);
-  EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "") << " in " << sql;
-  sqlite3_free(err);
-  sqlite3_close(db);
-  return rows;
-}
 
 IngestBatch Batch(std::string key, std::string raw = "{}", int events = 2) {
   IngestBatch b;
@@ -363,7 +340,15 @@ TEST_F(SqliteStoreTest, FullDatabaseFailsTheCommitAndRecovers) {
   ASSERT_NE(store, nullptr);
   ASSERT_EQ(*store->Ingest(Batch("before")), IngestOutcome::kStored);
   ASSERT_TRUE(store->SetMaxPageCountForTest(1).has_value());
+  // Incompressible (raw messages are stored zstd-compressed): it needs new pages.
   std::string big(256 * 1024, 'x');
+  uint32_t x = 2463534242u;
+  for (char& c : big) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
   auto r = store->Ingest(Batch("big", big));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kUnavailable) << r.error().ToString();

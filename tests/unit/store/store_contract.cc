@@ -14,8 +14,21 @@
 
 namespace bw::store::testing {
 
-void StoreContractTest::SetUp() {
-  factory_ = GetParam().fresh();
+IngestBatch SnsBatch(std::vector<FeedbackEvent> events, std::string key) {
+  static int batches = 0;
+  IngestBatch b;
+  b.source = "sns";
+  b.dedup_key = key.empty() ? "msg-" + std::to_string(++batches) : std::move(key);
+  b.kind = "Notification";
+  b.raw = "{}";
+  b.events = std::move(events);
+  return b;
+}
+
+void ContractFixture::TearDown() { store_.reset(); }
+
+void ContractFixture::Open(StoreFactory factory) {
+  factory_ = std::move(factory);
   if (!factory_) {
     GTEST_SKIP() << GetParam().name << " is not available here";
   }
@@ -23,13 +36,13 @@ void StoreContractTest::SetUp() {
   ASSERT_NE(store_, nullptr);
 }
 
-void StoreContractTest::TearDown() { store_.reset(); }
-
-void StoreContractTest::Restart() {
+void ContractFixture::Restart() {
   store_.reset();
   store_ = factory_();
   ASSERT_NE(store_, nullptr);
 }
+
+void StoreContractTest::SetUp() { Open(GetParam().fresh()); }
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -38,13 +39,18 @@ struct StoreBackend {
 
 inline std::ostream& operator<<(std::ostream& os, const StoreBackend& b) { return os << b.name; }
 
-// The behaviour every Store must have (store.h). Instantiate with
-//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest, ::testing::Values(StoreBackend{...}),
-//                            [](const auto& info) { return info.param.name; });
-class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
+// An SNS Notification batch of `events` (raw "{}") under the idempotency key `key`; by default a
+// new key ("msg-1", "msg-2", ...) each call.
+IngestBatch SnsBatch(std::vector<FeedbackEvent> events, std::string key = "");
+
+// What every part of the contract suite has: the backend's factory and the store it opened.
+class ContractFixture : public ::testing::TestWithParam<StoreBackend> {
  protected:
-  void SetUp() override;
   void TearDown() override;
+
+  // Keeps `factory` and opens a store with it; skips the test when `factory` is empty (the
+  // backend is not available here). The last call of a SetUp.
+  void Open(StoreFactory factory);
 
   // Destroys the current store and opens a new one on the same database.
   void Restart();
@@ -55,34 +61,31 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
   std::unique_ptr<Store> store_;
 };
 
+// The behaviour every Store must have (store.h). Instantiate with
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest, ::testing::Values(StoreBackend{...}),
+//                            [](const auto& info) { return info.param.name; });
+class StoreContractTest : public ContractFixture {
+ protected:
+  void SetUp() override;
+};
+
 // The suppression list and API token part of the contract (store.h). The store under test applies
 // policy::Decide with a default PolicyConfig, at the instant of clock_ (a FakeClock the test
 // moves), not the store's own clock. Instantiate like StoreContractTest.
-class SuppressionContractTest : public ::testing::TestWithParam<StoreBackend> {
+class SuppressionContractTest : public ContractFixture {
  protected:
   void SetUp() override;
-  void TearDown() override;
-  void Restart();
-  Store& store() { return *store_; }
 
   // Shared with the policy callback, which may outlive a Restart.
   std::shared_ptr<bw::testing::FakeClock> clock_;
-  StoreFactory factory_;
-  std::unique_ptr<Store> store_;
 };
 
 // The alert outbox part of the contract (store.h, store/alert_outbox.h). The store under test
 // applies policy::Decide with a default PolicyConfig and an alert rule that asks for "email" and
 // "webhook" rows for hard bounces and complaints. Instantiate like StoreContractTest.
-class AlertOutboxContractTest : public ::testing::TestWithParam<StoreBackend> {
+class AlertOutboxContractTest : public ContractFixture {
  protected:
   void SetUp() override;
-  void TearDown() override;
-  void Restart();
-  Store& store() { return *store_; }
-
-  StoreFactory factory_;
-  std::unique_ptr<Store> store_;
 };
 
 // The reputation-bucket part of the contract (store.h: ReputationRowsFn, CommitObserver,
@@ -90,12 +93,9 @@ class AlertOutboxContractTest : public ::testing::TestWithParam<StoreBackend> {
 // under test writes, per event, one "all" row and one "recipient_domain" row in the hour of its
 // occurred_at (bounce -> bounces, delivery -> deliveries, other types -> sends), and reports
 // every commit to `reports_`. Instantiate like StoreContractTest.
-class ReputationContractTest : public ::testing::TestWithParam<StoreBackend> {
+class ReputationContractTest : public ContractFixture {
  protected:
   void SetUp() override;
-  void TearDown() override;
-  void Restart();
-  Store& store() { return *store_; }
 
   // What the observer saw, summed: rows per (bucket, dimension, key), events and commits.
   struct Seen {
@@ -107,8 +107,6 @@ class ReputationContractTest : public ::testing::TestWithParam<StoreBackend> {
 
   std::shared_ptr<std::mutex> mu_ = std::make_shared<std::mutex>();
   std::shared_ptr<Seen> seen_ = std::make_shared<Seen>();
-  StoreFactory factory_;
-  std::unique_ptr<Store> store_;
 };
 
 }  // namespace bw::store::testing

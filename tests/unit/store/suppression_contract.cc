@@ -22,27 +22,12 @@ void SuppressionContractTest::SetUp() {
                                      TimePoint) {
     return policy::Decide(policy::PolicyConfig{}, current, e, a.key, a.display, clock->Now());
   };
-  factory_ = GetParam().fresh_with_policy(policy);
-  if (!factory_) {
-    GTEST_SKIP() << GetParam().name << " is not available here";
-  }
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
-}
-
-void SuppressionContractTest::TearDown() { store_.reset(); }
-
-void SuppressionContractTest::Restart() {
-  store_.reset();
-  store_ = factory_();
-  ASSERT_NE(store_, nullptr);
+  Open(GetParam().fresh_with_policy(policy));
 }
 
 namespace {
 
 using std::chrono::hours;
-
-int batch_counter = 0;
 
 FeedbackEvent Bounce(std::string recipient, BounceClass cls, int64_t at_ms) {
   FeedbackEvent e;
@@ -68,16 +53,6 @@ FeedbackEvent Other(EventType type, std::string recipient, int64_t at_ms) {
   return e;
 }
 
-IngestBatch Batch(std::vector<FeedbackEvent> events, std::string key = "") {
-  IngestBatch b;
-  b.source = "sns";
-  b.dedup_key = key.empty() ? "msg-" + std::to_string(++batch_counter) : key;
-  b.kind = "Notification";
-  b.raw = "{}";
-  b.events = std::move(events);
-  return b;
-}
-
 NormalizedAddress Addr(std::string_view s) { return *NormalizeAddress(s); }
 
 class SuppressionContractHelpers {};
@@ -92,7 +67,7 @@ class SuppressionContractHelpers {};
 
 TEST_P(SuppressionContractTest, HardBounceSuppressesInTheIngestTransaction) {
   int64_t now = ToUnixMs(clock_->Now());
-  IngestBatch b = Batch({Bounce("  Jane <Jane@EXAMPLE.com>", BounceClass::kHard, now)});
+  IngestBatch b = SnsBatch({Bounce("  Jane <Jane@EXAMPLE.com>", BounceClass::kHard, now)});
   BW_INGEST_OK(store(), b);
   auto s = store().GetSuppression("jane@example.com");
   ASSERT_TRUE(s.has_value()) << s.error().ToString();
@@ -117,8 +92,8 @@ TEST_P(SuppressionContractTest, HardBounceSuppressesInTheIngestTransaction) {
 
 TEST_P(SuppressionContractTest, DuplicateBatchDoesNotCountTwice) {
   int64_t now = ToUnixMs(clock_->Now());
-  BW_INGEST_OK(store(), Batch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
-  auto r = store().Ingest(Batch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
+  auto r = store().Ingest(SnsBatch({Bounce("a@x.org", BounceClass::kSoft, now)}, "same"));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(*r, IngestOutcome::kDuplicate);
   auto s = store().GetSuppression("a@x.org");
@@ -131,11 +106,11 @@ TEST_P(SuppressionContractTest, FailedBatchLeavesNoSuppression) {
   int64_t now = ToUnixMs(clock_->Now());
   FeedbackEvent first = Bounce("first@x.org", BounceClass::kHard, now);
   first.id = "01KB0000000000000000000001";
-  BW_INGEST_OK(store(), Batch({first}));
+  BW_INGEST_OK(store(), SnsBatch({first}));
   // Same event id again: the batch fails, and the hard bounce of b@x.org inside it must not
   // have suppressed anything.
   FeedbackEvent dup = first;
-  auto r = store().Ingest(Batch({Bounce("b@x.org", BounceClass::kHard, now), dup}));
+  auto r = store().Ingest(SnsBatch({Bounce("b@x.org", BounceClass::kHard, now), dup}));
   ASSERT_FALSE(r.has_value());
   auto s = store().GetSuppression("b@x.org");
   ASSERT_FALSE(s.has_value());
@@ -144,20 +119,20 @@ TEST_P(SuppressionContractTest, FailedBatchLeavesNoSuppression) {
 
 TEST_P(SuppressionContractTest, SoftBouncesNeedTheLimitAndDeliveryResets) {
   auto t = [&] { return ToUnixMs(clock_->Now()); };
-  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("s@x.org", BounceClass::kSoft, t())}));
   clock_->Advance(hours(1));
-  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("s@x.org", BounceClass::kSoft, t())}));
   clock_->Advance(hours(1));
-  BW_INGEST_OK(store(), Batch({Other(EventType::kDelivery, "S@x.org", t())}));
+  BW_INGEST_OK(store(), SnsBatch({Other(EventType::kDelivery, "S@x.org", t())}));
   clock_->Advance(hours(1));
-  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t())}));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("s@x.org", BounceClass::kSoft, t())}));
   auto s = store().GetSuppression("s@x.org");
   ASSERT_TRUE(s.has_value());
   EXPECT_FALSE(s->suppressed);
   EXPECT_EQ(s->recent_soft_ms.size(), 1u);
   // Two more in one batch: the policy sees the first one's write.
   clock_->Advance(hours(1));
-  BW_INGEST_OK(store(), Batch({Bounce("s@x.org", BounceClass::kSoft, t()),
+  BW_INGEST_OK(store(), SnsBatch({Bounce("s@x.org", BounceClass::kSoft, t()),
                                Bounce("s@x.org", BounceClass::kUndetermined, t())}));
   s = store().GetSuppression("s@x.org");
   ASSERT_TRUE(s.has_value());
@@ -175,7 +150,7 @@ TEST_P(SuppressionContractTest, SoftBouncesNeedTheLimitAndDeliveryResets) {
 
 TEST_P(SuppressionContractTest, ComplaintSuppressesAndInvalidRecipientIsStoredOnly) {
   int64_t now = ToUnixMs(clock_->Now());
-  BW_INGEST_OK(store(), Batch({Other(EventType::kComplaint, "c@x.org", now),
+  BW_INGEST_OK(store(), SnsBatch({Other(EventType::kComplaint, "c@x.org", now),
                                Bounce("not an address", BounceClass::kHard, now)}));
   auto s = store().GetSuppression("c@x.org");
   ASSERT_TRUE(s.has_value());
@@ -221,7 +196,7 @@ TEST_P(SuppressionContractTest, ManualAddRemoveAndAudit) {
 TEST_P(SuppressionContractTest, ManualAddKeepsHistoryAndOverridesSoftExpiry) {
   int64_t now = ToUnixMs(clock_->Now());
   for (int i = 0; i < 3; ++i) {
-    BW_INGEST_OK(store(), Batch({Bounce("h@x.org", BounceClass::kSoft, now)}));
+    BW_INGEST_OK(store(), SnsBatch({Bounce("h@x.org", BounceClass::kSoft, now)}));
   }
   ASSERT_TRUE(
       store().AddSuppressions({{Addr("h@x.org"), SuppressionReason::kManual, ""}}, {"cli", ""}));
@@ -235,7 +210,7 @@ TEST_P(SuppressionContractTest, ManualAddKeepsHistoryAndOverridesSoftExpiry) {
 TEST_P(SuppressionContractTest, RemoveOfExpiredEntryIsNotFound) {
   int64_t now = ToUnixMs(clock_->Now());
   for (int i = 0; i < 3; ++i) {
-    BW_INGEST_OK(store(), Batch({Bounce("e@x.org", BounceClass::kSoft, now)}));
+    BW_INGEST_OK(store(), SnsBatch({Bounce("e@x.org", BounceClass::kSoft, now)}));
   }
   auto s = store().GetSuppression("e@x.org");
   ASSERT_TRUE(s.has_value());
@@ -269,7 +244,7 @@ TEST_P(SuppressionContractTest, ListFiltersAndCursorPaging) {
                       SuppressionReason::kManual, ""});
   }
   ASSERT_TRUE(store().AddSuppressions(manual, {"cli", ""}).has_value());
-  BW_INGEST_OK(store(), Batch({Bounce("z@even.org", BounceClass::kHard, now)}));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("z@even.org", BounceClass::kHard, now)}));
 
   SuppressionQuery q;
   q.active_at_ms = now;
@@ -330,7 +305,7 @@ TEST_P(SuppressionContractTest, BulkLookup) {
 
 TEST_P(SuppressionContractTest, ReplaceAuditsOnlyChanges) {
   int64_t now = ToUnixMs(clock_->Now());
-  BW_INGEST_OK(store(), Batch({Bounce("keep@x.org", BounceClass::kHard, now),
+  BW_INGEST_OK(store(), SnsBatch({Bounce("keep@x.org", BounceClass::kHard, now),
                                Bounce("gone@x.org", BounceClass::kHard, now)}));
   auto keep = store().GetSuppression("keep@x.org");
   ASSERT_TRUE(keep.has_value());
@@ -355,7 +330,7 @@ TEST_P(SuppressionContractTest, ReplaceAuditsOnlyChanges) {
 
 TEST_P(SuppressionContractTest, SuppressionsSurviveRestart) {
   int64_t now = ToUnixMs(clock_->Now());
-  BW_INGEST_OK(store(), Batch({Bounce("r@x.org", BounceClass::kHard, now)}));
+  BW_INGEST_OK(store(), SnsBatch({Bounce("r@x.org", BounceClass::kHard, now)}));
   Restart();
   auto s = store().GetSuppression("r@x.org");
   ASSERT_TRUE(s.has_value());

@@ -111,6 +111,32 @@ TEST(SuppressionIndexTest, PackedFormKeepsEveryField) {
   EXPECT_FALSE(UnpackSuppressionState(std::string_view(packed).substr(0, packed.size() - 3)));
 }
 
+TEST(SuppressionIndexTest, BriefDecoderAgreesWithTheFullOneAndRefusesBadReasons) {
+  SuppressionState s;
+  s.address_key = "a@b.example";
+  s.address = "A@b.example";
+  s.suppressed = true;
+  s.reason = SuppressionReason::kComplaint;
+  s.detail = "complaint";
+  s.recent_soft_ms = {5, 6};
+  s.expires_at_ms = 1796083200000;
+  std::string packed = PackSuppressionState(s);
+  SuppressionBrief brief;
+  ASSERT_TRUE(ReadSuppressionBrief(packed, &brief));
+  EXPECT_TRUE(brief.suppressed);
+  EXPECT_EQ(brief.reason, SuppressionReason::kComplaint);
+  EXPECT_EQ(brief.detail, "complaint");
+  EXPECT_EQ(brief.expires_at_ms, s.expires_at_ms);
+  // The reason byte follows the key, the flags and the (different) address.
+  size_t reason_at = 1 + s.address_key.size() + 1 + 1 + s.address.size();
+  ASSERT_EQ(packed[reason_at], static_cast<char>(SuppressionReason::kComplaint));
+  packed[reason_at] = 9;
+  EXPECT_FALSE(ReadSuppressionBrief(packed, &brief));
+  EXPECT_FALSE(UnpackSuppressionState(packed));
+  // A record cut inside the brief fields is refused.
+  EXPECT_FALSE(ReadSuppressionBrief(std::string_view(packed).substr(0, reason_at), &brief));
+}
+
 TEST(SuppressionIndexTest, AgreesWithAMapUnderRandomPutsAndErases) {
   SuppressionIndex index;
   std::map<std::string, int64_t> model;  // key -> last_seen_ms of the stored state

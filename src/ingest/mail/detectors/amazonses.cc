@@ -29,6 +29,21 @@ const boost::json::array* Arr(const boost::json::object& o, std::string_view key
   return it != o.end() && it->value().is_array() ? &it->value().get_array() : nullptr;
 }
 
+// One Delivery per element of `list` (none when it is missing): `fill` sets it from the element
+// and returns false for an element of the wrong type; deliveries without a recipient are dropped.
+template <class Fill>
+void EachRecipient(const boost::json::array* list, std::vector<Delivery>& out, Fill fill) {
+  if (list == nullptr) {
+    return;
+  }
+  for (const auto& r : *list) {
+    Delivery d;
+    if (fill(r, d) && !d.recipient.empty()) {
+      out.push_back(std::move(d));
+    }
+  }
+}
+
 class AmazonSes final : public Detector {
  public:
   std::string_view Name() const override { return "amazonses"; }
@@ -70,77 +85,61 @@ class AmazonSes final : public Detector {
     std::vector<Delivery> out;
     if (type == "Bounce") {
       const auto* b = Obj(root, "bounce");
-      const auto* list = b ? Arr(*b, "bouncedRecipients") : nullptr;
-      if (list == nullptr) {
-        return {};
-      }
-      for (const auto& r : *list) {
-        if (!r.is_object()) {
-          continue;
-        }
-        Delivery d;
-        d.recipient = FindAddress(Str(r.get_object(), "emailAddress"));
-        d.status = Str(r.get_object(), "status");
-        d.action = Str(r.get_object(), "action");
-        std::string diag = Str(r.get_object(), "diagnosticCode");
-        size_t semi = diag.find(';');
-        if (semi != std::string::npos && semi < 12) {
-          d.diagnostic_type = ToLower(diag.substr(0, semi)) == "smtp" ? "SMTP" : "";
-          diag = diag.substr(semi + 1);
-        }
-        d.diagnostic = Squeeze(diag);
-        d.date = Str(*b, "timestamp");
-        d.reporting_mta = Str(*b, "reportingMTA");
-        std::string sub = Str(*b, "bounceSubType");
-        if (sub == "Suppressed" || sub == "OnAccountSuppressionList") {
-          d.reason = "suppressed";
-        }
-        if (!d.recipient.empty()) {
-          out.push_back(std::move(d));
-        }
-      }
+      EachRecipient(b ? Arr(*b, "bouncedRecipients") : nullptr, out,
+                    [&](const boost::json::value& r, Delivery& d) {
+                      if (!r.is_object()) {
+                        return false;
+                      }
+                      const auto& o = r.get_object();
+                      d.recipient = FindAddress(Str(o, "emailAddress"));
+                      d.status = Str(o, "status");
+                      d.action = Str(o, "action");
+                      std::string diag = Str(o, "diagnosticCode");
+                      size_t semi = diag.find(';');
+                      if (semi != std::string::npos && semi < 12) {
+                        d.diagnostic_type =
+                            ToLower(diag.substr(0, semi)) == "smtp" ? "SMTP" : "";
+                        diag = diag.substr(semi + 1);
+                      }
+                      d.diagnostic = Squeeze(diag);
+                      d.date = Str(*b, "timestamp");
+                      d.reporting_mta = Str(*b, "reportingMTA");
+                      std::string sub = Str(*b, "bounceSubType");
+                      if (sub == "Suppressed" || sub == "OnAccountSuppressionList") {
+                        d.reason = "suppressed";
+                      }
+                      return true;
+                    });
     } else if (type == "Complaint") {
       const auto* c = Obj(root, "complaint");
-      const auto* list = c ? Arr(*c, "complainedRecipients") : nullptr;
-      if (list == nullptr) {
-        return {};
-      }
-      for (const auto& r : *list) {
-        if (!r.is_object()) {
-          continue;
-        }
-        Delivery d;
-        d.recipient = FindAddress(Str(r.get_object(), "emailAddress"));
-        d.reason = "feedback";
-        d.feedback_type = Str(*c, "complaintFeedbackType");
-        if (d.feedback_type.empty()) {
-          d.feedback_type = "abuse";
-        }
-        d.date = Str(*c, "timestamp");
-        if (!d.recipient.empty()) {
-          out.push_back(std::move(d));
-        }
-      }
+      EachRecipient(c ? Arr(*c, "complainedRecipients") : nullptr, out,
+                    [&](const boost::json::value& r, Delivery& d) {
+                      if (!r.is_object()) {
+                        return false;
+                      }
+                      d.recipient = FindAddress(Str(r.get_object(), "emailAddress"));
+                      d.reason = "feedback";
+                      d.feedback_type = Str(*c, "complaintFeedbackType");
+                      if (d.feedback_type.empty()) {
+                        d.feedback_type = "abuse";
+                      }
+                      d.date = Str(*c, "timestamp");
+                      return true;
+                    });
     } else if (type == "Delivery") {
       const auto* dl = Obj(root, "delivery");
-      const auto* list = dl ? Arr(*dl, "recipients") : nullptr;
-      if (list == nullptr) {
-        return {};
-      }
-      for (const auto& r : *list) {
-        if (!r.is_string()) {
-          continue;
-        }
-        Delivery d;
-        d.recipient = FindAddress(r.get_string());
-        d.diagnostic = Squeeze(Str(*dl, "smtpResponse"));
-        d.action = "delivered";
-        d.date = Str(*dl, "timestamp");
-        d.reporting_mta = Str(*dl, "reportingMTA");
-        if (!d.recipient.empty()) {
-          out.push_back(std::move(d));
-        }
-      }
+      EachRecipient(dl ? Arr(*dl, "recipients") : nullptr, out,
+                    [&](const boost::json::value& r, Delivery& d) {
+                      if (!r.is_string()) {
+                        return false;
+                      }
+                      d.recipient = FindAddress(r.get_string());
+                      d.diagnostic = Squeeze(Str(*dl, "smtpResponse"));
+                      d.action = "delivered";
+                      d.date = Str(*dl, "timestamp");
+                      d.reporting_mta = Str(*dl, "reportingMTA");
+                      return true;
+                    });
     }
     return out;
   }

@@ -12,13 +12,8 @@
 namespace bw::mail {
 namespace {
 
-struct Phrase {
-  std::string_view text;
-  std::string_view reason;
-};
-
 // Exchange's own explanations (the human-readable NDR sentences) that carry no specific status.
-constexpr Phrase kPhrases[] = {
+constexpr ReasonPhrase kPhrases[] = {
     {"the e-mail account does not exist at the organization", "userunknown"},
     {"the recipient name is not recognized", "userunknown"},
     {"could not be found in domain name service", "hostunknown"},
@@ -62,12 +57,7 @@ class Exchange final : public Detector {
       if (!d.status.empty() || !FindStatus(d.diagnostic).empty()) {
         continue;
       }
-      for (const auto& p : kPhrases) {
-        if (IContains(d.diagnostic, p.text)) {
-          d.reason = std::string(p.reason);
-          break;
-        }
-      }
+      ApplyReasonPhrases(d, kPhrases);
     }
     return out;
   }

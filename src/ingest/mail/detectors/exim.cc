@@ -9,13 +9,8 @@
 namespace bw::mail {
 namespace {
 
-struct Phrase {
-  std::string_view text;
-  std::string_view reason;
-};
-
 // Exim's fixed messages (src/deliver.c, src/transports/*.c) and what they mean.
-constexpr Phrase kPhrases[] = {
+constexpr ReasonPhrase kPhrases[] = {
     {"retry timeout exceeded", "expired"},
     {"retry time not reached for any host after a long failure period", "expired"},
     {"all hosts have been failing for a long time", "expired"},
@@ -58,12 +53,7 @@ class Exim final : public Detector {
       if (!FindStatus(d.diagnostic).empty() || !ingest::MatchReasonText(d.diagnostic).empty()) {
         continue;  // a remote server's answer or a known phrase: the classifier reads it
       }
-      for (const auto& p : kPhrases) {
-        if (IContains(d.diagnostic, p.text)) {
-          d.reason = std::string(p.reason);
-          break;
-        }
-      }
+      ApplyReasonPhrases(d, kPhrases);
     }
     return out;
   }

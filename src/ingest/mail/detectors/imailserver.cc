@@ -18,11 +18,7 @@ class IMailServer final : public Detector {
     if (!imail) {
       return {};
     }
-    struct Label {
-      std::string_view text;
-      std::string_view reason;
-    };
-    static constexpr Label kLabels[] = {
+    static constexpr ReasonPhrase kLabels[] = {
         {"unknown user:", "userunknown"},
         {"invalid final delivery userid:", "userunknown"},
         {"user mailbox exceeds allowed size:", "mailboxfull"},
@@ -34,12 +30,7 @@ class IMailServer final : public Detector {
     };
     std::vector<Delivery> out = ScanBounceText(mail);
     for (auto& d : out) {
-      for (const auto& l : kLabels) {
-        if (IContains(d.diagnostic, l.text)) {
-          d.reason = std::string(l.reason);
-          break;
-        }
-      }
+      ApplyReasonPhrases(d, kLabels);
     }
     return out;
   }

@@ -9,14 +9,9 @@
 namespace bw::mail {
 namespace {
 
-struct Phrase {
-  std::string_view text;
-  std::string_view reason;
-};
-
 // qmail-send / qmail-remote's fixed sentences that carry no status code (qmail-remote.c,
 // qmail-send.c).
-constexpr Phrase kPhrases[] = {
+constexpr ReasonPhrase kPhrases[] = {
     {"this message has been in the queue too long", "expired"},
     {"sorry, i couldn't find any host named", "hostunknown"},
     {"sorry, i couldn't find any host by that name", "hostunknown"},
@@ -55,12 +50,7 @@ class Qmail final : public Detector {
       if (!FindStatus(d.diagnostic).empty()) {
         continue;  // the remote server's answer: the classifier reads it
       }
-      for (const auto& p : kPhrases) {
-        if (IContains(d.diagnostic, p.text)) {
-          d.reason = std::string(p.reason);
-          break;
-        }
-      }
+      ApplyReasonPhrases(d, kPhrases);
       if (IContains(d.diagnostic, "Connected to") && IContains(d.diagnostic, "but sender was rejected")) {
         d.smtp_command = "MAIL";
       }

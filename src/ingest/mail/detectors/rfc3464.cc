@@ -28,12 +28,11 @@ std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
   std::string_view text = mail.Readable();
   auto lines = SplitLines(text);
   for (auto& d : out) {
+    // The lines that name the recipient, found with one search over the whole text.
+    const std::vector<size_t> naming = LinesMentioning(mail, lines, d.recipient);
     if (FindSmtpCommand(d.diagnostic).empty()) {
       // "(in reply to RCPT TO command)" is often only in the human-readable part.
-      for (size_t i = 0; i < lines.size(); ++i) {
-        if (!IContains(lines[i], d.recipient)) {
-          continue;
-        }
+      for (size_t i : naming) {
         std::string para;
         for (size_t j = i; j < lines.size() && j < i + 8 && !Trim(lines[j]).empty(); ++j) {
           para += lines[j];
@@ -48,10 +47,7 @@ std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
     if (!d.diagnostic.empty()) {
       continue;
     }
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (!IContains(lines[i], d.recipient)) {
-        continue;
-      }
+    for (size_t i : naming) {
       std::string diag(lines[i]);
       for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
         std::string_view next = Trim(lines[j]);

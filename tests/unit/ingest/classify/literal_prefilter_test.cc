@@ -54,6 +54,16 @@ TEST(LiteralPrefilterTest, CandidatesAreThePatternsWhoseLiteralsOccur) {
   EXPECT_EQ(p.Candidates("user unknow"), 0b100u);   // a literal cut by the end of the text
 }
 
+TEST(LiteralPrefilterTest, FromLiteralsFlagsThePlainStringsThatOccur) {
+  auto p = LiteralPrefilter::FromLiterals(
+      {"null mx", "no relaying", "x", "a literal much longer than sixteen bytes"});
+  EXPECT_EQ(p.Candidates("550 null mx here"), 0b0101u);  // "x" (too short) is always set
+  EXPECT_EQ(p.Candidates("no relaying; null mx"), 0b0111u);
+  EXPECT_EQ(p.Candidates("null m"), 0b0100u);
+  // Only the first 16 bytes are looked for: a hit on a long literal still has to be confirmed.
+  EXPECT_EQ(p.Candidates("a literal much l"), 0b1100u);
+}
+
 TEST(LiteralPrefilterTest, ReasonPatternsAreNearlyAllFiltered) {
   EXPECT_GE(PrefilteredReasonCountForTest(), 25);
 }

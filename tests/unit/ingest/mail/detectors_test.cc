@@ -4,20 +4,10 @@
 
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
+#include "detect_with.h"
 
 namespace bw::mail {
 namespace {
-
-std::vector<Delivery> DetectWith(std::string_view detector, std::string_view raw) {
-  auto mail = LoadMail(raw, MimeLimits{});
-  EXPECT_TRUE(mail.has_value());
-  const Detector* d = FindDetector(detector);
-  EXPECT_NE(d, nullptr) << detector;
-  if (!mail || d == nullptr) {
-    return {};
-  }
-  return d->Detect(*mail);
-}
 
 constexpr std::string_view kPostfixDsn =
     "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\n"
@@ -99,8 +89,7 @@ constexpr std::string_view kArf =
 
 TEST(ArfDetectorTest, ReadsFeedbackReport) {
   auto found = DetectWith("arf", kArf);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "angry@isp.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "angry@isp.example"));
   EXPECT_EQ(found[0].reason, "feedback");
   EXPECT_EQ(found[0].feedback_type, "abuse");
 }
@@ -117,8 +106,7 @@ constexpr std::string_view kVacation =
 
 TEST(Rfc3834DetectorTest, AutoReplyIsVacationOfTheSender) {
   auto found = DetectWith("rfc3834", kVacation);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "away@example.net");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "away@example.net"));
   EXPECT_EQ(found[0].reason, "vacation");
 }
 
@@ -152,8 +140,7 @@ constexpr std::string_view kExim =
 
 TEST(GenericTextDetectorTest, ReadsEximStyleText) {
   auto found = DetectWith("generic", kExim);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "nobody@example.jp");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "nobody@example.jp"));
   EXPECT_NE(found[0].diagnostic.find("550 5.1.1"), std::string::npos);
 }
 
@@ -206,8 +193,7 @@ constexpr std::string_view kSesJson =
 
 TEST(AmazonSesDetectorTest, ReadsSesJsonBody) {
   auto found = DetectWith("amazonses", kSesJson);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "gone@example.net");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "gone@example.net"));
   EXPECT_EQ(found[0].status, "5.1.1");
   EXPECT_EQ(found[0].diagnostic, "550 5.1.1 user unknown");
 }
@@ -222,8 +208,7 @@ TEST(GoogleGroupsDetectorTest, GroupRefusalIsRejected) {
                           "X-Failed-Recipients: team@googlegroups.com\n"
                           "Subject: Delivery Status Notification (Failure)\n\n"
                           "The group you tried to contact may not exist.\n");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "team@googlegroups.com");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "team@googlegroups.com"));
   EXPECT_EQ(found[0].reason, "rejected");
   EXPECT_TRUE(DetectWith("googlegroups", kExim).empty());
 }
@@ -238,8 +223,7 @@ TEST(GmailDetectorTest, ReadsRecipientAndRemoteError) {
                           "Google tried to deliver your message, but it was rejected by the "
                           "recipient domain. The error that the other server returned was: "
                           "554 5.7.0 Header error (state 18).\n");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "gone@example.jp");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "gone@example.jp"));
   EXPECT_EQ(found[0].diagnostic, "554 5.7.0 Header error (state 18).");
   EXPECT_EQ(found[0].smtp_command, "DATA");
   EXPECT_EQ(found[0].reason, "filtered");
@@ -254,8 +238,7 @@ TEST(IMailServerDetectorTest, LabelNamesTheReason) {
                           "Unknown user: gone@example.com\n\n"
                           "Original message follows.\n\n"
                           "To: gone@example.com\n");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "gone@example.com");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "gone@example.com"));
   EXPECT_EQ(found[0].reason, "userunknown");
   EXPECT_TRUE(DetectWith("imailserver", kQmail).empty());
 }
@@ -276,8 +259,7 @@ TEST(McAfeeDetectorTest, RefusalsAreAtRcptTime) {
                           "Action: failed\n"
                           "Diagnostic-Code: smtp; 550 Unknown user gone@example.jp\n\n"
                           "--M--\n");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "gone@example.jp");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "gone@example.jp"));
   EXPECT_EQ(found[0].smtp_command, "RCPT");
   EXPECT_TRUE(DetectWith("mcafee", kPostfixDsn).empty());
 }
@@ -293,8 +275,7 @@ TEST(EximDetectorTest, EximMessagesWithoutCodesNameTheReason) {
                           "failed:\n\n"
                           "  nobody@nowhere.example\n"
                           "    all relevant MX records point to non-existent hosts\n");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "nobody@nowhere.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "nobody@nowhere.example"));
   EXPECT_EQ(found[0].reason, "hostunknown");
   // A remote server's coded answer is left to the classifier.
   auto coded = DetectWith("exim", kExim);

@@ -6,21 +6,11 @@
 
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
+#include "detect_with.h"
 #include "ingest/mail/mail_parser.h"
 
 namespace bw::mail {
 namespace {
-
-std::vector<Delivery> DetectWith(std::string_view detector, std::string_view raw) {
-  auto mail = LoadMail(raw, MimeLimits{});
-  EXPECT_TRUE(mail.has_value());
-  const Detector* d = FindDetector(detector);
-  EXPECT_NE(d, nullptr) << detector;
-  if (!mail || d == nullptr) {
-    return {};
-  }
-  return d->Detect(*mail);
-}
 
 std::string DetectorOf(std::string_view raw) {
   auto r = ParseMail(raw);
@@ -76,8 +66,7 @@ constexpr std::string_view kPostfixDsn =
 
 TEST(PostfixDetectorTest, ReadsTheTextFormWithCommand) {
   auto found = DetectWith("postfix", kPostfixText);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "nobody@dest.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "nobody@dest.example"));
   EXPECT_NE(found[0].diagnostic.find("User unknown"), std::string::npos);
   auto r = ParseMail(kPostfixText);
   ASSERT_TRUE(r.has_value());
@@ -91,8 +80,7 @@ TEST(PostfixDetectorTest, ReadsTheTextFormWithCommand) {
 
 TEST(PostfixDetectorTest, ReadsTheDsnForm) {
   auto found = DetectWith("postfix", kPostfixDsn);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "full@dest.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "full@dest.example"));
   EXPECT_EQ(found[0].status, "4.2.2");
   EXPECT_EQ(found[0].action, "delayed");
   EXPECT_EQ(found[0].smtp_command, "RCPT");
@@ -139,8 +127,7 @@ constexpr std::string_view kSendmailV5 =
 
 TEST(SendmailDetectorTest, TranscriptGivesCommandAndRemoteAnswer) {
   auto found = DetectWith("sendmail", kSendmailTranscript);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "ghost@remote.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "ghost@remote.example"));
   EXPECT_EQ(found[0].smtp_command, "RCPT");
   EXPECT_NE(found[0].diagnostic.find("User unknown"), std::string::npos);
 }
@@ -246,8 +233,7 @@ constexpr std::string_view kOffice365 =
 
 TEST(ExchangeDetectorTest, ReadsExchange2003Text) {
   auto found = DetectWith("exchange", kExchange2003);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "someone@corp.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "someone@corp.example"));
   EXPECT_EQ(found[0].reason, "userunknown");
   EXPECT_EQ(DetectorOf(kExchange2003), "exchange");
 }
@@ -325,8 +311,7 @@ constexpr std::string_view kOutlook =
 
 TEST(OutlookDetectorTest, ReadsHotmailDsn) {
   auto found = DetectWith("outlook", kOutlook);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].recipient, "stuffed@far.example");
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "stuffed@far.example"));
   EXPECT_EQ(found[0].status, "5.2.2");
   auto r = ParseMail(kOutlook);
   ASSERT_TRUE(r.has_value());

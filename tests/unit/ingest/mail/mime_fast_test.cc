@@ -217,6 +217,28 @@ TEST(MimeFastTest, LeavesUnusualShapesToGMime) {
   EXPECT_FALSE(r->fast_path);
 }
 
+TEST(MimeFastTest, DropsBrokenFieldLinesAsGMimeDoes) {
+  // A line among the fields without a colon, or with a space inside its "name" (an unfolded
+  // Received continuation): GMime drops it and reads on; the fast path does the same.
+  ExpectSameMail("From: MAILER-DAEMON@x.example\nSubject: s\nstray words\nX-After: 1\n\nbody\n");
+  ExpectSameMail(
+      "From: MAILER-DAEMON@x.example\nSubject: s\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"XX\"\n\n"
+      "--XX\nContent-Type: text/plain\nsome words: here\nX-P: 1\n\npart body\n"
+      "--XX\nContent-Type: message/rfc822\n\n"
+      "From: x@y.example\nReceived: from a\nby b for <k@y.example>; Wed, 17 Apr 2019 14:38:21\n"
+      "Subject: orig\n\norig body\n--XX--\n");
+  auto fast = Load("From: MAILER-DAEMON@x.example\nby b for <k@y.example>; Wed, 1 Apr 2019 14:38\n"
+                   "Subject: s\n\nbody\n",
+                   MimeEngine::kFast);
+  ASSERT_TRUE(fast.has_value());
+  ASSERT_EQ(fast->headers.size(), 2u);
+  EXPECT_EQ(fast->headers[1].name, "Subject");
+  // Still left to GMime: such a line followed by a folded line, or as the first line.
+  EXPECT_TRUE(Declined("From: a@example.org\nstray words\n continued\nX-After: 1\n\nbody\n"));
+  EXPECT_TRUE(Declined("From: a@example.org\nX-Bad : v\n\nbody\n"));
+}
+
 TEST(MimeFastTest, LimitsApplyToTheFastPath) {
   // Depth: 30 nested multiparts with a depth limit of 16 -> partial, flagged.
   std::string deep = "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n";

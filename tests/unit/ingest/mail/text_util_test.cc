@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace bw::mail {
 namespace {
 
@@ -32,6 +37,109 @@ TEST(TextUtilTest, ValidUtf8ReplacesBadBytes) {
   EXPECT_EQ(ValidUtf8("ok \xe3\x81\x82"), "ok \xe3\x81\x82");
   EXPECT_EQ(ValidUtf8("bad \xff!"), "bad \xef\xbf\xbd!");
   EXPECT_EQ(ValidUtf8("ctl\x01x"), "ctl x");
+}
+
+// ---- the fast scanners against plain byte-by-byte references ----
+
+// Small strings over an alphabet that exercises case, white space runs and the probes' letters.
+std::vector<std::string> SampleStrings() {
+  std::vector<std::string> out = {"", " ", "\t", "a", "A b", " lead", "trail ", "a  b", "a\t\nb",
+                                  "x \r\n y", "RCPT TO", "after  DATA", "\xc3\xa9 \xff Z"};
+  const std::string_view alphabet = "aAbBrRcCpPtTdD \t\n\r@.\xe9Zz";
+  std::mt19937 rng(6);  // fixed seed: the same strings every run
+  for (int k = 0; k < 3000; ++k) {
+    std::string s(rng() % 40, ' ');
+    for (auto& c : s) {
+      c = alphabet[rng() % alphabet.size()];
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+char RefLow(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+std::string RefSqueeze(std::string_view s) {
+  std::string out;
+  bool pending = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      pending = !out.empty();
+      continue;
+    }
+    if (pending) {
+      out.push_back(' ');
+      pending = false;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+size_t RefIFind(std::string_view h, std::string_view n, size_t from) {
+  for (size_t i = from; i + n.size() <= h.size(); ++i) {
+    size_t j = 0;
+    while (j < n.size() && RefLow(h[i + j]) == RefLow(n[j])) {
+      ++j;
+    }
+    if (j == n.size()) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+TEST(TextUtilTest, ToLowerMatchesBytewiseLowerCaseForEveryByteAndAlignment) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) {
+    all.push_back(static_cast<char>(c));
+  }
+  for (size_t off = 0; off < 9; ++off) {
+    std::string_view s = std::string_view(all).substr(off);
+    std::string want;
+    for (char c : s) {
+      want.push_back(RefLow(c));
+    }
+    EXPECT_EQ(ToLower(s), want) << "offset " << off;
+  }
+  EXPECT_EQ(ToLower("MAILER-Daemon@EXAMPLE.jp \xc3\x89"), "mailer-daemon@example.jp \xc3\x89");
+}
+
+TEST(TextUtilTest, SqueezeMatchesReference) {
+  for (const auto& s : SampleStrings()) {
+    EXPECT_EQ(Squeeze(s), RefSqueeze(s)) << "[" << s << "]";
+  }
+}
+
+TEST(TextUtilTest, IFindMatchesReference) {
+  const auto samples = SampleStrings();
+  for (std::string_view needle : {"a", "Ab", "rcpt", "T D", "@.", "zZ", "\xe9z", " "}) {
+    for (const auto& h : samples) {
+      for (size_t from : {size_t{0}, size_t{3}}) {
+        EXPECT_EQ(IFind(h, needle, from), RefIFind(h, needle, from))
+            << "[" << h << "] / [" << needle << "] from " << from;
+      }
+    }
+  }
+  EXPECT_EQ(IFind("xx", "", 1), 1u);
+  EXPECT_EQ(IFind("abc", "ABCD"), std::string_view::npos);
+}
+
+TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
+  // The probe that starts first in the text wins, wherever it stands in the probe table.
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"said EHLO then RCPT TO", "EHLO"}, {"x mail from: then rcpt to", "MAIL"},
+      {"reply TO DATA COMMAND", "DATA"},  {"SMTP command\nDATA", "DATA"},
+      {"...Greeting", "CONN"},            {"hel", ""},
+      {"h", ""}};
+  for (const auto& [text, want] : cases) {
+    EXPECT_EQ(FindSmtpCommand(text), want) << text;
+  }
+}
+
+TEST(TextUtilTest, ValidUtf8KeepsPrintableAsciiAsIs) {
+  EXPECT_EQ(ValidUtf8("plain text\twith tab\nand LF ~\x7f"), "plain text\twith tab\nand LF ~\x7f");
+  EXPECT_EQ(ValidUtf8("cr\r"), "cr ");
 }
 
 }  // namespace

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// The shared helpers detectors read a mail with: where the quoted original starts
+// (FindOriginalStart) and which lines name a recipient (LinesMentioning), each against the plain
+// per-line / per-marker search it replaces.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "ingest/mail/detector.h"
+#include "ingest/mail/mail.h"
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail {
+namespace {
+
+TEST(FindOriginalStartTest, TheEarliestMarkerCutsAtItsLine) {
+  EXPECT_EQ(FindOriginalStart("no marker at all\nsecond line\n"), 29u);
+  // "message headers follow" comes later in the marker table than "original message follows"
+  // but earlier in the text: the earlier text position wins.
+  std::string text =
+      "Delivery failed.\n"
+      "   ----- Message headers follow -----\n"
+      "Subject: x\n"
+      "----- Original message follows -----\n";
+  EXPECT_EQ(FindOriginalStart(text), text.find("\n   -----"));
+  // Any case; a marker on the first line cuts everything.
+  EXPECT_EQ(FindOriginalStart("THIS IS A COPY OF THE MESSAGE, including headers\nx\n"), 0u);
+  // The one marker without the word "message".
+  std::string sent = "Sorry.\nThe text you sent follows:\nhello\n";
+  EXPECT_EQ(FindOriginalStart(sent), sent.find("\nThe text"));
+  // A separator line naming the original.
+  std::string sep = "Error.\n=== Original mail ===\nbody\n";
+  EXPECT_EQ(FindOriginalStart(sep), sep.find("\n==="));
+  // "message" alone, or a marker cut by the end of the text, is no marker.
+  EXPECT_EQ(FindOriginalStart("your message was not delivered\n"), 31u);
+  EXPECT_EQ(FindOriginalStart("x\nthis is a copy of the messag"), 30u);
+}
+
+Mail LoadOrDie(std::string_view raw) {
+  auto mail = LoadMail(raw, MimeLimits{});
+  EXPECT_TRUE(mail.has_value());
+  return mail ? std::move(*mail) : Mail{};
+}
+
+std::vector<size_t> PerLine(const std::vector<std::string_view>& lines, std::string_view needle) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (IContains(lines[i], needle)) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+TEST(LinesMentioningTest, SameLinesAsAPerLineSearch) {
+  for (std::string_view eol : {"\n", "\r\n", "\r"}) {
+    std::string raw = "From: MAILER-DAEMON@example.org\nSubject: failure\n\n"
+                      "<Gone@Example.NET>: host said 550\n"
+                      "gone@example.net gone@example.net twice on one line\n"
+                      "\n"
+                      "other@example.net only\n"
+                      "ends with GONE@EXAMPLE.NET";
+    std::string converted;
+    for (char c : raw) {
+      if (c == '\n') {
+        converted += eol;
+      } else {
+        converted.push_back(c);
+      }
+    }
+    Mail mail = LoadOrDie(converted);
+    auto lines = SplitLines(mail.Readable());
+    for (std::string_view needle : {"gone@example.net", "OTHER@example.net", "example.net",
+                                    "nobody@example.net", "net\nother", "550"}) {
+      EXPECT_EQ(LinesMentioning(mail, lines, needle), PerLine(lines, needle)) << needle;
+    }
+  }
+}
+
+TEST(LinesMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
+  Mail mail;
+  mail.text = "a@b.example here\nnothing\nA@B.EXAMPLE again\n";
+  mail.readable_size = mail.text.size();  // no text_lower: built without LoadMail
+  auto lines = SplitLines(mail.Readable());
+  EXPECT_EQ(LinesMentioning(mail, lines, "a@b.example"), (std::vector<size_t>{0, 2}));
+  EXPECT_EQ(LinesMentioning(mail, lines, ""), PerLine(lines, ""));
+}
+
+}  // namespace
+}  // namespace bw::mail
