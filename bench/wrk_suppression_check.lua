@@ -2,7 +2,7 @@
 -- file, each {"addresses": [...]} with 10,000 addresses), rotating.
 -- Usage: wrk -s bench/wrk_suppression_check.lua ... URL -- BODIES_FILE TOKEN
 local bodies = {}
-local index = 0
+index = 0  -- global: setup() gives each thread its own start with thread:set("index", ...)
 local token = ""
 local counter = 0
 local threads = {}

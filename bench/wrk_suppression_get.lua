@@ -3,7 +3,7 @@
 -- Usage: wrk -s bench/wrk_suppression_get.lua ... URL -- PATHS_FILE TOKEN
 -- 200 (suppressed) and 404 (not suppressed) both count as answers; anything else is reported.
 local paths = {}
-local index = 0
+index = 0  -- global: setup() gives each thread its own start with thread:set("index", ...)
 local token = ""
 local counter = 0
 local threads = {}
