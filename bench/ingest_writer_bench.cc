@@ -6,17 +6,20 @@
 // Reports events/s (wall clock, noisy on a loaded machine) and the CPU time the process and the
 // writer thread spend per stored message (load-independent enough to compare two binaries in the
 // same run). Arg 0: 0 = every message has the same recipient (the e2e benchmark's case),
-// 1 = every message a new recipient (a new suppression row each).
+// 1 = every message a new recipient (a new suppression row each). BM_IngestWriterGroup: fixed
+// group sizes (load-independent), the writer thread's own CPU time per message.
 // The database lives in $BW_BENCH_DIR (default: the system temp dir): fsync cost depends on it.
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <vector>
@@ -231,5 +234,113 @@ BENCHMARK(BM_IngestWriter)
     ->Threads(32)
     ->UseRealTime()
     ->MinTime(2.0);
+
+// The writer thread's CPU clock, taken from inside it (a commit callback runs there).
+struct WriterClock {
+  clockid_t cpu_clock{};
+  void OpenOnThisThread() { pthread_getcpuclockid(pthread_self(), &cpu_clock); }
+  double CpuSeconds() const {
+    timespec ts{};
+    clock_gettime(cpu_clock, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+};
+
+// A fixed group size, independent of the machine's load: the writer is held while `group`
+// batches are queued, then commits them together; repeated. Single request thread. Reports the
+// writer thread's CPU time per stored message. Arg: group size.
+void BM_IngestWriterGroup(benchmark::State& state) {
+  const int group = static_cast<int>(state.range(0));
+  g_shared = new Shared;
+  g_shared->dir = bw::bench::MakeTempDir();
+  g_shared->ses =
+      Slurp(fs::path(BW_SOURCE_DIR) / "tests/data/ses/ses-notification-bounce-with-dsn.json");
+  g_shared->raw = boost::json::serialize(
+      boost::json::value(boost::json::serialize(boost::json::parse(g_shared->ses))));
+  SqliteOptions options;
+  options.path = (g_shared->dir / "bench.db").string();
+  options.max_batch = 512;
+  options.suppression_index = true;
+  options.suppression_policy = [policy = bw::policy::PolicyConfig{}](
+                                   const std::optional<bw::SuppressionState>& current,
+                                   const bw::FeedbackEvent& event,
+                                   const bw::NormalizedAddress& address, bw::TimePoint now) {
+    return bw::policy::Decide(policy, current, event, address.key, address.display, now);
+  };
+  options.reputation_rows = [reputation = bw::metrics::ReputationConfig{}](
+                                const bw::FeedbackEvent& event, bw::TimePoint now) {
+    return bw::metrics::RowsForEvent(event, reputation, bw::ToUnixMs(now));
+  };
+  auto opened = SqliteStore::Open(options, bw::SystemClock::Instance());
+  if (!opened) {
+    state.SkipWithError(opened.error().ToString().c_str());
+    delete g_shared;
+    g_shared = nullptr;
+    return;
+  }
+  std::unique_ptr<SqliteStore> store = std::move(*opened);
+  WriterClock counters;
+  {
+    std::promise<void> ready;
+    store->IngestAsync(MakeBatch(0, -1, false), [&](bw::Result<IngestOutcome>) {
+      counters.OpenOnThisThread();
+      ready.set_value();
+    });
+    ready.get_future().wait();
+  }
+  // Warm-up: a few groups so that the page cache and the WAL are past their first pages.
+  int64_t seq = 0;
+  auto run_group = [&]() -> bool {
+    std::vector<IngestBatch> batches;
+    batches.reserve(static_cast<size_t>(group));
+    for (int i = 0; i < group; ++i) {
+      batches.push_back(MakeBatch(0, seq++, false));
+    }
+    std::promise<void> release;
+    store->HoldWriterForTest(release.get_future().share());
+    std::atomic<int> left{group};
+    std::atomic<bool> ok{true};
+    std::promise<void> all_done;
+    for (IngestBatch& b : batches) {
+      store->IngestAsync(std::move(b), [&](bw::Result<IngestOutcome> r) {
+        if (!r || *r != IngestOutcome::kStored) {
+          ok = false;
+        }
+        if (left.fetch_sub(1) == 1) {
+          all_done.set_value();
+        }
+      });
+    }
+    release.set_value();
+    all_done.get_future().wait();
+    return ok.load();
+  };
+  for (int i = 0; i < 20; ++i) {
+    run_group();
+  }
+  const double cpu0 = counters.CpuSeconds();
+  const int64_t commits0 = store->commits();
+  int64_t messages = 0;
+  for (auto _ : state) {
+    if (!run_group()) {
+      state.SkipWithError("a batch was not stored");
+      break;
+    }
+    messages += group;
+  }
+  const double n = static_cast<double>(std::max<int64_t>(1, messages));
+  state.counters["writer_us_per_msg"] = (counters.CpuSeconds() - cpu0) * 1e6 / n;
+  // Each group is two commits: the held one (empty) and the group's.
+  state.counters["msgs_per_commit"] =
+      n / static_cast<double>(std::max<int64_t>(1, (store->commits() - commits0) / 2));
+  state.SetItemsProcessed(messages);
+  store.reset();
+  std::error_code ec;
+  fs::remove_all(g_shared->dir, ec);
+  delete g_shared;
+  g_shared = nullptr;
+}
+
+BENCHMARK(BM_IngestWriterGroup)->ArgName("group")->Arg(8)->Arg(32)->Arg(128)->MinTime(2.0);
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/event_json.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "core/json_fields.h"
@@ -16,11 +17,11 @@ void PutIfNotEmpty(json::object& o, std::string_view key, const std::string& v) 
   }
 }
 
-json::value TimeOrNull(int64_t ms) {
+json::value TimeOrNull(int64_t ms, const json::storage_ptr& sp) {
   if (ms == 0) {
-    return nullptr;
+    return json::value(nullptr, sp);
   }
-  return json::value(FormatIso8601Ms(ms));
+  return json::value(FormatIso8601Ms(ms), sp);
 }
 
 int64_t GetTime(const json::object& o, std::string_view key) {
@@ -33,17 +34,17 @@ int64_t GetTime(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-json::object EventToJson(const FeedbackEvent& e) {
-  json::object o;
+json::object EventToJson(const FeedbackEvent& e, json::storage_ptr sp) {
+  json::object o(sp);
   o["id"] = e.id;
   o["type"] = EventTypeName(e.type);
   o["recipient"] = e.recipient;
-  o["occurred_at"] = TimeOrNull(e.occurred_at_ms);
-  o["received_at"] = TimeOrNull(e.received_at_ms);
+  o["occurred_at"] = TimeOrNull(e.occurred_at_ms, sp);
+  o["received_at"] = TimeOrNull(e.received_at_ms, sp);
   o["source"] = e.source;
   if (e.bounce) {
     const BounceInfo& b = *e.bounce;
-    json::object bo;
+    json::object bo(sp);
     bo["class"] = BounceClassName(b.bounce_class);
     bo["ses_type"] = b.ses_type;
     bo["ses_subtype"] = b.ses_subtype;
@@ -60,7 +61,7 @@ json::object EventToJson(const FeedbackEvent& e) {
   }
   if (e.complaint) {
     const ComplaintInfo& c = *e.complaint;
-    json::object co;
+    json::object co(sp);
     co["feedback_type"] = c.feedback_type;
     co["sub_type"] = c.sub_type;
     co["user_agent"] = c.user_agent;
@@ -71,7 +72,7 @@ json::object EventToJson(const FeedbackEvent& e) {
     o["complaint"] = nullptr;
   }
   const MailInfo& m = e.mail;
-  json::object mo;
+  json::object mo(sp);
   mo["message_id"] = m.message_id;
   PutIfNotEmpty(mo, "header_message_id", m.header_message_id);
   mo["from"] = m.from;
@@ -82,9 +83,9 @@ json::object EventToJson(const FeedbackEvent& e) {
   PutIfNotEmpty(mo, "source_ip", m.source_ip);
   PutIfNotEmpty(mo, "caller_identity", m.caller_identity);
   mo["configuration_set"] = m.configuration_set;
-  json::object tags;
+  json::object tags(sp);
   for (const auto& [k, vs] : m.tags) {
-    json::array a;
+    json::array a(sp);
     for (const auto& v : vs) {
       a.emplace_back(v);
     }
@@ -92,16 +93,19 @@ json::object EventToJson(const FeedbackEvent& e) {
   }
   mo["tags"] = std::move(tags);
   if (!m.destination.empty()) {
-    json::array a;
+    json::array a(sp);
     for (const auto& d : m.destination) {
       a.emplace_back(d);
     }
     mo["destination"] = std::move(a);
   }
   if (!m.headers.empty()) {
-    json::array a;
+    json::array a(sp);
     for (const auto& [name, value] : m.headers) {
-      a.emplace_back(json::object{{"name", name}, {"value", value}});
+      json::object h(sp);
+      h["name"] = name;
+      h["value"] = value;
+      a.emplace_back(std::move(h));
     }
     mo["headers"] = std::move(a);
   }
@@ -109,7 +113,7 @@ json::object EventToJson(const FeedbackEvent& e) {
     mo["headers_truncated"] = true;
   }
   o["mail"] = std::move(mo);
-  json::object oo;
+  json::object oo(sp);
   PutIfNotEmpty(oo, "sns_message_id", e.origin.sns_message_id);
   PutIfNotEmpty(oo, "topic_arn", e.origin.topic_arn);
   PutIfNotEmpty(oo, "subscription_arn", e.origin.subscription_arn);
@@ -215,7 +219,10 @@ Result<FeedbackEvent> EventFromJson(const json::value& v) {
 }
 
 std::string EventToJsonLine(const FeedbackEvent& event) {
-  return json::serialize(EventToJson(event));
+  // A typical SES event's tree fits in the buffer; a larger one continues on the heap.
+  unsigned char buffer[8192];
+  json::monotonic_resource arena(buffer, sizeof(buffer));
+  return json::serialize(EventToJson(event, &arena));
 }
 
 }  // namespace bw

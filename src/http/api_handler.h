@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -52,7 +53,9 @@ class ApiHandler final : public Handler {
   void Handle(Request request, Responder respond) override;
 
   // The response to one request, computed synchronously (blocking). For tests and Handle.
-  Response Serve(const Request& request);
+  // `bearer`: the request's Bearer token when the caller already found it (fresh) in the token
+  // cache; its scope is still checked.
+  Response Serve(const Request& request, const store::ApiToken* bearer = nullptr);
 
  private:
   ApiOptions options_;
@@ -61,9 +64,10 @@ class ApiHandler final : public Handler {
   BlockingExecutor blocking_;
   std::unique_ptr<TokenCache> tokens_;
 
-  // Whether `request` can be answered without blocking (see suppression_reads_in_memory).
-  bool CanServeInline(const Request& request);
-  Response ServeCatching(const Request& request);
+  // The request's Bearer token when `request` can be answered without blocking (see
+  // suppression_reads_in_memory): an in-memory suppression read with a token fresh in the cache.
+  std::optional<store::ApiToken> InlineToken(const Request& request);
+  Response ServeCatching(const Request& request, const store::ApiToken* bearer = nullptr);
 };
 
 }  // namespace bw::http

@@ -2,6 +2,8 @@
 #include "store/store.h"
 
 #include <future>
+#include <string_view>
+#include <unordered_map>
 
 namespace bw::store {
 
@@ -11,6 +13,28 @@ Result<IngestOutcome> Store::Ingest(IngestBatch batch) {
   IngestAsync(std::move(batch),
               [&promise](Result<IngestOutcome> r) { promise.set_value(std::move(r)); });
   return future.get();
+}
+
+Result<std::vector<std::optional<SuppressionBrief>>> Store::CheckSuppressions(
+    const std::vector<std::string>& address_keys) {
+  auto states = GetSuppressions(address_keys);
+  if (!states) {
+    return states.error();
+  }
+  std::unordered_map<std::string_view, const SuppressionState*> by_key;
+  by_key.reserve(states->size());
+  for (const auto& st : *states) {
+    by_key.emplace(st.address_key, &st);
+  }
+  std::vector<std::optional<SuppressionBrief>> out(address_keys.size());
+  for (size_t i = 0; i < address_keys.size(); ++i) {
+    auto it = by_key.find(address_keys[i]);
+    if (it != by_key.end()) {
+      const SuppressionState& st = *it->second;
+      out[i] = SuppressionBrief{st.suppressed, st.reason, st.detail, st.expires_at_ms};
+    }
+  }
+  return out;
 }
 
 }  // namespace bw::store

@@ -141,6 +141,14 @@ struct SuppressionAuditEntry {
   int64_t at_ms = 0;
 };
 
+// The short answer of a bulk check (POST /v1/suppressions/check) for one address.
+struct SuppressionBrief {
+  bool suppressed = false;  // the stored flag (expiry is judged by the caller: IsSuppressedAt)
+  SuppressionReason reason = SuppressionReason::kBounce;
+  std::string detail;
+  int64_t expires_at_ms = 0;
+};
+
 // An operator's addition (API PUT, import, CLI).
 struct ManualSuppression {
   NormalizedAddress address;
@@ -227,6 +235,12 @@ class Store {
   // 10,000 keys (kInvalidInput beyond).
   virtual Result<std::vector<SuppressionState>> GetSuppressions(
       const std::vector<std::string>& address_keys) = 0;
+
+  // What POST /v1/suppressions/check reports for each of `address_keys`: the brief state in
+  // the same order, nullopt where nothing is stored. At most 10,000 keys (kInvalidInput beyond).
+  // The default asks GetSuppressions; a store with an in-memory index answers without copies.
+  virtual Result<std::vector<std::optional<SuppressionBrief>>> CheckSuppressions(
+      const std::vector<std::string>& address_keys);
 
   // Addresses suppressed at query.active_at_ms matching the filters, by key, at most limit.
   virtual Result<std::vector<SuppressionState>> ListSuppressions(const SuppressionQuery& query) = 0;

@@ -95,6 +95,58 @@ TEST_F(SuppressionFastPathTest, GetAndCheckFollowEveryKindOfWrite) {
   EXPECT_TRUE(Checked("cli@example.com"));
 }
 
+// The single GET's answer (written directly, not through a json::object): every member, in the
+// documented order, with values that need escaping, from both the inline path (token cached) and
+// the blocking one (first use of a token).
+TEST_F(SuppressionFastPathTest, GetAnswersEveryMemberInOrder) {
+  std::string now = FormatIso8601Ms(ToUnixMs(fx_.clock().Now()));
+  auto m = fx_.Notification(
+      R"({"notificationType": "Bounce", "bounce": {"bounceType": "Permanent",)"
+      R"( "bounceSubType": "General", "bouncedRecipients": [{"emailAddress": "Get.Me@example.com"}],)"
+      R"( "timestamp": ")" + now + R"(", "feedbackId": "f"}, "mail": {"timestamp": ")" + now +
+          R"(", "source": "a@example.com", "messageId": "m-get", "destination": ["Get.Me@example.com"]}})",
+      "sns-fast-get");
+  ASSERT_EQ(fx_.Post(m).status, 200);
+  ASSERT_EQ(Call("PUT", "/v1/suppressions/noted@example.com", writer_,
+                 R"({"note": "said \"stop\"\nby phone \u00e9\u0001"})")
+                .status,
+            200);
+  auto fresh = app::CreateApiToken(fx_.app().store(), "fresh", "read", fx_.clock());
+  ASSERT_TRUE(fresh.has_value());
+  for (const std::string& token : {*fresh, reader_, reader_}) {  // not cached, then cached
+    auto r = Call("GET", "/v1/suppressions/get.me@EXAMPLE.com", token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body.back(), '\n');
+    json::object o = Json(r).as_object();
+    std::vector<std::string> keys;
+    for (const auto& kv : o) {
+      keys.emplace_back(kv.key());
+    }
+    EXPECT_EQ(keys, (std::vector<std::string>{"address", "key", "suppressed", "reason", "detail",
+                                              "suppressed_at", "expires_at", "first_seen",
+                                              "last_seen", "counts", "note", "event_ids"}));
+    EXPECT_EQ(o.at("address").as_string(), "Get.Me@example.com");
+    EXPECT_EQ(o.at("key").as_string(), "get.me@example.com");
+    EXPECT_TRUE(o.at("suppressed").as_bool());
+    EXPECT_EQ(o.at("reason").as_string(), "bounce");
+    EXPECT_EQ(o.at("expires_at"), nullptr);
+    EXPECT_EQ(o.at("suppressed_at").as_string(), o.at("first_seen").as_string());
+    EXPECT_TRUE(o.at("last_seen").is_string());
+    EXPECT_EQ(o.at("counts").at("hard_bounces").as_int64(), 1);
+    EXPECT_EQ(o.at("counts").at("soft_bounces").as_int64(), 0);
+    EXPECT_EQ(o.at("counts").at("recent_soft_bounces").as_int64(), 0);
+    EXPECT_EQ(o.at("counts").at("complaints").as_int64(), 0);
+    ASSERT_EQ(o.at("event_ids").as_array().size(), 1u);
+    EXPECT_FALSE(o.at("event_ids").as_array()[0].as_string().empty());
+
+    auto n = Call("GET", "/v1/suppressions/noted@example.com", token);
+    ASSERT_EQ(n.status, 200) << n.body;
+    EXPECT_EQ(Json(n).at("note").as_string(), "said \"stop\"\nby phone \u00e9\x01");
+    EXPECT_EQ(Json(n).at("reason").as_string(), "manual");
+    EXPECT_TRUE(Json(n).at("event_ids").as_array().empty());
+  }
+}
+
 TEST_F(SuppressionFastPathTest, ARevokedTokenStopsWorkingWithinTheCacheTtl) {
   ASSERT_EQ(Call("GET", "/v1/suppressions/x@example.com", reader_).status, 404);
   ASSERT_TRUE(fx_.app().store().RevokeToken("reader", ToUnixMs(fx_.clock().Now())));

@@ -49,7 +49,10 @@ bool HasInnerSpace(std::string_view name) {
 // Reads the header block of `entity`; `body` gets what follows the empty line (or nothing).
 // Returns false for lines GMime reads in its own way (no colon on the first line, spaces in a
 // name, a block that starts with a folded line, a folded line after a dropped line).
-bool ReadFields(std::string_view entity, Fields& out, std::string_view& body) {
+// `drop_first_junk`: a first line without a colon (or with a space inside its name) is dropped
+// like a later one, as GMime does in an attached message ("REDACTED" instead of the original).
+bool ReadFields(std::string_view entity, Fields& out, std::string_view& body,
+                bool drop_first_junk = false) {
   out.clear();
   size_t pos = 0;
   while (pos < entity.size()) {
@@ -75,7 +78,7 @@ bool ReadFields(std::string_view entity, Fields& out, std::string_view& body) {
       unsigned char c = static_cast<unsigned char>(line[i]);
       bad_name = bad_name || c <= ' ' || c >= 0x7f;
     }
-    if (!out.empty() &&
+    if ((!out.empty() || drop_first_junk) &&
         (colon == std::string_view::npos || (bad_name && HasInnerSpace(line.substr(0, colon))))) {
       // A line among the fields without a colon, or whose "name" has a space inside (an
       // unfolded continuation such as "by host ... for <a@b>; Wed, 17 Apr 2019 14:38:21"):
@@ -199,8 +202,8 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       }
     }
     skip();
-    bool wanted = IEquals(name, "boundary") || IEquals(name, "charset") ||
-                  IEquals(name, "report-type");
+    bool wanted =
+        IEquals(name, "boundary") || IEquals(name, "charset") || IEquals(name, "report-type");
     if (wanted && value.find("=?") != std::string::npos) {
       return false;
     }
@@ -458,8 +461,14 @@ class FastWalker {
   }
 
   void WalkMultipart(const ContentType& ct, std::string_view body, int depth) {
-    if (ct.boundary.empty() || ct.type == "multipart/digest") {
+    if (ct.type == "multipart/digest") {
       ok_ = false;
+      return;
+    }
+    if (ct.boundary.empty()) {
+      // No boundary parameter (say, on a line that lost its fold): GMime reads everything up to
+      // the parent's boundary into the prologue, as when the boundary never appears (below).
+      mail_.text += ConvertToUtf8(body, nullptr);
       return;
     }
     std::string_view boundary = ct.boundary;
@@ -472,8 +481,7 @@ class FastWalker {
       size_t next = 0;
       std::string_view line = LineAt(body, pos, next);
       bool end = false;
-      if (line.size() >= 2 && line[0] == '-' && line[1] == '-' &&
-          IsBoundary(line, boundary, end)) {
+      if (line.size() >= 2 && line[0] == '-' && line[1] == '-' && IsBoundary(line, boundary, end)) {
         if (part_start != std::string_view::npos) {
           size_t stop = pos > part_start ? pos - 1 : part_start;
           parts.push_back(body.substr(part_start, stop - part_start));
@@ -514,7 +522,7 @@ class FastWalker {
     }
     Fields fields;
     std::string_view body;
-    if (!ReadFields(message, fields, body)) {
+    if (!ReadFields(message, fields, body, /*drop_first_junk=*/true)) {
       ok_ = false;
       return;
     }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/sns/signature.h"
 
+#include <array>
 #include <ctime>
+#include <mutex>
 
 #include <boost/json.hpp>
 #include <openssl/bio.h>
@@ -74,33 +76,80 @@ void Append(std::string& out, std::string_view key, std::string_view value) {
 constexpr char kBase64Alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
+// Each byte's base64 value, -1 for bytes outside the alphabet.
+constexpr std::array<int8_t, 256> kBase64Values = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 64; ++i) {
+    t[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
   }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
-}
+  return t;
+}();
+
+int Base64Value(char c) { return kBase64Values[static_cast<unsigned char>(c)]; }
 
 bool IsConfirmation(const SnsMessage& m) { return m.type != SnsMessageType::kNotification; }
 
 }  // namespace
 
+// A digest-verify context set up once per certificate and digest (EVP_DigestVerifyInit with
+// PKCS#1 v1.5 padding), copied for each verification. In OpenSSL 3 an init looks up the
+// signature and digest implementations by name in the provider store (hash tables, locks) on
+// every call; a copy (EVP_MD_CTX_copy_ex) only duplicates the initialised state. The mutex
+// makes concurrent copies of one template safe (OpenSSL documents no thread-safety for reading
+// a shared EVP_MD_CTX); it is held for the copy only, a few hundred nanoseconds.
+struct VerifyTemplate {
+  MdCtxPtr ctx;
+  std::mutex mu;
+};
+
 struct Certificate::Handles {
   X509Ptr x509;
   PkeyPtr key;
+  VerifyTemplate sha1;    // SignatureVersion 1
+  VerifyTemplate sha256;  // SignatureVersion 2
 };
+
+namespace {
+
+// Sets up `t` for `md` with `key`; false (and `t` left empty) when OpenSSL refuses.
+bool InitVerifyTemplate(VerifyTemplate& t, const EVP_MD* md, EVP_PKEY* key) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, key) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+    DrainOpenSslErrors();
+    return false;
+  }
+  t.ctx = std::move(ctx);
+  return true;
+}
+
+// A fresh verification context from `t`, or nullptr when `t` is empty or the copy fails.
+MdCtxPtr CopyVerifyTemplate(VerifyTemplate& t) {
+  if (!t.ctx) {
+    return nullptr;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) {
+    return nullptr;
+  }
+  int ok = 0;
+  {
+    std::lock_guard<std::mutex> lock(t.mu);
+    ok = EVP_MD_CTX_copy_ex(ctx.get(), t.ctx.get());
+  }
+  if (ok != 1) {
+    DrainOpenSslErrors();
+    return nullptr;
+  }
+  // The context is used for one verification: let EVP_DigestVerifyFinal finish it in place
+  // instead of duplicating it first (OpenSSL 3 does that so a context can be finalised twice).
+  EVP_MD_CTX_set_flags(ctx.get(), EVP_MD_CTX_FLAG_FINALISE);
+  return ctx;
+}
+
+}  // namespace
 
 Certificate::Certificate() : handles_(std::make_unique<Handles>()) {}
 Certificate::~Certificate() = default;
@@ -137,6 +186,9 @@ Result<std::shared_ptr<const Certificate>> Certificate::FromPem(std::string_view
     return InvalidInput("certificate RSA key is shorter than " + std::to_string(kMinRsaBits) +
                         " bits");
   }
+  // Without a template (OpenSSL refused one) VerifySignature sets up each context itself.
+  InitVerifyTemplate(cert->handles_->sha1, EVP_sha1(), cert->handles_->key.get());
+  InitVerifyTemplate(cert->handles_->sha256, EVP_sha256(), cert->handles_->key.get());
   std::optional<int64_t> nb = Asn1TimeToUnixMs(X509_get0_notBefore(x));
   std::optional<int64_t> na = Asn1TimeToUnixMs(X509_get0_notAfter(x));
   if (!nb || !na) {
@@ -225,13 +277,19 @@ Status VerifySignature(const SnsMessage& message, const Certificate& certificate
   if (!tbs) {
     return tbs.error();
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  if (!ctx ||
-      EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, certificate.handles_->key.get()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
-    std::string detail = DrainOpenSslErrors();
-    return Internal("cannot set up signature verification: " + detail);
+  VerifyTemplate& t =
+      md == EVP_sha1() ? certificate.handles_->sha1 : certificate.handles_->sha256;
+  MdCtxPtr ctx = CopyVerifyTemplate(t);
+  if (!ctx) {
+    ctx.reset(EVP_MD_CTX_new());
+    EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
+    if (!ctx ||
+        EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, certificate.handles_->key.get()) !=
+            1 ||
+        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+      std::string detail = DrainOpenSslErrors();
+      return Internal("cannot set up signature verification: " + detail);
+    }
   }
   int rc =
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
@@ -352,7 +410,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
     return std::nullopt;
   }
   std::string out;
-  out.reserve(text.size() / 4 * 3);
+  out.reserve(text.size() / 4 * 3);  // appends below never reallocate
   for (size_t i = 0; i < text.size(); i += 4) {
     const bool last = i + 4 == text.size();
     int v[4];

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include "core/ascii.h"
 #include "core/time_format.h"
@@ -92,8 +93,12 @@ Result<SnsMessage> ParseSnsMessage(std::string_view body) {
   json::parse_options opts;
   opts.max_depth = kMaxSnsJsonDepth;
   boost::system::error_code ec;
+  // The parsed tree lives only in this function (every field is copied out below): build it in
+  // one stack-backed arena, not with a heap allocation per string and object.
+  unsigned char arena_buffer[4096];
+  json::monotonic_resource arena(arena_buffer, sizeof(arena_buffer));
   json::value root =
-      json::parse(json::string_view(body.data(), body.size()), ec, json::storage_ptr(), opts);
+      json::parse(json::string_view(body.data(), body.size()), ec, &arena, opts);
   if (ec) {
     if (ec == json::error::too_deep) {
       return InvalidInput("SNS message body is JSON nested deeper than " +

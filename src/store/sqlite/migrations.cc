@@ -162,6 +162,20 @@ constexpr std::string_view kV6Schema = R"sql(
 ALTER TABLE messages ADD COLUMN raw_codec INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: imports are audited as one suppression_audit row (address_key '') and their
+// addresses in parts (store/sqlite/audit_set.h), not one row and two index entries per address.
+constexpr std::string_view kV7Schema = R"sql(
+CREATE TABLE suppression_audit_sets (
+  audit_id  INTEGER NOT NULL,
+  part      INTEGER NOT NULL,
+  entries   INTEGER NOT NULL,
+  first_key TEXT NOT NULL,
+  last_key  TEXT NOT NULL,
+  data      BLOB NOT NULL,
+  PRIMARY KEY (audit_id, part)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY NOT NULL,"
@@ -197,6 +211,7 @@ const std::vector<Migration>& Migrations() {
       {4, "alert outbox", kV4Schema},
       {5, "suppression change log", kV5Schema},
       {6, "compressed raw messages and event JSON", kV6Schema},
+      {7, "suppression import audit sets", kV7Schema},
   };
   return kMigrations;
 }

@@ -65,12 +65,21 @@ Db& Db::operator=(Db&& other) noexcept {
   return *this;
 }
 
+void ConfigureSqliteOnce() {
+  // Before SQLite initialises itself: no memory statistics (they take a global mutex around
+  // every sqlite3_malloc/free, which the writer thread calls thousands of times a commit; nothing
+  // here reads them). Fails harmlessly when SQLite is already running.
+  static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kConfigured;
+}
+
 Result<Db> Db::Open(const std::string& path, bool read_only,
-                    std::chrono::milliseconds busy_timeout) {
+                    std::chrono::milliseconds busy_timeout, const char* vfs) {
+  ConfigureSqliteOnce();
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   Db db;
   db.db_ = raw;  // owned from here on, even on failure
   db.path_ = path;

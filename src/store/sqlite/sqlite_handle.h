@@ -21,6 +21,10 @@ Code CodeForSqlite(int rc);
 // An Error for a failed sqlite3 call: "<what> on <path>: <sqlite message>".
 Error SqliteError(int rc, sqlite3* db, std::string_view what);
 
+// Process-wide SQLite settings, applied before SQLite initialises (Db::Open calls it; so does
+// anything else that would initialise SQLite first, such as registering a VFS).
+void ConfigureSqliteOnce();
+
 // Owns one sqlite3 connection. Move-only. Not thread-safe: one thread uses it at a time (the
 // connection is opened with SQLITE_OPEN_NOMUTEX).
 class Db {
@@ -32,10 +36,11 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Opens `path` read-write (creating the file) or read-only, with the given busy timeout.
-  // kUnavailable when the file cannot be opened.
+  // Opens `path` read-write (creating the file) or read-only, with the given busy timeout,
+  // through the named VFS (nullptr: the default one). kUnavailable when the file cannot be
+  // opened.
   static Result<Db> Open(const std::string& path, bool read_only,
-                         std::chrono::milliseconds busy_timeout);
+                         std::chrono::milliseconds busy_timeout, const char* vfs = nullptr);
 
   // Runs one or more SQL statements that return no rows needed by the caller.
   Status Exec(std::string_view sql);

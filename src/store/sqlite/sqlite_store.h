@@ -22,7 +22,8 @@
 
 namespace bw::store::sqlite {
 
-class Db;  // sqlite_handle.h
+class Db;            // sqlite_handle.h
+class Checkpointer;  // checkpointer.h
 
 struct SqliteOptions {
   // The database file. Its parent directories are created (read-write opens). Required; SQLite's
@@ -101,6 +102,8 @@ class SqliteStore final : public Store {
   Result<SuppressionState> GetSuppression(std::string_view address_key) override;
   Result<std::vector<SuppressionState>> GetSuppressions(
       const std::vector<std::string>& address_keys) override;
+  Result<std::vector<std::optional<SuppressionBrief>>> CheckSuppressions(
+      const std::vector<std::string>& address_keys) override;
   Result<std::vector<SuppressionState>> ListSuppressions(const SuppressionQuery& query) override;
   Status AddSuppressions(const std::vector<ManualSuppression>& entries,
                          const AuditInfo& audit) override;
@@ -159,7 +162,8 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(const SqliteOptions& options, const Clock& clock, std::unique_ptr<Writer> writer,
-              std::unique_ptr<ReadPool> readers, std::unique_ptr<SuppressionIndex> index);
+              std::unique_ptr<ReadPool> readers, std::unique_ptr<SuppressionIndex> index,
+              std::unique_ptr<Checkpointer> checkpointer);
 
   // The write connection and a read connection for code outside sqlite_store.cc (e.g.
   // sqlite_alerts.cc): `task` runs on the writer inside a group commit (its own savepoint);
@@ -176,6 +180,9 @@ class SqliteStore final : public Store {
   const Clock& clock_;
   std::unique_ptr<Writer> writer_;  // used only by writer_thread_
   std::unique_ptr<ReadPool> readers_;
+  // WAL checkpoints off the writer thread (read-write opens); destroyed before writer_, whose
+  // close then does the final checkpoint as before.
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::atomic<int64_t> commits_{0};
 
   std::mutex mu_;

@@ -13,16 +13,12 @@
 
 #include "core/result.h"
 #include "core/suppression.h"
+#include "store/store.h"
 
 namespace bw::store::sqlite {
 
-// The short answer of a bulk check: what POST /v1/suppressions/check reports per address.
-struct SuppressionBrief {
-  bool suppressed = false;  // the stored flag (expiry is judged by the caller: IsSuppressedAt)
-  SuppressionReason reason = SuppressionReason::kBounce;
-  std::string detail;
-  int64_t expires_at_ms = 0;
-};
+// The short answer of a bulk check (store.h).
+using store::SuppressionBrief;
 
 // An in-memory copy of the `suppressions` table, keyed by address_key, so that single and bulk
 // suppression checks never touch SQLite. Each state is packed into one allocation (varints and
@@ -62,6 +58,10 @@ class SuppressionIndex {
   std::optional<SuppressionState> Get(std::string_view key) const;
   // The brief form of Get (fewer allocations); false when the key has no state.
   bool GetBrief(std::string_view key, SuppressionBrief* out) const;
+  // GetBrief for each of `keys` (nullopt where a key has no state), under one lock, with the
+  // table's memory prefetched a few keys ahead: for bulk checks.
+  void GetBriefs(const std::vector<std::string>& keys,
+                 std::vector<std::optional<SuppressionBrief>>* out) const;
 
   size_t size() const;
   // Bytes held: the slot array plus every packed record (not counting malloc's overhead).

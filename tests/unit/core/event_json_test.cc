@@ -2,6 +2,7 @@
 #include "core/event_json.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 namespace bw {
@@ -50,6 +51,27 @@ TEST(EventJson, RoundTrips) {
   auto back = EventFromJson(boost::json::parse(EventToJsonLine(e)));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(EventToJsonLine(*back), EventToJsonLine(e));
+}
+
+// EventToJsonLine builds the tree in a stack arena that a large event overflows onto the heap;
+// either way the line is the serialisation of EventToJson's object, and it round-trips.
+TEST(EventJson, LineIsTheObjectSerialisedForSmallAndLargeEvents) {
+  FeedbackEvent small = SampleBounce();
+  FeedbackEvent large = SampleBounce();
+  for (int i = 0; i < 200; ++i) {
+    large.mail.headers.emplace_back("X-Header-" + std::to_string(i), std::string(100, 'a' + i % 26));
+    large.mail.tags["tag-" + std::to_string(i)] = {"v" + std::to_string(i), "w"};
+  }
+  for (const FeedbackEvent* e : {&small, &large}) {
+    const std::string line = EventToJsonLine(*e);
+    EXPECT_EQ(line, boost::json::serialize(EventToJson(*e)));
+    auto back = EventFromJson(boost::json::parse(line));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->mail.headers, e->mail.headers);
+    EXPECT_EQ(back->mail.tags, e->mail.tags);
+    EXPECT_EQ(EventToJsonLine(*back), line);
+  }
+  EXPECT_GT(EventToJsonLine(large).size(), 20000u);
 }
 
 TEST(EventJson, RejectsUnknownType) {

@@ -90,6 +90,27 @@ TEST(HttpServer, InlineAnswersKeepTheConnectionAndNameThePeer) {
   EXPECT_EQ(server.stats().requests.load(), 5u);
 }
 
+// The read buffer reserved per connection (16 KiB) is not a limit: bodies several times larger,
+// alternating with small ones on one keep-alive connection, arrive whole and in order.
+TEST(HttpServer, BodiesLargerThanTheReadBufferArriveWhole) {
+  ServerOptions options = Options();
+  options.max_body_bytes = 1 << 20;
+  HttpServer server(options, std::make_shared<EchoHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  testing::TestHttpClient client(server.port());
+  for (size_t size : {size_t{10}, size_t{100000}, size_t{3}, size_t{40000}, size_t{16384}}) {
+    std::string body(size, 'a');
+    for (size_t i = 0; i < size; ++i) {
+      body[i] = static_cast<char>('a' + (i * 7 + size) % 26);
+    }
+    auto r = client.Post("/echo", body);
+    ASSERT_EQ(r.status, 200) << size;
+    EXPECT_EQ(r.body, "POST /echo " + body + "\n") << size;
+  }
+  EXPECT_EQ(server.stats().connections.load(), 1u);
+  EXPECT_EQ(server.stats().requests.load(), 5u);
+}
+
 TEST(HttpServer, OversizeBodyGets413) {
   HttpServer server(Options(), std::make_shared<EchoHandler>());
   ASSERT_TRUE(server.Start().has_value());

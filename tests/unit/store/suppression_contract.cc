@@ -235,6 +235,94 @@ TEST_P(SuppressionContractTest, ImportIsAllOrNothing) {
   EXPECT_EQ(store().ListSuppressionAudit("i1@x.org", 5)->at(0).action, "import");
 }
 
+// A large import (more entries than one audit set part, store/sqlite/audit_set.h) into a list
+// that already holds some of its addresses: existing state is merged, not replaced; every
+// imported address has its "import" audit entry (with its own note where it has one), also
+// after later entries for it; a repeated address is imported once per line, the last wins.
+TEST_P(SuppressionContractTest, LargeImportMergesAndAuditsEveryAddress) {
+  int64_t now = ToUnixMs(clock_->Now());
+  for (int i = 0; i < 3; ++i) {
+    BW_INGEST_OK(store(), SnsBatch({Bounce("u40000@x.org", BounceClass::kSoft, now)}));
+  }
+  ASSERT_TRUE(store()
+                  .AddSuppressions({{Addr("u12@x.org"), SuppressionReason::kManual, "earlier", ""}},
+                                   {"cli", ""})
+                  .has_value());
+  auto before = store().GetSuppression("u12@x.org");
+  ASSERT_TRUE(before.has_value());
+  const int64_t soft_first_seen = store().GetSuppression("u40000@x.org")->first_seen_ms;
+  clock_->Advance(hours(1));
+  constexpr int kCount = 70000;
+  std::vector<ManualSuppression> entries;
+  for (int i = kCount - 1; i >= 0; --i) {  // not in key order
+    entries.push_back({Addr("u" + std::to_string(i) + "@x.org"), SuppressionReason::kImport,
+                       i == 65000 ? "line note" : "", "ses_bounce"});
+  }
+  entries.push_back({Addr("U7@x.org"), SuppressionReason::kImport, "", "ses_complaint"});
+  ASSERT_TRUE(store().AddSuppressions(entries, {"api:ops", "import"}).has_value());
+
+  auto kept = store().GetSuppression("u40000@x.org");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->reason, SuppressionReason::kImport);
+  EXPECT_EQ(kept->soft_bounces, 3);  // history kept
+  EXPECT_EQ(kept->first_seen_ms, soft_first_seen);
+  auto manual = store().GetSuppression("u12@x.org");
+  ASSERT_TRUE(manual.has_value());
+  EXPECT_EQ(manual->reason, SuppressionReason::kImport);
+  EXPECT_EQ(manual->suppressed_at_ms, before->suppressed_at_ms);  // since the manual add
+  EXPECT_EQ(manual->first_seen_ms, before->first_seen_ms);
+  auto fresh = store().GetSuppression("u69999@x.org");
+  ASSERT_TRUE(fresh.has_value());
+  const int64_t later = fresh->first_seen_ms;
+  EXPECT_GE(later, before->first_seen_ms);
+  auto repeated = store().GetSuppression("u7@x.org");
+  ASSERT_TRUE(repeated.has_value());
+  EXPECT_EQ(repeated->detail, "ses_complaint");  // the later line
+  EXPECT_EQ(repeated->address, "U7@x.org");
+
+  for (std::string key : {"u0@x.org", "u40000@x.org", "u69999@x.org", "u9@x.org"}) {
+    auto audit = store().ListSuppressionAudit(key, 10);
+    ASSERT_TRUE(audit.has_value()) << key;
+    ASSERT_GE(audit->size(), 1u) << key;
+    EXPECT_EQ((*audit)[0].action, "import") << key;
+    EXPECT_EQ((*audit)[0].address_key, key);
+    EXPECT_EQ((*audit)[0].actor, "api:ops");
+    EXPECT_EQ((*audit)[0].note, "import");
+    EXPECT_EQ((*audit)[0].at_ms, later);
+  }
+  EXPECT_EQ(store().ListSuppressionAudit("u65000@x.org", 10)->at(0).note, "line note");
+  auto twice = store().ListSuppressionAudit("u7@x.org", 10);
+  ASSERT_EQ(twice->size(), 2u);
+  EXPECT_EQ((std::set<std::string>{(*twice)[0].address, (*twice)[1].address}),
+            (std::set<std::string>{"u7@x.org", "U7@x.org"}));
+  auto both = store().ListSuppressionAudit("u12@x.org", 10);
+  ASSERT_EQ(both->size(), 2u);
+  EXPECT_EQ((*both)[0].action, "import");
+  EXPECT_EQ((*both)[1].action, "add");
+  EXPECT_TRUE(store().ListSuppressionAudit("u70000@x.org", 10)->empty());
+
+  ASSERT_TRUE(store().RemoveSuppression("u69999@x.org", later, {"cli", "gone"}).has_value());
+  auto removed = store().ListSuppressionAudit("u69999@x.org", 10);
+  ASSERT_EQ(removed->size(), 2u);
+  EXPECT_EQ((*removed)[0].action, "remove");
+  EXPECT_EQ((*removed)[1].action, "import");
+
+  // The whole trail, newest first: the removal, then the import's entries in key order.
+  auto all = store().ListSuppressionAudit("", 4);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 4u);
+  std::vector<std::string> keys;
+  for (const auto& e : entries) {
+    keys.push_back(e.address.key);
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ((*all)[0].action, "remove");
+  EXPECT_EQ((*all)[1].address_key, keys[0]);
+  EXPECT_EQ((*all)[2].address_key, keys[1]);
+  EXPECT_EQ((*all)[3].address_key, keys[2]);
+  EXPECT_EQ((*all)[3].action, "import");
+}
+
 TEST_P(SuppressionContractTest, ListFiltersAndCursorPaging) {
   int64_t now = ToUnixMs(clock_->Now());
   std::vector<ManualSuppression> manual;
@@ -297,10 +385,33 @@ TEST_P(SuppressionContractTest, BulkLookup) {
   auto found = store().GetSuppressions(keys);
   ASSERT_TRUE(found.has_value()) << found.error().ToString();
   EXPECT_EQ(found->size(), 400u);
+  // The brief answers: in the keys' order, one per key (repeated keys too), the stored fields.
+  ASSERT_TRUE(store().AddSuppressions({{Addr("bulk1@x.org"), SuppressionReason::kManual, "n",
+                                        "asked"}},
+                                      {"cli", ""}));
+  std::vector<std::string> some = {"bulk3@x.org", "bulk1@x.org", "nobody@x.org", "bulk3@x.org",
+                                   "bulk2@x.org"};
+  auto briefs = store().CheckSuppressions(some);
+  ASSERT_TRUE(briefs.has_value()) << briefs.error().ToString();
+  ASSERT_EQ(briefs->size(), 5u);
+  ASSERT_TRUE((*briefs)[0].has_value());
+  EXPECT_TRUE((*briefs)[0]->suppressed);
+  EXPECT_EQ((*briefs)[0]->reason, SuppressionReason::kImport);
+  EXPECT_EQ((*briefs)[0]->expires_at_ms, 0);
+  ASSERT_TRUE((*briefs)[1].has_value());
+  EXPECT_EQ((*briefs)[1]->reason, SuppressionReason::kManual);
+  EXPECT_EQ((*briefs)[1]->detail, "asked");
+  EXPECT_FALSE((*briefs)[2].has_value());
+  ASSERT_TRUE((*briefs)[3].has_value());
+  EXPECT_EQ((*briefs)[3]->reason, SuppressionReason::kImport);
+  EXPECT_FALSE((*briefs)[4].has_value());
   keys.resize(10001, "x@x.org");
   auto too_many = store().GetSuppressions(keys);
   ASSERT_FALSE(too_many.has_value());
   EXPECT_EQ(too_many.error().code(), Code::kInvalidInput);
+  auto too_many_briefs = store().CheckSuppressions(keys);
+  ASSERT_FALSE(too_many_briefs.has_value());
+  EXPECT_EQ(too_many_briefs.error().code(), Code::kInvalidInput);
 }
 
 TEST_P(SuppressionContractTest, ReplaceAuditsOnlyChanges) {

@@ -169,6 +169,28 @@ TEST(SuppressionIndexTest, AgreesWithAMapUnderRandomPutsAndErases) {
     }
   }
   EXPECT_GT(index.memory_bytes(), index.size() * 30);
+
+  // The batch lookup (pipelined) answers each key as GetBrief does, in order, for batches
+  // shorter and longer than its prefetch distance, with repeated keys.
+  for (size_t n : {0, 1, 7, 20, 6000}) {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < n; ++i) {
+      keys.push_back("u" + std::to_string((i * 7919) % 5003) + "@d.example");
+    }
+    std::vector<std::optional<SuppressionBrief>> briefs;
+    index.GetBriefs(keys, &briefs);
+    ASSERT_EQ(briefs.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      SuppressionBrief one;
+      bool found = index.GetBrief(keys[i], &one);
+      ASSERT_EQ(briefs[i].has_value(), found) << keys[i];
+      ASSERT_EQ(found, model.count(keys[i]) == 1) << keys[i];
+      if (found) {
+        EXPECT_EQ(briefs[i]->detail, one.detail);
+        EXPECT_EQ(briefs[i]->suppressed, one.suppressed);
+      }
+    }
+  }
 }
 
 TEST(SuppressionIndexTest, ReplaceAllKeepsTheOldContentsWhenFillingFails) {
@@ -316,7 +338,8 @@ TEST_F(IndexConsistencyTest, EventsApiWritesRemovalAndExpiryAgreeWithTheTable) {
     ASSERT_TRUE(a.has_value());
     many.push_back({*a, SuppressionReason::kImport, "", "ses_bounce"});
   }
-  ASSERT_TRUE(indexed_->AddSuppressions(many, {"test", "import"}));
+  auto imported = indexed_->AddSuppressions(many, {"test", "import"});
+  ASSERT_TRUE(imported) << imported.error().ToString();
   ExpectAgree("bulk0@example.net");
   ExpectAgree("bulk2499@example.net");
   EXPECT_EQ(indexed_->suppression_index()->size(), 2501u);  // soft and bulk; hard, ops removed
@@ -361,7 +384,8 @@ TEST_F(IndexConsistencyTest, WritesByAnotherProcessReachTheIndex) {
     ASSERT_TRUE(m.has_value());
     many.push_back({*m, SuppressionReason::kImport, "", ""});
   }
-  ASSERT_TRUE(cli->AddSuppressions(many, {"cli", "import"}));
+  auto imported = cli->AddSuppressions(many, {"cli", "import"});
+  ASSERT_TRUE(imported) << imported.error().ToString();
   ASSERT_TRUE(WaitFor("other1499@example.net", true));
   ExpectAgree("other0@example.net");
   EXPECT_EQ(indexed_->suppression_index()->size(), 1500u);

@@ -1,51 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 // bw_parse_mail_tool [--jobs N] [--detector] FILE|DIR... : prints parse-mail --format jsonl for
-// every file (directories are walked recursively, in sorted order); --jobs N parses with N threads
+// every file, listed and read as `bouncewatch parse-mail` does (mail_files.h: inputs in the order
+// given, each directory walked recursively in sorted order); --jobs N parses with N threads
 // (0: one per core), same output; --detector prints "FILE DETECTOR RECIPIENT" lines instead.
 // --dump FILE shows what the detectors see of one mail. Exit 0, or 1 when a file could not be
 // read.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <thread>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ingest/mail/mail.h"
+#include "ingest/mail/mail_files.h"
 #include "ingest/mail/mail_parser.h"
 
 namespace {
 
-bool ReadFile(const std::filesystem::path& p, std::string& out) {
-  // Plain POSIX reads: iostreams cost more than parsing a small mail.
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+bool ReadFile(const std::string& p, std::string& out) {
+  bw::mail::MailFileReader reader;
+  std::string_view bytes;
+  if (!reader.Read(p, &bytes)) {
     return false;
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return false;
-  }
-  out.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (got < out.size()) {
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-    if (n <= 0) {
-      break;
-    }
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out.resize(got);
+  out.assign(bytes);
   return true;
 }
 
@@ -57,7 +39,6 @@ int main(int argc, char** argv) {
                  "       bw_parse_mail_tool --dump FILE\n";
     return 2;
   }
-  std::vector<std::filesystem::path> files;
   if (std::string_view(argv[1]) == "--dump" && argc == 3) {
     // Debugging aid: what the detectors see of one mail.
     std::string raw;
@@ -103,67 +84,43 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  for (int i = first; i < argc; ++i) {
-    std::filesystem::path p(argv[i]);
-    std::error_code ec;
-    if (std::filesystem::is_directory(p, ec)) {
-      for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
-           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec)) {
-          files.push_back(it->path());
-        }
-      }
-    } else {
-      files.push_back(p);
-    }
-  }
-  {
-    // Sorted as std::filesystem::path orders them (component by component), but on plain
-    // strings with '/' as the smallest byte: path::compare costs more than parsing a mail.
-    std::vector<std::pair<std::string, size_t>> keys;
-    keys.reserve(files.size());
-    for (size_t i = 0; i < files.size(); ++i) {
-      std::string k = files[i].native();
-      std::replace(k.begin(), k.end(), '/', '\0');
-      keys.emplace_back(std::move(k), i);
-    }
-    std::sort(keys.begin(), keys.end());
-    std::vector<std::filesystem::path> sorted;
-    sorted.reserve(files.size());
-    for (const auto& k : keys) {
-      sorted.push_back(std::move(files[k.second]));
-    }
-    files = std::move(sorted);
+  // The same listing and reading as `bouncewatch parse-mail` (mail_files.h).
+  std::vector<std::string> missing;
+  std::vector<std::string> files =
+      bw::mail::ListMailFiles(std::vector<std::string>(argv + first, argv + argc), &missing);
+  for (const auto& m : missing) {
+    std::cerr << "bw_parse_mail_tool: cannot read " << m << "\n";
   }
   bw::mail::ParseOptions options;
   // One file: its output, or why it failed.
-  auto parse_one = [&](const std::filesystem::path& f, std::string& raw, std::string& out,
+  auto parse_one = [&](const std::string& f, bw::mail::MailFileReader& reader, std::string& out,
                        std::string& err) {
-    if (!ReadFile(f, raw)) {
-      err += "bw_parse_mail_tool: cannot read " + f.string() + "\n";
+    std::string_view raw;
+    if (!reader.Read(f, &raw)) {
+      err += "bw_parse_mail_tool: cannot read " + f + "\n";
       return false;
     }
     auto results = bw::mail::ParseMail(raw, options);
     if (!results) {
-      err += "bw_parse_mail_tool: " + f.string() + ": " + results.error().message() + "\n";
+      err += "bw_parse_mail_tool: " + f + ": " + results.error().message() + "\n";
       return true;
     }
     if (show_detector) {
       for (const auto& r : *results) {
-        out += f.string() + " " + r.detector + " " + r.recipient + "\n";
+        out += f + " " + r.detector + " " + r.recipient + "\n";
       }
     } else {
-      out += bw::mail::FormatJsonl(f.string(), *results);
+      out += bw::mail::FormatJsonl(f, *results);
     }
     return true;
   };
-  int rc = 0;
+  int rc = missing.empty() ? 0 : 1;
   if (jobs <= 1) {
-    std::string raw;
+    bw::mail::MailFileReader reader;
     std::string out;
     for (const auto& f : files) {
       std::string err;
-      if (!parse_one(f, raw, out, err)) {
+      if (!parse_one(f, reader, out, err)) {
         rc = 1;
       }
       std::fputs(err.c_str(), stderr);
@@ -183,9 +140,9 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int t = 0; t < jobs; ++t) {
     workers.emplace_back([&] {
-      std::string raw;
+      bw::mail::MailFileReader reader;
       for (size_t i = next++; i < files.size(); i = next++) {
-        if (!parse_one(files[i], raw, outs[i], errs[i])) {
+        if (!parse_one(files[i], reader, outs[i], errs[i])) {
           failed = true;
         }
       }
@@ -198,5 +155,5 @@ int main(int argc, char** argv) {
     std::fputs(errs[i].c_str(), stderr);
     std::fwrite(outs[i].data(), 1, outs[i].size(), stdout);
   }
-  return failed ? 1 : 0;
+  return failed || rc != 0 ? 1 : 0;
 }

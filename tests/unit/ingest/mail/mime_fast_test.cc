@@ -176,6 +176,52 @@ TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {
       "Content-Type: multipart/mixed; boundary=NEVER\n"
       "\n"
       "no boundary here\nat all\n");
+  // An attached message that is not one ("REDACTED"), or starts with lines that are not fields:
+  // GMime drops them and reads the fields after them.
+  for (std::string_view inner :
+       {"REDACTED\n\n", "REDACTED\nFrom: c@example.com\nSubject: s\n\nbody\n",
+        "some text: here\nmore\n"}) {
+    ExpectSameMail(std::string("From: postmaster@example.org\n"
+                               "Content-Type: multipart/report; boundary=X\n"
+                               "\n"
+                               "--X\n"
+                               "Content-Type: text/plain\n"
+                               "\n"
+                               "complaint\n"
+                               "--X\n"
+                               "Content-Type: message/rfc822\n"
+                               "\n") +
+                   std::string(inner) + "--X--\n");
+  }
+  // A multipart without a boundary parameter, at the top and nested (its "boundary=" line lost
+  // its fold and is dropped as a line without a colon).
+  ExpectSameMail(
+      "From: postmaster@example.org\n"
+      "Content-Type: multipart/mixed\n"
+      "\n"
+      "--X\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "no boundary parameter\n");
+  ExpectSameMail(
+      "From: postmaster@example.org\n"
+      "Content-Type: multipart/mixed; boundary=\"OUT\"\n"
+      "\n"
+      "--OUT\n"
+      "Content-Type: multipart/alternative;\n"
+      "boundary=\"IN\"\n"
+      "\n"
+      "--IN\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "Error: Invalid user address\n"
+      "--IN--\n"
+      "\n"
+      "--OUT\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "second part\n"
+      "--OUT--\n");
   ExpectSameMail(
       "From: postmaster@example.org\n"
       "Content-Type: multipart/mixed; boundary=X\n"
@@ -202,13 +248,16 @@ TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {
 
 TEST(MimeFastTest, LeavesUnusualShapesToGMime) {
   EXPECT_TRUE(Declined("not a header line\n\nbody\n"));
-  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: text/plain;\n"
-                       " charset*=utf-8''%E2%82%AC\n\nx\n"));  // RFC 2231
-  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: multipart/digest; boundary=D\n\n"
-                       "--D\n\nFrom: b@example.org\n\nx\n--D--\n"));
-  EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: multipart/mixed; boundary=X\n\n"
-                       "--X\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
-                       "RnJvbTogYkBleGFtcGxlLm9yZwoKeAo=\n--X--\n"));
+  EXPECT_TRUE(
+      Declined("From: a@example.org\nContent-Type: text/plain;\n"
+               " charset*=utf-8''%E2%82%AC\n\nx\n"));  // RFC 2231
+  EXPECT_TRUE(
+      Declined("From: a@example.org\nContent-Type: multipart/digest; boundary=D\n\n"
+               "--D\n\nFrom: b@example.org\n\nx\n--D--\n"));
+  EXPECT_TRUE(
+      Declined("From: a@example.org\nContent-Type: multipart/mixed; boundary=X\n\n"
+               "--X\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+               "RnJvbTogYkBleGFtcGxlLm9yZwoKeAo=\n--X--\n"));
   EXPECT_TRUE(Declined("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n"));
   // ... and LoadMail still reads them, with GMime.
   auto r = LoadMail("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n",
@@ -228,9 +277,10 @@ TEST(MimeFastTest, DropsBrokenFieldLinesAsGMimeDoes) {
       "--XX\nContent-Type: message/rfc822\n\n"
       "From: x@y.example\nReceived: from a\nby b for <k@y.example>; Wed, 17 Apr 2019 14:38:21\n"
       "Subject: orig\n\norig body\n--XX--\n");
-  auto fast = Load("From: MAILER-DAEMON@x.example\nby b for <k@y.example>; Wed, 1 Apr 2019 14:38\n"
-                   "Subject: s\n\nbody\n",
-                   MimeEngine::kFast);
+  auto fast = Load(
+      "From: MAILER-DAEMON@x.example\nby b for <k@y.example>; Wed, 1 Apr 2019 14:38\n"
+      "Subject: s\n\nbody\n",
+      MimeEngine::kFast);
   ASSERT_TRUE(fast.has_value());
   ASSERT_EQ(fast->headers.size(), 2u);
   EXPECT_EQ(fast->headers[1].name, "Subject");
@@ -241,7 +291,8 @@ TEST(MimeFastTest, DropsBrokenFieldLinesAsGMimeDoes) {
 
 TEST(MimeFastTest, LimitsApplyToTheFastPath) {
   // Depth: 30 nested multiparts with a depth limit of 16 -> partial, flagged.
-  std::string deep = "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n";
+  std::string deep =
+      "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=\"b0\"\n\n";
   for (int i = 1; i < 30; ++i) {
     deep += "--b" + std::to_string(i - 1) + "\nContent-Type: multipart/mixed; boundary=\"b" +
             std::to_string(i) + "\"\n\n";
@@ -292,7 +343,7 @@ TEST(MimeFastTest, FiftyMegabyteAttachmentIsNotDecoded) {
   ASSERT_TRUE(r.has_value()) << r.error().message();
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].recipient, "gone@example.net");
-  EXPECT_LT(seconds, 30.0);  // a bound against hangs, not a speed claim
+  EXPECT_LT(seconds, 30.0);       // a bound against hangs, not a speed claim
   auto refused = ParseMail(raw);  // the default limit is 25 MiB
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), Code::kTooLarge);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/text_util.h"
 
-#include <gtest/gtest.h>
-
+#include <iterator>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace bw::mail {
 namespace {
@@ -43,8 +44,9 @@ TEST(TextUtilTest, ValidUtf8ReplacesBadBytes) {
 
 // Small strings over an alphabet that exercises case, white space runs and the probes' letters.
 std::vector<std::string> SampleStrings() {
-  std::vector<std::string> out = {"", " ", "\t", "a", "A b", " lead", "trail ", "a  b", "a\t\nb",
-                                  "x \r\n y", "RCPT TO", "after  DATA", "\xc3\xa9 \xff Z"};
+  std::vector<std::string> out = {
+      "",     " ",      "\t",       "a",       "A b",         " lead",          "trail ",
+      "a  b", "a\t\nb", "x \r\n y", "RCPT TO", "after  DATA", "\xc3\xa9 \xff Z"};
   const std::string_view alphabet = "aAbBrRcCpPtTdD \t\n\r@.\xe9Zz";
   std::mt19937 rng(6);  // fixed seed: the same strings every run
   for (int k = 0; k < 3000; ++k) {
@@ -111,6 +113,34 @@ TEST(TextUtilTest, SqueezeMatchesReference) {
   }
 }
 
+TEST(TextUtilTest, SqueezeMatchesReferenceOnLongHeaderLikeValues) {
+  // Long values with sparse white space: whole 16-byte blocks are copied at once, and runs of
+  // white space (folds) fall on every position relative to a block edge.
+  std::mt19937 rng(7);
+  const std::string_view words = "abcdefghijklmnopqrstuvwxyz0123456789.;=<>@\xc3\xa9";
+  const std::string_view gaps[] = {" ", " ", " ", "\n\t", "\r\n ", "  ", "\t", "\n    "};
+  for (int k = 0; k < 2000; ++k) {
+    std::string s;
+    if (rng() % 4 == 0) {
+      s += gaps[rng() % std::size(gaps)];  // leading white space
+    }
+    size_t len = 16 + rng() % 300;
+    while (s.size() < len) {
+      for (size_t n = 1 + rng() % 20; n > 0; --n) {
+        s.push_back(words[rng() % words.size()]);
+      }
+      s += gaps[rng() % std::size(gaps)];
+    }
+    if (rng() % 2 == 0) {
+      while (!s.empty() &&
+             (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+        s.pop_back();
+      }
+    }
+    ASSERT_EQ(Squeeze(s), RefSqueeze(s)) << "[" << s << "]";
+  }
+}
+
 TEST(TextUtilTest, IFindMatchesReference) {
   const auto samples = SampleStrings();
   for (std::string_view needle : {"a", "Ab", "rcpt", "T D", "@.", "zZ", "\xe9z", " "}) {
@@ -128,9 +158,12 @@ TEST(TextUtilTest, IFindMatchesReference) {
 TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
   // The probe that starts first in the text wins, wherever it stands in the probe table.
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"said EHLO then RCPT TO", "EHLO"}, {"x mail from: then rcpt to", "MAIL"},
-      {"reply TO DATA COMMAND", "DATA"},  {"SMTP command\nDATA", "DATA"},
-      {"...Greeting", "CONN"},            {"hel", ""},
+      {"said EHLO then RCPT TO", "EHLO"},
+      {"x mail from: then rcpt to", "MAIL"},
+      {"reply TO DATA COMMAND", "DATA"},
+      {"SMTP command\nDATA", "DATA"},
+      {"...Greeting", "CONN"},
+      {"hel", ""},
       {"h", ""}};
   for (const auto& [text, want] : cases) {
     EXPECT_EQ(FindSmtpCommand(text), want) << text;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/sns/signature.h"
 
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -197,6 +200,45 @@ TEST(VerifySignatureTest, SyntheticEnvelopesVerifyAndAnyChangeFails) {
     ExpectEveryByteChangeFails(m, *cert, name);
     EXPECT_FALSE(VerifySignature(m, *RealCert())) << name;
   }
+}
+
+// A certificate keeps one prepared verification context per digest that every call copies;
+// threads verifying with one certificate at the same time must each get the right answer, and a
+// failed verification must not spoil the prepared context for the next one.
+TEST(VerifySignatureTest, ConcurrentVerificationsWithOneCertificate) {
+  auto cert = RealCert();
+  std::vector<SnsMessage> good;
+  for (const auto& name : testing::RealFixtures()) {
+    good.push_back(LoadMessage(name));
+  }
+  ASSERT_FALSE(good.empty());
+  bool has_v1 = false;
+  bool has_v2 = false;
+  for (const SnsMessage& m : good) {
+    has_v1 = has_v1 || m.signature_version == "1";
+    has_v2 = has_v2 || m.signature_version == "2";
+  }
+  ASSERT_TRUE(has_v1 && has_v2);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        SnsMessage m = good[static_cast<size_t>(i + t) % good.size()];
+        const bool tamper = (i + t) % 3 == 0;
+        if (tamper) {
+          m.message += "x";
+        }
+        if (static_cast<bool>(VerifySignature(m, *cert)) == tamper) {
+          wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(VerifySignatureTest, UnsupportedVersions) {
