@@ -157,32 +157,38 @@ IngestBatch MakeBatch(int thread, int64_t seq, bool unique_recipient) {
   }
   return b;
 }
+// Fills g_shared's directory and SES texts and opens a store on it with serve's policy and
+// reputation hooks (what both benchmarks below measure).
+bw::Result<std::unique_ptr<SqliteStore>> OpenShared() {
+  g_shared->dir = bw::bench::MakeTempDir();
+  g_shared->ses =
+      Slurp(fs::path(BW_SOURCE_DIR) / "tests/data/ses/ses-notification-bounce-with-dsn.json");
+  // The SES message compacted and escaped as a JSON string (the envelope's "Message").
+  g_shared->raw = boost::json::serialize(
+      boost::json::value(boost::json::serialize(boost::json::parse(g_shared->ses))));
+  SqliteOptions options;
+  options.path = (g_shared->dir / "bench.db").string();
+  options.max_batch = 512;
+  options.suppression_index = true;
+  options.suppression_policy = [policy = bw::policy::PolicyConfig{}](
+                                   const std::optional<bw::SuppressionState>& current,
+                                   const bw::FeedbackEvent& event,
+                                   const bw::NormalizedAddress& address, bw::TimePoint now) {
+    return bw::policy::Decide(policy, current, event, address.key, address.display, now);
+  };
+  options.reputation_rows = [reputation = bw::metrics::ReputationConfig{}](
+                                const bw::FeedbackEvent& event, bw::TimePoint now) {
+    return bw::metrics::RowsForEvent(event, reputation, bw::ToUnixMs(now));
+  };
+  return SqliteStore::Open(options, bw::SystemClock::Instance());
+}
+
 
 void BM_IngestWriter(benchmark::State& state) {
   const bool unique_recipient = state.range(0) != 0;
   if (state.thread_index() == 0) {
     g_shared = new Shared;
-    g_shared->dir = bw::bench::MakeTempDir();
-    g_shared->ses =
-        Slurp(fs::path(BW_SOURCE_DIR) / "tests/data/ses/ses-notification-bounce-with-dsn.json");
-    // The SES message compacted and escaped as a JSON string (the envelope's "Message").
-    g_shared->raw = boost::json::serialize(
-        boost::json::value(boost::json::serialize(boost::json::parse(g_shared->ses))));
-    SqliteOptions options;
-    options.path = (g_shared->dir / "bench.db").string();
-    options.max_batch = 512;
-    options.suppression_index = true;
-    options.suppression_policy = [policy = bw::policy::PolicyConfig{}](
-                                     const std::optional<bw::SuppressionState>& current,
-                                     const bw::FeedbackEvent& event,
-                                     const bw::NormalizedAddress& address, bw::TimePoint now) {
-      return bw::policy::Decide(policy, current, event, address.key, address.display, now);
-    };
-    options.reputation_rows = [reputation = bw::metrics::ReputationConfig{}](
-                                  const bw::FeedbackEvent& event, bw::TimePoint now) {
-      return bw::metrics::RowsForEvent(event, reputation, bw::ToUnixMs(now));
-    };
-    auto store = SqliteStore::Open(options, bw::SystemClock::Instance());
+    auto store = OpenShared();
     if (!store) {
       state.SkipWithError(store.error().ToString().c_str());
     } else {
@@ -252,26 +258,7 @@ struct WriterClock {
 void BM_IngestWriterGroup(benchmark::State& state) {
   const int group = static_cast<int>(state.range(0));
   g_shared = new Shared;
-  g_shared->dir = bw::bench::MakeTempDir();
-  g_shared->ses =
-      Slurp(fs::path(BW_SOURCE_DIR) / "tests/data/ses/ses-notification-bounce-with-dsn.json");
-  g_shared->raw = boost::json::serialize(
-      boost::json::value(boost::json::serialize(boost::json::parse(g_shared->ses))));
-  SqliteOptions options;
-  options.path = (g_shared->dir / "bench.db").string();
-  options.max_batch = 512;
-  options.suppression_index = true;
-  options.suppression_policy = [policy = bw::policy::PolicyConfig{}](
-                                   const std::optional<bw::SuppressionState>& current,
-                                   const bw::FeedbackEvent& event,
-                                   const bw::NormalizedAddress& address, bw::TimePoint now) {
-    return bw::policy::Decide(policy, current, event, address.key, address.display, now);
-  };
-  options.reputation_rows = [reputation = bw::metrics::ReputationConfig{}](
-                                const bw::FeedbackEvent& event, bw::TimePoint now) {
-    return bw::metrics::RowsForEvent(event, reputation, bw::ToUnixMs(now));
-  };
-  auto opened = SqliteStore::Open(options, bw::SystemClock::Instance());
+  auto opened = OpenShared();
   if (!opened) {
     state.SkipWithError(opened.error().ToString().c_str());
     delete g_shared;

@@ -152,6 +152,12 @@ Result<std::vector<SuppressionAuditEntry>> ReadSuppressionAudit(Db& db,
                                                                 size_t limit) {
   const auto sql_limit = static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX));
   std::vector<SuppressionAuditEntry> out;
+  auto read_rows = [&out](Stmt& rows) {
+    return rows.ForEachRow([&out](const Stmt& r) -> Status {
+      out.push_back(AuditFromRow(r));
+      return {};
+    });
+  };
   if (address_key.empty()) {
     // Newest rows first; a set's header row stands for its entries.
     auto rows = PrepareBound(db,
@@ -161,11 +167,7 @@ Result<std::vector<SuppressionAuditEntry>> ReadSuppressionAudit(Db& db,
     if (!rows) {
       return rows.error();
     }
-    Status read = rows->ForEachRow([&](const Stmt& r) -> Status {
-      out.push_back(AuditFromRow(r));
-      return {};
-    });
-    if (!read) {
+    if (Status read = read_rows(*rows); !read) {
       return read.error();
     }
     std::vector<SuppressionAuditEntry> expanded;
@@ -212,11 +214,7 @@ Result<std::vector<SuppressionAuditEntry>> ReadSuppressionAudit(Db& db,
   if (!rows) {
     return rows.error();
   }
-  Status read = rows->ForEachRow([&](const Stmt& r) -> Status {
-    out.push_back(AuditFromRow(r));
-    return {};
-  });
-  if (!read) {
+  if (Status read = read_rows(*rows); !read) {
     return read.error();
   }
   // The sets whose parts' key ranges hold the key, newest first.
