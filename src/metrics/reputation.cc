@@ -324,27 +324,13 @@ std::vector<BucketRow> ReputationCounter::AddReportedSends(int64_t at_ms, int64_
   return AddLocked(at_ms, Counts{.reported_sends = count}, keys);
 }
 
-void ReputationCounter::Merge(const std::vector<BucketRow>& rows) {
-  const int64_t now_ms = ToUnixMs(clock_.Now());
-  const int64_t oldest = BucketStart(now_ms) - config_.retention.count();
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const BucketRow& row : rows) {
-    const int64_t start = BucketStart(row.bucket_start_ms);
-    if (start < oldest) {
-      continue;
-    }
-    Bucket& b = buckets_[start];
-    if (row.dimension == Dimension::kAll) {
-      b.all += row.counts;
-    } else {
-      // Persisted keys were already capped when written; a smaller cap now still applies.
-      AddKeyLocked(b, KeyIndex(row.dimension), row.key, row.counts);
-    }
-    newest_bucket_ = std::max(newest_bucket_, start);
-  }
-}
+void ReputationCounter::Merge(const std::vector<BucketRow>& rows) { MergeRows(rows, true); }
 
 void ReputationCounter::MergeSummed(const std::vector<BucketRow>& rows) {
+  MergeRows(rows, false);
+}
+
+void ReputationCounter::MergeRows(const std::vector<BucketRow>& rows, bool capped) {
   const int64_t now_ms = ToUnixMs(clock_.Now());
   const int64_t oldest = BucketStart(now_ms) - config_.retention.count();
   std::lock_guard<std::mutex> lock(mu_);
@@ -356,6 +342,9 @@ void ReputationCounter::MergeSummed(const std::vector<BucketRow>& rows) {
     Bucket& b = buckets_[start];
     if (row.dimension == Dimension::kAll) {
       b.all += row.counts;
+    } else if (capped) {
+      // Persisted keys were already capped when written; a smaller cap now still applies.
+      AddKeyLocked(b, KeyIndex(row.dimension), row.key, row.counts);
     } else {
       b.by_key[KeyIndex(row.dimension)][row.key] += row.counts;
     }

@@ -224,6 +224,8 @@ class ReputationCounter {
   std::vector<BucketRow> AddLocked(int64_t at_ms, const Counts& c, const std::string (&keys)[3]);
   // Adds under one dimension key (or "(other)" past max_keys_per_bucket); returns the key used.
   std::string AddKeyLocked(Bucket& b, int index, const std::string& key, const Counts& c);
+  // Merge (capped: keys through AddKeyLocked) and MergeSummed (not capped) in one place.
+  void MergeRows(const std::vector<BucketRow>& rows, bool capped);
   void PruneLocked(int64_t now_ms);
   // The first bucket start of the window as of now_ms (time- or send-based). REQUIRES: mu_ held.
   int64_t WindowStartLocked(int64_t now_ms) const;
