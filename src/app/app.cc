@@ -40,6 +40,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config, const Cloc
     options.path = url.substr(std::string_view("sqlite:").size());
     options.read_only = read_only;
     options.max_batch = config.store.max_batch;
+    options.wal_sync_threads = config.store.wal_sync_threads;
     options.suppression_index = serving && !read_only;
     // The policy runs inside the store's ingest transaction (store::SuppressionPolicy).
     options.suppression_policy = [policy = config.policy](

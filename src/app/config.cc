@@ -162,6 +162,7 @@ void ApplyFile(const toml::table& root, const std::string& file, Config& c) {
     TableReader t(top.Table("store"), "store.", file);
     t.String("url", &c.store.url);
     t.Integer("max_batch", &c.store.max_batch, 1, 100000);
+    t.Integer("wal_sync_threads", &c.store.wal_sync_threads, 0, 16);
     t.RejectUnknown();
   }
   {
@@ -353,6 +354,7 @@ void ApplyEnvironment(char** env, Config& c) {
     else if (name == "BOUNCEWATCH_API_SESSION_TTL") c.api.session_ttl = duration(name, v);
     else if (name == "BOUNCEWATCH_STORE_URL") c.store.url = v;
     else if (name == "BOUNCEWATCH_STORE_MAX_BATCH") c.store.max_batch = static_cast<int>(integer(name, v));
+    else if (name == "BOUNCEWATCH_STORE_WAL_SYNC_THREADS") c.store.wal_sync_threads = static_cast<int>(integer(name, v));
     else if (name == "BOUNCEWATCH_SNS_TOPICS") c.sns.topics = SplitList(v);
     else if (name == "BOUNCEWATCH_SNS_AUTO_CONFIRM") c.sns.auto_confirm = ParseBool(name, v);
     else if (name == "BOUNCEWATCH_SNS_MAX_MESSAGE_AGE") c.sns.max_message_age = duration(name, v);

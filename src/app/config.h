@@ -45,6 +45,10 @@ struct ApiConfig {
 struct StoreConfig {
   std::string url;  // "sqlite:PATH" or "postgresql://..."; default sqlite:<data_dir>/bouncewatch.db
   int max_batch = 512;  // notifications per group commit
+  // SQLite: threads running the WAL's fdatasync before writes are answered; with 2 or more the
+  // writer commits the next group meanwhile (store::sqlite::SqliteOptions::wal_sync_threads);
+  // 0 = each commit syncs on the writer thread.
+  int wal_sync_threads = 1;
 };
 
 struct SnsConfig {

@@ -39,7 +39,7 @@ int ParseMailFiles(const ParseMailOptions& o) {
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& file = files[i];
     std::string_view raw;
-    if (!reader.Read(file, &raw)) {
+    if (!reader.ReadAt(files, i, files.size(), &raw)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
       std::fflush(stdout);

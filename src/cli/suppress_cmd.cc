@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "core/address.h"
 #include "core/time_format.h"
+#include "store/suppression_import.h"
 
 namespace bw::cli {
 namespace {
@@ -186,35 +187,47 @@ int Import(const GlobalOptions& g, const SuppressOptions& o) {
   if (!format) {
     return Fail("import", "--format must be csv or jsonl", kExitUsage);
   }
-  std::stringstream text;
-  if (o.file == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(o.file, std::ios::binary);
-    if (!in) {
+  // Read and parsed piece by piece on a second thread while the store writes (constant
+  // memory, two cores): store/suppression_import.h.
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (o.file != "-") {
+    file.open(o.file, std::ios::binary);
+    if (!file) {
       return Fail("import", "cannot read " + o.file);
     }
-    text << in.rdbuf();
-  }
-  app::ImportParse parsed = app::ParseSuppressionImport(text.str(), *format);
-  for (const auto& [line, why] : parsed.invalid) {
-    std::cerr << o.file << ":" << line << ": " << why << "\n";
-  }
-  if (!parsed.invalid.empty() && !o.skip_invalid) {
-    return Fail("import", std::to_string(parsed.invalid.size()) +
-                              " invalid line(s), nothing imported; fix them or use --skip-invalid");
+    in = &file;
   }
   app::Config config;
   auto store = Open(g, &config, false);
   if (!store) {
     return Fail("import", store.error().message());
   }
-  if (auto s = (*store)->AddSuppressions(parsed.entries, {"cli", "import " + o.file}); !s) {
-    return Fail("import", s.error().message());
+  std::string buffer(1 << 20, '\0');
+  store::ImportReader read = [&]() -> Result<std::string_view> {
+    in->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (in->bad()) {
+      return Error(Code::kInternal, "cannot read " + o.file);
+    }
+    return std::string_view(buffer.data(), static_cast<size_t>(in->gcount()));
+  };
+  store::ImportOptions options;
+  options.format = *format;
+  options.skip_invalid = o.skip_invalid;
+  auto report = store::ImportSuppressionStream(**store, read, options, {"cli", "import " + o.file});
+  if (!report) {
+    return Fail("import", report.error().message());
   }
-  std::cout << "imported " << parsed.entries.size() << " address(es)";
-  if (!parsed.invalid.empty()) {
-    std::cout << ", skipped " << parsed.invalid.size() << " invalid line(s)";
+  for (const auto& [line, why] : report->invalid) {
+    std::cerr << o.file << ":" << line << ": " << why << "\n";
+  }
+  if (!report->stored) {
+    return Fail("import", std::to_string(report->invalid.size()) +
+                              " invalid line(s), nothing imported; fix them or use --skip-invalid");
+  }
+  std::cout << "imported " << report->imported << " address(es)";
+  if (!report->invalid.empty()) {
+    std::cout << ", skipped " << report->invalid.size() << " invalid line(s)";
   }
   std::cout << "\n";
   return kExitOk;

@@ -261,6 +261,39 @@ std::optional<int64_t> ParseRfc5322DateMs(std::string_view text) {
 std::string FormatIso8601Ms(int64_t unix_ms) {
   int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
   int64_t ms = unix_ms - secs * 1000;
+  // Years 0000-9999 (every time we store) by arithmetic: glibc's gmtime_r takes a process-wide
+  // lock on every call, and the request threads format several times per request.
+  constexpr int64_t kYear0 = -62167219200;    // 0000-01-01T00:00:00Z
+  constexpr int64_t kYear10000 = 253402300800;  // 10000-01-01T00:00:00Z
+  if (secs >= kYear0 && secs < kYear10000) {
+    const int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    const int64_t sod = secs - days * 86400;
+    // Howard Hinnant's civil_from_days, the inverse of DaysFromCivil.
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    const int64_t y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
+    char out[25] = "0000-00-00T00:00:00.000Z";
+    auto put = [&out](size_t at, int64_t v, int width) {
+      for (int i = width - 1; i >= 0; --i) {
+        out[at + static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+        v /= 10;
+      }
+    };
+    put(0, y, 4);
+    put(5, m, 2);
+    put(8, d, 2);
+    put(11, sod / 3600, 2);
+    put(14, sod / 60 % 60, 2);
+    put(17, sod % 60, 2);
+    put(20, ms, 3);
+    return std::string(out, 24);
+  }
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);

@@ -79,7 +79,20 @@ std::optional<std::string> BearerTokenHash(const Request& request) {
       std::string_view(*header).substr(0, kBearer.size()) != kBearer) {
     return std::nullopt;
   }
-  return TokenHash(std::string_view(*header).substr(kBearer.size()));
+  const std::string_view token = std::string_view(*header).substr(kBearer.size());
+  // A client sends the same token with every request: each I/O thread remembers the last token
+  // it hashed (OpenSSL 3's one-shot SHA256 looks the digest up by name on every call). The
+  // comparison is constant-time, so that a guessed token cannot learn the remembered one.
+  thread_local std::string last_token;
+  thread_local std::string last_hash;
+  if (!last_hash.empty() && token.size() == last_token.size() &&
+      CRYPTO_memcmp(token.data(), last_token.data(), token.size()) == 0) {
+    return last_hash;
+  }
+  std::string hash = TokenHash(token);
+  last_token.assign(token);
+  last_hash = hash;
+  return hash;
 }
 
 Result<store::ApiToken> CheckFoundToken(Result<store::ApiToken> found, const std::string& hash,

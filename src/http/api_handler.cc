@@ -25,6 +25,7 @@
 #include "http/api_auth.h"
 #include "http/query.h"
 #include "store/suppression_format.h"
+#include "store/suppression_import.h"
 
 namespace bw::http {
 namespace {
@@ -637,15 +638,25 @@ Response ApiHandler::Serve(const Request& req, const store::ApiToken* bearer) {
     if (skip != "true" && skip != "false") {
       return ErrorResponse(InvalidInput("skip_invalid must be true or false"));
     }
-    store::ImportParse parsed = store::ParseSuppressionImport(req.body, *format);
+    // Parsed piece by piece on a second thread while the store writes the batches before
+    // (store/suppression_import.h); one transaction, rolled back at the first invalid line
+    // unless skip_invalid.
+    store::ImportOptions import_options;
+    import_options.format = *format;
+    import_options.skip_invalid = skip == "true";
+    auto report = store::ImportSuppressionStream(store_, store::ImportTextReader(req.body),
+                                                 import_options, {"api:" + token->name, "import"});
+    if (!report) {
+      return ErrorResponse(report.error());
+    }
     json::array invalid;
-    for (const auto& [line, why] : parsed.invalid) {
+    for (const auto& [line, why] : report->invalid) {
       invalid.push_back(json::object{{"line", line}, {"message", why}});
     }
-    if (!parsed.invalid.empty() && skip != "true") {
+    if (!report->stored) {
       Response r = ErrorResponse(InvalidInput(
-          std::to_string(parsed.invalid.size()) + " invalid line(s), the first is line " +
-          std::to_string(parsed.invalid.front().first) + ": " + parsed.invalid.front().second +
+          std::to_string(report->invalid.size()) + " invalid line(s), the first is line " +
+          std::to_string(report->invalid.front().first) + ": " + report->invalid.front().second +
           "; nothing was imported (skip_invalid=true imports the rest)"));
       boost::system::error_code ec;
       json::value body = json::parse(r.body, ec);
@@ -655,10 +666,7 @@ Response ApiHandler::Serve(const Request& req, const store::ApiToken* bearer) {
       }
       return r;
     }
-    if (auto st = store_.AddSuppressions(parsed.entries, {"api:" + token->name, "import"}); !st) {
-      return ErrorResponse(st.error());
-    }
-    return JsonOk(200, json::object{{"imported", parsed.entries.size()},
+    return JsonOk(200, json::object{{"imported", report->imported},
                                     {"invalid", std::move(invalid)}});
   }
 

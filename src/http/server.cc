@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/server.h"
 
+#include <array>
 #include <atomic>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include <boost/asio/dispatch.hpp>
@@ -125,9 +128,11 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (char& c : name) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (c >= 'A' && c <= 'Z') {
+          c = static_cast<char>(c - 'A' + 'a');
+        }
       }
-      req.headers[name] = std::string(field.value());
+      req.headers.insert_or_assign(std::move(name), std::string(field.value()));
     }
     req.body = std::move(msg.body());
     req.remote = Remote();
@@ -165,6 +170,11 @@ class Session : public std::enable_shared_from_this<Session> {
       WriteStreamed(std::move(r));
       return;
     }
+    if (version_ == 11 && r.headers.empty() && r.status >= 200 && r.status <= 999 &&
+        r.status != 204 && r.status != 304) {
+      WritePrepared(std::move(r));
+      return;
+    }
     try {
       auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
       res->version(version_);
@@ -190,6 +200,40 @@ class Session : public std::enable_shared_from_this<Session> {
       spdlog::error("http: writing a response failed (a bug): {}", e.what());
       Close();
     }
+  }
+
+  // The common answer (HTTP/1.1, no extra headers, a status with a body: the SNS webhook's 200,
+  // the API's JSON) with its header written straight into a buffer the session keeps, header and
+  // body sent by one gather write. The bytes are those Beast's serializer writes for the same response (status
+  // line, Server, Content-Type, Connection: close when closing, Content-Length), without its
+  // per-response field list, message object and buffer-sequence machinery.
+  void WritePrepared(Response r) {
+    if (r.close) {
+      keep_alive_ = false;
+    }
+    const std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    std::string& head = out_head_;
+    head.clear();
+    head.append("HTTP/1.1 ");
+    head.append(std::to_string(r.status));
+    head.push_back(' ');
+    head.append(reason);
+    head.append("\r\nServer: bouncewatch\r\nContent-Type: ");
+    head.append(r.content_type);
+    if (!keep_alive_) {
+      head.append("\r\nConnection: close");
+    }
+    head.append("\r\nContent-Length: ");
+    head.append(std::to_string(r.body.size()));
+    head.append("\r\n\r\n");
+    out_body_ = std::move(r.body);
+    stream_.expires_after(options_.request_timeout);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_),
+                                                     asio::buffer(out_body_)};
+    asio::async_write(stream_, buffers,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnWrite(ec);
+                      });
   }
 
   // Header first, then each piece as the stream produces it: as a chunk (HTTP/1.1), or raw until
@@ -314,6 +358,10 @@ class Session : public std::enable_shared_from_this<Session> {
   ServerStats& stats_;
   beast::flat_buffer buffer_;
   std::string remote_;  // see Remote()
+  // The header and body of the response being written by WritePrepared (kept across requests
+  // so that the header's buffer is reused).
+  std::string out_head_;
+  std::string out_body_;
   // The thread running handler_->Handle for this session, while it runs: a response given
   // synchronously there (requests answered on the I/O thread) is written at once instead of
   // being posted back to the same strand.

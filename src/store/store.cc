@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <future>
+#include <iterator>
 #include <string_view>
 #include <unordered_map>
 
@@ -35,6 +36,25 @@ Result<std::vector<std::optional<SuppressionBrief>>> Store::CheckSuppressions(
     }
   }
   return out;
+}
+
+Result<size_t> Store::ImportSuppressions(SuppressionBatchSource& source, const AuditInfo& audit) {
+  std::vector<ManualSuppression> all;
+  for (;;) {
+    auto batch = source.Next();
+    if (!batch) {
+      return batch.error();
+    }
+    if (batch->empty()) {
+      break;
+    }
+    all.insert(all.end(), std::make_move_iterator(batch->begin()),
+               std::make_move_iterator(batch->end()));
+  }
+  if (auto s = AddSuppressions(all, audit); !s) {
+    return s.error();
+  }
+  return all.size();
 }
 
 }  // namespace bw::store

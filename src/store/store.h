@@ -159,6 +159,16 @@ struct ManualSuppression {
   std::string detail;
 };
 
+// Batches of entries to import, pulled one at a time by Store::ImportSuppressions (on the
+// store's writer thread: Next may block while the next batch is parsed elsewhere).
+class SuppressionBatchSource {
+ public:
+  virtual ~SuppressionBatchSource() = default;
+  // The next batch, best in key order (stable: of equal keys the last given wins); empty at
+  // the end. An error ends the import: nothing of it is stored.
+  virtual Result<std::vector<ManualSuppression>> Next() = 0;
+};
+
 // Filters for ListSuppressions: only addresses suppressed at active_at_ms, ANDed with the rest.
 // Results are ordered by address_key ascending.
 struct SuppressionQuery {
@@ -250,6 +260,14 @@ class Store {
   // reason. Each is recorded in the audit trail (action "add" or "import"). Durable on return.
   virtual Status AddSuppressions(const std::vector<ManualSuppression>& entries,
                                  const AuditInfo& audit) = 0;
+
+  // Imports what `source` gives (store/suppression_import.h: a file or request body parsed as it
+  // is read), batch by batch, in one transaction: all or nothing, as AddSuppressions, and audited
+  // the same way; an error from the source rolls everything back and is returned. Returns how
+  // many entries were imported. The default collects every batch and calls AddSuppressions; a
+  // store that can write while the source parses (SQLite) overrides it.
+  virtual Result<size_t> ImportSuppressions(SuppressionBatchSource& source,
+                                            const AuditInfo& audit);
 
   // Forgets what is known about the address (its suppression and its soft-bounce history), and
   // records a "remove" in the audit trail. kNotFound when it is not suppressed at now_ms (nothing

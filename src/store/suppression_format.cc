@@ -2,6 +2,7 @@
 #include "store/suppression_format.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,16 +15,6 @@ namespace bw::store {
 namespace {
 
 namespace json = boost::json;
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-  }
-  return out;
-}
 
 std::string_view TrimSpace(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -73,18 +64,6 @@ std::optional<std::vector<std::string>> CsvFields(std::string_view line) {
   return fields;
 }
 
-// "ses_bounce" / "ses_complaint" from an SES or bouncewatch reason name.
-std::optional<std::string> ImportDetail(std::string_view reason) {
-  std::string r = Upper(TrimSpace(reason));
-  if (r.empty() || r == "BOUNCE") {
-    return std::string("ses_bounce");
-  }
-  if (r == "COMPLAINT") {
-    return std::string("ses_complaint");
-  }
-  return std::nullopt;
-}
-
 std::string CsvQuote(std::string_view s) {
   if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
     return std::string(s);
@@ -115,104 +94,243 @@ std::optional<SuppressionFormat> ParseSuppressionFormat(std::string_view name) {
   return std::nullopt;
 }
 
-ImportParse ParseSuppressionImport(std::string_view text, SuppressionFormat format,
-                                   size_t max_entries) {
-  ImportParse out;
-  // One entry per line at most: reserving avoids re-allocating (and moving) a million entries.
-  out.entries.reserve(std::min<size_t>(
-      max_entries, static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1));
-  size_t number = 0;
-  bool first_content = true;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++number;
-    if (first_content && number == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") {
-      line.remove_prefix(3);  // UTF-8 BOM (spreadsheets)
+ImportParser::ImportParser(SuppressionFormat format, size_t max_entries)
+    : format_(format), max_entries_(max_entries) {}
+
+void ImportParser::Feed(std::string_view bytes) {
+  if (skipping_long_) {
+    size_t nl = bytes.find('\n');
+    if (nl == std::string_view::npos) {
+      return;
     }
-    if (TrimSpace(line).empty()) {
-      continue;
+    skipping_long_ = false;
+    bytes.remove_prefix(nl + 1);
+  }
+  if (!carry_.empty()) {
+    size_t nl = bytes.find('\n');
+    size_t take = nl == std::string_view::npos ? bytes.size() : nl;
+    if (carry_.size() + take > kMaxImportLine) {
+      TooLong(/*rest_follows=*/nl == std::string_view::npos);
+      if (nl == std::string_view::npos) {
+        return;
+      }
+      bytes.remove_prefix(nl + 1);
+    } else {
+      carry_.append(bytes.substr(0, take));
+      if (nl == std::string_view::npos) {
+        return;
+      }
+      bytes.remove_prefix(nl + 1);
+      std::string line = std::move(carry_);
+      carry_.clear();
+      Line(line);
     }
-    auto invalid = [&](std::string why) { out.invalid.emplace_back(number, std::move(why)); };
-    std::string address;
-    std::string reason;
-    std::string note;
-    if (format == SuppressionFormat::kCsv) {
+  }
+  while (!bytes.empty()) {
+    size_t nl = bytes.find('\n');
+    if (nl == std::string_view::npos) {
+      if (bytes.size() > kMaxImportLine) {
+        TooLong(/*rest_follows=*/true);
+      } else {
+        carry_.assign(bytes);
+      }
+      return;
+    }
+    if (nl > kMaxImportLine) {
+      TooLong(/*rest_follows=*/false);
+    } else {
+      Line(bytes.substr(0, nl));
+    }
+    bytes.remove_prefix(nl + 1);
+  }
+}
+
+void ImportParser::Finish() {
+  if (!carry_.empty()) {
+    std::string line = std::move(carry_);
+    carry_.clear();
+    Line(line);
+  }
+  skipping_long_ = false;
+}
+
+std::vector<ManualSuppression> ImportParser::Take(size_t at_most) {
+  if (at_most >= entries_.size()) {
+    return std::exchange(entries_, {});
+  }
+  std::vector<ManualSuppression> out(std::make_move_iterator(entries_.begin()),
+                                     std::make_move_iterator(entries_.begin() +
+                                                             static_cast<std::ptrdiff_t>(at_most)));
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(at_most));
+  return out;
+}
+
+void ImportParser::TooLong(bool rest_follows) {
+  ++number_;
+  first_content_ = false;
+  carry_.clear();
+  skipping_long_ = rest_follows;
+  invalid_.emplace_back(number_, "line longer than " + std::to_string(kMaxImportLine) + " bytes");
+}
+
+namespace {
+
+bool EqualsUpper(std::string_view s, std::string_view upper) {
+  if (s.size() != upper.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+    if (c != upper[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "ses_bounce" / "ses_complaint" from an SES or bouncewatch reason name (any case), or nullptr.
+const char* ImportDetailOf(std::string_view reason) {
+  reason = TrimSpace(reason);
+  if (reason.empty() || EqualsUpper(reason, "BOUNCE")) {
+    return "ses_bounce";
+  }
+  if (EqualsUpper(reason, "COMPLAINT")) {
+    return "ses_complaint";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void ImportParser::Line(std::string_view line) {
+  ++number_;
+  if (first_content_ && number_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") {
+    line.remove_prefix(3);  // UTF-8 BOM (spreadsheets)
+  }
+  if (TrimSpace(line).empty()) {
+    return;
+  }
+  auto invalid = [&](std::string why) { invalid_.emplace_back(number_, std::move(why)); };
+  std::string quoted_address;  // the fields of a line with quotes (CsvFields)
+  std::string quoted_reason;
+  std::string_view address;
+  std::string_view reason;
+  std::string note;
+  if (format_ == SuppressionFormat::kCsv) {
+    size_t field_count = 0;
+    if (line.find('"') == std::string_view::npos) {
+      // No quotes (the usual line): the fields are the text between commas, trimmed.
+      size_t comma = line.find(',');
+      address = TrimSpace(line.substr(0, comma));
+      if (comma != std::string_view::npos) {
+        std::string_view rest = line.substr(comma + 1);
+        size_t comma2 = rest.find(',');
+        reason = TrimSpace(rest.substr(0, comma2));
+        field_count = comma2 == std::string_view::npos
+                          ? 2
+                          : 2 + static_cast<size_t>(
+                                    std::count(rest.begin() + static_cast<std::ptrdiff_t>(comma2),
+                                               rest.end(), ','));
+      } else {
+        field_count = 1;
+      }
+    } else {
       auto fields = CsvFields(line);
       if (!fields) {
         invalid("unterminated quote");
-        first_content = false;
-        continue;
+        first_content_ = false;
+        return;
       }
-      if (first_content && Upper((*fields)[0]) == "EMAILADDRESS") {
-        first_content = false;
-        continue;  // the SES header line
+      field_count = fields->size();
+      quoted_address = std::move((*fields)[0]);
+      address = quoted_address;
+      if (fields->size() > 1) {
+        quoted_reason = std::move((*fields)[1]);
+        reason = quoted_reason;
       }
-      first_content = false;
-      if (fields->size() > 2) {
-        invalid("expected EmailAddress,Reason but found " + std::to_string(fields->size()) +
-                " fields");
-        continue;
-      }
-      address = (*fields)[0];
-      reason = fields->size() > 1 ? (*fields)[1] : "";
-    } else {
-      first_content = false;
-      boost::system::error_code ec;
-      json::parse_options opts;
-      opts.max_depth = 8;
-      json::value v = json::parse(line, ec, {}, opts);
-      if (ec || !v.is_object()) {
-        invalid("not a JSON object");
-        continue;
-      }
-      bool ok = true;
-      for (const auto& [k, val] : v.as_object()) {
-        if (k != "address" && k != "reason" && k != "note") {
-          invalid("unknown field \"" + std::string(k) + "\"");
-          ok = false;
-          break;
-        }
-        if (!val.is_string()) {
-          invalid("\"" + std::string(k) + "\" must be a string");
-          ok = false;
-          break;
-        }
-      }
-      if (!ok) {
-        continue;
-      }
-      const auto& o = v.as_object();
-      if (!o.contains("address")) {
-        invalid("no \"address\"");
-        continue;
-      }
-      address = std::string(o.at("address").as_string());
-      reason = o.contains("reason") ? std::string(o.at("reason").as_string()) : "";
-      note = o.contains("note") ? std::string(o.at("note").as_string()) : "";
     }
-    auto detail = ImportDetail(reason);
-    if (!detail) {
-      invalid("reason must be BOUNCE or COMPLAINT, not \"" + reason + "\"");
-      continue;
+    if (first_content_ && EqualsUpper(address, "EMAILADDRESS")) {
+      first_content_ = false;
+      return;  // the SES header line
     }
-    auto a = NormalizeAddress(address);
-    if (!a) {
-      invalid(a.error().message());
-      continue;
+    first_content_ = false;
+    if (field_count > 2) {
+      invalid("expected EmailAddress,Reason but found " + std::to_string(field_count) +
+              " fields");
+      return;
     }
-    if (out.entries.size() >= max_entries) {
-      invalid("more than " + std::to_string(max_entries) + " entries");
-      continue;
+  } else {
+    first_content_ = false;
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.max_depth = 8;
+    json::value v = json::parse(line, ec, {}, opts);
+    if (ec || !v.is_object()) {
+      invalid("not a JSON object");
+      return;
     }
-    ManualSuppression m;
-    m.address = std::move(*a);
-    m.reason = SuppressionReason::kImport;
-    m.note = std::move(note);
-    m.detail = *detail;
-    out.entries.push_back(std::move(m));
+    for (const auto& [k, val] : v.as_object()) {
+      if (k != "address" && k != "reason" && k != "note") {
+        invalid("unknown field \"" + std::string(k) + "\"");
+        return;
+      }
+      if (!val.is_string()) {
+        invalid("\"" + std::string(k) + "\" must be a string");
+        return;
+      }
+    }
+    const auto& o = v.as_object();
+    if (!o.contains("address")) {
+      invalid("no \"address\"");
+      return;
+    }
+    quoted_address = std::string(o.at("address").as_string());
+    address = quoted_address;
+    if (o.contains("reason")) {
+      quoted_reason = std::string(o.at("reason").as_string());
+      reason = quoted_reason;
+    }
+    note = o.contains("note") ? std::string(o.at("note").as_string()) : "";
   }
+  const char* detail = ImportDetailOf(reason);
+  if (detail == nullptr) {
+    invalid("reason must be BOUNCE or COMPLAINT, not \"" + std::string(reason) + "\"");
+    return;
+  }
+  auto a = NormalizeAddress(address);
+  if (!a) {
+    invalid(a.error().message());
+    return;
+  }
+  if (accepted_ >= max_entries_) {
+    invalid("more than " + std::to_string(max_entries_) + " entries");
+    return;
+  }
+  ++accepted_;
+  if (!keep_entries_) {
+    return;
+  }
+  ManualSuppression& m = entries_.emplace_back();
+  m.address = std::move(*a);
+  m.reason = SuppressionReason::kImport;
+  m.note = std::move(note);
+  m.detail = detail;
+}
+
+ImportParse ParseSuppressionImport(std::string_view text, SuppressionFormat format,
+                                   size_t max_entries) {
+  ImportParser parser(format, max_entries);
+  // One entry per line at most: reserving avoids re-allocating (and moving) a million entries.
+  parser.Reserve(std::min<size_t>(
+      max_entries, static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1));
+  parser.Feed(text);
+  parser.Finish();
+  ImportParse out;
+  out.entries = parser.Take();
+  out.invalid = parser.invalid();
   return out;
 }
 

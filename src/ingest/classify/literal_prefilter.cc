@@ -312,16 +312,213 @@ std::optional<std::vector<std::string>> RequiredLiterals(std::string_view patter
   return set;
 }
 
-LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns) {
-  std::vector<std::pair<std::string, uint64_t>> lits;
+namespace {
+
+// Extended-mode white space and comments from `i` on.
+size_t SkipExtended(std::string_view p, size_t i) {
+  while (i < p.size()) {
+    char c = p[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == '#') {
+      while (i < p.size() && p[i] != '\n') {
+        ++i;
+      }
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+// The end of the character class that starts at p[i] == '[' (the index after its ']'), or npos.
+size_t ClassEnd(std::string_view p, size_t i) {
+  size_t j = i + 1;
+  if (j < p.size() && p[j] == '^') {
+    ++j;
+  }
+  if (j < p.size() && p[j] == ']') {
+    ++j;
+  }
+  while (j < p.size() && p[j] != ']') {
+    if (p[j] == '[' && j + 1 < p.size() && (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
+      return std::string_view::npos;  // POSIX classes: not read here
+    }
+    j += p[j] == '\\' ? 2 : 1;
+  }
+  return j < p.size() ? j + 1 : std::string_view::npos;
+}
+
+// Splits `p` at its depth-0 '|'; `close` gets the index of the ')' that closes a group opened at
+// p[0] (npos when p does not start with '('). False for what is not read.
+bool SplitTopLevel(std::string_view p, std::vector<std::string_view>& alts, size_t& close) {
+  alts.clear();
+  close = std::string_view::npos;
+  int depth = 0;
+  size_t begin = 0;
+  size_t i = 0;
+  while (i < p.size()) {
+    char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size() || p[i + 1] == 'Q' || p[i + 1] == 'E') {
+        return false;
+      }
+      i += 2;
+    } else if (c == '[') {
+      i = ClassEnd(p, i);
+      if (i == std::string_view::npos) {
+        return false;
+      }
+    } else if (c == '#') {
+      i = SkipExtended(p, i);
+    } else if (c == '(') {
+      ++depth;
+      ++i;
+    } else if (c == ')') {
+      if (--depth < 0) {
+        return false;
+      }
+      if (depth == 0 && p[0] == '(' && close == std::string_view::npos) {
+        close = i;
+      }
+      ++i;
+    } else if (c == '|' && depth == 0) {
+      alts.push_back(p.substr(begin, i - begin));
+      begin = ++i;
+    } else {
+      ++i;
+    }
+  }
+  if (depth != 0) {
+    return false;
+  }
+  alts.push_back(p.substr(begin));
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string_view>> TopLevelAlternatives(std::string_view pattern) {
+  std::string_view p = pattern;
+  std::vector<std::string_view> alts;
+  while (true) {
+    p = p.substr(SkipExtended(p, 0));
+    size_t close = 0;
+    if (!SplitTopLevel(p, alts, close)) {
+      return std::nullopt;
+    }
+    // One group around everything (nothing but blanks and comments after it): open it.
+    if (alts.size() == 1 && close != std::string_view::npos &&
+        SkipExtended(p, close + 1) == p.size()) {
+      size_t inner = 1;
+      if (p.size() > 2 && p[1] == '?') {
+        if (p[2] != ':' && p[2] != '>') {
+          return alts;  // inline options, lookaround, ...: one alternative as it is
+        }
+        inner = 3;
+      }
+      p = p.substr(inner, close - inner);
+      continue;
+    }
+    return alts;
+  }
+}
+
+std::optional<std::string> PlainLiteral(std::string_view pattern) {
+  std::string out;
+  size_t i = SkipExtended(pattern, 0);
+  while (i < pattern.size()) {
+    char c = pattern[i];
+    char lit = 0;
+    if (c == '[') {
+      size_t end = ClassEnd(pattern, i);
+      if (end == std::string_view::npos) {
+        return std::nullopt;
+      }
+      std::string_view body = pattern.substr(i + 1, end - i - 2);
+      if (body.size() == 1 && body[0] != '^' && body[0] != '\\') {
+        lit = body[0];
+      } else if (body.size() == 2 && body[0] == '\\' && !IsAlnum(body[1])) {
+        lit = body[1];
+      } else {
+        return std::nullopt;
+      }
+      i = end;
+    } else if (c == '\\') {
+      if (i + 1 >= pattern.size() || IsAlnum(pattern[i + 1])) {
+        return std::nullopt;
+      }
+      lit = pattern[i + 1];
+      i += 2;
+    } else if (std::strchr("^$.|?*+(){}", c) != nullptr || (c >= 'A' && c <= 'Z')) {
+      return std::nullopt;
+    } else {
+      lit = c;
+      ++i;
+    }
+    auto u = static_cast<unsigned char>(lit);
+    if (u < 0x20 || u >= 0x7f || (lit >= 'A' && lit <= 'Z')) {
+      return std::nullopt;
+    }
+    out.push_back(lit);
+    i = SkipExtended(pattern, i);
+    if (i < pattern.size() && std::strchr("?*+{", pattern[i]) != nullptr) {
+      return std::nullopt;  // the last character is quantified
+    }
+  }
+  if (out.empty()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns)
+    : LiteralPrefilter(patterns, false) {}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split) {
+  std::vector<Literal> lits;
+  alt_range_.assign(patterns.size(), {0, 0});
   for (size_t i = 0; i < patterns.size() && i < 64; ++i) {
+    const uint64_t bit = uint64_t{1} << i;
+    if (split && !patterns[i].empty()) {
+      auto alts = TopLevelAlternatives(patterns[i]);
+      std::vector<std::vector<std::string>> sets;
+      for (size_t k = 0; alts && alts->size() > 1 && k < alts->size(); ++k) {
+        auto set = RequiredLiterals((*alts)[k]);
+        if (!set) {
+          sets.clear();
+          break;
+        }
+        sets.push_back(std::move(*set));
+      }
+      if (alts && !sets.empty() && sets.size() == alts->size()) {
+        uint32_t first = static_cast<uint32_t>(alternatives_.size());
+        for (size_t k = 0; k < alts->size(); ++k) {
+          Alternative a;
+          a.source = (*alts)[k];
+          a.pattern = static_cast<uint32_t>(i);
+          auto plain = PlainLiteral(a.source);
+          // A plain literal is decided by the scan alone only when the scan looks for exactly it
+          // (its first 16 bytes; Match confirms longer ones).
+          if (plain && sets[k].size() == 1 && sets[k][0] == plain->substr(0, 16)) {
+            a.plain = std::move(*plain);
+          }
+          for (auto& s : sets[k]) {
+            lits.push_back({std::move(s), bit, static_cast<uint32_t>(alternatives_.size())});
+          }
+          alternatives_.push_back(std::move(a));
+        }
+        alt_range_[i] = {first, static_cast<uint32_t>(alternatives_.size())};
+        continue;
+      }
+    }
     auto set = patterns[i].empty() ? std::nullopt : RequiredLiterals(patterns[i]);
     if (!set) {
-      always_ |= uint64_t{1} << i;
+      always_ |= bit;
       continue;
     }
     for (auto& s : *set) {
-      lits.emplace_back(std::move(s), uint64_t{1} << i);
+      lits.push_back({std::move(s), bit});
     }
   }
   Build(std::move(lits));
@@ -329,29 +526,29 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
 
 LiteralPrefilter LiteralPrefilter::FromLiterals(const std::vector<std::string_view>& literals) {
   LiteralPrefilter f;
-  std::vector<std::pair<std::string, uint64_t>> lits;
+  std::vector<Literal> lits;
   for (size_t i = 0; i < literals.size() && i < 64; ++i) {
     if (literals[i].size() < 2) {
       f.always_ |= uint64_t{1} << i;
       continue;
     }
-    lits.emplace_back(std::string(literals[i].substr(0, 16)), uint64_t{1} << i);
+    lits.push_back({std::string(literals[i].substr(0, 16)), uint64_t{1} << i});
   }
   f.Build(std::move(lits));
   return f;
 }
 
-void LiteralPrefilter::Build(std::vector<std::pair<std::string, uint64_t>> lits) {
-  std::sort(lits.begin(), lits.end(), [](const auto& a, const auto& b) {
-    uint32_t ka = KeyOf(a.first.data());
-    uint32_t kb = KeyOf(b.first.data());
-    return ka != kb ? ka < kb : a.first < b.first;
+void LiteralPrefilter::Build(std::vector<Literal> lits) {
+  std::sort(lits.begin(), lits.end(), [](const Literal& a, const Literal& b) {
+    uint32_t ka = KeyOf(a.text.data());
+    uint32_t kb = KeyOf(b.text.data());
+    return ka != kb ? ka < kb : a.text < b.text;
   });
   start_.assign(65537, 0);
   for (size_t k = 0; k < lits.size();) {
     size_t m = k;
     Entry e;
-    const std::string& lit = lits[k].first;
+    const std::string& lit = lits[k].text;
     size_t head = std::min<size_t>(lit.size(), 8);
     std::memcpy(&e.bytes, lit.data(), head);
     std::memcpy(&e.bytes2, lit.data() + head, lit.size() - head);
@@ -359,12 +556,17 @@ void LiteralPrefilter::Build(std::vector<std::pair<std::string, uint64_t>> lits)
     e.mask = head == 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * head)) - 1);
     size_t tail = lit.size() - head;
     e.mask2 = tail == 8 ? ~uint64_t{0} : ((uint64_t{1} << (8 * tail)) - 1);
-    while (m < lits.size() && lits[m].first == lits[k].first) {
-      e.patterns |= lits[m].second;
+    e.alt_begin = static_cast<uint32_t>(alt_ids_.size());
+    while (m < lits.size() && lits[m].text == lits[k].text) {
+      e.patterns |= lits[m].patterns;
+      if (lits[m].alternative != UINT32_MAX) {
+        alt_ids_.push_back(lits[m].alternative);
+      }
       ++m;
     }
+    e.alt_end = static_cast<uint32_t>(alt_ids_.size());
     entries_.push_back(e);
-    start_[KeyOf(lits[k].first.data()) + 1] = static_cast<uint32_t>(entries_.size());
+    start_[KeyOf(lits[k].text.data()) + 1] = static_cast<uint32_t>(entries_.size());
     k = m;
   }
   // start_[key + 1] holds the end of key's entries; make it a running index.
@@ -373,10 +575,11 @@ void LiteralPrefilter::Build(std::vector<std::pair<std::string, uint64_t>> lits)
   }
 }
 
-uint64_t LiteralPrefilter::Candidates(std::string_view lower) const {
+template <bool kAlternatives>
+uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives) const {
   uint64_t found = always_;
   const char* t = lower.data();
-  size_t n = lower.size();
+  const size_t n = lower.size();
   for (size_t i = 0; i + 1 < n; ++i) {
     uint32_t key = KeyOf(t + i);
     uint32_t lo = start_[key];
@@ -384,20 +587,41 @@ uint64_t LiteralPrefilter::Candidates(std::string_view lower) const {
     if (lo == hi) {
       continue;
     }
+    // The 16 bytes at i, zero-padded past the end.
     uint64_t word = 0;
     uint64_t word2 = 0;
-    std::memcpy(&word, t + i, std::min<size_t>(8, n - i));
-    if (i + 8 < n) {
-      std::memcpy(&word2, t + i + 8, std::min<size_t>(8, n - i - 8));
+    if (i + 16 <= n) {
+      std::memcpy(&word, t + i, 8);
+      std::memcpy(&word2, t + i + 8, 8);
+    } else {
+      std::memcpy(&word, t + i, std::min<size_t>(8, n - i));
+      if (i + 8 < n) {
+        std::memcpy(&word2, t + i + 8, std::min<size_t>(8, n - i - 8));
+      }
     }
     for (uint32_t k = lo; k < hi; ++k) {
       const Entry& e = entries_[k];
       if ((word & e.mask) == e.bytes && (word2 & e.mask2) == e.bytes2 && i + e.size <= n) {
         found |= e.patterns;
+        if constexpr (kAlternatives) {
+          for (uint32_t a = e.alt_begin; a < e.alt_end; ++a) {
+            alternatives[alt_ids_[a] / 64] |= uint64_t{1} << (alt_ids_[a] % 64);
+          }
+        }
       }
     }
   }
   return found;
+}
+
+uint64_t LiteralPrefilter::Candidates(std::string_view lower) const {
+  return Scan<false>(lower, nullptr);
+}
+
+uint64_t LiteralPrefilter::Candidates(std::string_view lower,
+                                      std::vector<uint64_t>& alternatives) const {
+  alternatives.assign((alternatives_.size() + 63) / 64, 0);
+  return Scan<true>(lower, alternatives.data());
 }
 
 int LiteralPrefilter::FilteredCount() const {

@@ -20,6 +20,18 @@ namespace bw::ingest {
 // when that cannot be shown. Pure.
 std::optional<std::vector<std::string>> RequiredLiterals(std::string_view pattern);
 
+// The top-level alternatives of `pattern` (PCRE2, extended mode) as pattern texts: a group that
+// wraps the whole pattern ("(?:...)", "(?>...)", "(...)") is opened first, so `(?:(?> a | b ))`
+// gives "a" and "b". A text matches `pattern` exactly when it matches one of them (the patterns
+// have no back references). nullopt for a pattern with constructs the split does not read
+// (\Q...\E, an unbalanced group). Pure.
+std::optional<std::vector<std::string_view>> TopLevelAlternatives(std::string_view pattern);
+
+// The one string `pattern` matches when it is nothing but literal ASCII characters (escaped
+// punctuation and one-character classes like "[ ]" included; no quantifier, group, class or
+// upper-case letter); nullopt otherwise. Pure.
+std::optional<std::string> PlainLiteral(std::string_view pattern);
+
 class LiteralPrefilter {
  public:
   // Pattern i of `patterns` gets bit i of Candidates(); at most 64 patterns. Build once.
@@ -33,6 +45,30 @@ class LiteralPrefilter {
   // Bit i is set when pattern i may match `lower` (lower-cased text). Thread-safe.
   uint64_t Candidates(std::string_view lower) const;
 
+  // One top-level alternative of a pattern that the prefilter filters alternative by
+  // alternative (see SplitPatterns).
+  struct Alternative {
+    std::string_view source;  // the alternative's pattern text (a view into the pattern)
+    uint32_t pattern = 0;     // index of its pattern
+    std::string plain;        // PlainLiteral(source), when it is one (else empty)
+  };
+
+  // Built with `split`: every pattern whose top-level alternatives all have required literals
+  // is also filtered per alternative, so that the caller runs only the alternatives that may
+  // match. Patterns are otherwise filtered as with the plain constructor.
+  LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split);
+
+  // As Candidates(lower); also sets bit j of `alternatives` (resized to hold every
+  // alternative) when alternative j may match. Thread-safe.
+  uint64_t Candidates(std::string_view lower, std::vector<uint64_t>& alternatives) const;
+
+  // Every alternative, grouped by pattern; AlternativesOf(i) is pattern i's range [first, last)
+  // (empty when pattern i is not filtered per alternative).
+  const std::vector<Alternative>& Alternatives() const { return alternatives_; }
+  std::pair<uint32_t, uint32_t> AlternativesOf(size_t pattern) const {
+    return pattern < alt_range_.size() ? alt_range_[pattern] : std::pair<uint32_t, uint32_t>{0, 0};
+  }
+
   // How many patterns have a literal set (the others are always candidates). For tests.
   int FilteredCount() const;
 
@@ -43,14 +79,26 @@ class LiteralPrefilter {
     uint64_t mask = 0;    // which of those bytes count
     uint64_t mask2 = 0;
     uint64_t patterns = 0;
+    uint32_t alt_begin = 0;  // its alternatives: alt_ids_[alt_begin, alt_end)
+    uint32_t alt_end = 0;
     uint8_t size = 0;
   };
+  struct Literal {
+    std::string text;
+    uint64_t patterns = 0;
+    uint32_t alternative = UINT32_MAX;  // UINT32_MAX: none
+  };
   LiteralPrefilter() = default;
-  void Build(std::vector<std::pair<std::string, uint64_t>> lits);
+  void Build(std::vector<Literal> lits);
+  template <bool kAlternatives>
+  uint64_t Scan(std::string_view lower, uint64_t* alternatives) const;
 
   uint64_t always_ = 0;             // patterns without a literal set
   std::vector<uint32_t> start_;     // per first-two-bytes key: index of its first entry
   std::vector<Entry> entries_;      // sorted by key
+  std::vector<uint32_t> alt_ids_;   // the alternatives of each entry
+  std::vector<Alternative> alternatives_;
+  std::vector<std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern
 };
 
 }  // namespace bw::ingest

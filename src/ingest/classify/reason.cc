@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -62,15 +63,25 @@ CodePtr Compile(std::string_view pattern) {
 // for compiling (and JIT-compiling) its long pattern.
 struct Matcher {
   std::once_flag once;
+  std::once_flag isnot_once;
   CodePtr pattern;
   CodePtr isnot;
 
   void Ensure(size_t i) {
-    std::call_once(once, [&] {
-      pattern = Compile(kSources[i].pattern);
-      isnot = Compile(kSources[i].isnot);
-    });
+    std::call_once(once, [&] { pattern = Compile(kSources[i].pattern); });
+    EnsureIsnot(i);
   }
+  void EnsureIsnot(size_t i) {
+    std::call_once(isnot_once, [&] { isnot = Compile(kSources[i].isnot); });
+  }
+};
+
+// One top-level alternative of a reason's pattern, compiled on first use (most never are: the
+// literal scan rules them out).
+struct AltMatcher {
+  std::once_flag once;
+  CodePtr code;
+  bool broken = false;  // does not compile on its own: the whole pattern runs instead
 };
 
 constexpr size_t kReasonCount = sizeof(kSources) / sizeof(kSources[0]);
@@ -94,28 +105,71 @@ bool Run(const pcre2_code* code, std::string_view text) {
   return rc >= 0;
 }
 
-// Per-thread memo of the pattern results for the one text being classified: the passes below
-// ask about the same reason several times.
-// Which reasons' patterns can match at all, from one literal scan of the text.
+// Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
+// literal scan of the text.
 const LiteralPrefilter& Prefilter() {
   static const LiteralPrefilter kPrefilter = [] {
     std::vector<std::string_view> patterns;
     for (const auto& s : kSources) {
       patterns.push_back(s.pattern);
     }
-    return LiteralPrefilter(patterns);
+    return LiteralPrefilter(patterns, /*split=*/true);
   }();
   return kPrefilter;
 }
 
+std::vector<AltMatcher>& AltMatchers() {
+  static std::vector<AltMatcher> kAlts(Prefilter().Alternatives().size());
+  return kAlts;
+}
+
+// Per-thread memo of the pattern results for the one text being classified: the passes below
+// ask about the same reason several times.
 struct Memo {
   const char* data = nullptr;
   size_t size = 0;
   uint64_t candidates = ~uint64_t{0};
+  std::vector<uint64_t> alternatives;  // bit j: alternative j may match
   std::array<int8_t, kReasonCount> state{};  // 0 unknown, 1 matches, -1 does not
 };
 
 thread_local Memo tl_memo;
+
+// Whether the pattern of reason i matches `text`, running only the top-level alternatives the
+// literal scan left (`alts`: the memo's bits for `text`). Plain-literal alternatives need no
+// PCRE2 run: the scan found them (or their first 16 bytes, confirmed with memmem).
+bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts) {
+  const auto& pf = Prefilter();
+  auto [first, last] = pf.AlternativesOf(i);
+  auto& matchers = AltMatchers();
+  for (uint32_t j = first; j < last; ++j) {
+    if ((alts[j / 64] & (uint64_t{1} << (j % 64))) == 0) {
+      continue;
+    }
+    const auto& alt = pf.Alternatives()[j];
+    if (!alt.plain.empty()) {
+      if (alt.plain.size() <= 16 ||
+          memmem(text.data(), text.size(), alt.plain.data(), alt.plain.size()) != nullptr) {
+        return true;
+      }
+      continue;
+    }
+    AltMatcher& m = matchers[j];
+    std::call_once(m.once, [&] {
+      m.code = Compile(alt.source);
+      m.broken = m.code == nullptr;
+    });
+    if (m.broken) {
+      auto& whole = Matchers()[i];
+      whole.Ensure(i);
+      return Run(whole.pattern.get(), text);
+    }
+    if (Run(m.code.get(), text)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 // Starts a new classification of `text` (which must stay alive and unchanged until the next
 // call): forgets the previous text's results.
@@ -123,7 +177,7 @@ void ResetMemo(std::string_view text) {
   tl_memo.data = text.data();
   tl_memo.size = text.size();
   tl_memo.state.fill(0);
-  tl_memo.candidates = Prefilter().Candidates(text);
+  tl_memo.candidates = Prefilter().Candidates(text, tl_memo.alternatives);
 }
 
 // Whether the message patterns of `reason` match the lower-cased `text`.
@@ -147,8 +201,17 @@ bool Match(std::string_view reason, std::string_view text) {
     tl_memo.state[i] = -1;  // none of the literals every match needs is in the text
     return false;
   }
-  m[i].Ensure(i);
-  bool hit = Run(m[i].pattern.get(), text) && !Run(m[i].isnot.get(), text);
+  bool hit = false;
+  if (memo && Prefilter().AlternativesOf(i).first != Prefilter().AlternativesOf(i).second) {
+    hit = RunSplit(i, text, tl_memo.alternatives);
+    if (hit && !kSources[i].isnot.empty()) {
+      m[i].EnsureIsnot(i);
+      hit = !Run(m[i].isnot.get(), text);
+    }
+  } else {
+    m[i].Ensure(i);
+    hit = Run(m[i].pattern.get(), text) && !Run(m[i].isnot.get(), text);
+  }
   if (memo) {
     tl_memo.state[i] = hit ? 1 : -1;
   }
@@ -452,6 +515,29 @@ std::string MatchReasonText(std::string_view text) {
     }
   }
   return {};
+}
+
+std::string SplitMismatchForTest(std::string_view text) {
+  std::string lower = Lower(text);
+  ResetMemo(lower);
+  auto& m = Matchers();
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    m[i].Ensure(i);
+    bool whole = Run(m[i].pattern.get(), lower) && !Run(m[i].isnot.get(), lower);
+    if (Match(kSources[i].reason, lower) != whole) {
+      return std::string(kSources[i].reason);
+    }
+  }
+  return {};
+}
+
+int SplitReasonCountForTest() {
+  int n = 0;
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    auto [first, last] = Prefilter().AlternativesOf(i);
+    n += first != last ? 1 : 0;
+  }
+  return n;
 }
 
 int PrefilteredReasonCountForTest() { return Prefilter().FilteredCount(); }

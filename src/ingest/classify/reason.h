@@ -52,6 +52,14 @@ int BrokenPatternCountForTest();
 // always run). For tests.
 int PrefilteredReasonCountForTest();
 
+// The first reason for which the classifier's way of matching (only the top-level alternatives
+// the literal scan leaves, plain literals without PCRE2) disagrees with running the reason's whole
+// pattern on the lower-cased `text` ("" when none). For tests.
+std::string SplitMismatchForTest(std::string_view text);
+
+// How many reasons' patterns are matched alternative by alternative. For tests.
+int SplitReasonCountForTest();
+
 // The first reason whose pattern matches `text` although the prefilter ruled it out ("" when
 // none: the prefilter must never miss). For tests.
 std::string PrefilterMissForTest(std::string_view text);

@@ -141,6 +141,20 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
 
 }  // namespace
 
+namespace {
+thread_local DetectionScope* tl_scope = nullptr;
+}  // namespace
+
+DetectionScope::DetectionScope(const Mail& mail) : mail_(&mail), outer_(tl_scope) {
+  tl_scope = this;
+}
+
+DetectionScope::~DetectionScope() { tl_scope = outer_; }
+
+DetectionMemo* DetectionScope::MemoFor(const Mail& mail) {
+  return tl_scope != nullptr && tl_scope->mail_ == &mail ? &tl_scope->memo_ : nullptr;
+}
+
 std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
   std::vector<Delivery> out;
   for (const auto& part : mail.delivery_status) {
@@ -169,7 +183,8 @@ bool ReadableMentions(const Mail& mail, std::string_view needle) {
   }
   std::string lowered = lower_already ? std::string() : ToLower(needle);
   std::string_view n = lower_already ? needle : std::string_view(lowered);
-  return memmem(mail.text_lower.data(), readable.size(), n.data(), n.size()) != nullptr;
+  return Find(std::string_view(mail.text_lower).substr(0, readable.size()), n) !=
+         std::string_view::npos;
 }
 
 std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,
@@ -193,11 +208,10 @@ std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::str
   size_t from = 0;
   size_t line = 0;
   while (from < text.size()) {
-    const void* hit = memmem(base + from, text.size() - from, n.data(), n.size());
-    if (hit == nullptr) {
+    const size_t at = Find(std::string_view(base, text.size()), n, from);
+    if (at == std::string_view::npos) {
       break;
     }
-    size_t at = static_cast<size_t>(static_cast<const char*>(hit) - base);
     // The line holding the hit (lines are in text order); a hit that runs into a dropped '\r'
     // is not inside its line.
     while (line < lines.size() &&
@@ -248,23 +262,46 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   };
   size_t cut = text.size();
   // A separator line naming the original: "-------original message", "=== Original mail ===".
-  for (size_t at = 0; at < lower.size();) {
+  // Only lines starting with "---" or "===" can be one: those are found with Find ("\n---",
+  // "\n===") instead of walking every line.
+  const auto separator_at = [&](size_t at) {
     size_t eol = lower.find('\n', at);
     if (eol == std::string::npos) {
       eol = lower.size();
     }
     std::string_view line = lower.substr(at, eol - at);
-    if (line.size() > 4 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "===") &&
-        (line.find("original message") != std::string_view::npos ||
-         line.find("original mail") != std::string_view::npos ||
-         line.find("returned message") != std::string_view::npos)) {
-      cut = at == 0 ? 0 : at - 1;
-      break;
+    return line.size() > 4 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "===") &&
+           (line.find("original message") != std::string_view::npos ||
+            line.find("original mail") != std::string_view::npos ||
+            line.find("returned message") != std::string_view::npos);
+  };
+  if (separator_at(0)) {
+    cut = 0;
+  } else {
+    // The next "\n<c><c><c>" at or after `from` (its '\n'), or npos.
+    const auto next = [&](size_t from, std::string_view probe) {
+      if (from >= lower.size()) {
+        return std::string_view::npos;
+      }
+      return Find(lower, probe, from);
+    };
+    size_t dash = next(0, "\n---");
+    size_t equal = next(0, "\n===");
+    while (dash != std::string_view::npos || equal != std::string_view::npos) {
+      size_t nl = std::min(dash, equal);
+      if (separator_at(nl + 1)) {
+        cut = nl;  // the line's start minus one, as before
+        break;
+      }
+      if (nl == dash) {
+        dash = next(nl + 1, "\n---");
+      } else {
+        equal = next(nl + 1, "\n===");
+      }
     }
-    at = eol + 1;
   }
   // The cut is the start of the line of the earliest marker (no marker spans a line end, so the
-  // order of the searches does not matter). All markers but one contain "message": one memmem
+  // order of the searches does not matter). All markers but one contain "message": one Find
   // pass finds its occurrences and each is checked against the markers around it, instead of a
   // pass per marker.
   static constexpr std::string_view kAnchor = "message";
@@ -274,11 +311,10 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   };
   size_t from = 0;
   while (from < cut) {
-    const void* hit = memmem(lower.data() + from, cut - from, kAnchor.data(), kAnchor.size());
-    if (hit == nullptr) {
+    const size_t m = Find(lower.substr(0, cut), kAnchor, from);
+    if (m == std::string_view::npos) {
       break;
     }
-    size_t m = static_cast<size_t>(static_cast<const char*>(hit) - lower.data());
     for (auto marker : kMarkers) {
       size_t off = marker.find(kAnchor);
       if (off == std::string_view::npos || m < off) {
@@ -295,10 +331,9 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     if (marker.find(kAnchor) != std::string_view::npos) {
       continue;
     }
-    // memmem: glibc's vectorised search beats a first-byte scan on these long markers.
-    const void* hit = memmem(lower.data(), cut, marker.data(), marker.size());
-    if (hit != nullptr) {
-      cut = std::min(cut, bol_of(static_cast<size_t>(static_cast<const char*>(hit) - lower.data())));
+    const size_t hit = Find(lower.substr(0, cut), marker);
+    if (hit != std::string_view::npos) {
+      cut = std::min(cut, bol_of(hit));
     }
   }
   return cut;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,6 +67,32 @@ const std::vector<std::unique_ptr<Detector>>& Detectors();
 const Detector* FindDetector(std::string_view name);
 
 // ---- helpers shared by detectors ----
+
+// The results of the shared helpers below for one mail, kept while a DetectionScope is open.
+struct DetectionMemo {
+  std::optional<std::vector<Delivery>> delivery_status_with_text;
+  std::optional<std::vector<Delivery>> bounce_text;
+};
+
+// While a DetectionScope for `mail` is alive on this thread, DeliveryStatusWithText and
+// ScanBounceText compute their result for `mail` once and return copies of it: several
+// detectors ask for the same. ParseMail opens one around its detector loop; `mail` must not
+// change while it is open. Scopes nest (an attached report is parsed inside another parse).
+class DetectionScope {
+ public:
+  explicit DetectionScope(const Mail& mail);
+  ~DetectionScope();
+  DetectionScope(const DetectionScope&) = delete;
+  DetectionScope& operator=(const DetectionScope&) = delete;
+
+  // The memo for `mail` when the innermost open scope is for it; nullptr otherwise.
+  static DetectionMemo* MemoFor(const Mail& mail);
+
+ private:
+  const Mail* mail_;
+  DetectionScope* outer_;
+  DetectionMemo memo_;
+};
 
 // RFC 3464 §2.2-2.3: the per-recipient field groups of every message/delivery-status part (or,
 // when there is none, of "Final-Recipient:" blocks written into the text). Recipients without an

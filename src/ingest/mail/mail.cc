@@ -9,9 +9,9 @@
 #include <memory>
 #include <mutex>
 
-#include <gmime/gmime.h>
-
+#include "ingest/mail/gmime_api.h"  // GMime, loaded on first use
 #include "ingest/mail/mime_internal.h"
+#include "ingest/mail/rfc2047.h"
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
@@ -94,7 +94,9 @@ size_t CountContainers(std::string_view s) {
 
 namespace {
 
+using internal::CommonCharsetIconvName;
 using internal::ConvertToUtf8;
+using internal::GlibValidUtf8;
 using internal::StripHtml;
 
 Headers ReadHeaders(GMimeObject* obj) {
@@ -228,9 +230,8 @@ std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset)
   if (bytes.empty()) {
     return std::string(bytes);
   }
-  InitGMimeOnce();  // g_mime_charset_iconv_name needs GMime's charset tables
-  bool valid = IsAscii(bytes) ||
-               g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr);
+  // GMime (loaded on first use) only for a charset name outside rfc2047.cc's common table.
+  bool valid = IsAscii(bytes) || GlibValidUtf8(bytes);
   const char* from = charset;
   if (from == nullptr || *from == '\0') {
     if (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos) {
@@ -241,27 +242,27 @@ std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset)
       // Undeclared 8-bit text: Japanese MTAs write EUC-JP or Shift_JIS; else Latin-1.
       std::string out;
       for (const char* guess : {"EUC-JP", "SHIFT_JIS"}) {
-        if (Convert(bytes, guess, out) &&
-            g_utf8_validate(out.data(), static_cast<gssize>(out.size()), nullptr)) {
+        if (Convert(bytes, guess, out) && GlibValidUtf8(out)) {
           return out;
         }
       }
       from = "ISO-8859-1";
     }
   }
-  const char* canon = g_mime_charset_iconv_name(from);
+  const char* canon = CommonCharsetIconvName(from);
+  if (canon == nullptr) {
+    InitGMimeOnce();  // g_mime_charset_iconv_name needs GMime's charset tables
+    canon = g_mime_charset_iconv_name(from);
+  }
   if (valid && canon != nullptr &&
-      (g_ascii_strcasecmp(canon, "UTF-8") == 0 || g_ascii_strcasecmp(canon, "us-ascii") == 0 ||
-       g_ascii_strcasecmp(canon, "ANSI_X3.4-1968") == 0)) {
+      (IEquals(canon, "UTF-8") || IEquals(canon, "us-ascii") || IEquals(canon, "ANSI_X3.4-1968"))) {
     return std::string(bytes);
   }
   if (canon != nullptr && IsAscii(bytes)) {
     // Pure ASCII in a charset that is a superset of ASCII (ISO-8859-*, Windows-125x, and
     // ISO-2022-JP without escape sequences) is already UTF-8: no iconv round trip.
     std::string_view c(canon);
-    auto starts = [&](std::string_view prefix) {
-      return c.size() >= prefix.size() && g_ascii_strncasecmp(canon, prefix.data(), prefix.size()) == 0;
-    };
+    auto starts = [&](std::string_view prefix) { return IStartsWith(c, prefix); };
     if (starts("iso-8859-") || starts("iso8859-") || starts("windows-125") || starts("cp125") ||
         (starts("iso-2022-jp") && bytes.find('\x1b') == std::string_view::npos)) {
       return std::string(bytes);
@@ -359,6 +360,11 @@ std::string internal::DecodeFieldValue(std::string_view raw) {
     if (c != '\r' && c != '\n') {
       unfolded.push_back(c);
     }
+  }
+  // Plain words and whole encoded words in common charsets: decoded without GMime, the same bytes
+  // (g_mime_utils_header_unfold only trims the ends here, which Squeeze does too).
+  if (std::optional<std::string> decoded = DecodeEncodedWords(unfolded)) {
+    return Squeeze(*decoded);
   }
   InitGMimeOnce();
   GString folded(g_mime_utils_header_unfold(unfolded.c_str()));

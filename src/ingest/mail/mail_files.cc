@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef BW_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
 namespace bw::mail {
 namespace {
 
@@ -112,22 +116,219 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
   return files;
 }
 
+#ifdef BW_HAVE_LIBURING
+
+// One ring per reader: kBatch registered file slots and kBatch chunks of kChunk bytes.
+struct MailFileReader::Ring {
+  io_uring ring{};
+  bool inited = false;
+  std::unique_ptr<char[]> chunks;
+  const std::vector<std::string>* files = nullptr;
+  size_t begin = 0;  // files[begin, begin + count) have been read ahead
+  size_t count = 0;
+  int open_res[kBatch] = {};  // the CQE results: a slot's open, then its read
+  int read_res[kBatch] = {};
+
+  ~Ring() {
+    if (inited) {
+      io_uring_queue_exit(&ring);  // also closes the files left in the slots
+    }
+  }
+
+  // nullptr when the kernel or a seccomp filter refuses io_uring or a feature it needs.
+  static std::unique_ptr<Ring> Create() {
+    auto r = std::make_unique<Ring>();
+    if (io_uring_queue_init(2 * kBatch, &r->ring, 0) < 0) {
+      return nullptr;
+    }
+    r->inited = true;
+    io_uring_probe* probe = io_uring_get_probe_ring(&r->ring);
+    const bool ops = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_OPENAT) &&
+                     io_uring_opcode_supported(probe, IORING_OP_READ);
+    if (probe != nullptr) {
+      io_uring_free_probe(probe);
+    }
+    // Sparse file tables (5.19) and opening into a slot (5.15).
+    if (!ops || io_uring_register_files_sparse(&r->ring, kBatch) < 0) {
+      return nullptr;
+    }
+    r->chunks.reset(new char[kBatch * kChunk]);
+    return r;
+  }
+
+  // Submits all queued SQEs and waits for `expected` completions, handing each to `on_cqe`.
+  // False when the ring failed (the caller then drops it).
+  template <class F>
+  bool SubmitAndReap(unsigned expected, F&& on_cqe) {
+    unsigned submitted = 0;
+    while (submitted < expected) {
+      int rc = io_uring_submit(&ring);
+      if (rc < 0 && rc != -EINTR && rc != -EAGAIN) {
+        return false;
+      }
+      if (rc > 0) {
+        submitted += static_cast<unsigned>(rc);
+      }
+    }
+    for (unsigned seen = 0; seen < expected;) {
+      io_uring_cqe* cqe = nullptr;
+      int rc = io_uring_wait_cqe(&ring, &cqe);
+      if (rc == -EINTR) {
+        continue;
+      }
+      if (rc < 0) {
+        return false;
+      }
+      on_cqe(cqe->user_data, cqe->res);
+      io_uring_cqe_seen(&ring, cqe);
+      ++seen;
+    }
+    return true;
+  }
+
+  // Opens files[first, first + n) into slots 0..n-1 and reads each one's first kChunk bytes:
+  // each open hard-linked to its read (a hard link, as a short read would cut a soft one).
+  bool Fill(const std::vector<std::string>& list, size_t first, size_t n) {
+    files = nullptr;
+    for (size_t k = 0; k < n; ++k) {
+      io_uring_sqe* open = io_uring_get_sqe(&ring);
+      io_uring_sqe* read = io_uring_get_sqe(&ring);
+      if (open == nullptr || read == nullptr) {
+        return false;  // cannot happen: the ring holds 2 * kBatch entries and is empty here
+      }
+      io_uring_prep_openat_direct(open, AT_FDCWD, list[first + k].c_str(), O_RDONLY, 0,
+                                  static_cast<unsigned>(k));
+      open->flags |= IOSQE_IO_HARDLINK;
+      open->user_data = 2 * k;
+      io_uring_prep_read(read, static_cast<int>(k), chunks.get() + k * kChunk, kChunk, 0);
+      read->flags |= IOSQE_FIXED_FILE;
+      read->user_data = 2 * k + 1;
+    }
+    bool ok = SubmitAndReap(static_cast<unsigned>(2 * n), [&](uint64_t tag, int res) {
+      if (tag < 2 * kBatch) {
+        ((tag & 1) != 0 ? read_res : open_res)[tag / 2] = res;
+      }
+    });
+    if (!ok) {
+      return false;
+    }
+    files = &list;
+    begin = first;
+    count = n;
+    return true;
+  }
+
+  // Reads slot k's file from `offset` into buf[0, len): bytes read, or -errno.
+  int ReadMore(size_t k, char* buf, size_t len, size_t offset, bool* ring_ok) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    if (sqe == nullptr) {
+      *ring_ok = false;
+      return -EIO;
+    }
+    io_uring_prep_read(sqe, static_cast<int>(k), buf, static_cast<unsigned>(len), offset);
+    sqe->flags |= IOSQE_FIXED_FILE;
+    sqe->user_data = ~uint64_t{0};
+    int got = -EIO;
+    *ring_ok = SubmitAndReap(1, [&](uint64_t, int res) { got = res; });
+    return got;
+  }
+};
+
+#else  // no liburing at build time: the plain loop only
+
+struct MailFileReader::Ring {};
+
+#endif
+
+MailFileReader::MailFileReader(Mode mode) : mode_(mode) {}
+
+MailFileReader::~MailFileReader() = default;
+
+bool MailFileReader::uses_io_uring() const { return ring_ != nullptr; }
+
+void MailFileReader::Grow(size_t at_least) {
+  if (capacity_ >= at_least) {
+    return;
+  }
+  size_t cap = capacity_ == 0 ? (256u << 10) : capacity_;
+  while (cap < at_least) {
+    cap *= 2;
+  }
+  std::unique_ptr<char[]> bigger(new char[cap]);
+  if (capacity_ > 0) {
+    std::memcpy(bigger.get(), buffer_.get(), capacity_);
+  }
+  buffer_ = std::move(bigger);
+  capacity_ = cap;
+}
+
+bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, size_t end,
+                            std::string_view* out) {
+#ifdef BW_HAVE_LIBURING
+  if (!ring_tried_) {
+    ring_tried_ = true;
+    if (mode_ == Mode::kAuto) {
+      ring_ = Ring::Create();
+    }
+  }
+  if (ring_ == nullptr) {
+    return Read(files[i], out);
+  }
+  Ring& r = *ring_;
+  if (r.files != &files || i < r.begin || i >= r.begin + r.count) {
+    if (!r.Fill(files, i, std::min(kBatch, end - i))) {
+      ring_.reset();  // a broken ring: the plain loop from now on
+      return Read(files[i], out);
+    }
+  }
+  const size_t k = i - r.begin;
+  if (r.open_res[k] < 0 || r.read_res[k] < 0) {
+    return Read(files[i], out);  // the plain way reports (and sets errno for) the failure
+  }
+  const size_t first = static_cast<size_t>(r.read_res[k]);
+  const char* chunk = r.chunks.get() + k * kChunk;
+  if (first < kChunk) {  // a short read of a regular file: its end
+    *out = std::string_view(chunk, first);
+    return true;
+  }
+  // A larger file: its first chunk, then the rest from the same slot until end of file.
+  Grow(2 * kChunk);
+  std::memcpy(buffer_.get(), chunk, kChunk);
+  size_t got = kChunk;
+  while (true) {
+    Grow(got + 1);
+    bool ring_ok = true;
+    const size_t want = std::min<size_t>(capacity_ - got, 1u << 30);
+    int n = r.ReadMore(k, buffer_.get() + got, want, got, &ring_ok);
+    if (!ring_ok) {
+      ring_.reset();
+      return Read(files[i], out);
+    }
+    if (n < 0) {
+      return Read(files[i], out);
+    }
+    got += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < want) {
+      break;  // a short read of a regular file (or 0): its end, as for the first chunk
+    }
+  }
+  *out = std::string_view(buffer_.get(), got);
+  return true;
+#else
+  return Read(files[i], out);
+#endif
+}
+
 bool MailFileReader::Read(const std::string& path, std::string_view* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return false;
   }
-  if (capacity_ == 0) {
-    capacity_ = 256u << 10;  // most mails fit: one read, then the read that sees the end
-    buffer_.reset(new char[capacity_]);
-  }
+  Grow(1);  // most mails fit the first 256 KiB: one read, then the read that sees the end
   size_t got = 0;
   while (true) {
     if (got == capacity_) {
-      std::unique_ptr<char[]> bigger(new char[capacity_ * 2]);
-      std::memcpy(bigger.get(), buffer_.get(), got);
-      buffer_ = std::move(bigger);
-      capacity_ *= 2;
+      Grow(capacity_ * 2);
     }
     ssize_t n = ::read(fd, buffer_.get() + got, capacity_ - got);
     if (n < 0) {

@@ -3,6 +3,10 @@
 
 #include <cstdio>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 #include "core/time_format.h"
 #include "ingest/classify/reason.h"
@@ -217,6 +221,7 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
   }
   std::vector<MailResult> results;
   const MailSignals signals = SignalsOf(*mail);
+  const DetectionScope scope(*mail);  // detectors share the helpers' results for this mail
   for (const auto& detector : Detectors()) {
     if (!detector->Accepts(signals)) {
       continue;
@@ -247,18 +252,37 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
 namespace {
 
 // Appends `s` as a JSON string, escaped exactly as boost::json::serialize escapes (", \\, the
-// short escapes, other control characters as \u00xx; UTF-8 as is).
+// short escapes, other control characters as \u00xx; UTF-8 as is). Runs without a byte to
+// escape are found 16 bytes at a time and copied whole.
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+#if defined(__SSE2__)
+    if (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+      __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ctl, special)));
+      if (mask == 0) {
+        i += 16;
+        continue;
+      }
+      i += static_cast<size_t>(__builtin_ctz(mask));
+    }
+#endif
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
       continue;
     }
     out.append(s.data() + run, i - run);
     run = i + 1;
+    ++i;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -273,8 +297,52 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out.push_back(kHex[c & 0xf]);
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(s.data() + run, n - run);
   out.push_back('"');
+}
+
+// Appends FormatIso8601Ms(unix_ms) ("2024-01-02T03:04:05.678Z") without snprintf and gmtime.
+void AppendIso8601Ms(std::string& out, int64_t unix_ms) {
+  int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
+  int64_t ms = unix_ms - secs * 1000;
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t sod = secs - days * 86400;
+  // Days to a civil date (H. Hinnant's days_from_civil, inverted).
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) {
+    out += FormatIso8601Ms(unix_ms);  // widths differ: the general formatter
+    return;
+  }
+  char b[24];
+  auto two = [&](int at, int64_t v) {
+    b[at] = static_cast<char>('0' + v / 10);
+    b[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, year / 100);
+  two(2, year % 100);
+  b[4] = '-';
+  two(5, month);
+  b[7] = '-';
+  two(8, day);
+  b[10] = 'T';
+  two(11, sod / 3600);
+  b[13] = ':';
+  two(14, sod / 60 % 60);
+  b[16] = ':';
+  two(17, sod % 60);
+  b[19] = '.';
+  b[20] = static_cast<char>('0' + ms / 100);
+  two(21, ms % 100);
+  b[23] = 'Z';
+  out.append(b, sizeof b);
 }
 
 void AppendField(std::string& out, std::string_view key, std::string_view value) {
@@ -321,9 +389,11 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
     AppendValidField(out, "feedbacktype", r.feedback_type);
     AppendValidField(out, "action", r.action);
     AppendField(out, "diagnosticcode", r.diagnostic_code);
-    AppendField(out, "timestamp",
-                r.timestamp_ms != 0 ? FormatIso8601Ms(r.timestamp_ms) : std::string());
-    out += "}\n";
+    out += ",\"timestamp\":\"";
+    if (r.timestamp_ms != 0) {
+      AppendIso8601Ms(out, r.timestamp_ms);
+    }
+    out += "\"}\n";
   }
   return out;
 }

@@ -173,45 +173,64 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
     }
     ++i;
     skip();
-    std::string value;
+    // The value as a view into `v` unless it has quoted-pair escapes or line breaks to drop.
+    std::string_view value;
+    std::string unescaped;
     if (i < v.size() && v[i] == '"') {
       ++i;
+      size_t vs = i;
+      bool plain = true;
       bool closed = false;
       while (i < v.size()) {
-        char c = v[i++];
-        if (c == '\\' && i < v.size()) {
-          value.push_back(v[i++]);
-        } else if (c == '"') {
+        char c = v[i];
+        if (c == '"') {
           closed = true;
           break;
-        } else if (c != '\n') {
-          value.push_back(c);
         }
+        if (c == '\\' || c == '\n') {
+          plain = false;
+        }
+        i += (c == '\\' && i + 1 < v.size()) ? 2 : 1;
       }
       if (!closed) {
         return false;
       }
+      if (plain) {
+        value = v.substr(vs, i - vs);
+      } else {
+        for (size_t k = vs; k < i; ++k) {
+          if (v[k] == '\\' && k + 1 < i) {
+            unescaped.push_back(v[++k]);
+          } else if (v[k] != '\n') {
+            unescaped.push_back(v[k]);
+          }
+        }
+        value = unescaped;
+      }
+      ++i;  // the closing quote
     } else {
       size_t vs = i;
       while (i < v.size() && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
         ++i;
       }
-      value = std::string(v.substr(vs, i - vs));
-      if (value.find('(') != std::string::npos) {
+      value = v.substr(vs, i - vs);
+      if (value.find('(') != std::string_view::npos) {
         return false;  // a comment
       }
     }
     skip();
-    bool wanted =
-        IEquals(name, "boundary") || IEquals(name, "charset") || IEquals(name, "report-type");
-    if (wanted && value.find("=?") != std::string::npos) {
+    const int which = IEquals(name, "boundary")      ? 1
+                      : IEquals(name, "charset")     ? 2
+                      : IEquals(name, "report-type") ? 3
+                                                     : 0;
+    if (which != 0 && value.find("=?") != std::string_view::npos) {
       return false;
     }
-    if (IEquals(name, "boundary")) {
-      ct.boundary = std::move(value);
-    } else if (IEquals(name, "charset")) {
-      ct.charset = std::move(value);
-    } else if (IEquals(name, "report-type")) {
+    if (which == 1) {
+      ct.boundary = std::string(value);
+    } else if (which == 2) {
+      ct.charset = std::string(value);
+    } else if (which == 3) {
       ct.report_type = ToLower(value);
     }
   }
@@ -474,25 +493,36 @@ class FastWalker {
     std::string_view boundary = ct.boundary;
     // Split at the boundary lines; the line break before a boundary line belongs to it.
     std::vector<std::string_view> parts;
-    size_t pos = 0;
     size_t part_start = std::string_view::npos;  // npos: still in the prologue
     bool ended = false;
-    while (pos < body.size()) {
+    // Only lines starting with "--boundary" can be boundary lines: they are found with Find
+    // rather than by reading every line.
+    const std::string dash_boundary = "--" + ct.boundary;
+    size_t from = 0;
+    while (from < body.size()) {
+      size_t pos = bw::mail::Find(body, dash_boundary, from);
+      if (pos == std::string_view::npos) {
+        break;
+      }
+      from = pos + 1;
+      if (pos > 0 && body[pos - 1] != '\n') {
+        continue;  // not at the start of a line
+      }
       size_t next = 0;
       std::string_view line = LineAt(body, pos, next);
       bool end = false;
-      if (line.size() >= 2 && line[0] == '-' && line[1] == '-' && IsBoundary(line, boundary, end)) {
+      if (IsBoundary(line, boundary, end)) {
         if (part_start != std::string_view::npos) {
           size_t stop = pos > part_start ? pos - 1 : part_start;
           parts.push_back(body.substr(part_start, stop - part_start));
         }
         part_start = next;
+        from = next;
         if (end) {
           ended = true;
           break;
         }
       }
-      pos = next;
     }
     if (!ended && part_start != std::string_view::npos) {
       parts.push_back(body.substr(std::min(part_start, body.size())));

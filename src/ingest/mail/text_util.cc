@@ -94,6 +94,69 @@ bool IStartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && IEquals(s.substr(0, prefix.size()), prefix);
 }
 
+namespace {
+
+// The first candidate position in [from, last] (last = h.size() - n.size()) whose first and last
+// bytes match the needle's, with `fold` OR-ed into every compared byte (0x20 folds ASCII case and
+// may admit a few other bytes, so each candidate is confirmed by `confirm`). npos when none.
+template <typename Confirm>
+size_t FindCandidates(std::string_view h, std::string_view n, size_t from, unsigned char fold,
+                      Confirm confirm) {
+  const size_t m = n.size();
+  const size_t last = h.size() - m;
+  const char* base = h.data();
+  const auto c0 = static_cast<char>(static_cast<unsigned char>(n[0]) | fold);
+  const auto c1 = static_cast<char>(static_cast<unsigned char>(n[m - 1]) | fold);
+  size_t i = from;
+#if defined(__SSE2__)
+  const __m128i f = _mm_set1_epi8(static_cast<char>(fold));
+  const __m128i first = _mm_set1_epi8(c0);
+  const __m128i final = _mm_set1_epi8(c1);
+  while (i + 16 <= last + 1) {
+    __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i)), f);
+    __m128i b =
+        _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i + m - 1)), f);
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, final))));
+    while (mask != 0) {
+      size_t at = i + static_cast<size_t>(__builtin_ctz(mask));
+      if (confirm(base + at)) {
+        return at;
+      }
+      mask &= mask - 1;
+    }
+    i += 16;
+  }
+#endif
+  for (; i <= last; ++i) {
+    if (static_cast<char>(static_cast<unsigned char>(base[i]) | fold) == c0 &&
+        static_cast<char>(static_cast<unsigned char>(base[i + m - 1]) | fold) == c1 &&
+        confirm(base + i)) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+size_t Find(std::string_view h, std::string_view n, size_t from) {
+  if (n.empty()) {
+    return from <= h.size() ? from : std::string_view::npos;
+  }
+  if (h.size() < n.size() || from > h.size() - n.size()) {
+    return std::string_view::npos;
+  }
+  if (n.size() == 1) {
+    const void* p = std::memchr(h.data() + from, n[0], h.size() - from);
+    return p == nullptr ? std::string_view::npos
+                        : static_cast<size_t>(static_cast<const char*>(p) - h.data());
+  }
+  return FindCandidates(h, n, from, 0, [&](const char* p) {
+    return std::memcmp(p + 1, n.data() + 1, n.size() - 2) == 0;
+  });
+}
+
 size_t IFind(std::string_view h, std::string_view n, size_t from) {
   if (n.empty()) {
     return from <= h.size() ? from : std::string_view::npos;
@@ -104,34 +167,16 @@ size_t IFind(std::string_view h, std::string_view n, size_t from) {
   if (from > h.size() - n.size()) {
     return std::string_view::npos;
   }
-  // Candidates are the positions of the needle's first byte in either case, found with memchr
-  // (vectorised) rather than a byte-by-byte loop; each is then compared in full.
-  const auto first = static_cast<char>(LowByte(n[0]));
-  const bool letter = first >= 'a' && first <= 'z';
-  const char* base = h.data();
-  const char* end = base + (h.size() - n.size()) + 1;  // candidates start before this
-  auto next = [&](const char* p, char c) {
-    return static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(end - p)));
-  };
-  const char* lo = next(base + from, first);
-  const char* up = letter ? next(base + from, static_cast<char>(first - 32)) : nullptr;
-  while (lo != nullptr || up != nullptr) {
-    const bool take_lo = up == nullptr || (lo != nullptr && lo < up);
-    const char* p = take_lo ? lo : up;
-    size_t j = 1;
-    while (j < n.size() && LowByte(p[j]) == LowByte(n[j])) {
-      ++j;
+  // Candidates: positions whose first and last bytes match the needle's with bit 0x20 set on
+  // both sides (no false negatives for any byte), 16 at a time; each is compared in full.
+  return FindCandidates(h, n, from, 0x20, [&](const char* p) {
+    for (size_t j = 0; j < n.size(); ++j) {
+      if (LowByte(p[j]) != LowByte(n[j])) {
+        return false;
+      }
     }
-    if (j == n.size()) {
-      return static_cast<size_t>(p - base);
-    }
-    if (take_lo) {
-      lo = next(p + 1, first);
-    } else {
-      up = next(p + 1, static_cast<char>(first - 32));
-    }
-  }
-  return std::string_view::npos;
+    return true;
+  });
 }
 
 bool IContains(std::string_view h, std::string_view n) {
@@ -179,6 +224,10 @@ std::string Squeeze(std::string_view s) {
       prev_ws = false;
     }
   };
+  // Leading white space is dropped before the blocks start (a header value starts with one).
+  while (i < n && IsSpace(s[i])) {
+    ++i;
+  }
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(' ');
   const __m128i tab = _mm_set1_epi8('\t');
@@ -191,16 +240,21 @@ std::string Squeeze(std::string_view s) {
     auto ws =
         static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, space), other)));
     unsigned drop = ws & ((ws << 1) | (prev_ws ? 1u : 0u));
+    __m128i spaced = _mm_or_si128(_mm_andnot_si128(other, v), _mm_and_si128(other, space));
+    prev_ws = (ws >> 15) != 0;
+    i += 16;
     if (drop == 0) {
-      __m128i spaced = _mm_or_si128(_mm_andnot_si128(other, v), _mm_and_si128(other, space));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w), spaced);
       w += 16;
-      i += 16;
-      prev_ws = (ws >> 15) != 0;
       continue;
     }
-    for (size_t end = i + 16; i < end; ++i) {
-      byte(s[i]);
+    // A run of white space inside the block (a folded line): every byte is written, and the
+    // output position moves past the kept ones only.
+    alignas(16) char block[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(block), spaced);
+    for (int k = 0; k < 16; ++k) {
+      o[w] = block[k];
+      w += ((drop >> k) & 1u) ^ 1u;
     }
   }
 #endif
@@ -414,6 +468,19 @@ std::string ValidUtf8(std::string_view s) {
   // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
   {
     size_t i = 0;
+#if defined(__SSE2__)
+    // 16 bytes at a time: none >= 0x80 (signed < 0) and none a control byte but tab or LF.
+    while (i + 16 <= s.size()) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));  // controls and bytes >= 0x80
+      __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+      if (_mm_movemask_epi8(_mm_andnot_si128(ok, bad)) != 0) {
+        break;
+      }
+      i += 16;
+    }
+#endif
     while (i < s.size()) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
@@ -467,6 +534,7 @@ std::string JoinReplyLines(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool first = true;
+  size_t run = 0;  // start of the bytes not yet copied
   size_t i = 0;
   while (i < s.size()) {
     bool boundary = i == 0 || s[i - 1] == ' ';
@@ -482,17 +550,19 @@ std::string JoinReplyLines(std::string_view s) {
         j = i;  // "550 text" without a status is not a continuation prefix
       }
       if (j != i) {
+        out.append(s.substr(run, i - run));
         if (first) {
           out.append(s.substr(i, j - i));
           first = false;
         }
         i = j;
+        run = j;
         continue;
       }
     }
-    out.push_back(s[i]);
     ++i;
   }
+  out.append(s.substr(run));
   return out;
 }
 

@@ -16,6 +16,11 @@ bool IContains(std::string_view haystack, std::string_view needle);
 size_t IFind(std::string_view haystack, std::string_view needle, size_t from = 0);
 bool IEquals(std::string_view a, std::string_view b);
 
+// The first position at or after `from` where `needle` occurs in `haystack` (bytes as they
+// are), or npos; Find(h, "") is `from` when from <= h.size(). Like std::string_view::find, with
+// candidates found 16 positions at a time by the needle's first and last bytes (SSE2).
+size_t Find(std::string_view haystack, std::string_view needle, size_t from = 0);
+
 // The lines of `text` (LF separated; a trailing CR is dropped).
 std::vector<std::string_view> SplitLines(std::string_view text);
 

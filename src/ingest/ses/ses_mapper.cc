@@ -627,8 +627,10 @@ Result<std::vector<FeedbackEvent>> MapSesMessage(std::string_view message,
   try {
     json::parse_options options;
     options.max_depth = kMaxJsonDepth;
-    // The parsed tree lives only for this call; events copy what they keep.
-    json::monotonic_resource resource;
+    // The parsed tree lives only for this call; events copy what they keep. A typical SES
+    // message's tree fits in the stack buffer; a larger one continues on the heap.
+    unsigned char buffer[8192];
+    json::monotonic_resource resource(buffer, sizeof(buffer));
     boost::system::error_code ec;
     json::value root = json::parse(message, ec, &resource, options);
     if (ec) {

@@ -120,7 +120,8 @@ Result<std::vector<AuditSetEntry>> DecodePart(std::string_view frame) {
 
 }  // namespace
 
-Status WriteAuditSet(Db& db, int64_t audit_id, const std::vector<AuditSetEntry>& entries) {
+Result<int64_t> WriteAuditSet(Db& db, int64_t audit_id, const std::vector<AuditSetEntry>& entries,
+                              int64_t first_part) {
   auto stmt = Stmt::Prepare(db,
                             "INSERT INTO suppression_audit_sets (audit_id, part, entries,"
                             " first_key, last_key, data) VALUES (?, ?, ?, ?, ?, ?)");
@@ -128,23 +129,24 @@ Status WriteAuditSet(Db& db, int64_t audit_id, const std::vector<AuditSetEntry>&
     return stmt.error();
   }
   std::vector<AuditSetEntry> part;
-  for (size_t from = 0, n = 0; from < entries.size(); from += kAuditSetPart, ++n) {
+  int64_t n = first_part;
+  for (size_t from = 0; from < entries.size(); from += kAuditSetPart, ++n) {
     size_t to = std::min(entries.size(), from + kAuditSetPart);
     part.assign(entries.begin() + static_cast<std::ptrdiff_t>(from),
                 entries.begin() + static_cast<std::ptrdiff_t>(to));
     std::string frame = ZstdCompress(EncodeAuditSet(part));
-    if (auto s = BindAll(*stmt, audit_id, static_cast<int64_t>(n),
+    if (auto s = BindAll(*stmt, audit_id, n,
                          static_cast<int64_t>(part.size()), part.front().address_key,
                          part.back().address_key, Blob{frame});
         !s) {
-      return s;
+      return s.error();
     }
     if (auto s = stmt->Run(); !s) {
-      return s;
+      return s.error();
     }
     stmt->Reset();
   }
-  return {};
+  return n - first_part;
 }
 
 Result<std::vector<SuppressionAuditEntry>> ReadSuppressionAudit(Db& db,

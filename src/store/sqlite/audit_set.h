@@ -40,9 +40,12 @@ std::string EncodeAuditSet(const std::vector<AuditSetEntry>& entries);
 // 10 bytes, a field or entry count over the limits above, an empty key).
 Result<std::vector<AuditSetEntry>> DecodeAuditSet(std::string_view bytes);
 
-// Writes `entries` (sorted by key) as the parts of audit row `audit_id`, in the current
-// transaction of `db`.
-Status WriteAuditSet(Db& db, int64_t audit_id, const std::vector<AuditSetEntry>& entries);
+// Writes `entries` (sorted by key) as the parts of audit row `audit_id` numbered from
+// `first_part`, in the current transaction of `db`; returns how many parts. A streamed import
+// writes each batch's entries as the next parts: each part is in key order, the set is in key
+// order within each batch.
+Result<int64_t> WriteAuditSet(Db& db, int64_t audit_id, const std::vector<AuditSetEntry>& entries,
+                              int64_t first_part = 0);
 
 // The audit trail as ListSuppressionAudit returns it, from a read connection: rows of
 // `suppression_audit` and the entries of audit sets, newest first (the entries of one set in key

@@ -21,6 +21,7 @@
 #include "core/ids.h"
 #include "store/sqlite/audit_set.h"
 #include "store/sqlite/checkpointer.h"
+#include "store/sqlite/commit_syncer.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
@@ -1014,9 +1015,33 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
     }
     checkpointer = std::move(*started);
   }
+  // The commit pipeline: from here on the writer's commits leave the WAL's fdatasync to the
+  // syncer's threads (wal_write_buffer.h, commit_syncer.h).
+  std::unique_ptr<CommitSyncer> syncer;
+  const int wal_sync_threads = options.wal_sync_threads;
+  if (!options.read_only && wal_sync_threads > 0) {
+    auto wal = DeferWalCommitSyncs((*writer)->db().get());
+    if (!wal) {
+      return wal.error();
+    }
+    auto files = WalFileSync::Open((*wal)->path, wal_sync_threads);
+    if (!files) {
+      (*wal)->enabled.store(false);
+      return files.error();
+    }
+    std::shared_ptr<WalFileSync> sync_files = std::move(*files);
+    CommitSyncer::SyncFn sync = [sync_files, hook = options.wal_sync_hook](int slot) -> Status {
+      if (hook) {
+        return hook([&sync_files, slot] { return sync_files->Sync(slot); });
+      }
+      return sync_files->Sync(slot);
+    };
+    syncer = std::make_unique<CommitSyncer>(std::move(sync), wal_sync_threads);
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(options, clock, std::move(*writer),
                                                       std::move(readers), std::move(index),
-                                                      std::move(checkpointer)));
+                                                      std::move(checkpointer),
+                                                      std::move(syncer)));
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, const Clock& clock) {
@@ -1030,12 +1055,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options, con
 SqliteStore::SqliteStore(const SqliteOptions& options, const Clock& clock,
                          std::unique_ptr<Writer> writer, std::unique_ptr<ReadPool> readers,
                          std::unique_ptr<SuppressionIndex> index,
-                         std::unique_ptr<Checkpointer> checkpointer)
+                         std::unique_ptr<Checkpointer> checkpointer,
+                         std::unique_ptr<CommitSyncer> syncer)
     : options_(options),
       clock_(clock),
       writer_(std::move(writer)),
       readers_(std::move(readers)),
       checkpointer_(std::move(checkpointer)),
+      syncer_(std::move(syncer)),
       index_(std::move(index)),
       writer_thread_([this] {
         pthread_setname_np(pthread_self(), "bw-sqlite-write");  // for top -H, benchmarks
@@ -1049,6 +1076,7 @@ SqliteStore::~SqliteStore() {
   }
   cv_.notify_all();
   writer_thread_.join();
+  syncer_.reset();  // syncs and completes every committed group
   if (checkpointer_) {
     checkpointer_->Detach();
   }
@@ -1156,6 +1184,11 @@ Status SqliteStore::SetMaxPageCountForTest(int64_t pages) {
 void SqliteStore::WriterLoop() {
   std::vector<WriteOp> ops;
   for (;;) {
+    if (syncer_) {
+      // While every sync thread is busy, what arrives waits for the next group (fewer, larger
+      // commits) rather than being committed now and waiting for a sync thread anyway.
+      syncer_->WaitForSlot();
+    }
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (index_) {
@@ -1194,7 +1227,10 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
   if (!db.autocommit()) {
     (void)db.Exec("ROLLBACK");
   }
-  if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
+  std::optional<Error> sync_failure = syncer_ ? syncer_->failure() : std::nullopt;
+  if (sync_failure) {
+    group_error = std::move(sync_failure);  // nothing more is written once a sync has failed
+  } else if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
     group_error = s.error();
   } else {
     (void)writer_->CatchUp();  // best effort: retried with the next group or poll
@@ -1276,14 +1312,27 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
     }
   }
 
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (ops[i].batch) {
-      ops[i].done(std::move(results[i]));
-    } else if (results[i]) {
-      ops[i].task_done({});
-    } else {
-      ops[i].task_done(results[i].error());
+  // Nothing is answered before the fdatasync that makes the commit durable: with the pipeline a
+  // sync thread calls back once it has run (commit_syncer.h); a group that committed nothing
+  // (group_error) has nothing to wait for.
+  auto complete = [ops = std::move(ops), results = std::move(results)](Status synced) mutable {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (!synced && results[i]) {
+        results[i] = synced.error();
+      }
+      if (ops[i].batch) {
+        ops[i].done(std::move(results[i]));
+      } else if (results[i]) {
+        ops[i].task_done({});
+      } else {
+        ops[i].task_done(results[i].error());
+      }
     }
+  };
+  if (syncer_ && !group_error) {
+    syncer_->Submit(std::move(complete));
+  } else {
+    complete(Status());
   }
 }
 
@@ -1697,86 +1746,112 @@ Result<std::vector<SuppressionState>> SqliteStore::ListSuppressions(const Suppre
   });
 }
 
-Status SqliteStore::AddSuppressions(const std::vector<ManualSuppression>& entries,
-                                    const AuditInfo& audit) {
-  for (const ManualSuppression& m : entries) {
-    if (m.address.key.empty()) {
-      return InvalidInput("a suppression needs a normalised address");
+namespace {
+
+// The write of AddSuppressions and ImportSuppressions, in the writer's transaction, batch by
+// batch (each sorted by key): the suppression rows, an "add" audit row per manual entry, and
+// imported entries as one audit set (audit_set.h) whose parts are written as the batches come.
+// `W` is SqliteStore::Writer.
+template <class W>
+class SuppressionAdder {
+ public:
+  SuppressionAdder(W& w, const AuditInfo& audit, int64_t now_ms)
+      : w_(w), audit_(audit), now_ms_(now_ms) {}
+
+  Status Add(const std::vector<const ManualSuppression*>& sorted) {
+    if (!range_) {
+      // Whether any stored key lies in [first, last]: when none does, the addresses of a run
+      // of sorted entries are all new and need no point lookup each.
+      auto range = Stmt::Prepare(w_.db(),
+                                 "SELECT 1 FROM suppressions WHERE address_key >= ?"
+                                 " AND address_key <= ? LIMIT 1");
+      if (!range) {
+        return range.error();
+      }
+      range_ = std::move(*range);
+      // A new address is inserted with one B-tree descent (no lookup first); a conflict tells
+      // it was there after all.
+      auto insert = Stmt::Prepare(w_.db(), "INSERT INTO suppressions (" +
+                                               std::string(kSuppressionColumns) +
+                                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                                               " ?, ?, ?) ON CONFLICT (address_key) DO NOTHING");
+      if (!insert) {
+        return insert.error();
+      }
+      insert_new_ = std::move(*insert);
     }
-    if (m.reason != SuppressionReason::kManual && m.reason != SuppressionReason::kImport) {
-      return InvalidInput("only manual and import suppressions can be added directly");
-    }
-  }
-  int64_t now_ms = ToUnixMs(clock_.Now());
-  // In key order, the table and index B-trees are written front to back (an import of a million
-  // addresses in random order spends most of its time splitting pages); stable, so that the
-  // last of several entries for one address wins, as in input order.
-  std::vector<const ManualSuppression*> sorted;
-  sorted.reserve(entries.size());
-  for (const ManualSuppression& m : entries) {
-    sorted.push_back(&m);
-  }
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const ManualSuppression* a, const ManualSuppression* b) {
-                     return a->address.key < b->address.key;
-                   });
-  return RunWriteTask([&sorted, &audit, now_ms](Writer& w) -> Status {
-    // Imported addresses are audited as one set (audit_set.h), others one row each.
     std::vector<AuditSetEntry> imported;
-    // Whether any stored key lies in [first, last]: when none does, the addresses of a run of
-    // sorted entries are all new and need no point lookup each.
-    auto range = Stmt::Prepare(w.db(),
-                               "SELECT 1 FROM suppressions WHERE address_key >= ?"
-                               " AND address_key <= ? LIMIT 1");
-    if (!range) {
-      return range.error();
-    }
     constexpr size_t kRun = 256;
-    auto add_all = [&]() -> Status {
-    imported.clear();
     size_t run_end = 0;
     bool run_absent = false;
+    bool last_existed = false;  // the previous address was stored already
     for (size_t i = 0; i < sorted.size(); ++i) {
       const ManualSuppression& m = *sorted[i];
       if (i >= run_end) {
         run_end = std::min(sorted.size(), i + kRun);
-        ResetOnExit reset(*range);
-        if (auto s = BindAll(*range, m.address.key, sorted[run_end - 1]->address.key); !s) {
+        ResetOnExit reset(*range_);
+        if (auto s = BindAll(*range_, m.address.key, sorted[run_end - 1]->address.key); !s) {
           return s;
         }
-        auto any = range->Step();
+        auto any = range_->Step();
         if (!any) {
           return any.error();
         }
         run_absent = !*any;
       }
-      Result<std::optional<SuppressionState>> current = std::optional<SuppressionState>();
-      // Within an absent run an earlier entry may have added the same key (sorted: adjacent).
-      if (!run_absent || (i > 0 && sorted[i - 1]->address.key == m.address.key)) {
-        current = w.GetState(m.address.key);
-      }
-      if (!current) {
-        return current.error();
-      }
+      auto apply = [&](SuppressionState& st) {
+        st.address = m.address.display;
+        if (!st.suppressed || !IsSuppressedAt(st, now_ms_)) {
+          st.suppressed_at_ms = now_ms_;
+        }
+        st.suppressed = true;
+        st.reason = m.reason;
+        st.detail = m.detail.empty() ? std::string(SuppressionReasonName(m.reason)) : m.detail;
+        st.expires_at_ms = 0;
+        st.note = m.note;
+        st.last_seen_ms = std::max(st.last_seen_ms, now_ms_);
+      };
       SuppressionState st;
-      if (*current) {
-        st = **current;
-      } else {
+      bool inserted = false;
+      // Probably new (no stored key in the run's range, or the previous address was new too):
+      // try the insert first.
+      if (run_absent || !last_existed) {
         st.address_key = m.address.key;
-        st.first_seen_ms = now_ms;
+        st.first_seen_ms = now_ms_;
+        apply(st);
+        ResetOnExit reset(*insert_new_);
+        if (auto s = BindState(*insert_new_, st); !s) {
+          return s;
+        }
+        if (auto s = insert_new_->Run(); !s) {
+          return s;
+        }
+        inserted = sqlite3_changes(w_.db().get()) > 0;
+        if (inserted) {
+          if (auto s = w_.NoteChange(st.address_key, &st); !s) {
+            return s;
+          }
+        }
       }
-      st.address = m.address.display;
-      if (!st.suppressed || !IsSuppressedAt(st, now_ms)) {
-        st.suppressed_at_ms = now_ms;
-      }
-      st.suppressed = true;
-      st.reason = m.reason;
-      st.detail = m.detail.empty() ? std::string(SuppressionReasonName(m.reason)) : m.detail;
-      st.expires_at_ms = 0;
-      st.note = m.note;
-      st.last_seen_ms = std::max(st.last_seen_ms, now_ms);
-      if (auto s = w.PutState(st); !s) {
-        return s;
+      if (!inserted) {
+        auto current = w_.GetState(m.address.key);
+        if (!current) {
+          return current.error();
+        }
+        last_existed = current->has_value();
+        st = SuppressionState();
+        if (*current) {
+          st = std::move(**current);
+        } else {
+          st.address_key = m.address.key;
+          st.first_seen_ms = now_ms_;
+        }
+        apply(st);
+        if (auto s = w_.PutState(st); !s) {
+          return s;
+        }
+      } else {
+        last_existed = false;
       }
       if (m.reason == SuppressionReason::kImport) {
         imported.push_back({st.address_key, st.address, m.note});
@@ -1787,32 +1862,186 @@ Status SqliteStore::AddSuppressions(const std::vector<ManualSuppression>& entrie
       a.address = st.address;
       a.action = "add";
       a.reason = std::string(SuppressionReasonName(m.reason));
-      a.actor = audit.actor;
-      a.note = m.note.empty() ? audit.note : m.note;
-      a.at_ms = now_ms;
-      if (auto s = w.Audit(a); !s) {
+      a.actor = audit_.actor;
+      a.note = m.note.empty() ? audit_.note : m.note;
+      a.at_ms = now_ms_;
+      if (auto s = w_.Audit(a); !s) {
         return s;
       }
     }
+    return AddToSet(imported);
+  }
+
+  // The set's header row tells how many addresses it has once all are written.
+  Status Finish() {
+    if (audit_id_ == 0) {
+      return {};
+    }
+    auto update = Stmt::Prepare(w_.db(), "UPDATE suppression_audit SET address = ? WHERE id = ?");
+    if (!update) {
+      return update.error();
+    }
+    if (auto s = BindAll(*update, std::to_string(in_set_) + " address(es)", audit_id_); !s) {
+      return s;
+    }
+    return update->Run();
+  }
+
+ private:
+  // Writes a batch's imported entries (in key order) as the next parts of the import's set.
+  Status AddToSet(const std::vector<AuditSetEntry>& imported) {
     if (imported.empty()) {
       return {};
     }
-    SuppressionAuditEntry header;  // address_key '': the addresses are in the set
-    header.address = std::to_string(imported.size()) + " address(es)";
-    header.action = "import";
-    header.reason = std::string(SuppressionReasonName(SuppressionReason::kImport));
-    header.actor = audit.actor;
-    header.note = audit.note;
-    header.at_ms = now_ms;
-    if (auto s = w.Audit(header); !s) {
-      return s;
+    if (audit_id_ == 0) {
+      SuppressionAuditEntry header;  // address_key '': the addresses are in the set
+      header.address = "0 address(es)";  // the count, by Finish
+      header.action = "import";
+      header.reason = std::string(SuppressionReasonName(SuppressionReason::kImport));
+      header.actor = audit_.actor;
+      header.note = audit_.note;
+      header.at_ms = now_ms_;
+      if (auto s = w_.Audit(header); !s) {
+        return s;
+      }
+      audit_id_ = sqlite3_last_insert_rowid(w_.db().get());
     }
-    return WriteAuditSet(w.db(), sqlite3_last_insert_rowid(w.db().get()), imported);
+    auto parts = WriteAuditSet(w_.db(), audit_id_, imported, next_part_);
+    if (!parts) {
+      return parts.error();
+    }
+    next_part_ += *parts;
+    in_set_ += imported.size();
+    return {};
+  }
+
+  W& w_;
+  const AuditInfo& audit_;
+  const int64_t now_ms_;
+  std::optional<Stmt> range_;
+  std::optional<Stmt> insert_new_;
+  int64_t audit_id_ = 0;
+  int64_t next_part_ = 0;
+  size_t in_set_ = 0;
+};
+
+// Pointers to `entries` in key order; stable, so that the last of several entries for one
+// address wins, as in input order. In key order the table and index B-trees are written front
+// to back (an import of a million addresses in random order spends most of its time splitting
+// pages).
+std::vector<const ManualSuppression*> SortedByKey(const std::vector<ManualSuppression>& entries) {
+  std::vector<const ManualSuppression*> sorted;
+  sorted.reserve(entries.size());
+  for (const ManualSuppression& m : entries) {
+    sorted.push_back(&m);
+  }
+  if (!std::is_sorted(sorted.begin(), sorted.end(),
+                      [](const ManualSuppression* a, const ManualSuppression* b) {
+                        return a->address.key < b->address.key;
+                      })) {
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const ManualSuppression* a, const ManualSuppression* b) {
+                       return a->address.key < b->address.key;
+                     });
+  }
+  return sorted;
+}
+
+Status CheckManual(const std::vector<ManualSuppression>& entries) {
+  for (const ManualSuppression& m : entries) {
+    if (m.address.key.empty()) {
+      return InvalidInput("a suppression needs a normalised address");
+    }
+    if (m.reason != SuppressionReason::kManual && m.reason != SuppressionReason::kImport) {
+      return InvalidInput("only manual and import suppressions can be added directly");
+    }
+  }
+  return {};
+}
+
+// Large imports log one "reload everything" change instead of one per address.
+constexpr size_t kBulkChanges = 1000;
+
+}  // namespace
+
+Status SqliteStore::AddSuppressions(const std::vector<ManualSuppression>& entries,
+                                    const AuditInfo& audit) {
+  if (auto s = CheckManual(entries); !s) {
+    return s;
+  }
+  int64_t now_ms = ToUnixMs(clock_.Now());
+  std::vector<const ManualSuppression*> sorted = SortedByKey(entries);
+  return RunWriteTask([&sorted, &audit, now_ms](Writer& w) -> Status {
+    auto add_all = [&]() -> Status {
+      SuppressionAdder<Writer> adder(w, audit, now_ms);
+      if (auto s = adder.Add(sorted); !s) {
+        return s;
+      }
+      return adder.Finish();
     };
-    // Large imports log one "reload everything" change instead of one per address.
-    constexpr size_t kBulkChanges = 1000;
     return sorted.size() > kBulkChanges ? w.Bulk(add_all, /*reload_own_index=*/false) : add_all();
   });
+}
+
+Result<size_t> SqliteStore::ImportSuppressions(SuppressionBatchSource& source,
+                                               const AuditInfo& audit) {
+  int64_t now_ms = ToUnixMs(clock_.Now());
+  size_t imported = 0;
+  // The batches are pulled on the writer thread while the source parses the next ones.
+  Status s = RunWriteTask([&source, &audit, &imported, now_ms](Writer& w) -> Status {
+    auto first = source.Next();
+    if (!first) {
+      return first.error();
+    }
+    if (first->empty()) {
+      return {};
+    }
+    auto second = first->size() > kBulkChanges ? Result<std::vector<ManualSuppression>>(
+                                                     std::vector<ManualSuppression>())
+                                               : source.Next();
+    if (!second) {
+      return second.error();
+    }
+    const bool small = first->size() <= kBulkChanges && second->empty();
+    auto add_all = [&]() -> Status {
+      SuppressionAdder<Writer> adder(w, audit, now_ms);
+      auto add = [&](const std::vector<ManualSuppression>& batch) -> Status {
+        if (auto s = CheckManual(batch); !s) {
+          return s;
+        }
+        imported += batch.size();
+        return adder.Add(SortedByKey(batch));
+      };
+      if (auto s = add(*first); !s) {
+        return s;
+      }
+      if (auto s = add(*second); !s) {
+        return s;
+      }
+      first->clear();
+      second->clear();
+      if (!small) {
+        for (;;) {
+          auto batch = source.Next();
+          if (!batch) {
+            return batch.error();
+          }
+          if (batch->empty()) {
+            break;
+          }
+          if (auto s = add(*batch); !s) {
+            return s;
+          }
+        }
+      }
+      return adder.Finish();
+    };
+    return small ? add_all() : w.Bulk(add_all, /*reload_own_index=*/false);
+  });
+  if (!s) {
+    return s.error();
+  }
+  return imported;
 }
 
 Status SqliteStore::RemoveSuppression(std::string_view address_key, int64_t now_ms,

@@ -24,6 +24,7 @@ namespace bw::store::sqlite {
 
 class Db;            // sqlite_handle.h
 class Checkpointer;  // checkpointer.h
+class CommitSyncer;  // commit_syncer.h
 
 struct SqliteOptions {
   // The database file. Its parent directories are created (read-write opens). Required; SQLite's
@@ -63,6 +64,16 @@ struct SqliteOptions {
   // Which alert channels get an outbox row for each stored event (see store::AlertRule), written
   // inside each ingest transaction. Empty: no rows. Default: empty.
   AlertRule alert_rule;
+  // The commit pipeline (commit_syncer.h): the writer commits a group without waiting for the
+  // WAL's fdatasync and goes on with the next group, while up to this many fdatasync calls run
+  // on their own threads; a group's callbacks run only after a sync that began after its commit
+  // has returned. 0: each commit fsyncs the WAL on the writer thread before returning, and the
+  // writer calls the callbacks (synchronous=FULL alone). Read-write opens only. Default: 1
+  // (more threads give smaller groups: more commits, more writer CPU per message).
+  int wal_sync_threads = 1;
+  // For tests: wraps each of the pipeline's syncs (`sync` is the real fdatasync), e.g. to delay
+  // or fail it. Default: empty.
+  std::function<Status(const std::function<Status()>& sync)> wal_sync_hook;
 };
 
 // The SQLite backend of Store: one file, WAL journal, synchronous=FULL.
@@ -70,8 +81,10 @@ struct SqliteOptions {
 // Writes (IngestAsync, UpsertSubscription, CheckWritable's probe) go through one queue to one
 // writer thread that owns the only write connection. The writer takes everything queued (up to
 // max_batch) into one BEGIN IMMEDIATE transaction, gives each write its own savepoint (a write
-// that fails is rolled back alone and reports its error), commits once, and only then calls the
-// callbacks. When the transaction itself fails (commit, I/O, lock), every write in it fails with
+// that fails is rolled back alone and reports its error), commits once, and only once the
+// commit's WAL frames are fsynced are the callbacks called (by a sync thread; with two or more
+// the writer commits the next group meanwhile: wal_sync_threads, commit_syncer.h; a failed
+// fsync fails every write after it with kUnavailable). When the transaction itself fails (commit, I/O, lock), every write in it fails with
 // kUnavailable and nothing of them is stored; the next group starts afresh.
 // Reads use a small pool of read-only connections and never wait for the writer (WAL).
 //
@@ -107,6 +120,8 @@ class SqliteStore final : public Store {
   Result<std::vector<SuppressionState>> ListSuppressions(const SuppressionQuery& query) override;
   Status AddSuppressions(const std::vector<ManualSuppression>& entries,
                          const AuditInfo& audit) override;
+  Result<size_t> ImportSuppressions(SuppressionBatchSource& source,
+                                    const AuditInfo& audit) override;
   Status RemoveSuppression(std::string_view address_key, int64_t now_ms,
                            const AuditInfo& audit) override;
   Status ReplaceSuppressions(const std::vector<SuppressionState>& states,
@@ -163,7 +178,7 @@ class SqliteStore final : public Store {
 
   SqliteStore(const SqliteOptions& options, const Clock& clock, std::unique_ptr<Writer> writer,
               std::unique_ptr<ReadPool> readers, std::unique_ptr<SuppressionIndex> index,
-              std::unique_ptr<Checkpointer> checkpointer);
+              std::unique_ptr<Checkpointer> checkpointer, std::unique_ptr<CommitSyncer> syncer);
 
   // The write connection and a read connection for code outside sqlite_store.cc (e.g.
   // sqlite_alerts.cc): `task` runs on the writer inside a group commit (its own savepoint);
@@ -183,6 +198,9 @@ class SqliteStore final : public Store {
   // WAL checkpoints off the writer thread (read-write opens); destroyed before writer_, whose
   // close then does the final checkpoint as before.
   std::unique_ptr<Checkpointer> checkpointer_;
+  // Completes committed groups once their WAL frames are fsynced (nullptr: wal_sync_threads 0,
+  // read-only). Emptied (every completion run) before writer_ closes.
+  std::unique_ptr<CommitSyncer> syncer_;
   std::atomic<int64_t> commits_{0};
 
   std::mutex mu_;

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "store/sqlite/sqlite_handle.h"
@@ -26,6 +27,7 @@ struct BufferedFile {
   sqlite3_file* real;      // right after this struct
   std::string* pending;    // bytes not yet written, to be written at pending_at
   sqlite3_int64 pending_at;
+  std::shared_ptr<DeferredWalSync>* wal;  // WAL files only (DeferWalCommitSyncs)
 };
 static_assert(sizeof(BufferedFile) % 8 == 0);
 
@@ -53,6 +55,8 @@ int Close(sqlite3_file* file) {
   int closed = f->real->pMethods->xClose(f->real);
   delete f->pending;
   f->pending = nullptr;
+  delete f->wal;
+  f->wal = nullptr;
   return rc != SQLITE_OK ? rc : closed;
 }
 
@@ -93,8 +97,21 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
 }
 
 int Sync(sqlite3_file* file, int flags) {
-  if (int rc = Flush(Buffered(file)); rc != SQLITE_OK) {
+  BufferedFile* f = Buffered(file);
+  const bool header = !f->pending->empty() && f->pending_at == 0;
+  if (int rc = Flush(f); rc != SQLITE_OK) {
     return rc;
+  }
+  if (f->wal != nullptr) {
+    DeferredWalSync& wal = **f->wal;
+    // A commit's sync (NORMAL; checkpoint_fullfsync makes the others FULL): the frames are
+    // written; whoever enabled this syncs them before acknowledging the commit.
+    if (wal.enabled.load(std::memory_order_relaxed) && (flags & 0x0f) == SQLITE_SYNC_NORMAL &&
+        !header) {
+      wal.deferred.fetch_add(1, std::memory_order_relaxed);
+      return SQLITE_OK;
+    }
+    wal.synced.fetch_add(1, std::memory_order_relaxed);
   }
   return Real(file)->pMethods->xSync(Real(file), flags);
 }
@@ -163,6 +180,7 @@ int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* file, int fl
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   f->pending = nullptr;
   f->pending_at = 0;
+  f->wal = nullptr;
   int rc = g_real->xOpen(g_real, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) {
     if (f->real->pMethods != nullptr) {
@@ -171,6 +189,10 @@ int Open(sqlite3_vfs* /*vfs*/, sqlite3_filename name, sqlite3_file* file, int fl
     return rc;
   }
   f->pending = new std::string();
+  if ((flags & SQLITE_OPEN_WAL) != 0) {
+    f->wal = new std::shared_ptr<DeferredWalSync>(std::make_shared<DeferredWalSync>());
+    (*f->wal)->path = name != nullptr ? name : "";
+  }
   f->base.pMethods = &g_methods;
   return SQLITE_OK;
 }
@@ -251,6 +273,27 @@ bool Register() {
 const char* WalWriteBufferVfs() {
   static const bool registered = Register();
   return registered ? kName : nullptr;
+}
+
+Result<std::shared_ptr<DeferredWalSync>> DeferWalCommitSyncs(sqlite3* db) {
+  sqlite3_file* wal = nullptr;
+  // In WAL mode the "journal" is the WAL file (opened with the connection's first transaction).
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+      wal == nullptr || wal->pMethods != &g_methods || Buffered(wal)->wal == nullptr ||
+      (*Buffered(wal)->wal)->path.empty()) {
+    return Unavailable("the SQLite connection has no WAL open through the " +
+                       std::string(kName) + " VFS");
+  }
+  char* err = nullptr;
+  if (sqlite3_exec(db, "PRAGMA checkpoint_fullfsync = ON", nullptr, nullptr, &err) !=
+      SQLITE_OK) {
+    std::string message = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    return Unavailable("cannot set PRAGMA checkpoint_fullfsync: " + message);
+  }
+  std::shared_ptr<DeferredWalSync> state = *Buffered(wal)->wal;
+  state->enabled.store(true);
+  return state;
 }
 
 }  // namespace bw::store::sqlite

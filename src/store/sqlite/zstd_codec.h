@@ -19,12 +19,22 @@ namespace bw::store::sqlite {
 // allocate more). Far above any accepted body (server.max_body_bytes, mail size limits).
 inline constexpr size_t kMaxDecompressedBytes = size_t{256} << 20;
 
-// `bytes` as one zstd frame (level 1, the content size recorded in the frame), with a
-// context reused per thread. Thread-safe.
+// The zstd dictionary new frames are compressed with (zstd_dictionary_<id>.inc, trained by
+// scripts/make-zstd-dictionary on SNS envelopes and event JSON). A stored frame names its
+// dictionary by this id, so a released dictionary is never changed: a new one gets a new id and
+// the old one stays for reading. On the bench's 2.5 KB SNS notification it halves the CPU of
+// compressing (zstd builds no entropy tables of its own for such small inputs) and stores
+// ~40 % fewer bytes than plain level 1.
+inline constexpr unsigned kZstdDictionaryId = 1651965953;
+
+// `bytes` as one zstd frame (level 1 with the dictionary kZstdDictionaryId, the content size
+// recorded in the frame), with a context reused per thread. Thread-safe.
 std::string ZstdCompress(std::string_view bytes);
 
-// The bytes of a frame made by ZstdCompress. kInternal when `frame` is not one complete zstd
-// frame with a known content size of at most kMaxDecompressedBytes. Thread-safe.
+// The bytes of a frame made by ZstdCompress, or of a frame without a dictionary (rows written
+// before the dictionary). kInternal when `frame` is not one complete zstd frame with a known
+// content size of at most kMaxDecompressedBytes, or names a dictionary this build does not have.
+// Thread-safe.
 Result<std::string> ZstdDecompress(std::string_view frame);
 
 // Event JSON bigger than this is stored compressed (smaller gains nothing worth the CPU).

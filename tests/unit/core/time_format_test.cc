@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/time_format.h"
 
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace bw {
@@ -34,6 +38,36 @@ TEST(ParseRfc5322DateMs, Forms) {
 TEST(FormatIso8601Ms, RoundTrips) {
   EXPECT_EQ(FormatIso8601Ms(1453906778237), "2016-01-27T14:59:38.237Z");
   EXPECT_EQ(ParseIso8601Ms(FormatIso8601Ms(1796083200001)), 1796083200001);
+}
+
+// The arithmetic formatting against the C library's calendar (gmtime_r), from year 0 to 9999,
+// before and after 1970, on leap days and at the edges of days, months and years.
+TEST(FormatIso8601Ms, AgreesWithGmtime) {
+  auto reference = [](int64_t unix_ms) {
+    int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
+    int ms = static_cast<int>(unix_ms - secs * 1000);
+    std::time_t t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    return std::string(buf);
+  };
+  std::vector<int64_t> cases = {0, -1, 1, 999, -999, -1000, -1001, 86399999, 86400000,
+                                951782400000 /* 2000-02-29 */, 4107542399999 /* 2100-02-28 */,
+                                -62167219200000 /* 0000-01-01 */, 253402300799999 /* 9999-12-31 */,
+                                1453906778237, 1796083200001};
+  uint64_t x = 88172645463325252ull;  // xorshift: a fixed spread of instants over the years
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    cases.push_back(-62167219200000 + static_cast<int64_t>(x % 315569520000000ull));
+  }
+  for (int64_t ms : cases) {
+    ASSERT_EQ(FormatIso8601Ms(ms), reference(ms)) << ms;
+  }
 }
 
 TEST(ParseDuration, Units) {

@@ -2,11 +2,13 @@
 // The suppression list and API token part of the Store contract.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "policy/policy.h"
+#include "store/suppression_import.h"
 #include "unit/store/store_contract.h"
 
 namespace bw::store::testing {
@@ -233,6 +235,144 @@ TEST_P(SuppressionContractTest, ImportIsAllOrNothing) {
   ASSERT_TRUE(store().AddSuppressions(entries, {"cli", ""}).has_value());
   EXPECT_EQ(store().GetSuppression("i1@x.org")->reason, SuppressionReason::kImport);
   EXPECT_EQ(store().ListSuppressionAudit("i1@x.org", 5)->at(0).action, "import");
+}
+
+namespace {
+
+// Store::ImportSuppressions pulls batches (store/suppression_import.h); this source gives
+// fixed ones, then optionally an error instead of the end.
+class FixedBatches final : public SuppressionBatchSource {
+ public:
+  FixedBatches(std::vector<std::vector<ManualSuppression>> batches, std::optional<Error> end)
+      : batches_(std::move(batches)), end_(std::move(end)) {}
+  Result<std::vector<ManualSuppression>> Next() override {
+    if (next_ < batches_.size()) {
+      return batches_[next_++];
+    }
+    if (end_) {
+      return *end_;
+    }
+    return std::vector<ManualSuppression>();
+  }
+  size_t pulled() const { return next_; }
+
+ private:
+  std::vector<std::vector<ManualSuppression>> batches_;
+  std::optional<Error> end_;
+  size_t next_ = 0;
+};
+
+std::vector<ManualSuppression> ImportBatch(int from, int to, std::string detail = "ses_bounce") {
+  std::vector<ManualSuppression> out;
+  for (int i = to - 1; i >= from; --i) {  // not in key order
+    out.push_back({Addr("s" + std::to_string(i) + "@x.org"), SuppressionReason::kImport, "",
+                   detail});
+  }
+  return out;
+}
+
+}  // namespace
+
+// A streamed import in several batches is one import: merged with what is stored, the last
+// entry for an address wins also across batches, one audit set counting every entry.
+TEST_P(SuppressionContractTest, StreamedImportInBatchesIsOneImport) {
+  ASSERT_TRUE(store()
+                  .AddSuppressions({{Addr("s5@x.org"), SuppressionReason::kManual, "earlier", ""}},
+                                   {"cli", ""})
+                  .has_value());
+  const int64_t manual_since = store().GetSuppression("s5@x.org")->suppressed_at_ms;
+  clock_->Advance(hours(1));
+  FixedBatches source({ImportBatch(0, 1500), ImportBatch(1500, 3000),
+                       ImportBatch(1000, 1001, "ses_complaint")},
+                      std::nullopt);
+  auto n = store().ImportSuppressions(source, {"api:ops", "import"});
+  ASSERT_TRUE(n.has_value()) << n.error().ToString();
+  EXPECT_EQ(*n, 3001u);
+  EXPECT_EQ(source.pulled(), 3u);
+  EXPECT_EQ(store().GetSuppression("s1000@x.org")->detail, "ses_complaint");  // the last batch
+  EXPECT_EQ(store().GetSuppression("s2999@x.org")->reason, SuppressionReason::kImport);
+  auto merged = store().GetSuppression("s5@x.org");
+  EXPECT_EQ(merged->reason, SuppressionReason::kImport);
+  EXPECT_EQ(merged->suppressed_at_ms, manual_since);  // suppressed since the manual add
+  for (std::string key : {"s0@x.org", "s1499@x.org", "s1500@x.org", "s2999@x.org"}) {
+    auto audit = store().ListSuppressionAudit(key, 10);
+    ASSERT_TRUE(audit.has_value()) << key;
+    ASSERT_EQ(audit->size(), 1u) << key;
+    EXPECT_EQ((*audit)[0].action, "import");
+    EXPECT_EQ((*audit)[0].actor, "api:ops");
+  }
+  EXPECT_EQ(store().ListSuppressionAudit("s1000@x.org", 10)->size(), 2u);
+  auto all = store().ListSuppressionAudit("", 5000);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(std::count_if(all->begin(), all->end(),
+                          [](const SuppressionAuditEntry& a) { return a.action == "import"; }),
+            3001);
+}
+
+// An error from the source after batches were written (an invalid line late in a large body)
+// leaves nothing of the import: not the rows, not the audit.
+TEST_P(SuppressionContractTest, StreamedImportErrorStoresNothing) {
+  FixedBatches source({ImportBatch(0, 1500), ImportBatch(1500, 3000)},
+                      InvalidInput("the import has invalid lines"));
+  auto n = store().ImportSuppressions(source, {"cli", ""});
+  ASSERT_FALSE(n.has_value());
+  EXPECT_EQ(n.error().code(), Code::kInvalidInput);
+  EXPECT_EQ(source.pulled(), 2u);
+  EXPECT_EQ(store().GetSuppression("s0@x.org").error().code(), Code::kNotFound);
+  EXPECT_EQ(store().GetSuppression("s2999@x.org").error().code(), Code::kNotFound);
+  EXPECT_TRUE(store().ListSuppressionAudit("", 10)->empty());
+  // A small import (one batch, logged per address) and an empty one.
+  FixedBatches small({ImportBatch(0, 3)}, std::nullopt);
+  EXPECT_EQ(store().ImportSuppressions(small, {"cli", ""}).value(), 3u);
+  EXPECT_EQ(store().GetSuppression("s2@x.org")->reason, SuppressionReason::kImport);
+  FixedBatches none({}, std::nullopt);
+  EXPECT_EQ(store().ImportSuppressions(none, {"cli", ""}).value(), 0u);
+  EXPECT_EQ(store().ListSuppressionAudit("", 10)->size(), 3u);
+}
+
+// The whole stream: text parsed on a second thread in batches of 1,000 while the store writes;
+// an invalid line near the end imports nothing (and every invalid line is reported); with
+// skip_invalid the rest is imported.
+TEST_P(SuppressionContractTest, ImportSuppressionStreamIsAllOrNothing) {
+  std::string csv = "EmailAddress,Reason\n";
+  for (int i = 0; i < 5000; ++i) {
+    csv += "t" + std::to_string(i) + "@x.org," + (i % 10 == 0 ? "COMPLAINT" : "BOUNCE") + "\n";
+  }
+  std::string bad = csv + "not an address\nlast@x.org,MAYBE\n";
+  ImportOptions options;
+  options.batch_size = 1000;
+  auto report = ImportSuppressionStream(store(), ImportTextReader(bad, 777), options,
+                                        {"cli", ""});
+  ASSERT_TRUE(report.has_value()) << report.error().ToString();
+  EXPECT_FALSE(report->stored);
+  ASSERT_EQ(report->invalid.size(), 2u);
+  EXPECT_EQ(report->invalid[0].first, 5002u);
+  EXPECT_EQ(report->invalid[1].first, 5003u);
+  EXPECT_EQ(store().GetSuppression("t0@x.org").error().code(), Code::kNotFound);
+  EXPECT_TRUE(store().ListSuppressionAudit("", 10)->empty());
+
+  options.skip_invalid = true;
+  report = ImportSuppressionStream(store(), ImportTextReader(bad, 777), options, {"cli", ""});
+  ASSERT_TRUE(report.has_value()) << report.error().ToString();
+  EXPECT_TRUE(report->stored);
+  EXPECT_EQ(report->imported, 5000u);
+  EXPECT_EQ(report->invalid.size(), 2u);
+  EXPECT_EQ(store().GetSuppression("t4999@x.org")->detail, "ses_bounce");
+  EXPECT_EQ(store().GetSuppression("t10@x.org")->detail, "ses_complaint");
+
+  // A reader's error: nothing stored, the error returned.
+  options.skip_invalid = false;
+  int calls = 0;
+  ImportReader failing = [&]() -> Result<std::string_view> {
+    if (++calls > 3) {
+      return Error(Code::kInternal, "disk on fire");
+    }
+    return std::string_view("late@x.org\nlater@x.org\n");
+  };
+  auto failed = ImportSuppressionStream(store(), failing, options, {"cli", ""});
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().message(), "disk on fire");
+  EXPECT_EQ(store().GetSuppression("late@x.org").error().code(), Code::kNotFound);
 }
 
 // A large import (more entries than one audit set part, store/sqlite/audit_set.h) into a list

@@ -77,5 +77,64 @@ TEST(SuppressionFormatTest, CsvExportRoundTrips) {
   EXPECT_EQ(p.entries[1].detail, "ses_complaint");
 }
 
+// The streamed parser gives the same entries and invalid line numbers however the input is cut
+// into pieces (here: every piece size from 1 byte up, so lines, the BOM and CRLF are split).
+TEST(SuppressionFormatTest, ImportParserPiecesGiveTheSameResult) {
+  const std::string text =
+      "\xEF\xBB\xBF"
+      "EmailAddress,Reason\r\n"
+      "a@x.org,BOUNCE\r\n"
+      "nope\n"
+      "\n"
+      "\"Doe, Jane\" <JANE@X.org>,complaint\n"
+      "c@x.org,BOUNCE,extra\n"
+      " b@x.org , Complaint ";  // no line break at the end
+  auto whole = ParseSuppressionImport(text, SuppressionFormat::kCsv);
+  ASSERT_EQ(whole.entries.size(), 3u);
+  ASSERT_EQ(whole.invalid.size(), 2u);
+  EXPECT_EQ(whole.entries[2].address.key, "b@x.org");
+  EXPECT_EQ(whole.entries[2].detail, "ses_complaint");
+  for (size_t piece = 1; piece <= text.size(); ++piece) {
+    ImportParser parser(SuppressionFormat::kCsv);
+    std::vector<ManualSuppression> got;
+    for (size_t at = 0; at < text.size(); at += piece) {
+      parser.Feed(std::string_view(text).substr(at, piece));
+      for (auto& m : parser.Take(1)) {  // taken as they come, one at a time
+        got.push_back(std::move(m));
+      }
+    }
+    parser.Finish();
+    for (auto& m : parser.Take()) {
+      got.push_back(std::move(m));
+    }
+    ASSERT_EQ(got.size(), whole.entries.size()) << "piece " << piece;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].address.key, whole.entries[i].address.key) << "piece " << piece;
+      EXPECT_EQ(got[i].detail, whole.entries[i].detail) << "piece " << piece;
+    }
+    EXPECT_EQ(parser.invalid(), whole.invalid) << "piece " << piece;
+    EXPECT_EQ(parser.accepted(), 3u);
+  }
+}
+
+// A line longer than kMaxImportLine is one invalid line (whether it arrives whole or in pieces),
+// and the lines after it are parsed as usual.
+TEST(SuppressionFormatTest, ImportParserLimitsLineLength) {
+  const std::string text = "a@x.org\n" + std::string(kMaxImportLine + 10, 'x') + "\nb@x.org\n";
+  for (size_t piece : {size_t{4096}, text.size()}) {
+    ImportParser parser(SuppressionFormat::kCsv);
+    for (size_t at = 0; at < text.size(); at += piece) {
+      parser.Feed(std::string_view(text).substr(at, piece));
+    }
+    parser.Finish();
+    auto entries = parser.Take();
+    ASSERT_EQ(entries.size(), 2u) << piece;
+    EXPECT_EQ(entries[1].address.key, "b@x.org");
+    ASSERT_EQ(parser.invalid().size(), 1u) << piece;
+    EXPECT_EQ(parser.invalid()[0].first, 2u);
+    EXPECT_NE(parser.invalid()[0].second.find("longer than"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace bw::store

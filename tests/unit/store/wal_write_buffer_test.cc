@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The WAL write-buffer VFS (store/sqlite/wal_write_buffer.h): one write call per commit, every
 // commit readable by other connections and durable on disk when it returns, large and spilling
-// transactions, rollbacks.
+// transactions, rollbacks; deferred commit syncs (the commit pipeline).
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -183,6 +183,57 @@ TEST_F(WalWriteBufferTest, TransactionsLargerThanTheBufferAndTheCacheAndRollback
   writer = Db();
   Db plain = Open(nullptr);
   EXPECT_EQ(Count(plain), 2010);
+}
+
+// The commit pipeline (DeferWalCommitSyncs): a commit's WAL sync is skipped (counted), the
+// WAL header's sync at a restart and a checkpoint's are not, and nothing is deferred before it is
+// enabled.
+TEST_F(WalWriteBufferTest, DeferredCommitSyncsSkipOnlyTheCommitSync) {
+  Db writer = Open(WalWriteBufferVfs());
+  Commit(writer, 0, 1);  // opens and starts the WAL
+  auto wal = DeferWalCommitSyncs(writer.get());
+  ASSERT_TRUE(wal) << wal.error().ToString();
+  EXPECT_EQ((*wal)->path, path_ + "-wal");
+  const int64_t synced_before = (*wal)->synced.load();
+  Commit(writer, 1, 3);
+  Commit(writer, 4, 3);
+  EXPECT_EQ((*wal)->deferred.load(), 2);
+  EXPECT_EQ((*wal)->synced.load(), synced_before);  // no sync reached the file
+  // Visible to another connection at once (as with synchronous=NORMAL).
+  auto reader = Db::Open(path_, /*read_only=*/true, std::chrono::milliseconds(5000));
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(Count(*reader), 7);
+  reader = Db();
+
+  // A checkpoint syncs the WAL before copying it (not deferred) ...
+  ASSERT_TRUE(writer.Exec("PRAGMA wal_checkpoint(RESTART)"));
+  EXPECT_GT((*wal)->synced.load(), synced_before);
+  // ... and the next commit restarts the WAL: its new header is synced at once, only the
+  // commit's own sync is deferred.
+  const int64_t synced_at_restart = (*wal)->synced.load();
+  Commit(writer, 7, 1);
+  EXPECT_EQ((*wal)->synced.load(), synced_at_restart + 1);
+  EXPECT_EQ((*wal)->deferred.load(), 3);
+  EXPECT_EQ(Count(writer), 8);
+}
+
+TEST_F(WalWriteBufferTest, NothingIsDeferredUnlessAsked) {
+  Db writer = Open(WalWriteBufferVfs());
+  Commit(writer, 0, 1);
+  Db other = Open(WalWriteBufferVfs());  // its own WAL file object; never deferred
+  auto wal = DeferWalCommitSyncs(writer.get());
+  ASSERT_TRUE(wal);
+  Commit(other, 1, 2);
+  Commit(other, 3, 2);
+  // The counters of `other`'s WAL file (kept since it was opened): its commits synced.
+  auto other_wal = DeferWalCommitSyncs(other.get());
+  ASSERT_TRUE(other_wal);
+  EXPECT_EQ((*other_wal)->deferred.load(), 0);
+  EXPECT_GE((*other_wal)->synced.load(), 2);
+  EXPECT_EQ((*wal)->deferred.load(), 0);
+  // Without a WAL through this VFS there is nothing to defer.
+  Db plain = Open(nullptr);
+  EXPECT_FALSE(DeferWalCommitSyncs(plain.get()));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // alone on an indented line, "RCPT TO:<a@b>") and takes the lines that follow as the error.
 #include <cctype>
 
+#include <optional>
+
 #include "ingest/mail/detector.h"
 #include "ingest/mail/text_util.h"
 
@@ -88,7 +90,24 @@ class GenericText final : public Detector {
   }
 };
 
+namespace {
+std::vector<Delivery> ComputeScanBounceText(const Mail& mail);
+}  // namespace
+
 std::vector<Delivery> ScanBounceText(const Mail& mail) {
+  DetectionMemo* memo = DetectionScope::MemoFor(mail);
+  if (memo == nullptr) {
+    return ComputeScanBounceText(mail);
+  }
+  if (!memo->bounce_text) {
+    memo->bounce_text = ComputeScanBounceText(mail);
+  }
+  return *memo->bounce_text;
+}
+
+namespace {
+
+std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   std::string sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
   std::string orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
   // The bounce's own addressee is the original sender; an address equal to it is a recipient
@@ -249,10 +268,14 @@ std::vector<Delivery> ScanBounceText(const Mail& mail) {
     add(to, std::string(eol == std::string_view::npos ? "" : text.substr(eol)));
   }
   // Transcripts (">>> RCPT To:<a@b>" then "<<< 550 ...") name the command once for all.
-  std::string command = FindSmtpCommand(text);
+  // (searched for only when a diagnostic does not name one itself).
+  std::optional<std::string> command;
   for (auto& d : out) {
     if (FindSmtpCommand(d.diagnostic).empty()) {
-      d.smtp_command = command;
+      if (!command) {
+        command = FindSmtpCommand(text);
+      }
+      d.smtp_command = *command;
     }
   }
   if (out.size() == 1 && FindStatus(out[0].diagnostic).empty() &&
@@ -261,6 +284,8 @@ std::vector<Delivery> ScanBounceText(const Mail& mail) {
   }
   return out;
 }
+
+}  // namespace
 
 std::unique_ptr<Detector> MakeGenericTextDetector() { return std::make_unique<GenericText>(); }
 

@@ -18,7 +18,9 @@ class Rfc3464 final : public Detector {
 
 }  // namespace
 
-std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
+namespace {
+
+std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
   std::vector<Delivery> out = ParseDeliveryStatus(mail);
   if (out.empty()) {
     return out;
@@ -69,6 +71,19 @@ std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
     out[0].diagnostic = Squeeze(text.substr(0, 2000));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
+  DetectionMemo* memo = DetectionScope::MemoFor(mail);
+  if (memo == nullptr) {
+    return ComputeDeliveryStatusWithText(mail);
+  }
+  if (!memo->delivery_status_with_text) {
+    memo->delivery_status_with_text = ComputeDeliveryStatusWithText(mail);
+  }
+  return *memo->delivery_status_with_text;
 }
 
 std::unique_ptr<Detector> MakeRfc3464Detector() { return std::make_unique<Rfc3464>(); }

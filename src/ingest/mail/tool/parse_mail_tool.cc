@@ -93,10 +93,12 @@ int main(int argc, char** argv) {
   }
   bw::mail::ParseOptions options;
   // One file: its output, or why it failed.
-  auto parse_one = [&](const std::string& f, bw::mail::MailFileReader& reader, std::string& out,
+  // files[i, end): a batch the reader may read ahead in.
+  auto parse_one = [&](size_t i, size_t end, bw::mail::MailFileReader& reader, std::string& out,
                        std::string& err) {
+    const std::string& f = files[i];
     std::string_view raw;
-    if (!reader.Read(f, &raw)) {
+    if (!reader.ReadAt(files, i, end, &raw)) {
       err += "bw_parse_mail_tool: cannot read " + f + "\n";
       return false;
     }
@@ -118,9 +120,9 @@ int main(int argc, char** argv) {
   if (jobs <= 1) {
     bw::mail::MailFileReader reader;
     std::string out;
-    for (const auto& f : files) {
+    for (size_t i = 0; i < files.size(); ++i) {
       std::string err;
-      if (!parse_one(f, reader, out, err)) {
+      if (!parse_one(i, files.size(), reader, out, err)) {
         rc = 1;
       }
       std::fputs(err.c_str(), stderr);
@@ -132,7 +134,7 @@ int main(int argc, char** argv) {
     std::fwrite(out.data(), 1, out.size(), stdout);
     return rc;
   }
-  // --jobs N: N threads take files in turn; the output keeps the sorted file order.
+  // --jobs N: N threads take batches of files in turn; the output keeps the sorted file order.
   std::vector<std::string> outs(files.size());
   std::vector<std::string> errs(files.size());
   std::atomic<size_t> next{0};
@@ -141,9 +143,13 @@ int main(int argc, char** argv) {
   for (int t = 0; t < jobs; ++t) {
     workers.emplace_back([&] {
       bw::mail::MailFileReader reader;
-      for (size_t i = next++; i < files.size(); i = next++) {
-        if (!parse_one(files[i], reader, outs[i], errs[i])) {
-          failed = true;
+      constexpr size_t kBatch = bw::mail::MailFileReader::kBatch;
+      for (size_t b = next.fetch_add(kBatch); b < files.size(); b = next.fetch_add(kBatch)) {
+        const size_t end = std::min(b + kBatch, files.size());
+        for (size_t i = b; i < end; ++i) {
+          if (!parse_one(i, end, reader, outs[i], errs[i])) {
+            failed = true;
+          }
         }
       }
     });

@@ -64,6 +64,49 @@ TEST(LiteralPrefilterTest, FromLiteralsFlagsThePlainStringsThatOccur) {
   EXPECT_EQ(p.Candidates("a literal much l"), 0b1100u);
 }
 
+TEST(LiteralPrefilterTest, TopLevelAlternativesOpensAWrappingGroup) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(TopLevelAlternatives("ab|cd"), (V{"ab", "cd"}));
+  EXPECT_EQ(TopLevelAlternatives("(?:(?>\n  ab  # a | comment\n |c(d|e)\n))"),
+            (V{"ab  # a | comment\n ", "c(d|e)\n"}));
+  EXPECT_EQ(TopLevelAlternatives("[|)]x|\\|y"), (V{"[|)]x", "\\|y"}));
+  // A group followed by more pattern, or quantified, is not opened.
+  EXPECT_EQ(TopLevelAlternatives("(a|b)c"), (V{"(a|b)c"}));
+  EXPECT_EQ(TopLevelAlternatives("(a|b)+"), (V{"(a|b)+"}));
+  EXPECT_EQ(TopLevelAlternatives("(?=a|b)"), (V{"(?=a|b)"}));
+  EXPECT_EQ(TopLevelAlternatives("(a|b"), std::nullopt);
+  EXPECT_EQ(TopLevelAlternatives("\\Qa|b\\E"), std::nullopt);
+}
+
+TEST(LiteralPrefilterTest, PlainLiteralOnlyForFixedLowerCaseText) {
+  EXPECT_EQ(PlainLiteral("  blocked[ ]using[ ] # note\n"), "blocked using ");
+  EXPECT_EQ(PlainLiteral("spamhaus[.]org\\/x"), "spamhaus.org/x");
+  EXPECT_EQ(PlainLiteral("abc?"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("ab[ ]+"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("a.b"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("a\\db"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("a(?:b)"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("Abc"), std::nullopt);
+  EXPECT_EQ(PlainLiteral("[ab]c"), std::nullopt);
+}
+
+TEST(LiteralPrefilterTest, SplitPrefilterMarksOnlyTheAlternativesThatMayMatch) {
+  LiteralPrefilter p({"(?:(?> blocked[ ]using | rbl[ ]\\d+ ))", "x|yy"}, /*split=*/true);
+  ASSERT_EQ(p.Alternatives().size(), 2u);  // the second pattern has an alternative too short
+  EXPECT_EQ(p.AlternativesOf(0), (std::pair<uint32_t, uint32_t>{0, 2}));
+  EXPECT_EQ(p.AlternativesOf(1), (std::pair<uint32_t, uint32_t>{0, 0}));
+  EXPECT_EQ(p.Alternatives()[0].plain, "blocked using");
+  EXPECT_EQ(p.Alternatives()[1].plain, "");
+  std::vector<uint64_t> alts;
+  EXPECT_EQ(p.Candidates("listed: rbl 2", alts), 0b11u);
+  ASSERT_EQ(alts.size(), 1u);
+  EXPECT_EQ(alts[0], 0b10u);
+  EXPECT_EQ(p.Candidates("nothing here", alts), 0b10u);
+  EXPECT_EQ(alts[0], 0u);
+}
+
+TEST(LiteralPrefilterTest, MostReasonPatternsAreSplit) { EXPECT_GE(SplitReasonCountForTest(), 20); }
+
 TEST(LiteralPrefilterTest, ReasonPatternsAreNearlyAllFiltered) {
   EXPECT_GE(PrefilteredReasonCountForTest(), 25);
 }
@@ -84,8 +127,10 @@ TEST(LiteralPrefilterTest, NeverRulesOutAMatchingPatternOnCorpusText) {
     while (std::getline(split, line)) {
       ++lines;
       EXPECT_EQ(PrefilterMissForTest(line), "") << e.path() << ": " << line;
+      EXPECT_EQ(SplitMismatchForTest(line), "") << e.path() << ": " << line;
       if (line.empty() || line == "\r") {
         EXPECT_EQ(PrefilterMissForTest(para), "") << e.path();
+        EXPECT_EQ(SplitMismatchForTest(para), "") << e.path() << ": " << para;
         para.clear();
       } else {
         para += line + " ";

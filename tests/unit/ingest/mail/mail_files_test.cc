@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail_files.h"
 
+#include <cerrno>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -73,6 +83,119 @@ TEST(MailFileReaderTest, ReadsWholeFilesOfAnySizeIntoItsBuffer) {
   ASSERT_TRUE(reader.Read((tmp.path() / "empty.eml").string(), &bytes));
   EXPECT_TRUE(bytes.empty());
   EXPECT_FALSE(reader.Read((tmp.path() / "missing.eml").string(), &bytes));
+}
+
+// Files around the reader's chunk and batch sizes, a missing one in the middle.
+struct ReadAtFixture {
+  testing::TempDir tmp;
+  std::vector<std::string> files;
+  std::vector<std::string> contents;  // "" for the missing file
+
+  ReadAtFixture() {
+    const size_t chunk = MailFileReader::kChunk;
+    const std::vector<size_t> sizes = {0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk + 7, 700 * 1024};
+    for (size_t i = 0; i < 2 * MailFileReader::kBatch + 5; ++i) {
+      std::string bytes(i < sizes.size() ? sizes[i] : 100 + i * 37, 'a');
+      for (size_t j = 0; j < bytes.size(); ++j) {
+        bytes[j] = static_cast<char>('a' + (i + j * 7) % 26);  // no two files alike
+      }
+      std::string path = (tmp.path() / ("m" + std::to_string(1000 + i) + ".eml")).string();
+      if (i == MailFileReader::kBatch + 2) {
+        bytes.clear();  // listed, but gone when it is read
+      } else {
+        Write(path, bytes);
+      }
+      files.push_back(path);
+      contents.push_back(bytes);
+    }
+  }
+
+  // Reads every file with ReadAt as parse-mail does; "" + a note for failures.
+  std::vector<std::string> ReadAll(MailFileReader& reader, std::vector<int>* errors) {
+    std::vector<std::string> got;
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string_view bytes;
+      errno = 0;
+      if (reader.ReadAt(files, i, files.size(), &bytes)) {
+        got.emplace_back(bytes);
+        errors->push_back(0);
+      } else {
+        got.emplace_back();
+        errors->push_back(errno);
+      }
+    }
+    return got;
+  }
+};
+
+TEST(MailFileReaderTest, ReadAtGivesTheSameBytesAndErrorsWithAndWithoutIoUring) {
+  ReadAtFixture f;
+  const size_t gone = MailFileReader::kBatch + 2;
+  for (auto mode : {MailFileReader::Mode::kAuto, MailFileReader::Mode::kPlain}) {
+    MailFileReader reader(mode);
+    std::vector<int> errors;
+    std::vector<std::string> got = f.ReadAll(reader, &errors);
+    ASSERT_EQ(got.size(), f.files.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i], f.contents[i]) << f.files[i];
+      EXPECT_EQ(errors[i], i == gone ? ENOENT : 0) << f.files[i];
+    }
+    if (mode == MailFileReader::Mode::kPlain) {
+      EXPECT_FALSE(reader.uses_io_uring());
+    }
+    std::cout << "reader mode " << (mode == MailFileReader::Mode::kAuto ? "auto" : "plain")
+              << ": io_uring " << (reader.uses_io_uring() ? "used" : "not used") << "\n";
+  }
+}
+
+TEST(MailFileReaderTest, ReadAtStaysWithinTheGivenEndAndRereadsOutOfOrderIndexes) {
+  ReadAtFixture f;
+  MailFileReader reader;
+  std::string_view bytes;
+  // A batch of 3 (as --jobs hands out), then an index before it, then one far ahead.
+  for (size_t i : {10u, 11u, 12u, 2u, 60u, 3u}) {
+    const size_t end = i >= 10 && i <= 12 ? 13 : f.files.size();
+    ASSERT_TRUE(reader.ReadAt(f.files, i, end, &bytes)) << i;
+    EXPECT_EQ(bytes, f.contents[i]) << i;
+  }
+}
+
+// Installs a seccomp filter that makes io_uring_setup fail with EPERM (as container runtimes'
+// default profiles do) and checks, in a child process, that ReadAt falls back to plain reads.
+TEST(MailFileReaderTest, FallsBackToPlainReadsWhenIoUringIsRefused) {
+  ReadAtFixture f;
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+      _exit(3);
+    }
+    MailFileReader reader;
+    std::vector<int> errors;
+    std::vector<std::string> got = f.ReadAll(reader, &errors);
+    if (reader.uses_io_uring()) {
+      _exit(4);
+    }
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (got[i] != f.contents[i] || (errors[i] != 0) != (i == MailFileReader::kBatch + 2)) {
+        _exit(5);
+      }
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: seccomp not installed, 4: io_uring used anyway, "
+                                       "5: wrong bytes or errors";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
 
@@ -152,6 +153,28 @@ TEST(ParseMailTest, DepthLimitKeepsPartialResult) {
   auto r = ParseMail(raw);
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->empty());
+}
+
+TEST(FormatTest, JsonlTimestampsAndEscapesAreTheGeneralFormattersOnes) {
+  // The JSONL writer formats timestamps and escapes strings itself: the same bytes as
+  // FormatIso8601Ms and boost::json, over the whole range (before 1970, leap days, years past
+  // 9999 through the general formatter).
+  for (int64_t ms : {int64_t{1}, int64_t{-1}, int64_t{951782400123}, int64_t{1619739285000},
+                     int64_t{-62135596800000}, int64_t{253402300799999}, int64_t{253402300800000},
+                     int64_t{4102444800000} + 86399999, int64_t{-86400000}, int64_t{68169600000}}) {
+    MailResult r;
+    r.recipient = "a@b.example";
+    r.timestamp_ms = ms;
+    auto v = boost::json::parse(FormatJsonl("f", {r}));
+    EXPECT_EQ(v.as_object().at("timestamp").as_string(), FormatIso8601Ms(ms)) << ms;
+  }
+  MailResult r;
+  std::string diag = "quote \" backslash \\ tab \t nl \n ctl \x01\x1f del \x7f utf8 \xc3\xa9";
+  diag += std::string(40, 'x') + "\"" + std::string(15, 'y') + "\\";
+  r.diagnostic_code = diag;
+  auto v = boost::json::parse(FormatJsonl("f", {r}));
+  EXPECT_EQ(v.as_object().at("diagnosticcode").as_string(), diag);
+  EXPECT_EQ(v.as_object().at("timestamp").as_string(), "");
 }
 
 TEST(FormatTest, JsonlHasTheContractFields) {

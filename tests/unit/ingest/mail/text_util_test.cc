@@ -155,6 +155,33 @@ TEST(TextUtilTest, IFindMatchesReference) {
   EXPECT_EQ(IFind("abc", "ABCD"), std::string_view::npos);
 }
 
+TEST(TextUtilTest, FindMatchesStringViewFind) {
+  auto samples = SampleStrings();
+  // Long haystacks too, so that the 16-byte blocks and the tail are both exercised, with the
+  // needle at every offset around a block edge.
+  std::mt19937 rng(7);
+  for (int k = 0; k < 200; ++k) {
+    std::string s;
+    size_t len = rng() % 90;
+    for (size_t i = 0; i < len; ++i) {
+      s.push_back("ab-\nmessage "[rng() % 13]);
+    }
+    samples.push_back(s);
+  }
+  for (std::string_view needle :
+       {"a", "ab", "mess", "message", "\n---", "--ab", "ss", "e m", "zz", "a\n"}) {
+    for (const auto& h : samples) {
+      for (size_t from : {size_t{0}, size_t{1}, size_t{17}, size_t{200}}) {
+        EXPECT_EQ(Find(h, needle, from), std::string_view(h).find(needle, from))
+            << "[" << h << "] / [" << needle << "] from " << from;
+      }
+    }
+  }
+  EXPECT_EQ(Find("xx", "", 1), 1u);
+  EXPECT_EQ(Find("xx", "", 3), std::string_view::npos);
+  EXPECT_EQ(Find("0123456789abcdef0123456789abcdefXY", "XY"), 32u);
+}
+
 TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
   // The probe that starts first in the text wins, wherever it stands in the probe table.
   const std::pair<std::string_view, std::string_view> cases[] = {

@@ -1,0 +1,8 @@
+if(TARGET bw_ingest_mail)
+  bw_fuzz_target(rfc2047 LIBS bw_ingest_mail)
+  if(TARGET rfc2047_fuzz_replay)
+    target_include_directories(rfc2047_fuzz_replay SYSTEM PRIVATE ${GMIME_INCLUDE_DIRS})
+  elseif(TARGET rfc2047_fuzz)
+    target_include_directories(rfc2047_fuzz SYSTEM PRIVATE ${GMIME_INCLUDE_DIRS})
+  endif()
+endif()

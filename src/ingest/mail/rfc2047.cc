@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ingest/mail/rfc2047.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <iconv.h>
+#include <langinfo.h>
+#include <map>
+
+#include "ingest/mail/text_util.h"
+
+namespace bw::mail::internal {
+namespace {
+
+// GMime 3.2's names (g_mime_charset_iconv_name) for lower-cased charset names. Checked against
+// GMime, every letter case, by Rfc2047Test.CommonCharsetNamesAreGMimes.
+constexpr std::pair<std::string_view, const char*> kCharsets[] = {
+    {"us-ascii", "us-ascii"},
+    {"ascii", "ascii"},
+    {"utf-8", "UTF-8"},
+    {"utf8", "UTF-8"},
+    {"uft-8", "uft-8"},  // a misspelling some MTAs write (no such iconv charset)
+    {"iso-8859-1", "iso-8859-1"},
+    {"iso-8859-2", "iso-8859-2"},
+    {"iso-8859-3", "iso-8859-3"},
+    {"iso-8859-4", "iso-8859-4"},
+    {"iso-8859-5", "iso-8859-5"},
+    {"iso-8859-6", "iso-8859-6"},
+    {"iso-8859-7", "iso-8859-7"},
+    {"iso-8859-8", "iso-8859-8"},
+    {"iso-8859-9", "iso-8859-9"},
+    {"iso-8859-10", "iso-8859-10"},
+    {"iso-8859-13", "iso-8859-13"},
+    {"iso-8859-14", "iso-8859-14"},
+    {"iso-8859-15", "iso-8859-15"},
+    {"iso-8859-16", "iso-8859-16"},
+    {"iso8859-1", "iso-8859-1"},
+    {"iso8859-15", "iso-8859-15"},
+    {"latin1", "latin1"},
+    {"windows-1250", "CP1250"},
+    {"windows-1251", "CP1251"},
+    {"windows-1252", "CP1252"},
+    {"windows-1253", "CP1253"},
+    {"windows-1254", "CP1254"},
+    {"windows-1255", "CP1255"},
+    {"windows-1256", "CP1256"},
+    {"windows-1257", "CP1257"},
+    {"windows-1258", "CP1258"},
+    {"cp1252", "cp1252"},
+    {"iso-2022-jp", "iso-2022-jp"},
+    {"shift_jis", "shift-jis"},
+    {"shift-jis", "shift-jis"},
+    {"sjis", "shift-jis"},
+    {"euc-jp", "euc-jp"},
+    {"euc-kr", "euc-kr"},
+    {"ks_c_5601-1987", "EUC-KR"},
+    {"gb2312", "GBK"},
+    {"gbk", "gbk"},
+    {"gb18030", "gb18030"},
+    {"big5", "big5"},
+    {"koi8-r", "koi8-r"},
+    {"koi8-u", "koi8-u"},
+    {"unicode-1-1-utf-7", "unicode-1-1-utf-7"},
+    {"utf-7", "utf-7"},
+};
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// A B word's text: base64 letters, '=' only as its last one or two characters.
+bool CheckB(std::string_view text) {
+  size_t pad = 0;
+  while (pad < text.size() && pad < 2 && text[text.size() - 1 - pad] == '=') {
+    ++pad;
+  }
+  if (text.size() == pad) {
+    return false;
+  }
+  for (size_t i = 0; i + pad < text.size(); ++i) {
+    if (Base64Value(text[i]) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The texts of consecutive B words in one charset, joined, decoded as GMime decodes them: up to
+// the first '=' (what follows a padded word is dropped), an incomplete last group dropped. False
+// for the shapes whose GMime result is not known (padding after zero or one letter of a group).
+bool DecodeBRun(std::string_view text, std::string& out) {
+  uint32_t acc = 0;
+  int n = 0;
+  for (char c : text) {
+    if (c == '=') {
+      if (n == 2) {
+        out.push_back(static_cast<char>(acc >> 4));
+      } else if (n == 3) {
+        out.push_back(static_cast<char>(acc >> 10));
+        out.push_back(static_cast<char>((acc >> 2) & 0xff));
+      } else {
+        return false;
+      }
+      return true;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(Base64Value(c));
+    if (++n == 4) {
+      out.push_back(static_cast<char>((acc >> 16) & 0xff));
+      out.push_back(static_cast<char>((acc >> 8) & 0xff));
+      out.push_back(static_cast<char>(acc & 0xff));
+      acc = 0;
+      n = 0;
+    }
+  }
+  return true;
+}
+
+// Strict Q: printable ASCII but '?', '_' for a space, '=' and two hex digits for a byte.
+bool DecodeQ(std::string_view text, std::string& out) {
+  if (text.empty()) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '=') {
+      if (i + 2 >= text.size()) {
+        return false;
+      }
+      int hi = HexValue(text[i + 1]);
+      int lo = HexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return false;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '_') {
+      out.push_back(' ');
+    } else if (c > 0x20 && c < 0x7f && c != '?') {
+      out.push_back(c);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One encoded word, split; false when `token` is not exactly one.
+struct Word {
+  std::string_view charset;
+  char encoding = 0;  // 'B' or 'Q'
+  std::string_view text;
+};
+
+bool ParseWord(std::string_view token, Word& w) {
+  if (token.size() < 8 || token.substr(0, 2) != "=?" || token.substr(token.size() - 2) != "?=") {
+    return false;
+  }
+  std::string_view inner = token.substr(2, token.size() - 4);  // charset?E?text
+  size_t q1 = inner.find('?');
+  if (q1 == std::string_view::npos || q1 == 0 || q1 + 2 >= inner.size() || inner[q1 + 2] != '?') {
+    return false;
+  }
+  w.charset = inner.substr(0, q1);
+  for (char c : w.charset) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) {
+      return false;  // '*' (a language tag) and anything unusual: GMime
+    }
+  }
+  char e = inner[q1 + 1];
+  w.encoding = (e == 'b' || e == 'B') ? 'B' : (e == 'q' || e == 'Q') ? 'Q' : 0;
+  w.text = inner.substr(q1 + 3);
+  return w.encoding != 0 && !w.text.empty() && w.text.find('?') == std::string_view::npos;
+}
+
+// Converts `bytes` from `canon` to UTF-8, all or nothing.
+bool ToUtf8(const std::string& bytes, const char* canon, std::string& out) {
+  if (bytes.find('\0') != std::string::npos) {
+    return false;  // GMime's C string would end there
+  }
+  std::string_view c(canon);
+  const bool ascii_superset = IEquals(c, "UTF-8") || IEquals(c, "us-ascii") || IEquals(c, "ascii") ||
+                              IStartsWith(c, "iso-8859-") || IStartsWith(c, "cp125") ||
+                              IEquals(c, "latin1");
+  if (IEquals(c, "UTF-8") || (ascii_superset && IsAscii(bytes))) {
+    if (!GlibValidUtf8(bytes)) {
+      return false;
+    }
+    out += bytes;
+    return true;
+  }
+  thread_local std::map<std::string, iconv_t> open;  // a handful of charsets per process
+  auto it = open.find(canon);
+  if (it == open.end()) {
+    if (open.size() >= 16) {
+      return false;
+    }
+    it = open.emplace(canon, iconv_open("UTF-8", canon)).first;
+  }
+  iconv_t cd = it->second;
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return false;
+  }
+  iconv(cd, nullptr, nullptr, nullptr, nullptr);
+  std::string buf(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* dst = buf.data();
+  size_t out_left = buf.size();
+  if (iconv(cd, &in, &in_left, &dst, &out_left) == static_cast<size_t>(-1) || in_left != 0 ||
+      iconv(cd, nullptr, nullptr, &dst, &out_left) == static_cast<size_t>(-1)) {
+    return false;  // E2BIG cannot happen (4 bytes per input byte suffice); EILSEQ / EINVAL: GMime
+  }
+  buf.resize(buf.size() - out_left);
+  if (!GlibValidUtf8(buf)) {
+    return false;
+  }
+  out += buf;
+  return true;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// Where the encoded word starting at token[at] ("=?charset?E?text?=") ends; npos when it does not.
+size_t EncodedWordEnd(std::string_view token, size_t at) {
+  size_t q1 = token.find('?', at + 2);  // after the charset
+  if (q1 == std::string_view::npos || q1 + 2 >= token.size() || token[q1 + 2] != '?') {
+    return std::string_view::npos;
+  }
+  size_t q3 = token.find('?', q1 + 3);  // after the text
+  if (q3 == std::string_view::npos || q3 + 1 >= token.size() || token[q3 + 1] != '=') {
+    return std::string_view::npos;
+  }
+  return q3 + 2;
+}
+
+// Plain ASCII text that may be glued to an encoded word: no '=' or '?' (no second word, nothing
+// GMime could read as part of one), no 8-bit byte.
+bool Glue(std::string_view s) {
+  for (char c : s) {
+    if (c == '=' || c == '?' || static_cast<unsigned char>(c) >= 0x80) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool GlibValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned c = *p;
+    if (c < 0x80) {
+      if (c == 0) {
+        return false;
+      }
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    uint32_t min;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (end - p <= n) {
+      return false;
+    }
+    for (int k = 1; k <= n; ++k) {
+      if ((p[k] & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp & 0xfffff800) == 0xd800) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+const char* CommonCharsetIconvName(std::string_view charset) {
+  for (const auto& [name, canon] : kCharsets) {
+    if (IEquals(charset, name)) {
+      return canon;
+    }
+  }
+  return nullptr;
+}
+
+// GMime reads an 8-bit word outside encoded words as UTF-8 when it is valid UTF-8 and the
+// locale's charset (g_mime_init reads it) is UTF-8 or ASCII: it tries the locale's charset first,
+// where ASCII fails on 8-bit bytes. bouncewatch never calls setlocale, so it runs in the "C" locale.
+bool LocaleReadsUtf8() {
+  const char* codeset = nl_langinfo(CODESET);
+  return codeset != nullptr &&
+         (IEquals(codeset, "UTF-8") || IEquals(codeset, "ANSI_X3.4-1968"));
+}
+
+std::optional<std::string> DecodeEncodedWords(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  // The run of adjacent encoded words (the blanks between them dropped), made of sub-runs in one
+  // charset and encoding that GMime decodes and converts as one: Q words are decoded as they
+  // come, B words' texts are joined and decoded when the sub-run ends.
+  std::string run;
+  std::string b_text;
+  Word run_word;
+  char sub = 0;  // the encoding of the current sub-run
+  bool in_run = false;
+  auto end_sub = [&]() {
+    bool ok = (sub != 'B' || DecodeBRun(b_text, run)) &&
+              (sub == 0 || ToUtf8(run, CommonCharsetIconvName(run_word.charset), out));
+    b_text.clear();
+    run.clear();
+    sub = 0;
+    return ok;
+  };
+  auto flush = [&]() {
+    in_run = false;
+    return end_sub();
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t ws = i;
+    while (i < text.size() && IsBlank(text[i])) {
+      ++i;
+    }
+    std::string_view blank = text.substr(ws, i - ws);
+    size_t start = i;
+    while (i < text.size() && !IsBlank(text[i])) {
+      ++i;
+    }
+    std::string_view token = text.substr(start, i - start);
+    if (token.empty()) {  // trailing white space
+      if (in_run && !flush()) {
+        return std::nullopt;
+      }
+      out += blank;
+      break;
+    }
+    if (token.find("=?") == std::string_view::npos) {
+      if (!IsAscii(token) && (!GlibValidUtf8(token) || !LocaleReadsUtf8())) {
+        return std::nullopt;  // GMime guesses a charset for such bytes
+      }
+      if (in_run && !flush()) {
+        return std::nullopt;
+      }
+      out += blank;
+      out += token;
+      continue;
+    }
+    // An encoded word, with plain text glued before or after it ("=?...?=." ends a sentence).
+    size_t at = token.find("=?");
+    size_t end = EncodedWordEnd(token, at);
+    std::string_view before = token.substr(0, at);
+    std::string_view after = end == std::string_view::npos ? "" : token.substr(end);
+    Word w;
+    if (end == std::string_view::npos || !Glue(before) || !Glue(after) ||
+        !ParseWord(token.substr(at, end - at), w) ||
+        CommonCharsetIconvName(w.charset) == nullptr) {
+      return std::nullopt;
+    }
+    if (!before.empty()) {  // not adjacent to the run before: plain text in between
+      if (in_run && !flush()) {
+        return std::nullopt;
+      }
+      out += blank;
+      out += before;
+      blank = {};
+    }
+    if (in_run && w.charset != run_word.charset) {
+      // Another charset: the run before is converted on its own (the blank between is still
+      // dropped). Names that differ only in letter case: not known how GMime joins them.
+      if (IEquals(w.charset, run_word.charset) || !flush()) {
+        return std::nullopt;
+      }
+      blank = {};
+    }
+    if (!in_run) {
+      out += blank;
+      run.clear();
+      run_word = w;
+      in_run = true;
+    }
+    if (w.encoding != sub && !end_sub()) {
+      return std::nullopt;
+    }
+    sub = w.encoding;
+    if (w.encoding == 'B') {
+      if (!CheckB(w.text)) {
+        return std::nullopt;
+      }
+      b_text += w.text;
+    } else if (!DecodeQ(w.text, run)) {
+      return std::nullopt;
+    }
+    if (!after.empty()) {
+      if (!flush()) {
+        return std::nullopt;
+      }
+      out += after;
+    }
+  }
+  if (in_run && !flush()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace bw::mail::internal

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal to bw_ingest_mail: header and charset decoding without GMime for the shapes bounce mails
+// use, giving exactly what GMime gives for them (checked against GMime by rfc2047_test.cc), so that
+// the fast MIME reader does not load GMime (gmime_api.h) for ordinary mails. Everything else is
+// left to GMime by the callers (mail.cc).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace bw::mail::internal {
+
+// g_utf8_validate(s.data(), s.size(), nullptr) without GLib: UTF-8 with no NUL byte, no overlong
+// form, no surrogate and nothing above U+10FFFF.
+bool GlibValidUtf8(std::string_view s);
+
+// g_mime_charset_iconv_name(charset) for the charsets that bounce mails commonly name (a fixed
+// table, any letter case); nullptr for the others (ask GMime).
+const char* CommonCharsetIconvName(std::string_view charset);
+
+// g_mime_utils_header_decode_text(nullptr, text) for an unfolded header value (no CR or LF) made of
+// plain words (ASCII, or valid UTF-8 while the locale's charset is UTF-8 or ASCII, as in
+// bouncewatch) and whole RFC 2047 encoded words (=?charset?B|Q?text?=) in a charset of
+// CommonCharsetIconvName, whose bytes convert cleanly; white space between two encoded words is
+// dropped, runs of encoded words in one charset and encoding are converted together. nullopt for
+// every other shape (other 8-bit text, words inside words, language tags, broken or mixed runs,
+// bytes that do not fit the charset, NUL bytes): GMime's answer for those is left to GMime.
+std::optional<std::string> DecodeEncodedWords(std::string_view text);
+
+}  // namespace bw::mail::internal
