@@ -40,16 +40,14 @@ Result<std::vector<std::optional<SuppressionBrief>>> Store::CheckSuppressions(
 
 Result<size_t> Store::ImportSuppressions(SuppressionBatchSource& source, const AuditInfo& audit) {
   std::vector<ManualSuppression> all;
-  for (;;) {
-    auto batch = source.Next();
-    if (!batch) {
-      return batch.error();
-    }
-    if (batch->empty()) {
-      break;
-    }
-    all.insert(all.end(), std::make_move_iterator(batch->begin()),
-               std::make_move_iterator(batch->end()));
+  if (Status s = ForEachBatch(source,
+                              [&all](std::vector<ManualSuppression>& batch) -> Status {
+                                all.insert(all.end(), std::make_move_iterator(batch.begin()),
+                                           std::make_move_iterator(batch.end()));
+                                return {};
+                              });
+      !s) {
+    return s.error();
   }
   if (auto s = AddSuppressions(all, audit); !s) {
     return s.error();

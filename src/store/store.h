@@ -169,6 +169,24 @@ class SuppressionBatchSource {
   virtual Result<std::vector<ManualSuppression>> Next() = 0;
 };
 
+// Calls fn(batch) with each batch of `source` up to the empty one that ends it. The first error,
+// of the source or of fn, ends the loop and is returned.
+template <typename Fn>
+Status ForEachBatch(SuppressionBatchSource& source, Fn&& fn) {
+  for (;;) {
+    auto batch = source.Next();
+    if (!batch) {
+      return batch.error();
+    }
+    if (batch->empty()) {
+      return {};
+    }
+    if (Status s = fn(*batch); !s) {
+      return s;
+    }
+  }
+}
+
 // Filters for ListSuppressions: only addresses suppressed at active_at_ms, ANDed with the rest.
 // Results are ordered by address_key ascending.
 struct SuppressionQuery {

@@ -2021,17 +2021,8 @@ Result<size_t> SqliteStore::ImportSuppressions(SuppressionBatchSource& source,
       first->clear();
       second->clear();
       if (!small) {
-        for (;;) {
-          auto batch = source.Next();
-          if (!batch) {
-            return batch.error();
-          }
-          if (batch->empty()) {
-            break;
-          }
-          if (auto s = add(*batch); !s) {
-            return s;
-          }
+        if (Status s = ForEachBatch(source, add); !s) {
+          return s;
         }
       }
       return adder.Finish();
