@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/event_json.h"
 
-#include <boost/json/monotonic_resource.hpp>
+#include <array>
+#include <cstdint>
+#include <cstring>
+
 #include <boost/json/serialize.hpp>
 
 #include "core/json_fields.h"
@@ -218,11 +221,267 @@ Result<FeedbackEvent> EventFromJson(const json::value& v) {
   return e;
 }
 
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Per byte: 0 when written as it is; 'u' for \u00xx; any other letter: a backslash and it.
+constexpr std::array<char, 256> kEscape = [] {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 0x20; ++c) {
+    t[c] = 'u';
+  }
+  t['\b'] = 'b';
+  t['\t'] = 't';
+  t['\n'] = 'n';
+  t['\f'] = 'f';
+  t['\r'] = 'r';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
+// Whether any of the eight bytes in `x` is below 0x20, '"' or a backslash (the bytes kEscape
+// marks). The usual "has a zero byte" / "has a byte less than n" tests, exact as a whole.
+constexpr bool NeedsEscape(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t below_space = (x - kOnes * 0x20) & ~x & kHigh;
+  const uint64_t q = x ^ (kOnes * static_cast<uint64_t>('"'));
+  const uint64_t b = x ^ (kOnes * static_cast<uint64_t>('\\'));
+  const uint64_t quote = (q - kOnes) & ~q & kHigh;
+  const uint64_t backslash = (b - kOnes) & ~b & kHigh;
+  return (below_space | quote | backslash) != 0;
+}
+
+// Writes EventToJson's object as Boost.JSON's serializer does, without building it: the same
+// keys in the same order, strings escaped by the same table (", \\ and the control characters;
+// \b \t \n \f \r by name, the others as \u00xx with lower-case hex; every other byte, UTF-8
+// or not, as it is). Tests compare it with json::serialize(EventToJson(e)).
+class LineWriter {
+ public:
+  explicit LineWriter(std::string& out) : out_(out) {}
+
+  void Raw(std::string_view s) { out_.append(s); }
+
+  void String(std::string_view s) {
+    out_ += '"';
+    size_t run = 0;  // start of the bytes not yet copied
+    size_t i = 0;
+    while (i < s.size()) {
+      // Eight bytes at a time while none needs escaping (most text).
+      if (i + 8 <= s.size()) {
+        uint64_t block;
+        std::memcpy(&block, s.data() + i, 8);
+        if (!NeedsEscape(block)) {
+          i += 8;
+          continue;
+        }
+      }
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      const char e = kEscape[c];
+      if (e == 0) {
+        ++i;
+        continue;
+      }
+      out_.append(s.data() + run, i - run);
+      run = ++i;
+      if (e != 'u') {
+        const char pair[2] = {'\\', e};
+        out_.append(pair, 2);
+      } else {
+        const char code[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out_.append(code, 6);
+      }
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_ += '"';
+  }
+
+  // ,"key": (the first member of an object has no comma: `first` is cleared). `key` is one of
+  // this file's literal names, which need no escaping.
+  void Key(std::string_view key, bool& first) {
+    if (!first) {
+      out_ += ',';
+    }
+    first = false;
+    out_ += '"';
+    out_.append(key);
+    out_.append("\":", 2);
+  }
+
+  // The same for a key from the data (a tag name).
+  void EscapedKey(std::string_view key, bool& first) {
+    if (!first) {
+      out_ += ',';
+    }
+    first = false;
+    String(key);
+    out_ += ':';
+  }
+
+  void Member(std::string_view key, std::string_view value, bool& first) {
+    Key(key, first);
+    String(value);
+  }
+
+  void MemberIfNotEmpty(std::string_view key, std::string_view value, bool& first) {
+    if (!value.empty()) {
+      Member(key, value, first);
+    }
+  }
+
+  void Time(std::string_view key, int64_t ms, bool& first) {
+    Key(key, first);
+    if (ms == 0) {
+      Raw("null");
+    } else {
+      String(FormatIso8601Ms(ms));
+    }
+  }
+
+  void StringArray(const std::vector<std::string>& items) {
+    out_ += '[';
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) {
+        out_ += ',';
+      }
+      String(items[i]);
+    }
+    out_ += ']';
+  }
+
+ private:
+  std::string& out_;
+};
+
+void WriteEventLine(const FeedbackEvent& e, std::string& out) {
+  LineWriter w(out);
+  bool first = true;
+  w.Raw("{");
+  w.Member("id", e.id, first);
+  w.Member("type", EventTypeName(e.type), first);
+  w.Member("recipient", e.recipient, first);
+  w.Time("occurred_at", e.occurred_at_ms, first);
+  w.Time("received_at", e.received_at_ms, first);
+  w.Member("source", e.source, first);
+  w.Key("bounce", first);
+  if (e.bounce) {
+    const BounceInfo& b = *e.bounce;
+    bool f = true;
+    w.Raw("{");
+    w.Member("class", BounceClassName(b.bounce_class), f);
+    w.Member("ses_type", b.ses_type, f);
+    w.Member("ses_subtype", b.ses_subtype, f);
+    w.Member("status", b.status, f);
+    w.Member("action", b.action, f);
+    w.Member("diagnostic", b.diagnostic, f);
+    w.Member("reason", b.reason, f);
+    w.Member("reporting_mta", b.reporting_mta, f);
+    w.MemberIfNotEmpty("remote_mta_ip", b.remote_mta_ip, f);
+    w.MemberIfNotEmpty("feedback_id", b.feedback_id, f);
+    w.Raw("}");
+  } else {
+    w.Raw("null");
+  }
+  w.Key("complaint", first);
+  if (e.complaint) {
+    const ComplaintInfo& c = *e.complaint;
+    bool f = true;
+    w.Raw("{");
+    w.Member("feedback_type", c.feedback_type, f);
+    w.Member("sub_type", c.sub_type, f);
+    w.Member("user_agent", c.user_agent, f);
+    w.Member("arrival_date", c.arrival_date, f);
+    w.MemberIfNotEmpty("feedback_id", c.feedback_id, f);
+    w.Raw("}");
+  } else {
+    w.Raw("null");
+  }
+  const MailInfo& m = e.mail;
+  w.Key("mail", first);
+  {
+    bool f = true;
+    w.Raw("{");
+    w.Member("message_id", m.message_id, f);
+    w.MemberIfNotEmpty("header_message_id", m.header_message_id, f);
+    w.Member("from", m.from, f);
+    w.Member("subject", m.subject, f);
+    w.MemberIfNotEmpty("sent_at", m.sent_at, f);
+    w.Member("sending_account_id", m.sending_account_id, f);
+    w.Member("source_arn", m.source_arn, f);
+    w.MemberIfNotEmpty("source_ip", m.source_ip, f);
+    w.MemberIfNotEmpty("caller_identity", m.caller_identity, f);
+    w.Member("configuration_set", m.configuration_set, f);
+    w.Key("tags", f);
+    w.Raw("{");
+    bool ft = true;
+    for (const auto& [k, vs] : m.tags) {  // a std::map: sorted, unique keys, as in the tree
+      w.EscapedKey(k, ft);
+      w.StringArray(vs);
+    }
+    w.Raw("}");
+    if (!m.destination.empty()) {
+      w.Key("destination", f);
+      w.StringArray(m.destination);
+    }
+    if (!m.headers.empty()) {
+      w.Key("headers", f);
+      w.Raw("[");
+      for (size_t i = 0; i < m.headers.size(); ++i) {
+        if (i > 0) {
+          w.Raw(",");
+        }
+        bool fh = true;
+        w.Raw("{");
+        w.Member("name", m.headers[i].first, fh);
+        w.Member("value", m.headers[i].second, fh);
+        w.Raw("}");
+      }
+      w.Raw("]");
+    }
+    if (m.headers_truncated) {
+      w.Key("headers_truncated", f);
+      w.Raw("true");
+    }
+    w.Raw("}");
+  }
+  w.Key("origin", first);
+  {
+    bool f = true;
+    w.Raw("{");
+    w.MemberIfNotEmpty("sns_message_id", e.origin.sns_message_id, f);
+    w.MemberIfNotEmpty("topic_arn", e.origin.topic_arn, f);
+    w.MemberIfNotEmpty("subscription_arn", e.origin.subscription_arn, f);
+    w.MemberIfNotEmpty("file", e.origin.file, f);
+    w.Raw("}");
+  }
+  if (!e.details.empty()) {
+    w.Key("details", first);
+    // Free-form JSON (numbers, nested objects): Boost.JSON's own serializer, as in the tree.
+    w.Raw(json::serialize(e.details));
+  }
+  w.Raw("}");
+}
+
+}  // namespace
+
 std::string EventToJsonLine(const FeedbackEvent& event) {
-  // A typical SES event's tree fits in the buffer; a larger one continues on the heap.
-  unsigned char buffer[8192];
-  json::monotonic_resource arena(buffer, sizeof(buffer));
-  return json::serialize(EventToJson(event, &arena));
+  std::string out;
+  // Room for the names and punctuation plus the larger texts: one allocation for most events.
+  size_t size = 900 + event.mail.subject.size() + event.mail.from.size();
+  for (const auto& [name, value] : event.mail.headers) {
+    size += name.size() + value.size() + 24;
+  }
+  for (const std::string& d : event.mail.destination) {
+    size += d.size() + 3;
+  }
+  if (event.bounce) {
+    size += event.bounce->diagnostic.size() + event.bounce->reporting_mta.size();
+  }
+  out.reserve(size);
+  WriteEventLine(event, out);
+  return out;
 }
 
 }  // namespace bw

@@ -21,9 +21,9 @@ boost::json::object EventToJson(const FeedbackEvent& event, boost::json::storage
 // The inverse. kInvalidInput when a required field is missing or has the wrong type.
 Result<FeedbackEvent> EventFromJson(const boost::json::value& json);
 
-// Serialises compactly (one line). The object tree is built in a stack-backed arena
-// (json::monotonic_resource), not with one heap allocation per node: this runs once per
-// ingested event on the request threads.
+// Serialises compactly (one line): exactly the bytes of json::serialize(EventToJson(event)),
+// written directly into the string without building the object tree (this runs once per
+// ingested event on the request threads).
 std::string EventToJsonLine(const FeedbackEvent& event);
 
 }  // namespace bw

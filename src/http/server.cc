@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
@@ -30,48 +34,110 @@ namespace {
 // buffer grows as Beast needs.
 constexpr size_t kReadBufferBytes = 16 * 1024;
 
-// Each connection runs on its own strand of the io_context. The concrete executor type (not
-// Asio's type-erased any_io_executor) saves a type-erased copy, dispatch and destruction of the
+// Each I/O thread runs its own single-threaded io_context, and a connection lives on one of them
+// for its whole life: its handlers never run concurrently, so it needs no strand (a strand's
+// mutex and shared state on every completion). The concrete executor type (not Asio's
+// type-erased any_io_executor) saves a type-erased copy, dispatch and destruction of the
 // executor in every socket, timer and post operation.
-using Strand = asio::strand<asio::io_context::executor_type>;
-using Socket = tcp::socket::rebind_executor<Strand>::other;
-using Stream = beast::basic_stream<tcp, Strand, beast::unlimited_rate_policy>;
+using Executor = asio::io_context::executor_type;
+using Socket = tcp::socket::rebind_executor<Executor>::other;
+
+class Session;
+
+// The deadlines of one I/O thread's connections, checked by one periodic timer instead of a
+// timer armed and cancelled around every read and write (Beast's basic_stream: a timer wait, a
+// cancel and two clock reads per operation). Time is counted in ticks of that timer; a deadline
+// `After(d)` falls at least `d` after it was set (a late tick only makes it later), and at most
+// about two ticks after that.
+//
+// Thread-safety: used only on its io_context's thread.
+class Deadlines {
+ public:
+  Deadlines(asio::io_context& ioc, std::chrono::milliseconds tick)
+      : timer_(ioc), tick_(std::max(tick, std::chrono::milliseconds(1))) {}
+
+  void Start() { Arm(); }
+  void Stop() { timer_.cancel(); }
+
+  // A deadline `d` from now, in ticks.
+  int64_t After(std::chrono::milliseconds d) const {
+    return now_ + (d.count() + tick_.count() - 1) / tick_.count() + 1;
+  }
+  // The connection is checked at every tick from now on (it is forgotten once destroyed).
+  void Add(std::weak_ptr<Session> session) { sessions_.push_back(std::move(session)); }
+
+ private:
+  void Arm();
+  void OnTick();
+
+  asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                             Executor>
+      timer_;
+  const std::chrono::milliseconds tick_;
+  int64_t now_ = 0;
+  std::vector<std::weak_ptr<Session>> sessions_;
+};
+
+// The tick of the deadline timer: a sixteenth of the shortest timeout, between 5 ms and 500 ms
+// (the default 15 s request timeout is enforced within 15–16 s).
+std::chrono::milliseconds DeadlineTick(const ServerOptions& o) {
+  auto shortest = std::min(o.request_timeout, o.handler_timeout);
+  return std::clamp(shortest / 16, std::chrono::milliseconds(5), std::chrono::milliseconds(500));
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket&& socket, const ServerOptions& options, std::shared_ptr<Handler> handler,
-          ServerStats& stats)
-      : stream_(std::move(socket)), options_(options), handler_(std::move(handler)),
-        stats_(stats) {
+          ServerStats& stats, Deadlines& deadlines)
+      : socket_(std::move(socket)), options_(options), handler_(std::move(handler)),
+        stats_(stats), deadlines_(deadlines) {
     // Beast reads max(512, free capacity) bytes at a time: from an empty buffer a 3 KB SNS
     // request took ~6 recvmsg calls. With room for a whole typical request reserved once per
     // connection (kept across requests: consume() does not shrink it) it takes one.
     buffer_.reserve(kReadBufferBytes);
   }
 
+  // Called on any thread: starts the connection on its own I/O thread.
   void Run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->deadlines_.Add(self);
+      self->DoRead();
+    });
+  }
+
+  // Called by Deadlines (on this connection's thread) at every tick.
+  void CheckDeadline(int64_t now) {
+    if (deadline_ == 0 || now < deadline_) {
+      return;
+    }
+    // The pending read or write completes with operation_aborted; its handler sees timed_out_.
+    deadline_ = 0;
+    timed_out_ = true;
+    Close();
   }
 
  private:
+  // Every read and write has a deadline: a whole request within request_timeout (also the idle
+  // keep-alive limit), each response write (or streamed piece) within request_timeout; the
+  // handler (or the body stream, for each piece) must answer within handler_timeout. Past it the
+  // connection is closed.
+  void Arm(std::chrono::milliseconds timeout) { deadline_ = deadlines_.After(timeout); }
+  void Disarm() { deadline_ = 0; }
+
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(options_.request_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
+    Arm(options_.request_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         self->OnRead(ec);
                       });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
-      Close();
-      return;
-    }
-    if (ec == beast::error::timeout) {
+    Disarm();
+    if (timed_out_) {
       // A connection idle between requests just closes; one that sent part of a request is a
       // slow or stalled client.
       if (parser_->got_some() || buffer_.size() > 0) {
@@ -79,6 +145,11 @@ class Session : public std::enable_shared_from_this<Session> {
         spdlog::info("http: closing connection from {}: request not received within {} ms",
                      Remote(), options_.request_timeout.count());
       }
+      Close();
+      return;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
       Close();
       return;
     }
@@ -136,27 +207,25 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     req.body = std::move(msg.body());
     req.remote = Remote();
-    // While the handler works (e.g. waiting for a commit), the connection waits for it.
-    stream_.expires_after(options_.handler_timeout);
-    auto self = shared_from_this();
-    auto responded = std::make_shared<std::atomic<bool>>(false);
-    Responder respond = [self, responded](Response r) {
-      if (responded->exchange(true)) {
+    // The handler answers through `respond`, exactly once per request: the request's number
+    // guards against a second answer (a handler bug) without an allocation per request.
+    const uint64_t number = ++requests_;
+    Responder respond = [self = shared_from_this(), number](Response r) {
+      uint64_t previous = number - 1;
+      if (!self->answered_.compare_exchange_strong(previous, number)) {
         return;  // a handler bug: answered twice
       }
-      if (self->handling_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
-        self->Write(std::move(r));  // on this session's strand, inside OnRead
+      if (self->socket_.get_executor().running_in_this_thread()) {
+        self->Write(std::move(r));  // on this connection's thread (e.g. inside OnRead)
         return;
       }
-      asio::post(self->stream_.get_executor(),
+      asio::post(self->socket_.get_executor(),
                  [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     };
+    Arm(options_.handler_timeout);  // while the handler works
     try {
-      handling_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
       handler_->Handle(std::move(req), respond);
-      handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
     } catch (const std::exception& e) {
-      handling_thread_.store(std::thread::id(), std::memory_order_relaxed);
       stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("http: handler threw (a bug): {}", e.what());
       Response r = ErrorResponse(Internal("internal error"));
@@ -190,8 +259,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       res->keep_alive(keep_alive_);
       res->prepare_payload();
-      stream_.expires_after(options_.request_timeout);
-      bhttp::async_write(stream_, *res,
+      Arm(options_.request_timeout);
+      bhttp::async_write(socket_, *res,
                          [self = shared_from_this(), res](beast::error_code ec, size_t) {
                            self->OnWrite(ec);
                          });
@@ -227,10 +296,10 @@ class Session : public std::enable_shared_from_this<Session> {
     head.append(std::to_string(r.body.size()));
     head.append("\r\n\r\n");
     out_body_ = std::move(r.body);
-    stream_.expires_after(options_.request_timeout);
+    Arm(options_.request_timeout);
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_),
                                                      asio::buffer(out_body_)};
-    asio::async_write(stream_, buffers,
+    asio::async_write(socket_, buffers,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         self->OnWrite(ec);
                       });
@@ -257,11 +326,12 @@ class Session : public std::enable_shared_from_this<Session> {
         res->chunked(true);
       }
       auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
-      stream_.expires_after(options_.request_timeout);
+      Arm(options_.request_timeout);
       bhttp::async_write_header(
-          stream_, *sr,
+          socket_, *sr,
           [self = shared_from_this(), res, sr, body = std::move(r.stream), chunked](
               beast::error_code ec, size_t) {
+            self->Disarm();
             if (ec) {
               self->Close();
               return;
@@ -276,10 +346,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void NextPiece(std::shared_ptr<BodyStream> body, bool chunked) {
-    stream_.expires_after(options_.handler_timeout);
+    Arm(options_.handler_timeout);
     auto self = shared_from_this();
     body->Next([self, body, chunked](Result<std::string> piece, bool last) {
-      asio::post(self->stream_.get_executor(),
+      asio::post(self->socket_.get_executor(),
                  [self, body, chunked, piece = std::move(piece), last]() mutable {
                    self->WritePiece(std::move(body), chunked, std::move(piece), last);
                  });
@@ -297,6 +367,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto data = std::make_shared<std::string>(std::move(*piece));
     auto self = shared_from_this();
     auto after = [self, body, chunked, last, data](beast::error_code ec, size_t) {
+      self->Disarm();
       if (ec) {
         self->Close();
         return;
@@ -309,22 +380,23 @@ class Session : public std::enable_shared_from_this<Session> {
         self->Close();
         return;
       }
-      self->stream_.expires_after(self->options_.request_timeout);
-      asio::async_write(self->stream_, bhttp::make_chunk_last(),
+      self->Arm(self->options_.request_timeout);
+      asio::async_write(self->socket_, bhttp::make_chunk_last(),
                         [self](beast::error_code ec2, size_t) { self->OnWrite(ec2); });
     };
-    stream_.expires_after(options_.request_timeout);
+    Arm(options_.request_timeout);
     if (data->empty()) {
       after({}, 0);  // an empty chunk would end a chunked body
     } else if (chunked) {
-      asio::async_write(stream_, bhttp::make_chunk(asio::buffer(*data)), std::move(after));
+      asio::async_write(socket_, bhttp::make_chunk(asio::buffer(*data)), std::move(after));
     } else {
-      asio::async_write(stream_, asio::buffer(*data), std::move(after));
+      asio::async_write(socket_, asio::buffer(*data), std::move(after));
     }
   }
 
   void OnWrite(beast::error_code ec) {
-    if (ec) {
+    Disarm();
+    if (ec || timed_out_) {
       Close();
       return;
     }
@@ -337,8 +409,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket_.close(ec);
   }
 
   // The peer's address, looked up once per connection (not a getpeername and formatting per
@@ -346,37 +418,79 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& Remote() {
     if (remote_.empty()) {
       beast::error_code ec;
-      auto ep = stream_.socket().remote_endpoint(ec);
+      auto ep = socket_.remote_endpoint(ec);
       remote_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
     }
     return remote_;
   }
 
-  Stream stream_;
+  Socket socket_;
   const ServerOptions& options_;
   std::shared_ptr<Handler> handler_;
   ServerStats& stats_;
+  Deadlines& deadlines_;
+  // The pending read's or write's deadline in Deadlines ticks; 0 while there is none.
+  int64_t deadline_ = 0;
+  bool timed_out_ = false;  // closed by CheckDeadline
   beast::flat_buffer buffer_;
   std::string remote_;  // see Remote()
   // The header and body of the response being written by WritePrepared (kept across requests
   // so that the header's buffer is reused).
   std::string out_head_;
   std::string out_body_;
-  // The thread running handler_->Handle for this session, while it runs: a response given
-  // synchronously there (requests answered on the I/O thread) is written at once instead of
-  // being posted back to the same strand.
-  std::atomic<std::thread::id> handling_thread_{};
+  // Requests read (on this connection's thread) and answered (by any thread, see OnRead).
+  uint64_t requests_ = 0;
+  std::atomic<uint64_t> answered_{0};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
 };
 
+void Deadlines::Arm() {
+  timer_.expires_after(tick_);
+  timer_.async_wait([this](beast::error_code ec) {
+    if (!ec) {
+      OnTick();
+    }
+  });
+}
+
+void Deadlines::OnTick() {
+  ++now_;
+  // Forget destroyed connections (swap-remove) and cut off those past their deadline.
+  for (size_t i = 0; i < sessions_.size();) {
+    if (auto s = sessions_[i].lock()) {
+      s->CheckDeadline(now_);
+      ++i;
+    } else {
+      sessions_[i] = std::move(sessions_.back());
+      sessions_.pop_back();
+    }
+  }
+  Arm();
+}
+
 }  // namespace
 
+// One single-threaded io_context per I/O thread, each with its connections' deadlines; the
+// acceptor runs on the first and deals accepted connections to the threads in turn.
 struct HttpServer::Impl {
-  explicit Impl(int threads) : ioc(threads), acceptor(asio::make_strand(ioc)) {}
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
+  struct Thread {
+    Thread(std::chrono::milliseconds tick)
+        : ioc(1), work(asio::make_work_guard(ioc)), deadlines(ioc, tick) {}
+    asio::io_context ioc;
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    Deadlines deadlines;
+  };
+  Impl(int threads, std::chrono::milliseconds tick) {
+    for (int i = 0; i < threads; ++i) {
+      io.push_back(std::make_unique<Thread>(tick));
+    }
+    acceptor.emplace(io[0]->ioc);
+  }
+  std::vector<std::unique_ptr<Thread>> io;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next = 0;  // the thread the next connection goes to (acceptor's thread only)
   std::atomic<bool> stopping{false};
 };
 
@@ -396,12 +510,12 @@ Status HttpServer::Start() {
   if (options_.threads < 1) {
     options_.threads = 1;
   }
-  impl_ = std::make_unique<Impl>(options_.threads);
+  impl_ = std::make_unique<Impl>(options_.threads, DeadlineTick(options_));
   beast::error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
   if (ec) {
     // Resolve a host name such as "localhost".
-    tcp::resolver resolver(impl_->ioc);
+    tcp::resolver resolver(impl_->io[0]->ioc);
     auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (ec || results.empty()) {
       return InvalidInput("cannot resolve listen host \"" + options_.host + "\"");
@@ -409,7 +523,7 @@ Status HttpServer::Start() {
     address = results.begin()->endpoint().address();
   }
   tcp::endpoint endpoint(address, options_.port);
-  auto& acc = impl_->acceptor;
+  auto& acc = *impl_->acceptor;
   acc.open(endpoint.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(endpoint, ec);
@@ -420,11 +534,12 @@ Status HttpServer::Start() {
   }
   bound_port_ = acc.local_endpoint().port();
   Accept(impl_.get(), &options_, handler_, &stats_);
-  for (int i = 0; i < options_.threads; ++i) {
-    threads_.emplace_back([this] {
+  for (auto& io : impl_->io) {
+    asio::post(io->ioc, [d = &io->deadlines] { d->Start(); });
+    threads_.emplace_back([this, ioc = &io->ioc] {
       for (;;) {
         try {
-          impl_->ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           stats_.internal_errors.fetch_add(1, std::memory_order_relaxed);
@@ -440,11 +555,13 @@ void HttpServer::Stop() {
   if (!impl_ || impl_->stopping.exchange(true)) {
     return;
   }
-  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+  asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
     beast::error_code ec;
-    impl->acceptor.close(ec);
+    impl->acceptor->close(ec);
   });
-  impl_->ioc.stop();
+  for (auto& io : impl_->io) {
+    io->ioc.stop();
+  }
   for (auto& t : threads_) {
     if (t.joinable()) {
       t.join();
@@ -457,9 +574,10 @@ namespace {
 
 void Accept(HttpServer::Impl* impl, const ServerOptions* options,
             std::shared_ptr<Handler> handler, ServerStats* stats) {
-  impl->acceptor.async_accept(
-      asio::make_strand(impl->ioc),
-      [impl, options, handler, stats](beast::error_code ec, Socket socket) {
+  HttpServer::Impl::Thread& io = *impl->io[impl->next];
+  impl->acceptor->async_accept(
+      io.ioc.get_executor(),
+      [impl, options, handler, stats, &io](beast::error_code ec, Socket socket) {
         if (ec) {
           if (ec == asio::error::operation_aborted || impl->stopping) {
             return;
@@ -469,7 +587,9 @@ void Accept(HttpServer::Impl* impl, const ServerOptions* options,
           stats->connections.fetch_add(1, std::memory_order_relaxed);
           beast::error_code opt_ec;
           socket.set_option(tcp::no_delay(true), opt_ec);
-          std::make_shared<Session>(std::move(socket), *options, handler, *stats)->Run();
+          std::make_shared<Session>(std::move(socket), *options, handler, *stats, io.deadlines)
+              ->Run();
+          impl->next = (impl->next + 1) % impl->io.size();
         }
         Accept(impl, options, handler, stats);
       });

@@ -180,16 +180,47 @@ void ResetMemo(std::string_view text) {
   tl_memo.candidates = Prefilter().Candidates(text, tl_memo.alternatives);
 }
 
+// The index of `reason` in kSources, or kReasonCount. A table keyed by the name's length and
+// its first and last bytes gives the candidate (a name is checked in full; a key shared by two
+// names falls back to the table walk).
+size_t ReasonIndex(std::string_view reason) {
+  constexpr size_t kSlots = 4096;
+  const auto key = [](std::string_view r) {
+    return r.empty() ? size_t{0}
+                     : ((r.size() << 7) ^ (static_cast<unsigned char>(r.front()) << 3) ^
+                        static_cast<unsigned char>(r.back())) %
+                           kSlots;
+  };
+  static const auto kSlot = [&] {
+    std::array<uint8_t, kSlots> slot;
+    slot.fill(0xff);  // no reason
+    for (size_t i = 0; i < kReasonCount; ++i) {
+      uint8_t& s = slot[key(kSources[i].reason)];
+      s = s == 0xff ? static_cast<uint8_t>(i) : 0xfe;  // 0xfe: shared, walk the table
+    }
+    return slot;
+  }();
+  const uint8_t s = kSlot[key(reason)];
+  if (s < kReasonCount) {
+    return kSources[s].reason == reason ? s : kReasonCount;
+  }
+  if (s == 0xff) {
+    return kReasonCount;
+  }
+  size_t i = 0;
+  while (i < kReasonCount && kSources[i].reason != reason) {
+    ++i;
+  }
+  return i;
+}
+
 // Whether the message patterns of `reason` match the lower-cased `text`.
 bool Match(std::string_view reason, std::string_view text) {
   if (text.empty()) {
     return false;
   }
   auto& m = Matchers();
-  size_t i = 0;
-  while (i < kReasonCount && kSources[i].reason != reason) {
-    ++i;
-  }
+  const size_t i = ReasonIndex(reason);
   if (i == kReasonCount) {
     return false;
   }

@@ -2,29 +2,33 @@
 #include "ingest/mail/detector.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
 namespace {
 
-void SetField(Delivery& d, std::string_view name, std::string_view value) {
-  std::string n = ToLower(name);
-  if (n == "action") {
+void SetField(Delivery& d, std::string_view n, std::string_view value) {
+  if (IEquals(n, "action")) {
     d.action = ToLower(Trim(value));
     size_t sp = d.action.find_first_of(" (");
     if (sp != std::string::npos) {
       d.action.resize(sp);
     }
-  } else if (n == "status") {
+  } else if (IEquals(n, "status")) {
     std::string s = FindStatus(value);
     d.status = s.empty() ? std::string(Trim(value)) : s;
-  } else if (n == "remote-mta") {
+  } else if (IEquals(n, "remote-mta")) {
     size_t semi = value.find(';');
     d.remote_mta =
         std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
-  } else if (n == "diagnostic-code") {
+  } else if (IEquals(n, "diagnostic-code")) {
     size_t semi = value.find(';');
     if (semi != std::string_view::npos && semi < 16 &&
         Trim(value.substr(0, semi)).find(' ') == std::string_view::npos) {
@@ -36,7 +40,7 @@ void SetField(Delivery& d, std::string_view name, std::string_view value) {
     } else {
       d.diagnostic = Squeeze(value);
     }
-  } else if (n == "last-attempt-date") {
+  } else if (IEquals(n, "last-attempt-date")) {
     d.date = std::string(Trim(value));
   }
 }
@@ -72,32 +76,36 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     has_final = has_orig = any = false;
     orig_addr.clear();
   };
-  std::string name;
-  std::string value;
+  // The current field: its name and value are views into `text`, unless folded lines were
+  // joined into `folded`.
+  std::string_view name;
+  std::string_view value;
+  std::string folded;
   auto apply = [&] {
     if (name.empty()) {
       return;
     }
-    std::string n = ToLower(name);
-    if (n == "reporting-mta") {
+    const std::string_view n = name;
+    const bool final_recipient = IEquals(n, "final-recipient");
+    if (IEquals(n, "reporting-mta")) {
       size_t semi = value.find(';');
       reporting_mta = std::string(Trim(semi == std::string::npos ? value : value.substr(semi + 1)));
-    } else if (n == "arrival-date") {
-      arrival = value;
-    } else if (n == "final-recipient" || n == "x-actual-recipient") {
-      if (n == "final-recipient" &&
+    } else if (IEquals(n, "arrival-date")) {
+      arrival = std::string(value);
+    } else if (final_recipient || IEquals(n, "x-actual-recipient")) {
+      if (final_recipient &&
           (has_final || (has_orig && (!cur.action.empty() || !cur.status.empty())))) {
         flush();
       }
-      if (n == "final-recipient" || cur.recipient.empty()) {
+      if (final_recipient || cur.recipient.empty()) {
         std::string a = AddressOfField(value);
         if (!a.empty()) {
           cur.recipient = a;
         }
       }
-      has_final = has_final || n == "final-recipient";
+      has_final = has_final || final_recipient;
       any = true;
-    } else if (n == "original-recipient") {
+    } else if (IEquals(n, "original-recipient")) {
       if (has_orig ||
           (has_final && (!cur.action.empty() || !cur.status.empty() || !cur.diagnostic.empty()))) {
         flush();
@@ -108,8 +116,8 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     } else if (any) {
       SetField(cur, name, value);
     }
-    name.clear();
-    value.clear();
+    name = {};
+    value = {};
   };
   for (std::string_view line : SplitLines(text)) {
     if (Trim(line).empty()) {
@@ -121,8 +129,12 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     }
     if (line.front() == ' ' || line.front() == '\t') {
       if (!name.empty()) {
-        value += ' ';
-        value += Trim(line);
+        if (value.data() != folded.data()) {
+          folded.assign(value);
+        }
+        folded += ' ';
+        folded += Trim(line);
+        value = folded;
       }
       continue;
     }
@@ -132,8 +144,8 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
         line.substr(0, colon).find(' ') != std::string_view::npos) {
       continue;
     }
-    name = std::string(line.substr(0, colon));
-    value = std::string(Trim(line.substr(colon + 1)));
+    name = line.substr(0, colon);
+    value = Trim(line.substr(colon + 1));
   }
   apply();
   flush();
@@ -262,8 +274,7 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   };
   size_t cut = text.size();
   // A separator line naming the original: "-------original message", "=== Original mail ===".
-  // Only lines starting with "---" or "===" can be one: those are found with Find ("\n---",
-  // "\n===") instead of walking every line.
+  // Only lines starting with "---" or "===" can be one.
   const auto separator_at = [&](size_t at) {
     size_t eol = lower.find('\n', at);
     if (eol == std::string::npos) {
@@ -275,60 +286,93 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
             line.find("original mail") != std::string_view::npos ||
             line.find("returned message") != std::string_view::npos);
   };
-  if (separator_at(0)) {
-    cut = 0;
-  } else {
-    // The next "\n<c><c><c>" at or after `from` (its '\n'), or npos.
-    const auto next = [&](size_t from, std::string_view probe) {
-      if (from >= lower.size()) {
-        return std::string_view::npos;
-      }
-      return Find(lower, probe, from);
-    };
-    size_t dash = next(0, "\n---");
-    size_t equal = next(0, "\n===");
-    while (dash != std::string_view::npos || equal != std::string_view::npos) {
-      size_t nl = std::min(dash, equal);
-      if (separator_at(nl + 1)) {
-        cut = nl;  // the line's start minus one, as before
-        break;
-      }
-      if (nl == dash) {
-        dash = next(nl + 1, "\n---");
-      } else {
-        equal = next(nl + 1, "\n===");
-      }
-    }
-  }
   // The cut is the start of the line of the earliest marker (no marker spans a line end, so the
-  // order of the searches does not matter). All markers but one contain "message": one Find
-  // pass finds its occurrences and each is checked against the markers around it, instead of a
-  // pass per marker.
+  // order of the searches does not matter). All markers but one contain "message": each of its
+  // occurrences is checked against the markers around it, instead of a pass per marker.
   static constexpr std::string_view kAnchor = "message";
   const auto bol_of = [&](size_t at) {
     size_t bol = text.rfind('\n', at);
     return bol == std::string_view::npos ? size_t{0} : bol;
   };
-  size_t from = 0;
-  while (from < cut) {
-    const size_t m = Find(lower.substr(0, cut), kAnchor, from);
-    if (m == std::string_view::npos) {
-      break;
+  // Where kAnchor sits in each marker (npos: not in it), worked out once.
+  static const auto kAnchorAt = [] {
+    std::array<size_t, std::size(kMarkers)> at{};
+    for (size_t k = 0; k < std::size(kMarkers); ++k) {
+      at[k] = kMarkers[k].find(kAnchor);
     }
-    for (auto marker : kMarkers) {
-      size_t off = marker.find(kAnchor);
-      if (off == std::string_view::npos || m < off) {
+    return at;
+  }();
+  // What position i of `lower` decides, if anything: a separator line starting after the '\n'
+  // at i (the cut is i), or the first marker in table order around "message" at i (the cut is
+  // its line's start). The first position in text order that decides gives the cut: a marker
+  // never spans the '\n' before a separator, so this is the earliest of both kinds.
+  const auto decide = [&](size_t i) {
+    if (lower[i] == '\n') {
+      if (i + 4 <= lower.size() && (lower[i + 1] == '-' || lower[i + 1] == '=') &&
+          lower[i + 2] == lower[i + 1] && lower[i + 3] == lower[i + 1] && separator_at(i + 1)) {
+        cut = i;  // the line's start minus one, as before
+        return true;
+      }
+      return false;
+    }
+    if (lower.compare(i, kAnchor.size(), kAnchor) != 0) {
+      return false;
+    }
+    for (size_t k = 0; k < std::size(kMarkers); ++k) {
+      const size_t off = kAnchorAt[k];
+      if (off == std::string_view::npos || i < off) {
         continue;
       }
-      size_t start = m - off;
-      if (start + marker.size() <= cut && lower.compare(start, marker.size(), marker) == 0) {
-        cut = std::min(cut, bol_of(start));
+      const std::string_view marker = kMarkers[k];
+      const size_t start = i - off;
+      if (start + marker.size() <= lower.size() && lower[start] == marker[0] &&
+          lower.compare(start, marker.size(), marker) == 0) {
+        cut = bol_of(start);
+        return true;
       }
     }
-    from = m + 1;
+    return false;
+  };
+  if (separator_at(0)) {
+    cut = 0;
+  } else {
+    // One pass for both kinds: candidates are a '\n' before '-' or '=', and an 'm' with an 'e'
+    // six bytes on (SSE2: 16 positions at a time).
+    const size_t n = lower.size();
+    size_t i = 0;
+    bool done = false;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    const __m128i dash = _mm_set1_epi8('-');
+    const __m128i equal = _mm_set1_epi8('=');
+    const __m128i em = _mm_set1_epi8('m');
+    const __m128i ee = _mm_set1_epi8('e');
+    for (; !done && i + 22 <= n; i += 16) {
+      const char* p = lower.data() + i;
+      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+      __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 6));
+      __m128i sep = _mm_and_si128(_mm_cmpeq_epi8(a, nl),
+                                  _mm_or_si128(_mm_cmpeq_epi8(b, dash), _mm_cmpeq_epi8(b, equal)));
+      __m128i msg = _mm_and_si128(_mm_cmpeq_epi8(a, em), _mm_cmpeq_epi8(c, ee));
+      for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(sep, msg)));
+           m != 0 && !done; m &= m - 1) {
+        done = decide(i + static_cast<size_t>(__builtin_ctz(m)));
+      }
+    }
+    if (done) {
+      i = n;
+    }
+#endif
+    for (; i < n; ++i) {
+      if ((lower[i] == '\n' || lower[i] == 'm') && decide(i)) {
+        break;
+      }
+    }
   }
-  for (auto marker : kMarkers) {
-    if (marker.find(kAnchor) != std::string_view::npos) {
+  for (size_t k = 0; k < std::size(kMarkers); ++k) {
+    const std::string_view marker = kMarkers[k];
+    if (kAnchorAt[k] != std::string_view::npos) {
       continue;
     }
     const size_t hit = Find(lower.substr(0, cut), marker);
@@ -374,7 +418,7 @@ void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases) {
 
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle) {
   for (const auto& h : mail.headers) {
-    if (IEquals(h.name, name) && IContains(h.value, needle)) {
+    if (IEquals(h.name, name) && h.ValueMentions(needle)) {
       return true;
     }
   }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // GMime, loaded on first use (see gmime_api.h): each bw_gmime_<name> function below resolves
 // <name> in libgmime-3.0.so.0 (and, through it, GObject and GLib) the first time it is called and
-// forwards to it. Thread-safe: the library is loaded once (std::call_once), each function pointer
-// is a function-local static.
+// forwards to it. Thread-safe: the library is loaded once (std::call_once in LoadGMime), each
+// function pointer is a function-local static.
 #include "ingest/mail/gmime_api.h"
 
 #include <dlfcn.h>
@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 
 namespace bw::mail::internal {
 namespace {
@@ -18,32 +19,57 @@ namespace {
 constexpr const char* kLibGMime = "libgmime-3.0.so.0";  // the soname of Debian's libgmime-3.0-0
 
 std::atomic<bool> loaded{false};
+void* handle = nullptr;  // set once by LoadGMime before any forwarder can run
 
-void* Handle() {
-  static void* handle = nullptr;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    handle = dlopen(kLibGMime, RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = dlerror();
-      std::fprintf(stderr, "bouncewatch: cannot load GMime: %s\n", why != nullptr ? why : kLibGMime);
-      std::abort();
-    }
-    loaded = true;
-  });
-  return handle;
+Status Open(const char* soname, void** out) {
+  void* h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+  if (h == nullptr) {
+    const char* why = dlerror();
+    return Unavailable(std::string("cannot load GMime (") + (why != nullptr ? why : soname) +
+                       "): install Debian's libgmime-3.0-0 (scripts/install-deps)");
+  }
+  if (dlsym(h, "g_mime_init") == nullptr) {
+    dlclose(h);
+    return Unavailable(std::string(soname) + " is not GMime 3: it lacks g_mime_init");
+  }
+  *out = h;
+  return {};
 }
 
+// A forwarder called before LoadGMime succeeded is a bug in this module: stop with a message.
 void* Symbol(const char* name) {
-  void* f = dlsym(Handle(), name);
+  void* f = handle != nullptr ? dlsym(handle, name) : nullptr;
   if (f == nullptr) {
-    std::fprintf(stderr, "bouncewatch: %s lacks %s\n", kLibGMime, name);
+    std::fprintf(stderr, "bouncewatch: %s: %s %s\n", kLibGMime,
+                 handle != nullptr ? "lacks" : "not loaded (LoadGMime) before calling", name);
     std::abort();
   }
   return f;
 }
 
 }  // namespace
+
+Status LoadGMimeLibrary(const char* soname) {
+  void* h = nullptr;
+  Status s = Open(soname, &h);
+  if (s) {
+    dlclose(h);
+  }
+  return s;
+}
+
+Status LoadGMime() {
+  static Status status;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    status = Open(kLibGMime, &handle);
+    if (status) {
+      g_mime_init();
+      loaded = true;
+    }
+  });
+  return status;
+}
 
 bool GMimeLoaded() { return loaded; }
 

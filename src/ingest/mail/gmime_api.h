@@ -6,9 +6,10 @@
 // header values it leaves to it. The functions bw_ingest_mail calls are renamed below (to
 // bw_gmime_<name>, so they never clash with a real GLib in the same process); gmime_api.cc defines
 // them to load libgmime-3.0.so.0 with dlopen the first time any of them is called and forward to
-// it. When GMime cannot be loaded, the process stops with a one-line message naming the library
-// (bouncewatch needs Debian's libgmime-3.0-0 installed, as scripts/install-deps does: a machine
-// without it is a broken installation).
+// it. LoadGMime() must have succeeded before any of them is called: when GMime cannot be loaded it
+// returns an error value naming the library and the package (Debian's libgmime-3.0-0, installed by
+// scripts/install-deps), and the callers answer without GMime (a mail the fast reader cannot take
+// apart is then reported as not parsed, and ingest-mail keeps it for a retry).
 // Add a function to both lists when mail.cc calls one that is not listed (the link fails
 // otherwise: "undefined reference to g_mime_...").
 #pragma once
@@ -62,7 +63,18 @@
 
 #include <gmime/gmime.h>
 
+#include "core/result.h"
+
 namespace bw::mail::internal {
+
+// Loads libgmime-3.0.so.0 and calls g_mime_init(), once per process (thread-safe); every later call
+// returns the first call's answer. Unavailable with a one-line message when the library or one of
+// its functions cannot be loaded; no GMime function may be called then (the process would stop).
+Status LoadGMime();
+
+// What LoadGMime does for the library `soname`, without the once and without g_mime_init(): for
+// tests of the error (a library name that does not exist).
+Status LoadGMimeLibrary(const char* soname);
 
 // Whether libgmime-3.0 has been loaded in this process (for tests and benchmarks: the fast path
 // should not need it for ordinary mails).

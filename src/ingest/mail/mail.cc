@@ -7,7 +7,10 @@
 #include <iconv.h>
 #include <map>
 #include <memory>
-#include <mutex>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/mail/gmime_api.h"  // GMime, loaded on first use
 #include "ingest/mail/mime_internal.h"
@@ -39,14 +42,54 @@ using GString = std::unique_ptr<char, GFreeDeleter>;
 
 namespace internal {
 
-void InitGMimeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
-
 // CRLF and lone CR become LF: GMime and the detectors then see one convention.
 std::string NormalizeLineEndings(std::string_view raw) {
   std::string out;
+  return std::string(NormalizeLineEndingsInto(raw, out));
+}
+
+std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out) {
+#if defined(__SSE2__)
+  // 16 bytes at a time: a block without CR is stored as it is; at a CR the bytes before it are
+  // kept (the rest of the block is written over later: the output never outruns the input).
+  // `out` only grows (no zero-filling of a reused buffer).
+  if (out.size() < raw.size()) {
+    out.resize(raw.size());
+  }
+  char* o = out.data();
+  const size_t n = raw.size();
+  const __m128i cr = _mm_set1_epi8('\r');
+  size_t i = 0;
+  while (i + 16 <= n) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw.data() + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
+    if (m == 0) {
+      o += 16;
+      i += 16;
+      continue;
+    }
+    const size_t k = static_cast<size_t>(__builtin_ctz(m));
+    o += k;
+    *o++ = '\n';
+    i += k + 1;
+    if (i < n && raw[i] == '\n') {
+      ++i;
+    }
+  }
+  for (; i < n; ++i) {
+    if (raw[i] == '\r') {
+      *o++ = '\n';
+      if (i + 1 < n && raw[i + 1] == '\n') {
+        ++i;
+      }
+    } else {
+      *o++ = raw[i];
+    }
+  }
+  return std::string_view(out.data(), static_cast<size_t>(o - out.data()));
+#else
+  out.clear();
   out.reserve(raw.size());
   size_t i = 0;
   while (i < raw.size()) {
@@ -63,6 +106,7 @@ std::string NormalizeLineEndings(std::string_view raw) {
     }
   }
   return out;
+#endif
 }
 
 // Counts MIME containers cheaply, so that a mail nested thousands deep is refused before GMime
@@ -209,6 +253,27 @@ bool Convert(std::string_view bytes, const char* from, std::string& out) {
   return true;
 }
 
+// The first position at or after `i` holding `a` or `b`, or s.size(); 16 bytes at a time.
+size_t FindEither(std::string_view s, size_t i, char a, char b) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    unsigned m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb))));
+    if (m != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  while (i < n && s[i] != a && s[i] != b) {
+    ++i;
+  }
+  return i;
+}
+
 // Whether every byte is below 0x80, eight at a time.
 bool IsAscii(std::string_view s) {
   size_t i = 0;
@@ -250,8 +315,7 @@ std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset)
     }
   }
   const char* canon = CommonCharsetIconvName(from);
-  if (canon == nullptr) {
-    InitGMimeOnce();  // g_mime_charset_iconv_name needs GMime's charset tables
+  if (canon == nullptr && LoadGMime()) {  // GMime's charset tables; without them: unchanged
     canon = g_mime_charset_iconv_name(from);
   }
   if (valid && canon != nullptr &&
@@ -297,15 +361,8 @@ std::string internal::StripHtml(std::string_view html) {
   while (i < n) {
     // Runs first: inside a tag everything up to '<' or '>' is dropped, outside it everything up
     // to '<' or '&' is kept as is.
-    size_t j = i;
-    if (in_tag) {
-      while (j < n && html[j] != '<' && html[j] != '>') {
-        ++j;
-      }
-    } else {
-      while (j < n && html[j] != '<' && html[j] != '&') {
-        ++j;
-      }
+    size_t j = in_tag ? FindEither(html, i, '<', '>') : FindEither(html, i, '<', '&');
+    if (!in_tag) {
       out.append(html.data() + i, j - i);
     }
     if (j == n) {
@@ -366,7 +423,9 @@ std::string internal::DecodeFieldValue(std::string_view raw) {
   if (std::optional<std::string> decoded = DecodeEncodedWords(unfolded)) {
     return Squeeze(*decoded);
   }
-  InitGMimeOnce();
+  if (!LoadGMime()) {
+    return Squeeze(unfolded);  // encoded words left as they are
+  }
   GString folded(g_mime_utils_header_unfold(unfolded.c_str()));
   GString decoded(g_mime_utils_header_decode_text(nullptr, folded.get()));
   return decoded ? Squeeze(decoded.get()) : Squeeze(unfolded);
@@ -476,10 +535,48 @@ struct Walker {
 
 }  // namespace
 
+std::string_view Header::Value() const {
+  if (pending_) {
+    value_ = internal::DecodeFieldValue(raw_);
+    pending_ = false;
+  }
+  return value_;
+}
+
+bool Header::ValueMentions(std::string_view needle) const {
+  if (pending_) {
+    // Decoding keeps every run of non-blank bytes of a plain value as it is, and an encoded
+    // word decodes into text that is not in the raw value: a needle piece without white space
+    // missing from a plain (ASCII, no "=?") raw value is missing from the decoded one too.
+    const auto blank = [](char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    };
+    std::string_view piece;
+    size_t i = 0;
+    while (i < needle.size()) {
+      while (i < needle.size() && blank(needle[i])) {
+        ++i;
+      }
+      size_t start = i;
+      while (i < needle.size() && !blank(needle[i])) {
+        ++i;
+      }
+      if (i - start > piece.size()) {
+        piece = needle.substr(start, i - start);
+      }
+    }
+    if (!piece.empty() && IsAscii(raw_) && raw_.find("=?") == std::string_view::npos &&
+        !IContains(raw_, piece)) {
+      return false;
+    }
+  }
+  return IContains(Value(), needle);
+}
+
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& h : headers) {
-    if (IEquals(h.name, name)) {
-      return h.value;
+    if (h.name.size() == name.size() && IEquals(h.name, name)) {
+      return h.Value();
     }
   }
   return {};
@@ -496,8 +593,10 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
     }
     if ((line.front() == ' ' || line.front() == '\t')) {
       if (!out.empty()) {
-        out.back().value += ' ';
-        out.back().value += Trim(line);
+        std::string value(out.back().Value());
+        value += ' ';
+        value += Trim(line);
+        out.SetLastValue(std::move(value));
       }
       continue;
     }
@@ -525,11 +624,19 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
     return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
                     " MIME containers");
   }
-  std::string normalized;
+  // A mail with CR line endings is normalised into a buffer kept per thread (no allocation and
+  // zero-filling per mail); nothing in the returned Mail points into it.
+  thread_local std::string normalized;
+  struct ReleaseLarge {  // a buffer grown by a very large mail is not kept
+    ~ReleaseLarge() {
+      if (normalized.capacity() > (size_t{1} << 20)) {
+        std::string().swap(normalized);
+      }
+    }
+  } release_large;
   std::string_view data = raw;
   if (std::memchr(raw.data(), '\r', raw.size()) != nullptr) {
-    normalized = internal::NormalizeLineEndings(raw);
-    data = normalized;
+    data = internal::NormalizeLineEndingsInto(raw, normalized);
   }
   if (limits.engine != MimeEngine::kGMime) {
     std::optional<Mail> fast = internal::FastLoadMail(data, limits);
@@ -543,7 +650,9 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
       return NotFound("the fast MIME path does not handle this mail");
     }
   }
-  internal::InitGMimeOnce();
+  if (Status loaded = internal::LoadGMime(); !loaded) {
+    return loaded.error();
+  }
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(data.data(), data.size()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,11 +12,70 @@
 namespace bw::mail {
 
 // One header field: the name as written and the value unfolded and RFC 2047-decoded to UTF-8.
+// A field read by the fast MIME path keeps its value as written (a view into bytes its Headers
+// own) and decodes it the first time Value() reads it: most fields are never read. Value() may
+// thus write to the field, so one Header (and one Mail) is read from one thread at a time.
 struct Header {
+  Header() = default;
+  Header(std::string field_name, std::string decoded_value)
+      : name(std::move(field_name)), value_(std::move(decoded_value)) {}
+  // A field whose value is decoded on first use; `raw_value` must outlive the Header (the
+  // fast path points it into the bytes its Headers keep, see Headers::Keep).
+  struct UndecodedTag {};
+  Header(UndecodedTag, std::string_view field_name, std::string_view raw_value)
+      : name(field_name), raw_(raw_value), pending_(true) {}
+  static Header Undecoded(std::string_view field_name, std::string_view raw_value) {
+    return Header(UndecodedTag{}, field_name, raw_value);
+  }
+
+  // The value unfolded, RFC 2047-decoded to UTF-8, white space squeezed.
+  std::string_view Value() const;
+
+  // Whether Value() contains `needle` (ASCII case ignored). A value not decoded yet is first
+  // searched as written for the needle's longest piece without white space: when that is not
+  // there, the answer is no without decoding.
+  bool ValueMentions(std::string_view needle) const;
+
   std::string name;
-  std::string value;
+
+ private:
+  mutable std::string value_;
+  std::string_view raw_;
+  mutable bool pending_ = false;
 };
-using Headers = std::vector<Header>;
+
+// The fields of one header block, in order. A vector of Header that also keeps alive the bytes
+// the fields' undecoded values point into, so copies and moves stay valid.
+class Headers {
+ public:
+  using value_type = Header;
+  using const_iterator = std::vector<Header>::const_iterator;
+
+  const_iterator begin() const { return fields_.begin(); }
+  const_iterator end() const { return fields_.end(); }
+  size_t size() const { return fields_.size(); }
+  bool empty() const { return fields_.empty(); }
+  const Header& operator[](size_t i) const { return fields_[i]; }
+  const Header& back() const { return fields_.back(); }
+  void push_back(Header h) { fields_.push_back(std::move(h)); }
+  // Appends Header::Undecoded(name, raw_value), built in place.
+  void AddUndecoded(std::string_view name, std::string_view raw_value) {
+    fields_.emplace_back(Header::UndecodedTag{}, name, raw_value);
+  }
+  // Replaces the value of the last field (which must exist) with a decoded one.
+  void SetLastValue(std::string value) {
+    Header& h = fields_.back();
+    h = Header(std::move(h.name), std::move(value));
+  }
+  void reserve(size_t n) { fields_.reserve(n); }
+  // Keeps `bytes` (the raw header block undecoded values point into) as long as these headers
+  // or a copy of them live.
+  void Keep(std::shared_ptr<const std::string> bytes) { bytes_ = std::move(bytes); }
+
+ private:
+  std::vector<Header> fields_;
+  std::shared_ptr<const std::string> bytes_;
+};
 
 // The value of the first field named `name` (any case), or "" when there is none.
 std::string_view FindHeader(const Headers& headers, std::string_view name);
@@ -72,7 +132,8 @@ size_t FindOriginalStart(std::string_view text);
 // bytes, decoding only the parts detectors read) when it handles the mail's shape, else with
 // GMime (limits.engine can force one). kTooLarge over max_bytes or with far more MIME parts than
 // allowed; kInvalidInput when there is no header at all; kNotFound only with MimeEngine::kFast
-// when the fast path declines the mail. Otherwise a Mail, possibly partial (truncated) when a
+// when the fast path declines the mail; kUnavailable when the mail needs GMime and GMime cannot be
+// loaded (gmime_api.h: the installation lacks libgmime-3.0-0). Otherwise a Mail, possibly partial (truncated) when a
 // depth or part limit was hit. Thread-safe.
 Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits);
 

@@ -55,7 +55,9 @@ struct MailResult {
 // Parses one mail. An empty vector means the mail is not a bounce, complaint or auto-reply.
 // Errors: kTooLarge over options.max_bytes (or with far more MIME parts than allowed),
 // kInvalidInput when the input has no mail header at all, kNotFound only with
-// MimeEngine::kFast when the fast path declines the mail. Never throws; thread-safe.
+// MimeEngine::kFast when the fast path declines the mail, kUnavailable when the mail needs GMime
+// and it cannot be loaded (worth retrying once the installation is fixed). Never throws;
+// thread-safe.
 Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptions& options = {});
 
 // `parse-mail --format jsonl`: one JSON object per recipient with the fields file, index

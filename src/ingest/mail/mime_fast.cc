@@ -8,8 +8,13 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
@@ -46,6 +51,34 @@ bool HasInnerSpace(std::string_view name) {
   return i < name.size();
 }
 
+// Whether line[0, n) holds a byte that cannot be in a field name (a control byte, a space, DEL or
+// a byte above 0x7f); n <= line.size(). 16 bytes at a time (SSE2) while they lie in `line`.
+bool HasNonNameByte(std::string_view line, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i limit = _mm_set1_epi8(0x21);  // signed: 0x80-0xff are below it too
+  const __m128i del = _mm_set1_epi8(0x7f);
+  for (; i < n && i + 16 <= line.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
+    unsigned m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, limit), _mm_cmpeq_epi8(v, del))));
+    if (n - i < 16) {
+      m &= (1u << (n - i)) - 1;
+    }
+    if (m != 0) {
+      return true;
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c <= ' ' || c >= 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Reads the header block of `entity`; `body` gets what follows the empty line (or nothing).
 // Returns false for lines GMime reads in its own way (no colon on the first line, spaces in a
 // name, a block that starts with a folded line, a folded line after a dropped line).
@@ -73,11 +106,7 @@ bool ReadFields(std::string_view entity, Fields& out, std::string_view& body,
       continue;
     }
     size_t colon = line.find(':');
-    bool bad_name = false;
-    for (size_t i = 0; colon != std::string_view::npos && i < colon; ++i) {
-      unsigned char c = static_cast<unsigned char>(line[i]);
-      bad_name = bad_name || c <= ' ' || c >= 0x7f;
-    }
+    const bool bad_name = colon != std::string_view::npos && HasNonNameByte(line, colon);
     if ((!out.empty() || drop_first_junk) &&
         (colon == std::string_view::npos || (bad_name && HasInnerSpace(line.substr(0, colon))))) {
       // A line among the fields without a colon, or whose "name" has a space inside (an
@@ -357,15 +386,24 @@ bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
 }
 
 // A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
-// part, not to the message.
+// part, not to the message. The values stay undecoded (Header::Value decodes one when read),
+// pointing into one copy of the header block that `out` keeps.
 void AppendMessageHeaders(const Fields& fields, Headers& out) {
+  if (fields.empty()) {
+    return;
+  }
+  const char* lo = fields.front().name.data();
+  const char* hi = fields.back().value.data() + fields.back().value.size();
+  auto bytes = std::make_shared<const std::string>(lo, static_cast<size_t>(hi - lo));
+  const char* base = bytes->data();
   out.reserve(fields.size());
   for (const auto& f : fields) {
     if (IStartsWith(f.name, "Content-")) {
       continue;
     }
-    out.push_back({std::string(f.name), DecodeFieldValue(f.value)});
+    out.AddUndecoded(f.name, std::string_view(base + (f.value.data() - lo), f.value.size()));
   }
+  out.Keep(std::move(bytes));
 }
 
 class FastWalker {

@@ -11,11 +11,12 @@
 
 namespace bw::mail::internal {
 
-// Calls g_mime_init() once per process (thread-safe).
-void InitGMimeOnce();
-
 // `raw` with CRLF and lone CR turned into LF.
 std::string NormalizeLineEndings(std::string_view raw);
+
+// The same written into `buffer` (which only grows, so a reused one is not refilled); the
+// result is a view into `buffer`, valid until it changes.
+std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& buffer);
 
 // How many "multipart/" and "message/rfc822" strings `raw` contains (any case of the two common
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.

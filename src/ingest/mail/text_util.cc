@@ -49,6 +49,18 @@ std::string ToLower(std::string_view s) {
   std::string out(s.size(), '\0');
   char* o = out.data();
   size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: 0x20 added to the bytes in 'A'..'Z' (signed compares: bytes above 0x7f
+  // are negative, so never in range).
+  const __m128i below_a = _mm_set1_epi8('A' - 1);
+  const __m128i above_z = _mm_set1_epi8('Z' + 1);
+  const __m128i bit = _mm_set1_epi8(0x20);
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, below_a), _mm_cmplt_epi8(v, above_z));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm_or_si128(v, _mm_and_si128(upper, bit)));
+  }
+#endif
   // Eight bytes at a time (SWAR): a byte gets 0x20 added when it is ASCII and in 'A'..'Z'.
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
@@ -388,7 +400,73 @@ std::string FindReplyCode(std::string_view s) {
   return {};
 }
 
+namespace {
+
+std::string ScanSmtpCommand(std::string_view s);
+
+#if defined(__SSE2__)
+// Bit k set when the bytes p[k], p[k + 1] (ASCII case ignored) are the first two of one of
+// ScanSmtpCommand's probes; reads p[0, 17). The pairs are written out so that every compare is
+// against a constant; ScanSmtpCommand checks once that they cover its table.
+unsigned ProbePairMask(const char* p) {
+  const __m128i fold = _mm_set1_epi8(0x20);
+  const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), fold);
+  const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)), fold);
+  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  const auto both = [](__m128i x, __m128i y) { return _mm_and_si128(x, y); };
+  const auto any = [](__m128i x, __m128i y) { return _mm_or_si128(x, y); };
+  const __m128i b_a = eq(b, 'a');
+  const __m128i b_n = eq(b, 'n');
+  const __m128i b_o = eq(b, 'o');
+  __m128i m = both(eq(a, 'r'), any(eq(b, 'c'), eq(b, 'e')));  // rcpt, remote, refused
+  m = any(m, both(eq(a, 's'), eq(b, 'm')));                    // smtp command
+  m = any(m, both(eq(a, 'a'), eq(b, 'f')));                    // after ...
+  m = any(m, both(eq(a, 'm'), b_a));                           // mail from
+  m = any(m, both(eq(a, 'e'), any(b_n, eq(b, 'h'))));          // end of data, ehlo
+  m = any(m, both(eq(a, 't'), b_o));                           // to data command
+  m = any(m, both(eq(a, 'd'), b_a));                           // data command
+  m = any(m, both(eq(a, 'i'), b_n));                           // initial connection
+  m = any(m, both(eq(a, 'c'), b_o));                           // connect to
+  m = any(m, both(eq(a, 'g'), eq(b, 'r')));                    // greeting
+  m = any(m, both(eq(a, 'h'), eq(b, 'e')));                    // helo
+  return static_cast<unsigned>(_mm_movemask_epi8(m));
+}
+#endif
+
+}  // namespace
+
 std::string FindSmtpCommand(std::string_view s) {
+  // The same diagnostic is asked about more than once per mail (by its detector, then by the
+  // pipeline's Finish): the last few answers are kept per thread, keyed by the text itself.
+  struct Entry {
+    std::string text;
+    std::string command;
+  };
+  constexpr size_t kEntries = 8;
+  constexpr size_t kMaxText = 4096;
+  thread_local std::array<Entry, kEntries> memo;
+  thread_local size_t next = 0;
+  if (s.size() > kMaxText) {
+    return ScanSmtpCommand(s);
+  }
+  for (const Entry& e : memo) {
+    if (e.text.size() == s.size() && !e.text.empty() && std::string_view(e.text) == s) {
+      return e.command;
+    }
+  }
+  std::string command = ScanSmtpCommand(s);
+  if (!s.empty()) {
+    Entry& e = memo[next];
+    next = (next + 1) % kEntries;
+    e.text.assign(s);
+    e.command = command;
+  }
+  return command;
+}
+
+namespace {
+
+std::string ScanSmtpCommand(std::string_view s) {
   struct Probe {
     std::string_view needle;
     std::string_view command;
@@ -432,10 +510,11 @@ std::string FindSmtpCommand(std::string_view s) {
     }
     return t;
   }();
-  for (size_t i = 0; i + 1 < s.size(); ++i) {
+  // The probe starting at i (the first in table order), or nullptr.
+  const auto probe_at = [&](size_t i) -> const Probe* {
     size_t key = LowByte(s[i]) | (size_t{LowByte(s[i + 1])} << 8);
     if ((kTables.pairs[key >> 6] & (uint64_t{1} << (key & 63))) == 0) {
-      continue;
+      return nullptr;
     }
     for (uint32_t cand = kTables.first[LowByte(s[i])]; cand != 0; cand &= cand - 1) {
       const Probe& p = kProbes[__builtin_ctz(cand)];  // lowest bit first: table order
@@ -448,12 +527,44 @@ std::string FindSmtpCommand(std::string_view s) {
         ++j;
       }
       if (j == n.size()) {
-        return std::string(p.command);
+        return &p;
       }
+    }
+    return nullptr;
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  // 16 positions at a time through ProbePairMask, when it covers every probe's first two bytes
+  // (checked once against the table).
+  static const bool kPairMaskCovers = [] {
+    for (const Probe& p : kProbes) {
+      char block[17] = {};
+      std::memcpy(block, p.needle.data(), 2);
+      if ((ProbePairMask(block) & 1u) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }();
+  if (kPairMaskCovers) {
+    for (; i + 17 <= s.size(); i += 16) {
+      for (unsigned m = ProbePairMask(s.data() + i); m != 0; m &= m - 1) {
+        if (const Probe* p = probe_at(i + static_cast<size_t>(__builtin_ctz(m)))) {
+          return std::string(p->command);
+        }
+      }
+    }
+  }
+#endif
+  for (; i + 1 < s.size(); ++i) {
+    if (const Probe* p = probe_at(i)) {
+      return std::string(p->command);
     }
   }
   return {};
 }
+
+}  // namespace
 
 bool IsSystemAddress(std::string_view a) {
   return IStartsWith(a, "mailer-daemon@") || IStartsWith(a, "postmaster@") ||

@@ -97,6 +97,15 @@ MailOutcome MailIngester::IngestOne(std::string_view raw, std::string_view origi
                                     std::string* error) {
   ++stats_.read;
   auto results = mail::ParseMail(raw, options_);
+  if (results.has_error() && results.error().code() == Code::kUnavailable) {
+    // GMime could not be loaded: a broken installation, not a broken mail. Keep it for a retry.
+    ++stats_.unavailable;
+    stats_.tempfail = true;
+    if (error != nullptr) {
+      *error = std::string(origin) + ": not parsed: " + results.error().message();
+    }
+    return MailOutcome::kUnavailable;
+  }
   if (results.has_error()) {
     ++stats_.invalid;
     if (error != nullptr) {

@@ -29,7 +29,8 @@ enum class MailOutcome {
   kDuplicate,    // its dedup key was stored before; nothing written
   kNotBounce,    // not a bounce, complaint or auto-reply; nothing to store, not an error
   kInvalid,      // cannot be parsed (no header, too large): stored nothing; EX_DATAERR
-  kUnavailable,  // the store could not commit: nothing stored, the mail must stay; EX_TEMPFAIL
+  kUnavailable,  // the store could not commit, or GMime could not be loaded: nothing stored,
+                 // the mail must stay; EX_TEMPFAIL
 };
 
 // Counters for the summary. Plain data.

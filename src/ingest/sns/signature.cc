@@ -409,36 +409,49 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   if (text.size() % 4 != 0) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(text.size() / 4 * 3);  // appends below never reallocate
-  for (size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && last && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) {
-        return std::nullopt;  // data after '='
-      }
-      v[k] = Base64Value(c);
-      if (v[k] < 0) {
-        return std::nullopt;
-      }
-    }
-    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out += static_cast<char>((n >> 16) & 0xff);
-    if (pad < 2) {
-      out += static_cast<char>((n >> 8) & 0xff);
-    }
-    if (pad < 1) {
-      out += static_cast<char>(n & 0xff);
-    }
+  if (text.empty()) {
+    return std::string();
   }
+  std::string out(text.size() / 4 * 3, '\0');
+  char* w = out.data();
+  const auto put = [&w](uint32_t v) {
+    w[0] = static_cast<char>((v >> 16) & 0xff);
+    w[1] = static_cast<char>((v >> 8) & 0xff);
+    w[2] = static_cast<char>(v & 0xff);
+    w += 3;
+  };
+  // Every quad but the last: four alphabet characters ('=' has no value, so it fails here).
+  const size_t last = text.size() - 4;
+  for (size_t i = 0; i < last; i += 4) {
+    const int a = Base64Value(text[i]);
+    const int b = Base64Value(text[i + 1]);
+    const int c = Base64Value(text[i + 2]);
+    const int d = Base64Value(text[i + 3]);
+    if ((a | b | c | d) < 0) {
+      return std::nullopt;
+    }
+    put((static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+        (static_cast<uint32_t>(c) << 6) | static_cast<uint32_t>(d));
+  }
+  // The last quad may end in "=" or "==" (and nothing after a '=').
+  const char c2 = text[last + 2];
+  const char c3 = text[last + 3];
+  int pad = 0;
+  if (c3 == '=') {
+    pad = c2 == '=' ? 2 : 1;
+  } else if (c2 == '=') {
+    return std::nullopt;
+  }
+  const int a = Base64Value(text[last]);
+  const int b = Base64Value(text[last + 1]);
+  const int c = pad == 2 ? 0 : Base64Value(c2);
+  const int d = pad >= 1 ? 0 : Base64Value(c3);
+  if ((a | b | c | d) < 0) {
+    return std::nullopt;
+  }
+  put((static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+      (static_cast<uint32_t>(c) << 6) | static_cast<uint32_t>(d));
+  out.resize(out.size() - static_cast<size_t>(pad));
   return out;
 }
 

@@ -11,6 +11,24 @@
 #include "ingest/sns/signature.h"
 
 namespace bw::sns {
+namespace {
+
+// ValidateSigningCertUrl is pure, and SNS signs with one certificate URL per region for months:
+// each thread remembers the last URL it found valid (parsing it costs more than the compare).
+Status ValidateSigningCertUrlOnce(std::string_view url) {
+  thread_local std::string last_valid;
+  if (!last_valid.empty() && url == last_valid) {
+    return {};
+  }
+  Status valid = ValidateSigningCertUrl(url);
+  if (valid) {
+    last_valid.assign(url);
+  }
+  return valid;
+}
+
+}  // namespace
+
 SnsVerifier::SnsVerifier(VerifierOptions options, const Clock& clock,
                          CertificateProvider& certificates)
     : options_(std::move(options)), clock_(clock), certificates_(certificates) {}
@@ -41,7 +59,7 @@ Result<SnsMessage> SnsVerifier::Verify(std::string_view body, const HeaderLookup
                             " is not allowed: add it to sns.topics to accept its messages");
   }
 
-  if (Status url_ok = ValidateSigningCertUrl(message.signing_cert_url); !url_ok) {
+  if (Status url_ok = ValidateSigningCertUrlOnce(message.signing_cert_url); !url_ok) {
     return url_ok.error();
   }
   // ValidateSigningCertUrl guarantees "https://<SNS host>[:443]/..." without user-info.

@@ -161,6 +161,17 @@ Status Stmt::BindBlob(int index, std::string_view bytes) {
                    index);
 }
 
+Status Stmt::BindTextNoCopy(int index, std::string_view value) {
+  return CheckBind(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
+      index);
+}
+
+Status Stmt::BindBlobNoCopy(int index, std::string_view bytes) {
+  return CheckBind(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC),
+                   index);
+}
+
 Status Stmt::BindInt64(int index, int64_t value) {
   return CheckBind(sqlite3_bind_int64(stmt_, index, value), index);
 }

@@ -108,6 +108,7 @@ constexpr std::string_view kSuppressionColumns =
 template <class T, class F>
 std::string JoinComma(const std::vector<T>& items, F&& to_string) {
   std::string out;
+  out.reserve(items.size() * 28);  // event ids are 26 characters: one allocation
   for (const T& item : items) {
     if (!out.empty()) {
       out += ',';
@@ -253,6 +254,11 @@ class SqliteStore::Writer {
         {&w->put_suppression_,
          "INSERT OR REPLACE INTO suppressions (" + std::string(kSuppressionColumns) +
              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+        {&w->update_suppression_,
+         "UPDATE suppressions SET address = ?2, reason = ?3, detail = ?4, hard_bounces = ?5,"
+         " soft_bounces = ?6, complaints = ?7, recent_soft = ?8, first_seen = ?9,"
+         " last_seen = ?10, suppressed_at = ?11, expires_at = ?12, note = ?13, event_ids = ?14"
+         " WHERE address_key = ?1"},
         {&w->delete_suppression_, "DELETE FROM suppressions WHERE address_key = ?"},
         {&w->insert_audit_,
          "INSERT INTO suppression_audit (address_key, address, action, reason, actor, note,"
@@ -296,8 +302,11 @@ class SqliteStore::Writer {
     {
       ResetOnExit reset(insert_message_);
       const bool zstd = !p.raw_zstd.empty();
-      if (auto s = BindAll(insert_message_, b.source, b.dedup_key, b.kind, b.topic_arn,
-                           Blob{zstd ? p.raw_zstd : b.raw}, b.received_at_ms, int64_t{zstd});
+      // The batch outlives the statement's use (reset at the end of this scope): no copies.
+      if (auto s = BindAll(insert_message_, Pinned{b.source}, Pinned{b.dedup_key},
+                           Pinned{b.kind}, Pinned{b.topic_arn},
+                           PinnedBlob{zstd ? p.raw_zstd : b.raw}, b.received_at_ms,
+                           int64_t{zstd});
           !s) {
         return s.error();
       }
@@ -317,14 +326,15 @@ class SqliteStore::Writer {
         reason = e.bounce->reason;
       }
       ResetOnExit reset(insert_event_);
-      if (auto s = BindAll(insert_event_, e.id, EventTypeName(e.type), e.recipient,
-                           p.recipients_lc[i], e.occurred_at_ms, e.received_at_ms, e.source,
-                           bounce_class, reason, b.source, b.dedup_key);
+      if (auto s = BindAll(insert_event_, Pinned{e.id}, Pinned{EventTypeName(e.type)},
+                           Pinned{e.recipient}, Pinned{p.recipients_lc[i]}, e.occurred_at_ms,
+                           e.received_at_ms, Pinned{e.source}, bounce_class, reason,
+                           Pinned{b.source}, Pinned{b.dedup_key});
           !s) {
         return s.error();
       }
-      if (auto s = p.json_zstd[i] != 0 ? insert_event_.BindBlob(12, p.json[i])
-                                       : insert_event_.BindText(12, p.json[i]);
+      if (auto s = p.json_zstd[i] != 0 ? insert_event_.BindBlobNoCopy(12, p.json[i])
+                                       : insert_event_.BindTextNoCopy(12, p.json[i]);
           !s) {
         return s.error();
       }
@@ -446,6 +456,33 @@ class SqliteStore::Writer {
     return NoteChange(st.address_key, &st);
   }
 
+  // PutState for an address whose row exists and whose `suppressed` stays as it is (the policy's
+  // usual case: counters, times and event ids change). This UPDATE leaves the address's
+  // suppressions_by_domain entry (domain, address_key, WHERE suppressed = 1) alone, where INSERT
+  // OR REPLACE deleted and re-inserted the row and that entry.
+  Status UpdateState(const SuppressionState& st) {
+    {
+      ResetOnExit reset(update_suppression_);
+      if (auto s =
+              BindAll(update_suppression_, st.address_key, st.address,
+                      std::string(st.suppressed ? SuppressionReasonName(st.reason) : ""), st.detail,
+                      int64_t{st.hard_bounces}, int64_t{st.soft_bounces}, int64_t{st.complaints},
+                      JoinComma(st.recent_soft_ms, [](int64_t t) { return std::to_string(t); }),
+                      st.first_seen_ms, st.last_seen_ms, st.suppressed_at_ms, st.expires_at_ms,
+                      st.note, JoinComma(st.event_ids, [](const std::string& id) { return id; }));
+          !s) {
+        return s;
+      }
+      if (auto s = update_suppression_.Run(); !s) {
+        return s;
+      }
+    }
+    if (db_.changes() == 0) {
+      return PutState(st);  // not there after all
+    }
+    return NoteChange(st.address_key, &st);
+  }
+
   Status DeleteState(std::string_view key) {
     ResetOnExit reset(delete_suppression_);
     if (auto s = BindAll(delete_suppression_, key); !s) {
@@ -478,7 +515,9 @@ class SqliteStore::Writer {
     if (!next) {
       return {};
     }
-    if (auto s = PutState(*next); !s) {
+    const bool same_row = *current && (*current)->address_key == next->address_key &&
+                          (*current)->suppressed == next->suppressed;
+    if (auto s = same_row ? UpdateState(*next) : PutState(*next); !s) {
       return s;
     }
     if (next->suppressed && SuppressionChanged(*current, next)) {
@@ -780,6 +819,7 @@ class SqliteStore::Writer {
   Stmt put_meta_;
   Stmt select_suppression_;
   Stmt put_suppression_;
+  Stmt update_suppression_;
   Stmt delete_suppression_;
   Stmt insert_audit_;
   Stmt upsert_reputation_;
@@ -1223,58 +1263,89 @@ void SqliteStore::CommitGroup(std::vector<WriteOp>& ops) {
   const auto started = std::chrono::steady_clock::now();
   CommitReport report;  // what the committed writes added (for options_.commit_observer)
 
-  // A previous group whose ROLLBACK failed must not leave us inside its transaction.
-  if (!db.autocommit()) {
-    (void)db.Exec("ROLLBACK");
-  }
-  std::optional<Error> sync_failure = syncer_ ? syncer_->failure() : std::nullopt;
-  if (sync_failure) {
-    group_error = std::move(sync_failure);  // nothing more is written once a sync has failed
-  } else if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
-    group_error = s.error();
-  } else {
-    (void)writer_->CatchUp();  // best effort: retried with the next group or poll
-  }
-  for (size_t i = 0; i < ops.size() && !group_error; ++i) {
-    if (auto s = writer_->Savepoint(); !s) {
+  // A savepoint per op lets a failed op be undone alone, but costs every op: SQLite first copies
+  // each page the op changes into the savepoint's in-memory sub-journal (about ten 4 KiB pages
+  // per notification, in 1 KiB chunks allocated and freed per op). Ingest batches practically
+  // never fail (a duplicate is not a failure), so a group of only batches runs without them;
+  // should one fail, the transaction is rolled back and the group run again with a savepoint
+  // per op: the same outcome as always having them. Groups with other writes always have them.
+  bool savepoints =
+      std::any_of(ops.begin(), ops.end(), [](const WriteOp& op) { return !op.batch; });
+  for (;;) {
+    // A previous group whose ROLLBACK failed must not leave us inside its transaction.
+    if (!db.autocommit()) {
+      (void)db.Exec("ROLLBACK");
+    }
+    std::optional<Error> sync_failure = syncer_ ? syncer_->failure() : std::nullopt;
+    if (sync_failure) {
+      group_error = std::move(sync_failure);  // nothing more is written once a sync has failed
+    } else if (auto s = db.Exec("BEGIN IMMEDIATE"); !s) {
       group_error = s.error();
-      break;
+    } else {
+      (void)writer_->CatchUp();  // best effort: retried with the next group or poll
     }
-    Result<IngestOutcome> r = IngestOutcome::kStored;
-    const Writer::OpMark index_mark = writer_->pending_mark();
-    writer_->op_rows().clear();
-    if (ops[i].batch) {
-      r = writer_->Apply(*ops[i].batch);
-    } else if (Status s = ops[i].task(*writer_); !s) {
-      r = s.error();
-    }
-    if (r) {
-      writer_->AddGroupRows();
-      if (options_.commit_observer) {
+    bool retry_with_savepoints = false;
+    for (size_t i = 0; i < ops.size() && !group_error; ++i) {
+      if (savepoints) {
+        if (auto s = writer_->Savepoint(); !s) {
+          group_error = s.error();
+          break;
+        }
+      }
+      Result<IngestOutcome> r = IngestOutcome::kStored;
+      const Writer::OpMark index_mark = writer_->pending_mark();
+      writer_->op_rows().clear();
+      if (ops[i].batch) {
+        r = writer_->Apply(*ops[i].batch);
+      } else if (Status s = ops[i].task(*writer_); !s) {
+        r = s.error();
+      }
+      if (r) {
+        writer_->AddGroupRows();
+        if (options_.commit_observer) {
+          if (ops[i].batch && *r == IngestOutcome::kStored) {
+            for (const FeedbackEvent& e : ops[i].batch->batch.events) {
+              report.events.push_back(&e);
+            }
+          }
+        }
         if (ops[i].batch && *r == IngestOutcome::kStored) {
-          for (const FeedbackEvent& e : ops[i].batch->batch.events) {
-            report.events.push_back(&e);
+          const IngestBatch& b = ops[i].batch->batch;
+          writer_->NoteTopicTouch(b.topic_arn, b.received_at_ms);
+        }
+        results[i] = std::move(r);
+        if (savepoints) {
+          if (auto s = writer_->Release(); !s) {
+            group_error = s.error();
+          }
+        }
+      } else if (db.autocommit()) {
+        group_error = r.error();  // SQLite rolled the whole transaction back
+      } else if (!savepoints && !(ops[i].batch && ops[i].batch->invalid)) {
+        retry_with_savepoints = true;  // it may have written part of itself: undo everything
+        break;
+      } else {
+        results[i] = std::move(r);
+        failed_alone[i] = true;
+        writer_->DiscardPending(index_mark);
+        // Without savepoints only a batch refused before writing anything (invalid) gets here.
+        if (savepoints) {
+          if (auto s = writer_->RollbackOp(); !s) {
+            group_error = s.error();
           }
         }
       }
-      if (ops[i].batch && *r == IngestOutcome::kStored) {
-        const IngestBatch& b = ops[i].batch->batch;
-        writer_->NoteTopicTouch(b.topic_arn, b.received_at_ms);
-      }
-      results[i] = std::move(r);
-      if (auto s = writer_->Release(); !s) {
-        group_error = s.error();
-      }
-    } else if (db.autocommit()) {
-      group_error = r.error();  // SQLite rolled the whole transaction back
-    } else {
-      results[i] = std::move(r);
-      failed_alone[i] = true;
-      writer_->DiscardPending(index_mark);
-      if (auto s = writer_->RollbackOp(); !s) {
-        group_error = s.error();
-      }
     }
+    if (!retry_with_savepoints) {
+      break;
+    }
+    writer_->AbandonCommit();
+    (void)db.Exec("ROLLBACK");
+    std::fill(results.begin(), results.end(), Result<IngestOutcome>(IngestOutcome::kStored));
+    std::fill(failed_alone.begin(), failed_alone.end(), false);
+    report = CommitReport();
+    savepoints = true;
+    savepoint_retries_.fetch_add(1);
   }
   if (!group_error) {
     if (auto s = writer_->WriteTopicTouches(); !s) {

@@ -81,8 +81,9 @@ struct SqliteOptions {
 // Writes (IngestAsync, UpsertSubscription, CheckWritable's probe) go through one queue to one
 // writer thread that owns the only write connection. The writer takes everything queued (up to
 // max_batch) into one BEGIN IMMEDIATE transaction, gives each write its own savepoint (a write
-// that fails is rolled back alone and reports its error), commits once, and only once the
-// commit's WAL frames are fsynced are the callbacks called (by a sync thread; with two or more
+// that fails is rolled back alone and reports its error; a group of only ingest batches runs
+// without them and, should one fail, is rolled back and run again with them), commits once, and
+// only once the commit's WAL frames are fsynced are the callbacks called (by a sync thread; with two or more
 // the writer commits the next group meanwhile: wal_sync_threads, commit_syncer.h; a failed
 // fsync fails every write after it with kUnavailable). When the transaction itself fails (commit, I/O, lock), every write in it fails with
 // kUnavailable and nothing of them is stored; the next group starts afresh.
@@ -153,6 +154,9 @@ class SqliteStore final : public Store {
 
   // Transactions the writer has committed (each holds one or more writes). For tests, metrics.
   int64_t commits() const { return commits_.load(); }
+  // Groups of ingest batches (run without per-batch savepoints) that were rolled back because a
+  // batch failed and run again with a savepoint per batch (CommitGroup). For tests.
+  int64_t savepoint_retries() const { return savepoint_retries_.load(); }
   // The in-memory suppression index (nullptr unless SqliteOptions::suppression_index).
   const SuppressionIndex* suppression_index() const { return index_.get(); }
 
@@ -202,6 +206,7 @@ class SqliteStore final : public Store {
   // read-only). Emptied (every completion run) before writer_ closes.
   std::unique_ptr<CommitSyncer> syncer_;
   std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> savepoint_retries_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -143,6 +143,56 @@ TEST(HttpServer, StalledClientIsCutOff) {
   EXPECT_EQ(server.stats().timeouts.load(), 1u);
 }
 
+// A request that arrives in pieces within request_timeout is served: the deadline is for the
+// whole request, not cut short by the coarse deadline timer.
+TEST(HttpServer, SlowButTimelyClientIsServed) {
+  HttpServer server(Options(), std::make_shared<InlineHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  boost::asio::write(socket, boost::asio::buffer(std::string("POST /x HTTP/1.1\r\nHost: x\r\n")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  boost::asio::write(socket, boost::asio::buffer(std::string("Content-Length: 2\r\n\r\nok")));
+  std::string got;
+  char buf[512];
+  boost::system::error_code ec;
+  while (got.find("\r\n\r\n") == std::string::npos && !ec) {
+    size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    got.append(buf, n);
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(server.stats().timeouts.load(), 0u);
+}
+
+// Never answers (keeps the responder): the connection is dropped after handler_timeout.
+class SilentHandler final : public Handler {
+ public:
+  void Handle(Request, Responder respond) override { kept_ = std::move(respond); }
+
+ private:
+  Responder kept_;
+};
+
+TEST(HttpServer, HandlerThatNeverAnswersIsCutOffAfterHandlerTimeout) {
+  ServerOptions options = Options();
+  options.handler_timeout = std::chrono::milliseconds(200);
+  HttpServer server(options, std::make_shared<SilentHandler>());
+  ASSERT_TRUE(server.Start().has_value());
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket socket(ioc);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  boost::asio::write(socket, boost::asio::buffer(std::string("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")));
+  const auto start = std::chrono::steady_clock::now();
+  char buf[256];
+  boost::system::error_code ec;
+  size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+  EXPECT_EQ(n, 0u);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+      << ec.message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
+}
+
 TEST(HttpServer, HandlerExceptionBecomes500) {
   HttpServer server(Options(), std::make_shared<ThrowingHandler>());
   ASSERT_TRUE(server.Start().has_value());

@@ -335,6 +335,99 @@ TEST_F(SqliteStoreTest, FailingBatchDoesNotPoisonItsGroup) {
   EXPECT_EQ(store->GetRawMessage("sns", "conflicting").error().code(), Code::kNotFound);
 }
 
+// A group of ingest batches runs without per-batch savepoints; one that fails makes the writer
+// roll the group back and run it again with them. What the other batches write (events, the
+// suppression policy's counts, reputation rows, the commit report) must then count once.
+TEST_F(SqliteStoreTest, FailedBatchRerunsItsGroupWithSavepointsAndCountsOnce) {
+  SqliteOptions o = Options();
+  o.suppression_policy = [](const std::optional<SuppressionState>& current, const FeedbackEvent& e,
+                            const NormalizedAddress& a, TimePoint) {
+    SuppressionState st = current.value_or(SuppressionState{});
+    st.address_key = a.key;
+    st.address = e.recipient;
+    st.hard_bounces += 1;
+    st.suppressed = st.hard_bounces >= 2;  // the second bounce flips it: the REPLACE path too
+    return std::optional<SuppressionState>(st);
+  };
+  o.reputation_rows = [](const FeedbackEvent&, TimePoint) {
+    ReputationRow row;
+    row.bucket_start_ms = kT0;
+    row.counts.bounces = 1;
+    return std::vector<ReputationRow>{row};
+  };
+  std::atomic<int64_t> reported_events{0};
+  o.commit_observer = [&reported_events](const CommitReport& r) {
+    reported_events += static_cast<int64_t>(r.events.size());
+  };
+  auto store = Open(o);
+  ASSERT_NE(store, nullptr);
+  IngestBatch first = Batch("first", "{}", 1);
+  first.events[0].id = "01JDQQQQQQQQQQQQQQQQQQQQQQ";
+  ASSERT_EQ(*store->Ingest(first), IngestOutcome::kStored);  // r0: 1 bounce
+  EXPECT_EQ(store->savepoint_retries(), 0);
+
+  auto run_group = [&](std::vector<IngestBatch> batches) {
+    std::promise<void> release;
+    store->HoldWriterForTest(release.get_future().share());
+    std::vector<std::promise<Result<IngestOutcome>>> results(batches.size());
+    for (size_t i = 0; i < batches.size(); ++i) {
+      store->IngestAsync(batches[i],
+                         [&, i](Result<IngestOutcome> r) { results[i].set_value(std::move(r)); });
+    }
+    release.set_value();
+    std::vector<Result<IngestOutcome>> got;
+    for (auto& r : results) {
+      got.push_back(r.get_future().get());
+    }
+    return got;
+  };
+  // No failure: no rerun.
+  auto ok = run_group({Batch("a"), Batch("b")});  // r0 and r1 twice each
+  ASSERT_TRUE(ok[0].has_value() && ok[1].has_value());
+  EXPECT_EQ(store->savepoint_retries(), 0);
+
+  IngestBatch conflicting = Batch("conflicting", "{}", 2);
+  conflicting.events[1].id = first.events[0].id;  // its second event fails after its first
+  IngestBatch invalid = Batch("invalid");
+  invalid.source.clear();  // refused before writing: needs no rollback of its own
+  auto got = run_group({Batch("c"), conflicting, invalid, Batch("d"), Batch("c")});
+  EXPECT_EQ(store->savepoint_retries(), 1);
+  ASSERT_TRUE(got[0].has_value()) << got[0].error().ToString();
+  EXPECT_EQ(*got[0], IngestOutcome::kStored);
+  ASSERT_FALSE(got[1].has_value());
+  EXPECT_EQ(got[1].error().code(), Code::kConflict);
+  ASSERT_FALSE(got[2].has_value());
+  EXPECT_EQ(got[2].error().code(), Code::kInvalidInput);
+  ASSERT_TRUE(got[3].has_value()) << got[3].error().ToString();
+  EXPECT_EQ(*got[3], IngestOutcome::kStored);
+  ASSERT_TRUE(got[4].has_value()) << got[4].error().ToString();
+  EXPECT_EQ(*got[4], IngestOutcome::kDuplicate);
+
+  // Stored: first (1 event) + a, b, c, d (2 each); the conflicting batch left nothing behind.
+  EXPECT_EQ(CountEvents(*store), 9u);
+  EXPECT_EQ(store->GetRawMessage("sns", "conflicting").error().code(), Code::kNotFound);
+  EXPECT_EQ(reported_events.load(), 9);
+  auto rows = store->ListReputationRows(0);
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  int64_t bounces = 0;
+  for (const ReputationRow& r : *rows) {
+    bounces += r.counts.bounces;
+  }
+  EXPECT_EQ(bounces, 9);
+  auto r0 = store->GetSuppression("r0@example.com");
+  ASSERT_TRUE(r0.has_value()) << r0.error().ToString();
+  EXPECT_EQ(r0->hard_bounces, 5) << "first, a, b, c, d";
+  EXPECT_TRUE(r0->suppressed);
+  auto r1 = store->GetSuppression("r1@example.com");
+  ASSERT_TRUE(r1.has_value()) << r1.error().ToString();
+  EXPECT_EQ(r1->hard_bounces, 4) << "a, b, c, d";
+  // The UPDATE path (row exists, `suppressed` unchanged) keeps the domain index right.
+  EXPECT_EQ(Sql(path_,
+                "SELECT address_key FROM suppressions INDEXED BY suppressions_by_domain"
+                " WHERE suppressed = 1 AND domain = 'example.com' ORDER BY address_key"),
+            (std::vector<std::vector<std::string>>{{"r0@example.com"}, {"r1@example.com"}}));
+}
+
 TEST_F(SqliteStoreTest, FullDatabaseFailsTheCommitAndRecovers) {
   auto store = Open();
   ASSERT_NE(store, nullptr);

@@ -34,7 +34,7 @@ class Arf final : public Detector {
     std::vector<std::string> rcpts;
     for (const auto& h : report) {
       if (IEquals(h.name, "Original-Rcpt-To") || IEquals(h.name, "Removal-Recipient")) {
-        std::string a = FindAddress(h.value);
+        std::string a = FindAddress(h.Value());
         if (!a.empty()) {
           rcpts.push_back(a);
         }

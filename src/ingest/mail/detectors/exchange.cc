@@ -25,9 +25,9 @@ constexpr ReasonPhrase kPhrases[] = {
 bool WrittenByExchange(const Mail& mail) {
   for (const auto& h : mail.headers) {
     if (IStartsWith(h.name, "X-MS-Exchange-") ||
-        (IEquals(h.name, "X-MimeOLE") && IContains(h.value, "Microsoft Exchange")) ||
-        (IEquals(h.name, "X-Mailer") && IContains(h.value, "Internet Mail Service")) ||
-        (IEquals(h.name, "Received") && IContains(h.value, "Microsoft SMTP Server"))) {
+        (IEquals(h.name, "X-MimeOLE") && h.ValueMentions("Microsoft Exchange")) ||
+        (IEquals(h.name, "X-Mailer") && h.ValueMentions("Internet Mail Service")) ||
+        (IEquals(h.name, "Received") && h.ValueMentions("Microsoft SMTP Server"))) {
       return true;
     }
   }

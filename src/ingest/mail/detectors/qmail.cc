@@ -28,8 +28,8 @@ bool IsQmail(const Mail& mail) {
   if (HeadersMention(mail, "Received", "invoked for bounce")) {
     return true;
   }
-  return ReadableMentions(mail, "This is the qmail-send program at") ||
-         ReadableMentions(mail, "qmail-send program") ||
+  // ("This is the qmail-send program at" contains "qmail-send program": one search for both.)
+  return ReadableMentions(mail, "qmail-send program") ||
          (ReadableMentions(mail, "Hi. This is the") && IContains(mail.text, "Below this line is a copy"));
 }
 

@@ -4,6 +4,8 @@
 // per-line / per-marker search it replaces.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,81 @@ TEST(FindOriginalStartTest, TheEarliestMarkerCutsAtItsLine) {
   // "message" alone, or a marker cut by the end of the text, is no marker.
   EXPECT_EQ(FindOriginalStart("your message was not delivered\n"), 31u);
   EXPECT_EQ(FindOriginalStart("x\nthis is a copy of the messag"), 30u);
+}
+
+// FindOriginalStart as first written: every separator line, then one search per marker.
+size_t PerMarkerOriginalStart(std::string_view text) {
+  static constexpr std::string_view kMarkers[] = {
+      "this is a copy of the message",
+      "below this line is a copy of the message",
+      "original message follows",
+      "-----original message-----",
+      "----- original message -----",
+      "------ original message ------",
+      "the header and text of the original message follow",
+      "the original message headers",
+      "message headers follow",
+      "--- the header of the original message is following",
+      "original message header",
+      "-- original message --",
+      "----- the following is a copy of the message",
+      "content-type: message/rfc822",
+      "----- unsent message follows -----",
+      "------ returned message ------",
+      "--- returned message ---",
+      "------ a copy of the message",
+      "included is a copy of the message header",
+      "a copy of the original message below",
+      "the text you sent follows:",
+      "unsent message below",
+      "\noriginal message:",
+  };
+  const std::string lower = ToLower(text);
+  size_t cut = text.size();
+  size_t line = 0;
+  while (line <= lower.size()) {
+    size_t eol = lower.find('\n', line);
+    if (eol == std::string::npos) {
+      eol = lower.size();
+    }
+    std::string_view l = std::string_view(lower).substr(line, eol - line);
+    if (l.size() > 4 && (l.substr(0, 3) == "---" || l.substr(0, 3) == "===") &&
+        (l.find("original message") != std::string_view::npos ||
+         l.find("original mail") != std::string_view::npos ||
+         l.find("returned message") != std::string_view::npos)) {
+      cut = line == 0 ? 0 : line - 1;
+      break;
+    }
+    line = eol + 1;
+  }
+  for (std::string_view marker : kMarkers) {
+    size_t hit = std::string_view(lower).substr(0, cut).find(marker);
+    if (hit != std::string::npos) {
+      size_t bol = text.rfind('\n', hit);
+      cut = std::min(cut, bol == std::string::npos ? size_t{0} : bol);
+    }
+  }
+  return cut;
+}
+
+TEST(FindOriginalStartTest, SameCutAsOneSearchPerMarker) {
+  // Texts pieced together from marker parts, separators and near misses, long enough to cross
+  // the 16-byte blocks of the one-pass scan.
+  const std::string_view pieces[] = {
+      "message ", "Message", "\n", "---", "===", " original message", "This is a copy of the ",
+      "returned message", "The text you sent follows:", "x", "mail", "e", "m", "messag",
+      "\nOriginal message:", "----- Original message follows -----", "unsent ", " below",
+      "original mail", "copy of the message", "-----", "\n---", "\n===", "  "};
+  uint32_t seed = 7;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int n = 1 + round % 24;
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      text += pieces[(seed >> 16) % std::size(pieces)];
+    }
+    ASSERT_EQ(FindOriginalStart(text), PerMarkerOriginalStart(text)) << text;
+  }
 }
 
 Mail LoadOrDie(std::string_view raw) {

@@ -12,6 +12,8 @@
 
 #include "ingest/mail/mail.h"
 #include "ingest/mail/mail_parser.h"
+#include "ingest/mail/mime_internal.h"
+#include "ingest/mail/text_util.h"
 #include "testing/test_data.h"
 
 namespace bw::mail {
@@ -36,7 +38,7 @@ void ExpectSameMail(std::string_view raw) {
   ASSERT_EQ(fast->headers.size(), slow->headers.size());
   for (size_t i = 0; i < fast->headers.size(); ++i) {
     EXPECT_EQ(fast->headers[i].name, slow->headers[i].name);
-    EXPECT_EQ(fast->headers[i].value, slow->headers[i].value);
+    EXPECT_EQ(fast->headers[i].Value(), slow->headers[i].Value());
   }
   EXPECT_EQ(fast->text, slow->text);
   EXPECT_EQ(fast->delivery_status.size(), slow->delivery_status.size());
@@ -115,6 +117,109 @@ TEST(MimeFastCorpusTest, FastPathAndGMimeAgreeOnEveryCorpusMail) {
   ASSERT_GT(total, 400u);
   // The fast path is only worth having if it takes nearly every mail.
   EXPECT_GE(handled * 100, total * 95) << handled << " of " << total;
+}
+
+TEST(MimeFastCorpusTest, ValueMentionsAgreesWithSearchingTheDecodedValue) {
+  // ValueMentions answers from the raw value when it can; on every corpus header it must give
+  // what a search of the decoded value gives (each Mail is loaded twice: reading Value() decodes).
+  const std::string_view needles[] = {"(Exim ",  "(SMTPD32",       "invoked for bounce",
+                                      "Microsoft SMTP Server", "Internet Mail Service",
+                                      "Microsoft Exchange",    "by ",  "ESMTP id", "=?", "  "};
+  size_t checked = 0;
+  for (const auto& f : CorpusFiles()) {
+    std::string raw = ReadFile(f);
+    auto undecoded = Load(raw, MimeEngine::kAuto);
+    if (!undecoded) {
+      continue;
+    }
+    for (const Headers* hs : {&undecoded->headers, &undecoded->original_headers}) {
+      for (std::string_view needle : needles) {
+        auto fresh = Load(raw, MimeEngine::kAuto);
+        ASSERT_TRUE(fresh.has_value());
+        const Headers& decoded = hs == &undecoded->headers ? fresh->headers
+                                                           : fresh->original_headers;
+        ASSERT_EQ(hs->size(), decoded.size());
+        for (size_t i = 0; i < hs->size(); ++i) {
+          EXPECT_EQ((*hs)[i].ValueMentions(needle), IContains(decoded[i].Value(), needle))
+              << f << " " << (*hs)[i].name << " " << needle;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+}
+
+TEST(MimeFastTest, HeaderValuesDecodeWhenReadAndOutliveTheirMail) {
+  const std::string raw =
+      "From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\n"
+      "Subject: folded\n   value\there\n"
+      "Received: from mx (Exim\n 4.92) by host\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "body\n";
+  Headers copy;
+  {
+    auto mail = Load(raw, MimeEngine::kFast);
+    ASSERT_TRUE(mail.has_value());
+    // Content-* fields belong to the MIME part, not to the message.
+    ASSERT_EQ(mail->headers.size(), 3u);
+    EXPECT_TRUE(mail->headers[2].ValueMentions("(exim 4.92)"));  // across the fold
+    EXPECT_TRUE(mail->headers[2].ValueMentions("(EXIM"));
+    EXPECT_FALSE(mail->headers[2].ValueMentions("(Exim 5"));
+    EXPECT_FALSE(mail->headers[2].ValueMentions("postfix"));
+    copy = mail->headers;
+  }  // the Mail (and the buffer it was read from) is gone; the copy keeps the raw bytes
+  EXPECT_EQ(FindHeader(copy, "from"), "J\xC3\xB6rg <j@example.org>");
+  EXPECT_EQ(FindHeader(copy, "SUBJECT"), "folded value here");
+  EXPECT_EQ(FindHeader(copy, "Received"), "from mx (Exim 4.92) by host");
+  EXPECT_EQ(FindHeader(copy, "Content-Type"), "");
+  EXPECT_TRUE(copy[0].ValueMentions("jörg"));  // decoded: not in the raw value
+}
+
+TEST(MimeFastTest, StripHtmlKeepsTextOutsideTags) {
+  EXPECT_EQ(internal::StripHtml("<p>Hello &amp; <b>bye</b></p>"), "\nHello & bye\n");
+  EXPECT_EQ(internal::StripHtml("a<br>b<DIV class=x>c</div>&lt;d&gt;&nbsp;&#39;&quot;&x;"),
+            "a\nb\nc\n<d> '\"&x;");
+  // Runs longer than the 16-byte blocks, tags and entities at every offset.
+  const std::string run(40, 'r');
+  for (size_t off = 0; off < 34; ++off) {
+    const std::string pad = run.substr(0, off);
+    EXPECT_EQ(internal::StripHtml(pad + "<span title='" + run + "'>" + run + "</span>&amp;" + pad),
+              pad + run + "&" + pad)
+        << off;
+    EXPECT_EQ(internal::StripHtml(pad + "<unclosed " + run), pad) << off;
+  }
+}
+
+TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
+  const auto reference = [](std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '\r') {
+        out.push_back('\n');
+        if (i + 1 < s.size() && s[i + 1] == '\n') {
+          ++i;
+        }
+      } else {
+        out.push_back(s[i]);
+      }
+    }
+    return out;
+  };
+  std::string buffer;  // reused: longer inputs first, so it holds stale bytes for later ones
+  uint32_t seed = 12345;
+  for (int round = 0; round < 3000; ++round) {
+    const size_t len = static_cast<size_t>(200 - round % 200);
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      s.push_back("ab\r\n\r-"[(seed >> 16) % 6]);
+    }
+    const std::string want = reference(s);
+    EXPECT_EQ(internal::NormalizeLineEndings(s), want) << round;
+    EXPECT_EQ(internal::NormalizeLineEndingsInto(s, buffer), want) << round;
+  }
 }
 
 TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {

@@ -26,7 +26,10 @@ namespace bw::mail::internal {
 namespace {
 
 std::string GMimeDecode(const std::string& text) {
-  InitGMimeOnce();
+  if (Status loaded = LoadGMime(); !loaded) {
+    ADD_FAILURE() << loaded.error().message();
+    return "";
+  }
   char* d = g_mime_utils_header_decode_text(nullptr, text.c_str());
   std::string out = d != nullptr ? d : "";
   g_free(d);
@@ -34,7 +37,7 @@ std::string GMimeDecode(const std::string& text) {
 }
 
 TEST(Rfc2047Test, CommonCharsetNamesAreGMimes) {
-  InitGMimeOnce();
+  ASSERT_TRUE(LoadGMime());
   const std::vector<std::string> names = {
       "us-ascii", "ascii", "utf-8", "utf8", "uft-8", "iso-8859-1", "iso-8859-2", "iso-8859-3",
       "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-9",
@@ -61,7 +64,7 @@ TEST(Rfc2047Test, CommonCharsetNamesAreGMimes) {
 }
 
 TEST(Rfc2047Test, Utf8CheckIsGLibs) {
-  InitGMimeOnce();
+  ASSERT_TRUE(LoadGMime());
   std::mt19937 rng(2047);
   const unsigned char pool[] = {'a', 0, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed,
                                 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f, 0x90};

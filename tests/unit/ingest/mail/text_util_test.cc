@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/text_util.h"
 
+#include <cctype>
 #include <iterator>
 #include <random>
 #include <string>
@@ -194,6 +195,46 @@ TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
       {"h", ""}};
   for (const auto& [text, want] : cases) {
     EXPECT_EQ(FindSmtpCommand(text), want) << text;
+  }
+}
+
+TEST(TextUtilTest, SmtpCommandFoundAtEveryOffsetInAnyCase) {
+  // Each probe shape at every offset of a longer text (so across the 16-byte blocks of the
+  // vector scan and in its scalar tail), lower and upper case, asked twice (the second answer
+  // comes from the per-thread memo); the filler holds no letters, so no other probe.
+  const std::pair<std::string_view, std::string_view> probes[] = {
+      {"rcpt to", "RCPT"},        {"remote smtp server has rejected address", "RCPT"},
+      {"refused to talk to me", "CONN"}, {"smtp command\ndata", "DATA"},
+      {"rcpt_to", "RCPT"},        {"after rcpt", "RCPT"},
+      {"mail from", "MAIL"},      {"after mail", "MAIL"},
+      {"end of data", "DATA"},    {"to data command", "DATA"},
+      {"data command", "DATA"},   {"initial connection", "CONN"},
+      {"connect to", "CONN"},     {"greeting", "CONN"},
+      {"ehlo", "EHLO"},           {"helo", "HELO"}};
+  const std::string filler(64, '.');
+  for (const auto& [probe, command] : probes) {
+    std::string upper(probe);
+    for (char& c : upper) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    for (size_t off = 0; off < 40; ++off) {
+      for (size_t tail : {size_t{0}, size_t{1}, size_t{17}}) {
+        for (const std::string& p : {std::string(probe), upper}) {
+          const std::string text = filler.substr(0, off) + p + filler.substr(0, tail);
+          EXPECT_EQ(FindSmtpCommand(text), command) << text;
+          EXPECT_EQ(FindSmtpCommand(text), command) << text;
+          // Cut one byte short: no probe (except where a shorter one is left).
+          const std::string cut = filler.substr(0, off) + p.substr(0, p.size() - 1);
+          if (probe != "rcpt to" && probe != "after rcpt" && probe != "smtp command\ndata" &&
+              probe != "to data command" && probe != "rcpt_to" && probe != "after mail") {
+            EXPECT_EQ(FindSmtpCommand(cut), "") << cut;
+          }
+        }
+      }
+    }
+  }
+  for (size_t n = 0; n < 70; ++n) {
+    EXPECT_EQ(FindSmtpCommand(filler.substr(0, n) + "Rcpt Tx"), "") << n;
   }
 }
 

@@ -292,6 +292,10 @@ TEST(Base64Test, Rfc4648VectorsAndRoundTrip) {
   EXPECT_EQ(DecodeBase64("Zg="), std::nullopt);
   EXPECT_EQ(DecodeBase64("Z==="), std::nullopt);
   EXPECT_EQ(DecodeBase64("Zg==Zg=="), std::nullopt);
+  for (const char* bad : {"Zg=a", "=AAA", "A=AA", "AA=A", "Zm9v====", "Zm9v=Zg=", "Zm 9",
+                          "Zm9\n", "Zm9vYg=-", "Zm9vYm\xC3\xA9"}) {
+    EXPECT_EQ(DecodeBase64(bad), std::nullopt) << bad;
+  }
   std::mt19937 rng(7);
   for (int n = 0; n < 300; ++n) {
     std::string bytes(static_cast<size_t>(n), '\0');

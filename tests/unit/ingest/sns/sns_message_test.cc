@@ -186,6 +186,78 @@ TEST(ParseSnsMessageTest, MessageAttributesKept) {
   EXPECT_FALSE(ParseSnsMessage(json::serialize(o)));
 }
 
+// ParseSnsMessage reads the common body without a tree and hands anything unusual to the tree
+// parser; both must decide every body alike. Shapes that take each way:
+TEST(ParseSnsMessageTest, UnusualShapesParseAsTheCommonOne) {
+  const json::object base = LoadObject("sns-notification-signed-v1-with-subject-2026");
+  const auto expected = ParseSnsMessage(json::serialize(base));
+  ASSERT_TRUE(expected);
+  const std::string body = json::serialize(base);
+  const std::string members = body.substr(1, body.size() - 2);  // "k":v,... without the braces
+  const std::vector<std::string> same = {
+      // unknown members of every kind, holding collected names deeper down
+      "{\"Extra\":{\"Type\":\"Notice\",\"MessageId\":[1,\"x\",{\"Message\":null}]},\"N\":-1.5e3,"
+      "\"B\":true,\"Z\":null," + members + ",\"A\":[[\"Type\"],{}]}",
+      // whitespace everywhere, keys written with escapes
+      " {\n " + members + " } \n",
+      "{" + std::string(R"("Mess\u0061geId":"26858270-545e-5848-82a2-e05566af3dcf",)") + members +
+          "}",
+      // a member of another type's fields that is not even a string
+      "{\"Token\":5,\"SubscribeURL\":{\"a\":1}," + members + "}",
+  };
+  for (const std::string& b : same) {
+    auto m = ParseSnsMessage(b);
+    ASSERT_TRUE(m) << b << ": " << m.error().ToString();
+    EXPECT_EQ(*m, *expected) << b;
+  }
+  // A duplicate member: the last one counts.
+  auto dup = ParseSnsMessage("{\"MessageId\":\"first\"," + members + "}");
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->message_id, expected->message_id);
+  dup = ParseSnsMessage("{" + members + ",\"Subject\":\"second\"}");
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->subject, "second");
+  dup = ParseSnsMessage("{" + members + ",\"Subject\":null}");
+  ASSERT_TRUE(dup);
+  EXPECT_FALSE(dup->subject.has_value());
+  // Long values with escapes (the parser hands them over in pieces), in a collected member and
+  // in a skipped one.
+  json::object big = base;
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    text += "line \"" + std::to_string(i) + "\"\n\u00e9\t";
+  }
+  big["Message"] = text;
+  big["Skipped"] = text;
+  auto m = ParseSnsMessage(json::serialize(big));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->message, text);
+  // \u escapes (a surrogate pair is left to Boost.JSON) and raw UTF-8 decode alike either way.
+  for (const auto& [escaped, decoded] : std::vector<std::pair<std::string, std::string>>{
+           {R"(caf\u00e9 \u2713 \u0041\u0000\/)", std::string("caf\xC3\xA9 \xE2\x9C\x93 A") + '\0' + "/"},
+           {R"(\uD83D\uDE00 x)", "\xF0\x9F\x98\x80 x"},
+           {"raw \xC3\xA9 \xF0\x9F\x98\x80", "raw \xC3\xA9 \xF0\x9F\x98\x80"}}) {
+    json::object with = base;
+    with["Message"] = "@@";
+    std::string b = json::serialize(with);
+    b.replace(b.find("\"@@\""), 4, "\"" + escaped + "\"");
+    auto u = ParseSnsMessage(b);
+    ASSERT_TRUE(u) << escaped << ": " << u.error().ToString();
+    EXPECT_EQ(u->message, decoded) << escaped;
+  }
+  // Not an object, trailing bytes, a collected member of the wrong kind: refused as before.
+  for (const std::string& b : {"[" + body + "]", "\"" + members + "\"", body + " x", body + "{}",
+                               "{" + members + ",\"Type\":1}", "{" + members + ",\"Signature\":[]}",
+                               "{" + members + ",\"Message\":null}", std::string("null"), std::string("7")}) {
+    auto r = ParseSnsMessage(b);
+    ASSERT_FALSE(r) << b;
+    EXPECT_EQ(r.error().code(), Code::kInvalidInput) << b;
+  }
+  auto wrong = ParseSnsMessage("{" + members + ",\"Timestamp\":{\"a\":\"b\"}}");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().message(), "SNS message field \"Timestamp\" is not a string");
+}
+
 TEST(ParseSnsMessageTest, TypeProblems) {
   json::object o = LoadObject("sns-notification-signed-v1-no-subject-2026");
   o["Type"] = "Notice";

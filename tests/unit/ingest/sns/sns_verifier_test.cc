@@ -208,6 +208,27 @@ TEST_F(SnsVerifierTest, BadCertificateUrlIsRefusedBeforeAnyFetch) {
   EXPECT_EQ(provider.calls, 0);
 }
 
+// The verifier remembers the last certificate URL each thread found valid; that must not let a
+// bad URL through after a good one, nor a URL that differs from the good one by a suffix.
+TEST_F(SnsVerifierTest, BadCertificateUrlIsRefusedAfterAValidOne) {
+  const std::string body = ReadData("sns/sns-notification-signed-v1-no-subject-2026.json");
+  ClockNear(body);
+  ASSERT_TRUE(Verify(body));
+  auto m = ParseSnsMessage(body);
+  ASSERT_TRUE(m);
+  for (const std::string& url :
+       {m->signing_cert_url + "?x", m->signing_cert_url + "#x",
+        "http://" + m->signing_cert_url.substr(8), std::string("https://evil.example/x.pem")}) {
+    SnsMessage bad = *m;
+    bad.signing_cert_url = url;
+    auto r = Verify(SerializeSnsMessage(bad));
+    ASSERT_FALSE(r) << url;
+    EXPECT_EQ(r.error().code(), Code::kPermissionDenied) << url;
+    EXPECT_NE(r.error().message().find("SigningCertURL"), std::string::npos) << url;
+    ASSERT_TRUE(Verify(body));  // and the good one is still accepted in between
+  }
+}
+
 TEST_F(SnsVerifierTest, ProviderErrorsPassThrough) {
   const std::string body = ReadData("sns/sns-notification-signed-v1-no-subject-2026.json");
   ClockNear(body);
