@@ -121,6 +121,34 @@ struct Mail {
   std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }
 };
 
+// The lower-case phrases that mark the start of the quoted original message (FindOriginalStart
+// also cuts at separator lines such as "--- Original message ---").
+inline constexpr std::string_view kOriginalMessageMarkers[] = {
+    "this is a copy of the message",
+    "below this line is a copy of the message",
+    "original message follows",
+    "-----original message-----",
+    "----- original message -----",
+    "------ original message ------",
+    "the header and text of the original message follow",
+    "the original message headers",
+    "message headers follow",
+    "--- the header of the original message is following",
+    "original message header",
+    "-- original message --",
+    "----- the following is a copy of the message",
+    "content-type: message/rfc822",
+    "----- unsent message follows -----",
+    "------ returned message ------",
+    "--- returned message ---",
+    "------ a copy of the message",
+    "included is a copy of the message header",
+    "a copy of the original message below",
+    "the text you sent follows:",
+    "unsent message below",
+    "\noriginal message:",
+};
+
 // Where the quoted original message starts in `text`, given also `lower` = ToLower(text).
 size_t FindOriginalStart(std::string_view text, std::string_view lower);
 

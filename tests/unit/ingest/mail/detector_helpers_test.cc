@@ -41,31 +41,7 @@ TEST(FindOriginalStartTest, TheEarliestMarkerCutsAtItsLine) {
 
 // FindOriginalStart as first written: every separator line, then one search per marker.
 size_t PerMarkerOriginalStart(std::string_view text) {
-  static constexpr std::string_view kMarkers[] = {
-      "this is a copy of the message",
-      "below this line is a copy of the message",
-      "original message follows",
-      "-----original message-----",
-      "----- original message -----",
-      "------ original message ------",
-      "the header and text of the original message follow",
-      "the original message headers",
-      "message headers follow",
-      "--- the header of the original message is following",
-      "original message header",
-      "-- original message --",
-      "----- the following is a copy of the message",
-      "content-type: message/rfc822",
-      "----- unsent message follows -----",
-      "------ returned message ------",
-      "--- returned message ---",
-      "------ a copy of the message",
-      "included is a copy of the message header",
-      "a copy of the original message below",
-      "the text you sent follows:",
-      "unsent message below",
-      "\noriginal message:",
-  };
+  static constexpr const auto& kMarkers = kOriginalMessageMarkers;
   const std::string lower = ToLower(text);
   size_t cut = text.size();
   size_t line = 0;
