@@ -2306,46 +2306,6 @@ Status SqliteStore::AddReputationRows(const std::vector<ReputationRow>& rows) {
   return RunWriteTask([rows](Writer& w) { return w.AddReputationRows(rows); });
 }
 
-Result<std::vector<ReputationRow>> SqliteStore::ListReputationRows(int64_t since_ms) {
-  return readers_->With([&](Db& db) -> Result<std::vector<ReputationRow>> {
-    auto stmt = Stmt::Prepare(
-        db,
-        "SELECT bucket_start, dimension, key, sends, deliveries, bounces, hard_bounces,"
-        " complaints, reported_sends, excluded_events FROM reputation_buckets"
-        " WHERE bucket_start >= ? ORDER BY bucket_start, dimension, key");
-    if (!stmt) {
-      return stmt.error();
-    }
-    if (auto s = BindAll(*stmt, since_ms); !s) {
-      return s.error();
-    }
-    std::vector<ReputationRow> out;
-    Status rows = stmt->ForEachRow([&](const Stmt& r) -> Status {
-      std::optional<ReputationDimension> d = ParseReputationDimension(r.ColumnText(1));
-      if (!d) {
-        return Internal("reputation_buckets has an unknown dimension \"" + r.ColumnText(1) + "\"");
-      }
-      ReputationRow row;
-      row.bucket_start_ms = r.ColumnInt64(0);
-      row.dimension = *d;
-      row.key = r.ColumnText(2);
-      row.counts.sends = r.ColumnInt64(3);
-      row.counts.deliveries = r.ColumnInt64(4);
-      row.counts.bounces = r.ColumnInt64(5);
-      row.counts.hard_bounces = r.ColumnInt64(6);
-      row.counts.complaints = r.ColumnInt64(7);
-      row.counts.reported_sends = r.ColumnInt64(8);
-      row.counts.excluded = r.ColumnInt64(9);
-      out.push_back(std::move(row));
-      return {};
-    });
-    if (!rows) {
-      return rows.error();
-    }
-    return out;
-  });
-}
-
 Result<int64_t> SqliteStore::DeleteReputationRowsBefore(int64_t before_ms) {
   int64_t deleted = 0;
   Status s = RunWriteTask([before_ms, &deleted](Writer& w) -> Status {

@@ -193,6 +193,41 @@ TEST_F(SqliteStoreTest, FutureSchemaVersionFailsClearly) {
   }
 }
 
+// Both readers of reputation_buckets go through one SELECT and one row reader: the same rows, and
+// the same clear error for a dimension only a newer binary writes.
+TEST_F(SqliteStoreTest, ReputationReadersAgreeAndRefuseAnUnknownDimension) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  Sql(path_,
+      "INSERT INTO reputation_buckets (bucket_start, dimension, key, sends, bounces, complaints)"
+      " VALUES (3600000, 'all', '', 10, 2, 1), (7200000, 'all', '', 5, 1, 0),"
+      " (7200000, 'recipient_domain', 'example.com', 4, 1, 0)");
+  auto rows = store->ListReputationRows(3600000);
+  ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0].counts.sends, 10);
+  EXPECT_EQ((*rows)[2].key, "example.com");
+  EXPECT_EQ((*rows)[2].dimension, ReputationDimension::kRecipientDomain);
+  auto sums = store->SumReputationRows(3600000);
+  ASSERT_TRUE(sums.has_value()) << sums.error().ToString();
+  ASSERT_EQ(sums->rows.size(), 2u);
+  EXPECT_EQ(sums->rows[0].counts.sends, 15);
+  EXPECT_EQ(sums->rows[0].counts.complaints, 1);
+  EXPECT_EQ(sums->rows[0].bucket_start_ms, 7200000) << "the newest bucket summed";
+  EXPECT_EQ(sums->rows[1].counts.bounces, 1);
+
+  Sql(path_,
+      "INSERT INTO reputation_buckets (bucket_start, dimension, key)"
+      " VALUES (7200000, 'planet', 'mars')");
+  auto listed = store->ListReputationRows(0);
+  ASSERT_FALSE(listed.has_value());
+  EXPECT_NE(listed.error().message().find("unknown dimension \"planet\""), std::string::npos)
+      << listed.error().message();
+  auto summed = store->SumReputationRows(0);
+  ASSERT_FALSE(summed.has_value());
+  EXPECT_EQ(summed.error().message(), listed.error().message());
+}
+
 TEST_F(SqliteStoreTest, ReadOnlyOpenNeverCreatesOrMigrates) {
   SqliteOptions o = Options();
   o.read_only = true;
