@@ -475,7 +475,11 @@ std::optional<std::string> PlainLiteral(std::string_view pattern) {
 LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns)
     : LiteralPrefilter(patterns, false) {}
 
-LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split) {
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split)
+    : LiteralPrefilter(patterns, split, {}) {}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
+                                   const std::vector<std::string_view>& extra_literals) {
   std::vector<Literal> lits;
   alt_range_.assign(patterns.size(), {0, 0});
   for (size_t i = 0; i < patterns.size() && i < 64; ++i) {
@@ -521,6 +525,21 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
       lits.push_back({std::move(s), bit});
     }
   }
+  const auto first_extra = static_cast<uint32_t>(alternatives_.size());
+  for (std::string_view literal : extra_literals) {
+    Alternative a;
+    a.source = literal;
+    a.pattern = static_cast<uint32_t>(patterns.size());  // no pattern's
+    a.plain = std::string(literal);
+    const auto id = static_cast<uint32_t>(alternatives_.size());
+    if (literal.size() < 2) {
+      always_alts_.push_back(id);
+    } else {
+      lits.push_back({std::string(literal.substr(0, 16)), 0, id});
+    }
+    alternatives_.push_back(std::move(a));
+  }
+  extra_range_ = {first_extra, static_cast<uint32_t>(alternatives_.size())};
   Build(std::move(lits));
 }
 
@@ -573,6 +592,11 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
   for (size_t k = 1; k < start_.size(); ++k) {
     start_[k] = std::max(start_[k], start_[k - 1]);
   }
+  third_.assign(entries_.size(), 0);
+  for (const Entry& e : entries_) {
+    const uint32_t lo = start_[static_cast<uint32_t>(e.bytes & 0xffff)];  // its run's first entry
+    third_[lo] |= e.size <= 2 ? ~uint64_t{0} : uint64_t{1} << (((e.bytes >> 16) & 0xff) & 63);
+  }
 }
 
 template <bool kAlternatives>
@@ -581,11 +605,14 @@ uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives) 
   const char* t = lower.data();
   const size_t n = lower.size();
   for (size_t i = 0; i + 1 < n; ++i) {
-    uint32_t key = KeyOf(t + i);
-    uint32_t lo = start_[key];
-    uint32_t hi = start_[key + 1];
+    const uint32_t key = KeyOf(t + i);
+    const uint32_t lo = start_[key];
+    const uint32_t hi = start_[key + 1];
     if (lo == hi) {
       continue;
+    }
+    if (i + 2 < n && ((third_[lo] >> (static_cast<unsigned char>(t[i + 2]) & 63)) & 1) == 0) {
+      continue;  // no literal of this key goes on with this third byte
     }
     // The 16 bytes at i, zero-padded past the end.
     uint64_t word = 0;
@@ -621,6 +648,9 @@ uint64_t LiteralPrefilter::Candidates(std::string_view lower) const {
 uint64_t LiteralPrefilter::Candidates(std::string_view lower,
                                       std::vector<uint64_t>& alternatives) const {
   alternatives.assign((alternatives_.size() + 63) / 64, 0);
+  for (uint32_t id : always_alts_) {
+    alternatives[id / 64] |= uint64_t{1} << (id % 64);
+  }
   return Scan<true>(lower, alternatives.data());
 }
 

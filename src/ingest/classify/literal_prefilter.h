@@ -58,6 +58,17 @@ class LiteralPrefilter {
   // match. Patterns are otherwise filtered as with the plain constructor.
   LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split);
 
+  // As the constructor above, and the same scan also looks for `extra_literals` (plain
+  // lower-case strings of at least 2 bytes): they become the alternatives ExtraLiterals() gives,
+  // in their order, whose bits Candidates(lower, alternatives) sets when their first 16 bytes
+  // occur (a longer one still has to be confirmed). So one pass over a text answers both
+  // questions.
+  LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
+                   const std::vector<std::string_view>& extra_literals);
+
+  // The alternatives [first, last) that stand for the extra literals (empty without them).
+  std::pair<uint32_t, uint32_t> ExtraLiterals() const { return extra_range_; }
+
   // As Candidates(lower); also sets bit j of `alternatives` (resized to hold every
   // alternative) when alternative j may match. Thread-safe.
   uint64_t Candidates(std::string_view lower, std::vector<uint64_t>& alternatives) const;
@@ -96,9 +107,15 @@ class LiteralPrefilter {
   uint64_t always_ = 0;             // patterns without a literal set
   std::vector<uint32_t> start_;     // per first-two-bytes key: index of its first entry
   std::vector<Entry> entries_;      // sorted by key
+  // For the first entry of each key's run: bit (b & 63) set when an entry of the run has b as
+  // its third byte (all bits for a 2-byte literal). Rejects most positions whose first two
+  // bytes start a literal before any entry is compared.
+  std::vector<uint64_t> third_;
   std::vector<uint32_t> alt_ids_;   // the alternatives of each entry
   std::vector<Alternative> alternatives_;
   std::vector<std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern
+  std::pair<uint32_t, uint32_t> extra_range_{0, 0};
+  std::vector<uint32_t> always_alts_;  // extra literals shorter than 2 bytes: always candidates
 };
 
 }  // namespace bw::ingest

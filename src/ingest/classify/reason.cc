@@ -26,6 +26,33 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// `s` ASCII-lower-cased into `out` (reused: no allocation once it is large enough), eight bytes
+// at a time.
+std::string_view LowerInto(std::string_view s, std::string& out) {
+  if (out.capacity() > (size_t{1} << 20) && s.size() < (size_t{1} << 16)) {
+    std::string().swap(out);  // give back a buffer a huge text grew
+  }
+  out.resize(s.size());
+  char* o = out.data();
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t low7 = w & ~kHigh;
+    uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: byte >= 'A'
+    uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
+    w |= ((ge_a ^ gt_z) & ~w & kHigh) >> 2;       // + 0x20 where ASCII and in 'A'..'Z'
+    std::memcpy(o + i, &w, 8);
+  }
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    o[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  return out;
+}
+
 struct PatternSource {
   std::string_view reason;
   std::string_view pattern;  // PCRE2, extended mode
@@ -105,6 +132,74 @@ bool Run(const pcre2_code* code, std::string_view text) {
   return rc >= 0;
 }
 
+// Phrases precise enough to decide the reason before the status code is looked at: MTAs often
+// pair them with a generic or misleading code.
+struct PriorityPhrase {
+  std::string_view needle;
+  std::string_view reason;
+};
+constexpr PriorityPhrase kPriorityPhrases[] = {
+    {"unable to contact ldap server", "systemerror"},
+    {"wasn't able to establish an smtp connection", "networkerror"},
+    {"couldn't find a mail exchanger", "notaccept"},
+    {"null mx", "notaccept"},
+    {"doesn't receive email according to the administrator", "notaccept"},
+    {"no smtp service", "notaccept"},
+    {"does not accept mail (nullmx)", "notaccept"},
+    {"temporarily deferred due to unexpected volume or user complaints", "badreputation"},
+    {"fix reverse dns", "requireptr"},
+    {"mismatches client ip", "requireptr"},
+    {"unverifyable sending ip", "requireptr"},
+    {"can't determine purported responsible address", "rejected"},
+    {"sender was rejected", "rejected"},
+    {"does not have authentication information", "authfailure"},
+    {"insufficient disk space", "systemfull"},
+    {"multiple addresses in from", "notcompliantrfc"},
+    {"unknown recipient or mailbox unavailable", "userunknown"},
+    {"recipient not found by smtp address lookup", "userunknown"},
+    {"wasn\xe2\x80\x99t found at the destination domain", "userunknown"},
+    {"wasn't found at the destination domain", "userunknown"},
+    {"because the address couldn't be found", "userunknown"},
+    {"recipient name is not recognized", "userunknown"},
+    {"not listed in domino directory", "userunknown"},
+    {"not listed in public name & address book", "userunknown"},
+    {"did not accept our requests to connect", "expired"},
+    {"envelope expired", "expired"},
+    {"host not reachable", "expired"},
+    {"dns type 'mx' lookup of", "networkerror"},
+    {"was not delivered within", "expired"},
+    {"remote host is not responding", "expired"},
+    {"based on the email preferences of the person", "filtered"},
+    {"'send mail as' feature", "rejected"},
+    {"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf"
+     "\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf",
+     "mailboxfull"},  // メールボックスが一杯 (Japanese carriers: mailbox full)
+    {"\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e",
+     "userunknown"},  // 宛先不明 (unknown address)
+    {"aup#cdrbl", "blocked"},
+    {"aup#in-1310", "toomanyconn"},
+    {"aup#out-1310", "toomanyconn"},
+    {"host network not allowed", "policyviolation"},
+    {"no valid recipients", "userunknown"},
+    {"user doesn't have a yahoo.com account", "userunknown"},
+    {"invalid final delivery userid", "userunknown"},
+    {"could not deliver for the last", "expired"},
+    {"receiving mail at a rate that", "speeding"},
+    {"has sent to too many recipients this hour", "speeding"},
+    {"upstream error", "systemerror"},
+    {"le compte du destinataire est bloque", "suspend"},
+    {"frequency limited", "toomanyconn"},
+    {"please turn on smtp authentication", "securityerror"},
+    {"message too large for this recipient", "mesgtoobig"},
+    {"recipsizelimit", "mesgtoobig"},
+    {"account is disabled", "suspend"},
+    {"account that you tried to reach is inactive", "suspend"},
+    {"account that you tried to reach is disabled", "suspend"},
+    {"queue file write error", "systemerror"},
+    {"no relaying", "norelaying"},
+};
+static_assert(std::size(kPriorityPhrases) <= 64, "the phrase prefilter keeps one bit per phrase");
+
 // Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
 // literal scan of the text.
 const LiteralPrefilter& Prefilter() {
@@ -113,7 +208,11 @@ const LiteralPrefilter& Prefilter() {
     for (const auto& s : kSources) {
       patterns.push_back(s.pattern);
     }
-    return LiteralPrefilter(patterns, /*split=*/true);
+    std::vector<std::string_view> phrases;
+    for (const auto& p : kPriorityPhrases) {
+      phrases.push_back(p.needle);
+    }
+    return LiteralPrefilter(patterns, /*split=*/true, phrases);
   }();
   return kPrefilter;
 }
@@ -124,13 +223,20 @@ std::vector<AltMatcher>& AltMatchers() {
 }
 
 // Per-thread memo of the pattern results for the one text being classified: the passes below
-// ask about the same reason several times.
+// ask about the same reason several times. It is kept for the next text when that has the same
+// bytes (the recipients of one mail often share a diagnostic, and a detector's
+// MatchReasonText and the final ClassifyReason look at the same one): the results depend on the
+// bytes only.
 struct Memo {
   const char* data = nullptr;
   size_t size = 0;
+  std::string bytes;  // the text of the results below; `known` false: none
+  bool known = false;
   uint64_t candidates = ~uint64_t{0};
   std::vector<uint64_t> alternatives;  // bit j: alternative j may match
   std::array<int8_t, kReasonCount> state{};  // 0 unknown, 1 matches, -1 does not
+  bool phrase_known = false;                 // FromPriorityPhrase's answer for `bytes`
+  std::string_view phrase;
 };
 
 thread_local Memo tl_memo;
@@ -176,8 +282,23 @@ bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts
 void ResetMemo(std::string_view text) {
   tl_memo.data = text.data();
   tl_memo.size = text.size();
+  if (tl_memo.known && std::string_view(tl_memo.bytes) == text) {
+    return;  // the same bytes as the last text: its results still hold
+  }
   tl_memo.state.fill(0);
+  tl_memo.phrase_known = false;
   tl_memo.candidates = Prefilter().Candidates(text, tl_memo.alternatives);
+  tl_memo.known = text.size() <= (size_t{1} << 16);
+  if (tl_memo.known) {
+    tl_memo.bytes.assign(text);
+  } else {
+    std::string().swap(tl_memo.bytes);
+  }
+}
+
+// Whether the memo holds the results for `text` (the text of the last ResetMemo).
+bool MemoFor(std::string_view text) {
+  return text.data() == tl_memo.data && text.size() == tl_memo.size;
 }
 
 // The index of `reason` in kSources, or kReasonCount. A table keyed by the name's length and
@@ -224,7 +345,7 @@ bool Match(std::string_view reason, std::string_view text) {
   if (i == kReasonCount) {
     return false;
   }
-  bool memo = text.data() == tl_memo.data && text.size() == tl_memo.size;
+  bool memo = MemoFor(text);
   if (memo && tl_memo.state[i] != 0) {
     return tl_memo.state[i] > 0;
   }
@@ -256,85 +377,39 @@ bool IsVague(std::string_view r) {
 
 bool IsConnPhase(std::string_view cmd) { return cmd == "CONN" || cmd == "EHLO" || cmd == "HELO"; }
 
-// Phrases precise enough to decide the reason before the status code is looked at: MTAs often
-// pair them with a generic or misleading code.
+// The reason of the first of kPriorityPhrases that `diag` contains, or "".
 std::string_view FromPriorityPhrase(std::string_view diag) {
-  struct Entry {
-    std::string_view needle;
-    std::string_view reason;
-  };
-  static constexpr Entry kTable[] = {
-      {"unable to contact ldap server", "systemerror"},
-      {"wasn't able to establish an smtp connection", "networkerror"},
-      {"couldn't find a mail exchanger", "notaccept"},
-      {"null mx", "notaccept"},
-      {"doesn't receive email according to the administrator", "notaccept"},
-      {"no smtp service", "notaccept"},
-      {"does not accept mail (nullmx)", "notaccept"},
-      {"temporarily deferred due to unexpected volume or user complaints", "badreputation"},
-      {"fix reverse dns", "requireptr"},
-      {"mismatches client ip", "requireptr"},
-      {"unverifyable sending ip", "requireptr"},
-      {"can't determine purported responsible address", "rejected"},
-      {"sender was rejected", "rejected"},
-      {"does not have authentication information", "authfailure"},
-      {"insufficient disk space", "systemfull"},
-      {"multiple addresses in from", "notcompliantrfc"},
-      {"unknown recipient or mailbox unavailable", "userunknown"},
-      {"recipient not found by smtp address lookup", "userunknown"},
-      {"wasn\xe2\x80\x99t found at the destination domain", "userunknown"},
-      {"wasn't found at the destination domain", "userunknown"},
-      {"because the address couldn't be found", "userunknown"},
-      {"recipient name is not recognized", "userunknown"},
-      {"not listed in domino directory", "userunknown"},
-      {"not listed in public name & address book", "userunknown"},
-      {"did not accept our requests to connect", "expired"},
-      {"envelope expired", "expired"},
-      {"host not reachable", "expired"},
-      {"dns type 'mx' lookup of", "networkerror"},
-      {"was not delivered within", "expired"},
-      {"remote host is not responding", "expired"},
-      {"based on the email preferences of the person", "filtered"},
-      {"'send mail as' feature", "rejected"},
-      {"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf"
-       "\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf",
-       "mailboxfull"},  // メールボックスが一杯 (Japanese carriers: mailbox full)
-      {"\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e",
-       "userunknown"},  // 宛先不明 (unknown address)
-      {"aup#cdrbl", "blocked"},
-      {"aup#in-1310", "toomanyconn"},
-      {"aup#out-1310", "toomanyconn"},
-      {"host network not allowed", "policyviolation"},
-      {"no valid recipients", "userunknown"},
-      {"user doesn't have a yahoo.com account", "userunknown"},
-      {"invalid final delivery userid", "userunknown"},
-      {"could not deliver for the last", "expired"},
-      {"receiving mail at a rate that", "speeding"},
-      {"has sent to too many recipients this hour", "speeding"},
-      {"upstream error", "systemerror"},
-      {"le compte du destinataire est bloque", "suspend"},
-      {"frequency limited", "toomanyconn"},
-      {"please turn on smtp authentication", "securityerror"},
-      {"message too large for this recipient", "mesgtoobig"},
-      {"recipsizelimit", "mesgtoobig"},
-      {"account is disabled", "suspend"},
-      {"account that you tried to reach is inactive", "suspend"},
-      {"account that you tried to reach is disabled", "suspend"},
-      {"queue file write error", "systemerror"},
-      {"no relaying", "norelaying"},
-  };
-  // One pass over the text says which phrases may occur; only those are searched for, in table
-  // order (the first phrase of the table that occurs wins).
+  // The reason prefilter's scan of the text (ResetMemo) also says which phrases may occur; only
+  // those are searched for, in table order (the first phrase of the table that occurs wins).
+  // Without that scan (not the memo's text), a scan of its own.
   static const LiteralPrefilter kPhrases = [] {
     std::vector<std::string_view> needles;
-    for (const auto& e : kTable) {
+    for (const auto& e : kPriorityPhrases) {
       needles.push_back(e.needle);
     }
     return LiteralPrefilter::FromLiterals(needles);
   }();
-  static_assert(std::size(kTable) <= 64, "the prefilter keeps one bit per phrase");
+  const bool memo = MemoFor(diag);
+  if (memo && tl_memo.phrase_known) {
+    return tl_memo.phrase;
+  }
+  std::string_view found;
+  if (memo) {
+    const uint32_t first = Prefilter().ExtraLiterals().first;
+    for (size_t k = 0; k < std::size(kPriorityPhrases); ++k) {
+      const uint32_t j = first + static_cast<uint32_t>(k);
+      if ((tl_memo.alternatives[j / 64] & (uint64_t{1} << (j % 64))) != 0 &&
+          diag.find(kPriorityPhrases[k].needle) != std::string_view::npos) {
+        found = kPriorityPhrases[k].reason;
+        break;
+      }
+    }
+    tl_memo.phrase_known = true;
+    tl_memo.phrase = found;
+    return found;
+  }
   for (uint64_t maybe = kPhrases.Candidates(diag); maybe != 0; maybe &= maybe - 1) {
-    const Entry& e = kTable[__builtin_ctzll(maybe)];
+    const PriorityPhrase& e = kPriorityPhrases[__builtin_ctzll(maybe)];
     if (diag.find(e.needle) != std::string_view::npos) {
       return e.reason;
     }
@@ -532,7 +607,8 @@ std::string_view ReasonFromStatus(std::string_view status) {
 }
 
 std::string MatchReasonText(std::string_view text) {
-  std::string diag = Lower(text);
+  thread_local std::string buffer;
+  std::string_view diag = LowerInto(text, buffer);
   ResetMemo(diag);
   for (std::string_view r :
        {"mailboxfull",     "mesgtoobig",    "exceedlimit",    "suspend",      "userunknown",
@@ -597,7 +673,8 @@ int BrokenPatternCountForTest() {
 }
 
 bool LooksLikeVacation(std::string_view text) {
-  std::string lower = Lower(text);
+  thread_local std::string buffer;
+  std::string_view lower = LowerInto(text, buffer);
   ResetMemo(lower);
   return Match("vacation", lower);
 }
@@ -621,7 +698,8 @@ std::string ClassifyReason(const ReasonInput& in) {
   if (in.status.size() >= 2 && in.status.substr(0, 2) == "2.") {
     return "delivered";
   }
-  std::string diag = Lower(in.diagnostic);
+  thread_local std::string buffer;
+  std::string_view diag = LowerInto(in.diagnostic, buffer);
   ResetMemo(diag);
   if (auto r = FromPriorityPhrase(diag); !r.empty()) {
     return std::string(r);

@@ -189,12 +189,20 @@ bool ReadableMentions(const Mail& mail, std::string_view needle) {
   if (mail.text_lower.size() != mail.text.size()) {
     return IContains(readable, needle);  // a Mail built by hand
   }
-  bool lower_already = true;
-  for (char c : needle) {
-    lower_already = lower_already && !(c >= 'A' && c <= 'Z');
+  // The needle lower-cased on the stack (the detectors' phrases are short literals).
+  char buffer[128];
+  std::string lowered;
+  std::string_view n = needle;
+  if (needle.size() <= sizeof(buffer)) {
+    for (size_t i = 0; i < needle.size(); ++i) {
+      char c = needle[i];
+      buffer[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    n = std::string_view(buffer, needle.size());
+  } else {
+    lowered = ToLower(needle);
+    n = lowered;
   }
-  std::string lowered = lower_already ? std::string() : ToLower(needle);
-  std::string_view n = lower_already ? needle : std::string_view(lowered);
   return Find(std::string_view(mail.text_lower).substr(0, readable.size()), n) !=
          std::string_view::npos;
 }

@@ -87,6 +87,7 @@ bool HasNonNameByte(std::string_view line, size_t n) {
 bool ReadFields(std::string_view entity, Fields& out, std::string_view& body,
                 bool drop_first_junk = false) {
   out.clear();
+  out.reserve(32);  // one allocation for a usual header block instead of doubling from one
   size_t pos = 0;
   while (pos < entity.size()) {
     size_t next = 0;
@@ -335,6 +336,8 @@ std::string DecodeBase64(std::string_view in) {
   return out;
 }
 
+}  // namespace
+
 std::string DecodeQuotedPrintable(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -365,6 +368,8 @@ std::string DecodeQuotedPrintable(std::string_view in) {
   }
   return out;
 }
+
+namespace {
 
 // Whether `line` is "--boundary" (or "--boundary--" when `end`), optionally followed by blanks.
 bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
@@ -422,8 +427,10 @@ class FastWalker {
     return html;
   }
 
-  // One MIME entity: its header fields and body.
-  void Walk(const Fields& fields, std::string_view body, int depth, bool in_digest) {
+  // One MIME entity: its header fields and body. `known`: its Content-Type when the caller has
+  // already read it with TypeOf (the top level), so it is not parsed twice.
+  void Walk(const Fields& fields, std::string_view body, int depth, bool in_digest,
+            const ContentType* known = nullptr) {
     if (!ok_) {
       return;
     }
@@ -432,10 +439,14 @@ class FastWalker {
       return;
     }
     ++parts_;
-    ContentType ct;
-    if (!TypeOf(fields, in_digest, ct)) {
-      return;
+    ContentType parsed;
+    if (known == nullptr) {
+      if (!TypeOf(fields, in_digest, parsed)) {
+        return;
+      }
+      known = &parsed;
     }
+    const ContentType& ct = *known;
     const std::string& type = ct.type;
     if (type.compare(0, 10, "multipart/") == 0) {
       WalkMultipart(ct, body, depth);
@@ -465,7 +476,7 @@ class FastWalker {
       if (!mail_.text.empty() && mail_.text.back() != '\n') {
         mail_.text.push_back('\n');
       }
-      mail_.text += Text(fields, ct, body);
+      TextInto(fields, ct, body, mail_.text);
     } else if (type == "text/html") {
       // Decoded only when the mail has no plain text (see FinishHtml).
       HtmlPart h;
@@ -498,23 +509,41 @@ class FastWalker {
 
  private:
   std::string Text(const Fields& fields, const ContentType& ct, std::string_view body) {
-    return Decode(EncodingOf(fields), ct.charset, body);
+    std::string out;
+    TextInto(fields, ct, body, out);
+    return out;
+  }
+
+  // Appends the decoded text of a part to `out` (no temporary copy for a part that needs no
+  // transfer or charset decoding).
+  void TextInto(const Fields& fields, const ContentType& ct, std::string_view body,
+                std::string& out) {
+    DecodeInto(EncodingOf(fields), ct.charset, body, out);
   }
 
   std::string Decode(Encoding enc, const std::string& charset_name, std::string_view body) {
+    std::string out;
+    DecodeInto(enc, charset_name, body, out);
+    return out;
+  }
+
+  void DecodeInto(Encoding enc, const std::string& charset_name, std::string_view body,
+                  std::string& out) {
     const char* charset = charset_name.empty() ? nullptr : charset_name.c_str();
     switch (enc) {
       case Encoding::kIdentity:
-        return ConvertToUtf8(body, charset);
+        AppendUtf8(body, charset, out);
+        return;
       case Encoding::kBase64:
-        return ConvertToUtf8(DecodeBase64(body), charset);
+        AppendUtf8(DecodeBase64(body), charset, out);
+        return;
       case Encoding::kQuotedPrintable:
-        return ConvertToUtf8(DecodeQuotedPrintable(body), charset);
+        AppendUtf8(DecodeQuotedPrintable(body), charset, out);
+        return;
       case Encoding::kUnknown:
         break;
     }
     ok_ = false;
-    return {};
   }
 
   void WalkMultipart(const ContentType& ct, std::string_view body, int depth) {
@@ -525,7 +554,7 @@ class FastWalker {
     if (ct.boundary.empty()) {
       // No boundary parameter (say, on a line that lost its fold): GMime reads everything up to
       // the parent's boundary into the prologue, as when the boundary never appears (below).
-      mail_.text += ConvertToUtf8(body, nullptr);
+      AppendUtf8(body, nullptr, mail_.text);
       return;
     }
     std::string_view boundary = ct.boundary;
@@ -567,7 +596,7 @@ class FastWalker {
     }
     if (parts.empty()) {
       // No boundary at all: GMime keeps everything as the prologue.
-      mail_.text += ConvertToUtf8(body, nullptr);
+      AppendUtf8(body, nullptr, mail_.text);
       return;
     }
     Fields fields;
@@ -657,7 +686,7 @@ std::optional<Mail> FastLoadMail(std::string_view lf, const MimeLimits& limits) 
   }
   mail.mime_type = ct.type;
   mail.report_type = ct.report_type;
-  walker.Walk(fields, body, 0, false);
+  walker.Walk(fields, body, 0, false, &ct);
   if (!walker.ok()) {
     return std::nullopt;
   }

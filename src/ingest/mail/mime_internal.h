@@ -26,6 +26,14 @@ size_t CountContainers(std::string_view raw);
 // unchanged when the charset is unknown or the bytes do not fit it.
 std::string ConvertToUtf8(std::string_view bytes, const char* charset);
 
+// The bytes of a quoted-printable body: "=XX" escapes decoded, soft line breaks ("=" and
+// optional blanks before a line end) removed, any other '=' kept.
+std::string DecodeQuotedPrintable(std::string_view in);
+
+// Appends ConvertToUtf8(bytes, charset) to `out`, without a temporary copy when the bytes need
+// no conversion.
+void AppendUtf8(std::string_view bytes, const char* charset, std::string& out);
+
 // The text of an HTML part: tags removed, block tags turned into line breaks, a few entities.
 std::string StripHtml(std::string_view html);
 

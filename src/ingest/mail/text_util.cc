@@ -32,16 +32,30 @@ constexpr std::array<unsigned char, 256> kLowTable = [] {
 }();
 inline unsigned char LowByte(char c) { return kLowTable[static_cast<unsigned char>(c)]; }
 
-bool IsLocalChar(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u >= 0x80 ||
-         std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+// The bytes of an address's local part and domain, as tables: ASCII letters and digits, every
+// byte above 0x7f, and the punctuation each allows.
+constexpr bool IsAsciiAlnum(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-bool IsDomainChar(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || u >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' || c == ']' ||
-         c == ':';
-}
+constexpr std::array<bool, 256> kLocalTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = IsAsciiAlnum(c) || c >= 0x80 ||
+           std::string_view("!#$%&'*+-/=?^_`{|}~.").find(static_cast<char>(c)) !=
+               std::string_view::npos;
+  }
+  return t;
+}();
+constexpr std::array<bool, 256> kDomainTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = IsAsciiAlnum(c) || c >= 0x80 || c == '-' || c == '.' || c == '_' || c == '[' ||
+           c == ']' || c == ':';
+  }
+  return t;
+}();
+inline bool IsLocalChar(char c) { return kLocalTable[static_cast<unsigned char>(c)]; }
+inline bool IsDomainChar(char c) { return kDomainTable[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -94,6 +108,7 @@ bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
   }
+  // A byte loop: most calls compare header names that differ in their first bytes.
   for (size_t i = 0; i < a.size(); ++i) {
     if (LowByte(a[i]) != LowByte(b[i])) {
       return false;
@@ -124,18 +139,47 @@ size_t FindCandidates(std::string_view h, std::string_view n, size_t from, unsig
   const __m128i f = _mm_set1_epi8(static_cast<char>(fold));
   const __m128i first = _mm_set1_epi8(c0);
   const __m128i final = _mm_set1_epi8(c1);
-  while (i + 16 <= last + 1) {
-    __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i)), f);
-    __m128i b =
-        _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(base + i + m - 1)), f);
-    auto mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, final))));
-    while (mask != 0) {
-      size_t at = i + static_cast<size_t>(__builtin_ctz(mask));
-      if (confirm(base + at)) {
-        return at;
+  // The 16 positions from `at` whose first and last bytes match, as a byte mask.
+  const auto hits = [&](size_t at) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + at));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + at + m - 1));
+    if (fold != 0) {
+      a = _mm_or_si128(a, f);
+      b = _mm_or_si128(b, f);
+    }
+    return _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, final));
+  };
+  // Confirms the candidates of one 16-position block; the first confirmed position or npos.
+  const auto confirm_block = [&](size_t at, unsigned mask) {
+    for (; mask != 0; mask &= mask - 1) {
+      size_t p = at + static_cast<size_t>(__builtin_ctz(mask));
+      if (confirm(base + p)) {
+        return p;
       }
-      mask &= mask - 1;
+    }
+    return std::string_view::npos;
+  };
+  // 64 positions per step while none is a candidate (most of a text), then 16 at a time.
+  while (i + 64 <= last + 1) {
+    const __m128i h0 = hits(i);
+    const __m128i h1 = hits(i + 16);
+    const __m128i h2 = hits(i + 32);
+    const __m128i h3 = hits(i + 48);
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(h0, h1), _mm_or_si128(h2, h3))) != 0) {
+      for (size_t k = 0; k < 4; ++k) {
+        const __m128i h = k == 0 ? h0 : k == 1 ? h1 : k == 2 ? h2 : h3;
+        size_t p = confirm_block(i + 16 * k, static_cast<unsigned>(_mm_movemask_epi8(h)));
+        if (p != std::string_view::npos) {
+          return p;
+        }
+      }
+    }
+    i += 64;
+  }
+  while (i + 16 <= last + 1) {
+    size_t p = confirm_block(i, static_cast<unsigned>(_mm_movemask_epi8(hits(i))));
+    if (p != std::string_view::npos) {
+      return p;
     }
     i += 16;
   }
@@ -335,17 +379,56 @@ bool IsAddressOnly(std::string_view s) {
   return !a.empty() && a.size() == s.size();
 }
 
+namespace {
+
+// Calls visit(k) for the positions k (in increasing order, k + 1 < s.size()) where s[k] is '2',
+// '4' or '5' and s[k + 1] is in [lo, hi], 16 positions at a time, until visit returns true.
+template <typename Visit>
+void ForEachCodeStart(std::string_view s, char lo, char hi, Visit visit) {
+  const size_t n = s.size();
+  size_t k = 0;
+#if defined(__SSE2__)
+  const __m128i two = _mm_set1_epi8('2');
+  const __m128i four = _mm_set1_epi8('4');
+  const __m128i five = _mm_set1_epi8('5');
+  const __m128i below = _mm_set1_epi8(static_cast<char>(lo - 1));
+  const __m128i above = _mm_set1_epi8(static_cast<char>(hi + 1));
+  for (; k + 17 <= n; k += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + k));
+    __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + k + 1));
+    __m128i code = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, two), _mm_cmpeq_epi8(v, four)),
+                                _mm_cmpeq_epi8(v, five));
+    __m128i follow = _mm_and_si128(_mm_cmpgt_epi8(next, below), _mm_cmplt_epi8(next, above));
+    for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(code, follow))); m != 0;
+         m &= m - 1) {
+      if (visit(k + static_cast<size_t>(__builtin_ctz(m)))) {
+        return;
+      }
+    }
+  }
+#endif
+  for (; k + 1 < n; ++k) {
+    const char c = s[k];
+    if ((c == '2' || c == '4' || c == '5') && s[k + 1] >= lo && s[k + 1] <= hi && visit(k)) {
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 std::string FindStatus(std::string_view s) {
   // The first 4.x.x / 5.x.x code wins over an earlier 2.x.x one (a transcript's "250 2.1.5 Ok"
   // before the error).
   std::string first;
-  for (size_t i = 0; i + 5 <= s.size(); ++i) {
-    char c = s[i];
-    if ((c != '2' && c != '4' && c != '5') || s[i + 1] != '.') {
-      continue;
+  std::string found;
+  ForEachCodeStart(s, '.', '.', [&](size_t i) {
+    if (i + 5 > s.size()) {
+      return true;  // too close to the end, and so is every later position
     }
+    const char c = s[i];
     if (i > 0 && (IsDigit(s[i - 1]) || s[i - 1] == '.')) {
-      continue;
+      return false;
     }
     size_t j = i + 2;
     size_t d1 = j;
@@ -353,7 +436,7 @@ std::string FindStatus(std::string_view s) {
       ++j;
     }
     if (j == d1 || j >= s.size() || s[j] != '.') {
-      continue;
+      return false;
     }
     size_t d2 = ++j;
     while (j < s.size() && IsDigit(s[j]) && j - d2 < 3) {
@@ -361,43 +444,46 @@ std::string FindStatus(std::string_view s) {
     }
     if (j == d2 || (j < s.size() &&
                     (IsDigit(s[j]) || (s[j] == '.' && j + 1 < s.size() && IsDigit(s[j + 1]))))) {
-      continue;
+      return false;
     }
     if (c != '2') {
-      return std::string(s.substr(i, j - i));
+      found = std::string(s.substr(i, j - i));
+      return true;
     }
     if (first.empty()) {
       first = std::string(s.substr(i, j - i));
     }
-  }
-  return first;
+    return false;
+  });
+  return !found.empty() ? found : first;
 }
 
 std::string FindReplyCode(std::string_view s) {
-  for (size_t i = 0; i + 3 <= s.size(); ++i) {
-    char c = s[i];
-    if (c != '2' && c != '4' && c != '5') {
-      continue;
+  std::string found;
+  ForEachCodeStart(s, '0', '5', [&](size_t i) {
+    if (i + 3 > s.size()) {
+      return true;
     }
     if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '<' || s[i - 1] == '"' ||
                    s[i - 1] == ':' || s[i - 1] == '\t' || s[i - 1] == '\n' || s[i - 1] == '[')) {
-      continue;
+      return false;
     }
-    if (!IsDigit(s[i + 1]) || !IsDigit(s[i + 2]) || s[i + 1] > '5') {
-      continue;
+    if (!IsDigit(s[i + 2])) {
+      return false;
     }
     if (i + 3 < s.size()) {
       char n = s[i + 3];
       if (!(n == ' ' || n == '-' || n == '\n' || n == ')' || n == '\t' || n == '>' || n == ']' ||
             n == ',' || n == ':')) {
-        continue;
+        return false;
       }
       // "550-" should be followed by text; "550 " by text too. Reject "503 ms" style numbers
       // followed by units is rare enough to ignore.
     }
-    return std::string(s.substr(i, 3));
-  }
-  return {};
+    found = std::string(s.substr(i, 3));
+    return true;
+  });
+  return found;
 }
 
 namespace {
@@ -577,37 +663,41 @@ namespace bw::mail {
 
 std::string ValidUtf8(std::string_view s) {
   // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
-  {
-    size_t i = 0;
-#if defined(__SSE2__)
-    // 16 bytes at a time: none >= 0x80 (signed < 0) and none a control byte but tab or LF.
-    while (i + 16 <= s.size()) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));  // controls and bytes >= 0x80
-      __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-      if (_mm_movemask_epi8(_mm_andnot_si128(ok, bad)) != 0) {
-        break;
-      }
-      i += 16;
-    }
-#endif
-    while (i < s.size()) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
-        break;
-      }
-      ++i;
-    }
-    if (i == s.size()) {
-      return std::string(s);
-    }
-  }
-  std::string out;
-  out.reserve(s.size());
   size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: none >= 0x80 (signed < 0) and none a control byte but tab or LF.
+  while (i + 16 <= s.size()) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));  // controls and bytes >= 0x80
+    __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    if (_mm_movemask_epi8(_mm_andnot_si128(ok, bad)) != 0) {
+      break;
+    }
+    i += 16;
+  }
+#endif
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
+      break;
+    }
+    ++i;
+  }
+  if (i == s.size()) {
+    return std::string(s);
+  }
+  // From the first byte that is not printable ASCII on: bytes that stay (printable ASCII, valid
+  // multi-byte sequences) are copied in runs; only replaced bytes are written one by one.
+  std::string out;
+  out.reserve(s.size() + 16);
+  size_t run = 0;  // start of the bytes not yet copied
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n')) {
+      ++i;
+      continue;
+    }
     size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
     bool ok = n > 0 && i + n <= s.size();
     for (size_t k = 1; ok && k < n; ++k) {
@@ -623,17 +713,20 @@ std::string ValidUtf8(std::string_view s) {
         ok = false;
       }
     }
-    if (ok && (c >= 0x20 || c == '\t' || c == '\n')) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else if (ok) {
+    if (ok && c >= 0x80) {
+      i += n;  // a valid multi-byte sequence stays
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    if (ok) {
       out.push_back(' ');  // control characters are dropped from report text
-      i += 1;
     } else {
       out += "\xef\xbf\xbd";  // U+FFFD
-      i += 1;
     }
+    i += 1;
+    run = i;
   }
+  out.append(s.data() + run, s.size() - run);
   return out;
 }
 
@@ -641,16 +734,54 @@ std::string ValidUtf8(std::string_view s) {
 
 namespace bw::mail {
 
+namespace {
+
+// The first k >= from where a reply code may start: s[k] in '2'..'5' at the start of `s` or
+// after a space; s.size() when none. 16 positions at a time.
+size_t NextReplyCodeStart(std::string_view s, size_t from) {
+  const size_t n = s.size();
+  size_t k = from;
+  if (k == 0) {
+    if (n > 0 && s[0] >= '2' && s[0] <= '5') {
+      return 0;
+    }
+    k = 1;
+  }
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i below = _mm_set1_epi8('2' - 1);
+  const __m128i above = _mm_set1_epi8('5' + 1);
+  for (; k + 16 <= n; k += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + k));
+    __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + k - 1));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below), _mm_cmplt_epi8(v, above));
+    auto m =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(digit, _mm_cmpeq_epi8(prev, space))));
+    if (m != 0) {
+      return k + static_cast<size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  for (; k < n; ++k) {
+    if (s[k - 1] == ' ' && s[k] >= '2' && s[k] <= '5') {
+      return k;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 std::string JoinReplyLines(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool first = true;
   size_t run = 0;  // start of the bytes not yet copied
-  size_t i = 0;
+  size_t i = NextReplyCodeStart(s, 0);
   while (i < s.size()) {
-    bool boundary = i == 0 || s[i - 1] == ' ';
-    if (boundary && i + 4 <= s.size() && s[i] >= '2' && s[i] <= '5' && IsDigit(s[i + 1]) &&
-        IsDigit(s[i + 2]) && (s[i + 3] == '-' || s[i + 3] == ' ')) {
+    // At i: a byte in '2'..'5' at the start or after a space.
+    if (i + 4 <= s.size() && IsDigit(s[i + 1]) && IsDigit(s[i + 2]) &&
+        (s[i + 3] == '-' || s[i + 3] == ' ')) {
       // "550-" or "550 " optionally followed by "5.7.1 "
       size_t j = i + 4;
       std::string st = FindStatus(s.substr(j, 12));
@@ -666,12 +797,12 @@ std::string JoinReplyLines(std::string_view s) {
           out.append(s.substr(i, j - i));
           first = false;
         }
-        i = j;
         run = j;
+        i = NextReplyCodeStart(s, j);
         continue;
       }
     }
-    ++i;
+    i = NextReplyCodeStart(s, i + 1);
   }
   out.append(s.substr(run));
   return out;

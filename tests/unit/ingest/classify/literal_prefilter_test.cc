@@ -105,6 +105,70 @@ TEST(LiteralPrefilterTest, SplitPrefilterMarksOnlyTheAlternativesThatMayMatch) {
   EXPECT_EQ(alts[0], 0u);
 }
 
+TEST(LiteralPrefilterTest, ExtraLiteralsRideAlongWithThePatternScan) {
+  const std::vector<std::string_view> extras = {"null mx", "blocked using", "x",
+                                                "a literal much longer than sixteen bytes"};
+  LiteralPrefilter p({"(?:(?> blocked[ ]using | rbl[ ]\\d+ ))", "x|yy"}, /*split=*/true, extras);
+  // The patterns' alternatives come first and are unchanged; the extras follow, in order.
+  EXPECT_EQ(p.AlternativesOf(0), (std::pair<uint32_t, uint32_t>{0, 2}));
+  ASSERT_EQ(p.ExtraLiterals(), (std::pair<uint32_t, uint32_t>{2, 6}));
+  EXPECT_EQ(p.Alternatives()[3].plain, "blocked using");
+  const auto extra_bits = [&](std::string_view text) {
+    std::vector<uint64_t> alts;
+    const uint64_t patterns = p.Candidates(text, alts);
+    EXPECT_EQ(
+        patterns,
+        LiteralPrefilter({"(?:(?> blocked[ ]using | rbl[ ]\\d+ ))", "x|yy"}, true).Candidates(text))
+        << text;  // the extras change no pattern's answer
+    return (alts[0] >> 2) & 0b1111u;
+  };
+  EXPECT_EQ(extra_bits("550 null mx here"), 0b0101u);  // "x" (too short) is always set
+  EXPECT_EQ(extra_bits("blocked using rbl; null mx"), 0b0111u);
+  EXPECT_EQ(extra_bits("null m"), 0b0100u);
+  EXPECT_EQ(extra_bits("a literal much l"), 0b1100u);  // first 16 bytes only: to be confirmed
+  // The same answers as a FromLiterals prefilter of the extras alone, on generated texts.
+  const auto alone = LiteralPrefilter::FromLiterals(extras);
+  uint32_t seed = 99;
+  static constexpr std::string_view kPieces[] = {
+      "null", " mx", "blocked", " using", "a literal ", "much longer", "x", "rbl 7", " ", "nul"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (int k = 0; k < round % 9; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      text += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(extra_bits(text), alone.Candidates(text)) << text;
+  }
+}
+
+TEST(LiteralPrefilterTest, LiteralsSharingTheirFirstBytesAreAllFound) {
+  // Literals with the same first two bytes and third bytes that collide in the scan's filter
+  // ('a' 0x61 and '!' 0x21 share their low six bits), a 2-byte one, and one at the very end.
+  const std::vector<std::string_view> lits = {"usa", "us!", "usb", "us", "xyz", "ab"};
+  auto p = LiteralPrefilter::FromLiterals(lits);
+  EXPECT_EQ(p.Candidates("usa"), 0b001001u);
+  EXPECT_EQ(p.Candidates("us!"), 0b001010u);
+  EXPECT_EQ(p.Candidates(" usb "), 0b001100u);
+  EXPECT_EQ(p.Candidates("us"), 0b001000u);
+  EXPECT_EQ(p.Candidates("usc xy"), 0b001000u);
+  EXPECT_EQ(p.Candidates("..xyz"), 0b010000u);
+  EXPECT_EQ(p.Candidates("ab"), 0b100000u);
+  EXPECT_EQ(p.Candidates("a"), 0u);
+  // Every text over a small alphabet: a literal's bit is set exactly when it occurs.
+  const std::string alphabet = "usab!xyz";
+  for (int code = 0; code < 8 * 8 * 8 * 8; ++code) {
+    std::string text;
+    for (int c = code, k = 0; k < 4; ++k, c /= 8) {
+      text.push_back(alphabet[c % 8]);
+    }
+    uint64_t want = 0;
+    for (size_t k = 0; k < lits.size(); ++k) {
+      want |= text.find(lits[k]) != std::string::npos ? uint64_t{1} << k : 0;
+    }
+    ASSERT_EQ(p.Candidates(text), want) << text;
+  }
+}
+
 TEST(LiteralPrefilterTest, MostReasonPatternsAreSplit) { EXPECT_GE(SplitReasonCountForTest(), 20); }
 
 TEST(LiteralPrefilterTest, ReasonPatternsAreNearlyAllFiltered) {

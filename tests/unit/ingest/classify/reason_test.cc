@@ -79,6 +79,31 @@ TEST(ReasonTest, MatchReasonTextAndStatusTable) {
   EXPECT_FALSE(LooksLikeVacation("550 user unknown"));
 }
 
+TEST(ReasonTest, RepeatedAndAlternatingTextsGiveTheirOwnReasons) {
+  // The classifier keeps the last text's pattern results for a text with the same bytes: texts
+  // of the same length, the same text with other codes and commands, and the detectors' entry
+  // points in between must each still get their own answer.
+  const std::string a = "552 Mailbox is full.....";
+  const std::string b = "554 Relay access denied.";
+  const std::string c = "550 Unknown user........";
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), c.size());
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(Classify("5.0.0", a), "mailboxfull") << round;
+    EXPECT_EQ(Classify("", b, "RCPT"), "norelaying") << round;
+    EXPECT_EQ(Classify("", b, "RCPT"), "norelaying") << round;
+    EXPECT_EQ(Classify("", c, "DATA"), "filtered") << round;
+    EXPECT_EQ(Classify("", c, "RCPT"), "userunknown") << round;
+    EXPECT_EQ(MatchReasonText(a), "mailboxfull") << round;
+    EXPECT_EQ(Classify("5.0.0", a), "mailboxfull") << round;
+    EXPECT_EQ(MatchReasonText(b), "norelaying") << round;
+    EXPECT_FALSE(LooksLikeVacation(b)) << round;
+    EXPECT_EQ(Classify("", "The email account that you tried to reach is disabled."), "suspend");
+    EXPECT_EQ(Classify("5.2.2", "mailbox says no"), "mailboxfull") << round;
+    EXPECT_EQ(Classify("", "MAILBOX SAYS NO"), "onhold") << round;
+  }
+}
+
 TEST(ReasonTest, EveryPatternCompiles) { EXPECT_EQ(BrokenPatternCountForTest(), 0); }
 
 TEST(ReasonTest, HardRule) {

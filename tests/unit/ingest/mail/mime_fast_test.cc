@@ -222,6 +222,150 @@ TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
   }
 }
 
+TEST(MimeFastTest, ContainersCountedAsAByteLoopDoes) {
+  const auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  const auto ends_with = [&](std::string_view s, size_t end, std::string_view w) {
+    if (end < w.size()) {
+      return false;
+    }
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (fold(s[end - w.size() + k]) != w[k]) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto reference = [&](std::string_view s) {
+    size_t n = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] != '/') {
+        continue;
+      }
+      if (ends_with(s, i, "ultipart")) {
+        ++n;
+      } else if (ends_with(s, i, "essage") && s.size() - i > 6 && ends_with(s, i + 7, "rfc822")) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  EXPECT_EQ(internal::CountContainers("Content-Type: MULTIPART/mixed; x=message/RFC822"), 2u);
+  EXPECT_EQ(internal::CountContainers("message/rfc82"), 0u);
+  EXPECT_EQ(internal::CountContainers("multipart\x18/ message/rfc\x18"
+                                      "22"),
+            0u);
+  static constexpr std::string_view kPieces[] = {"multipart/",
+                                                 "MultiPart/",
+                                                 "message/",
+                                                 "rfc822",
+                                                 "RFC822",
+                                                 "/",
+                                                 "ultipart",
+                                                 "essage",
+                                                 "m",
+                                                 "\n",
+                                                 "x",
+                                                 "rfc\x18"
+                                                 "22",
+                                                 "{ULTIPART",
+                                                 "Message/Rfc822",
+                                                 "\xcd"};
+  uint32_t seed = 777;
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const size_t pieces = static_cast<size_t>(round % 23);
+    for (size_t i = 0; i < pieces; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(internal::CountContainers(s), reference(s)) << s;
+  }
+}
+
+TEST(MimeFastTest, AppendUtf8AppendsWhatConvertToUtf8Returns) {
+  struct Case {
+    std::string_view bytes;
+    const char* charset;
+  };
+  const Case cases[] = {
+      {"plain ascii\n", nullptr},
+      {"plain ascii\n", "us-ascii"},
+      {"caf\xc3\xa9 utf-8", "utf-8"},
+      {"caf\xc3\xa9 undeclared utf-8", nullptr},
+      {"caf\xe9 latin-1", "iso-8859-1"},
+      {"caf\xe9 undeclared 8-bit", nullptr},
+      {"\x83\x81\x81\x5b\x83\x8b shift_jis", "shift_jis"},
+      {"\x1b$B$3$s$K$A$O\x1b(B iso-2022-jp", nullptr},
+      {"ascii in windows-1252", "windows-1252"},
+      {"bytes \xff in an unknown charset", "x-no-such-charset"},
+      {"", "utf-8"},
+  };
+  for (const auto& c : cases) {
+    const std::string want = internal::ConvertToUtf8(c.bytes, c.charset);
+    std::string out = "prefix:";
+    internal::AppendUtf8(c.bytes, c.charset, out);
+    EXPECT_EQ(out, "prefix:" + want) << c.bytes;
+    std::string again;
+    internal::AppendUtf8(c.bytes, c.charset, again);  // the reused buffer holds no stale bytes
+    EXPECT_EQ(again, want) << c.bytes;
+  }
+  EXPECT_EQ(internal::ConvertToUtf8("caf\xe9", "iso-8859-1"), "caf\xc3\xa9");
+}
+
+TEST(MimeFastTest, QuotedPrintableDecodedAsAByteLoopDoes) {
+  const auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
+  };
+  const auto reference = [&](std::string_view in) {
+    std::string out;
+    size_t i = 0;
+    while (i < in.size()) {
+      if (in[i] != '=') {
+        out.push_back(in[i++]);
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) {
+        ++j;
+      }
+      if (j == in.size() || in[j] == '\n') {
+        i = j + 1;
+        continue;
+      }
+      if (i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+        out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
+        i += 3;
+        continue;
+      }
+      out.push_back('=');
+      i += 1;
+    }
+    return out;
+  };
+  EXPECT_EQ(internal::DecodeQuotedPrintable("d=\nistribu=E9 =ZZ fin= \t\n=3d=3D="),
+            "distribu\xe9 =ZZ fin==");
+  static constexpr std::string_view kPieces[] = {"=",   "=E9",
+                                                 "=e9", "=ZZ",
+                                                 "= ",  "=\t",
+                                                 "\n",  "plain text run of some length ",
+                                                 "3D",  "=4",
+                                                 "x",   " ",
+                                                 "=\n", "0123456789abcdef0123"};
+  uint32_t seed = 8080;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int pieces = round % 30;
+    for (int k = 0; k < pieces; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(internal::DecodeQuotedPrintable(s), reference(s)) << ::testing::PrintToString(s);
+  }
+}
+
 TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {
   // multipart/report with DSN and attached original; folded header; boundary with trailing blanks.
   ExpectSameMail(

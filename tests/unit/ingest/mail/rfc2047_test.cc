@@ -5,13 +5,13 @@
 // GMime at all (what keeps it from being loaded at start-up).
 #include "ingest/mail/rfc2047.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <filesystem>
 #include <iconv.h>
 #include <random>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -79,6 +79,20 @@ TEST(Rfc2047Test, Utf8CheckIsGLibs) {
     valid += glib ? 1 : 0;
   }
   EXPECT_GT(valid, 1000);  // both answers were exercised
+  // Long ASCII runs (checked a block at a time) with one odd byte or sequence at every offset.
+  for (size_t len : {15u, 16u, 17u, 31u, 32u, 33u, 70u}) {
+    for (size_t at = 0; at < len; ++at) {
+      for (std::string_view odd :
+           {std::string_view("\0", 1), std::string_view("\x80"), std::string_view("\xc3\xa9"),
+            std::string_view("\xe3\x81"), std::string_view("\xf0\x9f\x98\x80"),
+            std::string_view("\xed\xa0\x80"), std::string_view("~")}) {
+        std::string s(len, 'x');
+        s.replace(at, std::min(odd.size(), len - at), odd.substr(0, len - at));
+        bool glib = g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr) != 0;
+        ASSERT_EQ(GlibValidUtf8(s), glib) << len << " " << at << " " << ::testing::PrintToString(s);
+      }
+    }
+  }
   for (std::string s : {"caf\xc3\xa9", "\xe3\x81\xab", "\xf0\x9f\x98\x80", "\xed\xa0\x80",
                         "\xf4\x90\x80\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xef\xbf\xbe"}) {
     EXPECT_EQ(GlibValidUtf8(s), g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr) != 0)

@@ -108,6 +108,302 @@ TEST(TextUtilTest, ToLowerMatchesBytewiseLowerCaseForEveryByteAndAlignment) {
   EXPECT_EQ(ToLower("MAILER-Daemon@EXAMPLE.jp \xc3\x89"), "mailer-daemon@example.jp \xc3\x89");
 }
 
+TEST(TextUtilTest, IEqualsMatchesBytewiseFoldingForEveryBytePairAndLength) {
+  auto ref = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (RefLow(a[i]) != RefLow(b[i])) {
+        return false;
+      }
+    }
+    return true;
+  };
+  // Every pair of bytes at every position of strings of 1 to 17 bytes (word and tail paths).
+  for (size_t len = 1; len <= 17; ++len) {
+    for (size_t pos = 0; pos < len; pos += (len > 9 ? 3 : 1)) {
+      for (int c1 = 0; c1 < 256; ++c1) {
+        for (int c2 = 0; c2 < 256; c2 += (c1 % 7 == 0 ? 1 : 13)) {
+          std::string a(len, 'q');
+          std::string b(len, 'Q');
+          a[pos] = static_cast<char>(c1);
+          b[pos] = static_cast<char>(c2);
+          ASSERT_EQ(IEquals(a, b), ref(a, b)) << len << " " << pos << " " << c1 << " " << c2;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(IEquals("Content-Transfer-Encoding", "content-transfer-encoding"));
+  EXPECT_FALSE(IEquals("Content-Transfer-Encoding", "content-transfer-encodinG "));
+  EXPECT_FALSE(IEquals("[", "{"));  // 0x5b and 0x7b differ by 0x20 but are not letters
+  EXPECT_FALSE(IEquals("abcdefgh@", "ABCDEFGH`"));
+  EXPECT_TRUE(IEquals("", ""));
+}
+
+TEST(TextUtilTest, SplitLinesMatchesALineByLineSplit) {
+  const auto reference = [](std::string_view text) {
+    std::vector<std::string_view> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      }
+      std::string_view line = text.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') {
+        line.remove_suffix(1);
+      }
+      lines.push_back(line);
+      start = end + 1;
+    }
+    return lines;
+  };
+  uint32_t seed = 4242;
+  for (int round = 0; round < 5000; ++round) {
+    const size_t len = static_cast<size_t>(round % 97);
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      s.push_back("ab\r\n\n xyz"[(seed >> 16) % 10]);
+    }
+    const auto got = SplitLines(s);
+    const auto want = reference(s);
+    ASSERT_EQ(got, want) << ::testing::PrintToString(s);
+    for (size_t k = 0; k < got.size(); ++k) {
+      ASSERT_EQ(got[k].data(), want[k].data()) << k;  // views into the text
+    }
+  }
+  EXPECT_EQ(SplitLines("a\r\nb\n\nc"), (std::vector<std::string_view>{"a", "b", "", "c"}));
+  EXPECT_TRUE(SplitLines("").empty());
+}
+
+TEST(TextUtilTest, JoinReplyLinesMatchesAByteLoop) {
+  // The byte loop JoinReplyLines used to be: continuation prefixes ("550-5.1.1 ", "550-") after
+  // the first are dropped.
+  const auto reference = [](std::string_view s) {
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::string out;
+    bool first = true;
+    size_t run = 0;
+    size_t i = 0;
+    while (i < s.size()) {
+      bool boundary = i == 0 || s[i - 1] == ' ';
+      if (boundary && i + 4 <= s.size() && s[i] >= '2' && s[i] <= '5' && digit(s[i + 1]) &&
+          digit(s[i + 2]) && (s[i + 3] == '-' || s[i + 3] == ' ')) {
+        size_t j = i + 4;
+        std::string st = FindStatus(s.substr(j, 12));
+        if (!st.empty() && s.substr(j, st.size()) == st && j + st.size() < s.size() &&
+            s[j + st.size()] == ' ') {
+          j += st.size() + 1;
+        } else if (s[i + 3] == ' ') {
+          j = i;
+        }
+        if (j != i) {
+          out.append(s.substr(run, i - run));
+          if (first) {
+            out.append(s.substr(i, j - i));
+            first = false;
+          }
+          i = j;
+          run = j;
+          continue;
+        }
+      }
+      ++i;
+    }
+    out.append(s.substr(run));
+    return out;
+  };
+  EXPECT_EQ(JoinReplyLines("550-5.1.1 The email account does not exist. 550-5.1.1 Please try "
+                           "550 5.1.1 again"),
+            "550-5.1.1 The email account does not exist. Please try again");
+  static constexpr std::string_view kPieces[] = {
+      "550-",       "550 ",  "5.1.1 ", "4.2.2", " ", "text", "2",          "5",     "6",
+      "421-4.7.0 ", "x550-", "55",     "0-",    "1", "\n",   "250 2.0.0 ", "5.7.1", "-"};
+  uint32_t seed = 31337;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int pieces = round % 40;
+    for (int k = 0; k < pieces; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(JoinReplyLines(s), reference(s)) << s;
+  }
+}
+
+TEST(TextUtilTest, StatusAndReplyCodeMatchByteLoopsOnGeneratedText) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto status_ref = [&](std::string_view s) {
+    std::string first;
+    for (size_t i = 0; i + 5 <= s.size(); ++i) {
+      char c = s[i];
+      if ((c != '2' && c != '4' && c != '5') || s[i + 1] != '.') {
+        continue;
+      }
+      if (i > 0 && (digit(s[i - 1]) || s[i - 1] == '.')) {
+        continue;
+      }
+      size_t j = i + 2;
+      size_t d1 = j;
+      while (j < s.size() && digit(s[j]) && j - d1 < 3) {
+        ++j;
+      }
+      if (j == d1 || j >= s.size() || s[j] != '.') {
+        continue;
+      }
+      size_t d2 = ++j;
+      while (j < s.size() && digit(s[j]) && j - d2 < 3) {
+        ++j;
+      }
+      if (j == d2 ||
+          (j < s.size() && (digit(s[j]) || (s[j] == '.' && j + 1 < s.size() && digit(s[j + 1]))))) {
+        continue;
+      }
+      if (c != '2') {
+        return std::string(s.substr(i, j - i));
+      }
+      if (first.empty()) {
+        first = std::string(s.substr(i, j - i));
+      }
+    }
+    return first;
+  };
+  const auto reply_ref = [&](std::string_view s) {
+    for (size_t i = 0; i + 3 <= s.size(); ++i) {
+      char c = s[i];
+      if (c != '2' && c != '4' && c != '5') {
+        continue;
+      }
+      if (i > 0 && std::string_view(" (<\":\t\n[").find(s[i - 1]) == std::string_view::npos) {
+        continue;
+      }
+      if (!digit(s[i + 1]) || !digit(s[i + 2]) || s[i + 1] > '5') {
+        continue;
+      }
+      if (i + 3 < s.size() &&
+          std::string_view(" -\n)\t>],:").find(s[i + 3]) == std::string_view::npos) {
+        continue;
+      }
+      return std::string(s.substr(i, 3));
+    }
+    return std::string();
+  };
+  static constexpr std::string_view kPieces[] = {
+      "5.1.1", "2.0.0", "4.",  "5",      ".",    "7",  "x", " ",  "12.3.4",   "5.1.1.1", "550",
+      "(",     "-",     "250", "4.7.10", "\xc5", "69", "2", "\n", "5.1234.1", ":"};
+  uint32_t seed = 2024;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int pieces = round % 30;
+    for (int k = 0; k < pieces; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(FindStatus(s), status_ref(s)) << s;
+    ASSERT_EQ(FindReplyCode(s), reply_ref(s)) << s;
+  }
+}
+
+TEST(TextUtilTest, AddressBytesAreTheRfc5322OnesForEveryByte) {
+  // Local part: ASCII letters and digits, bytes above 0x7f, and RFC 5322 atext punctuation (and
+  // '.'); domain: letters, digits, bytes above 0x7f, "-._[]:".
+  for (int c = 1; c < 256; ++c) {
+    const char b = static_cast<char>(c);
+    const bool alnum = std::isalnum(c) != 0 && c < 0x80;
+    const bool local = alnum || c >= 0x80 ||
+                       std::string_view("!#$%&'*+-/=?^_`{|}~.").find(b) != std::string_view::npos;
+    const bool domain =
+        alnum || c >= 0x80 || std::string_view("-._[]:").find(b) != std::string_view::npos;
+    const std::string in_local = std::string("xa") + b + "b@example.com";
+    EXPECT_EQ(FindAddress(in_local), local ? in_local : "b@example.com") << c;
+    const std::string in_domain = std::string("ab@ex") + b + "ample.com";
+    if (b != '.' && b != ':' && b != ']' && b != '@') {
+      // Cut at a byte a domain cannot hold, "ex" has no dot: no address.
+      EXPECT_EQ(FindAddress(in_domain), domain ? in_domain : "") << c;
+    }
+  }
+}
+
+TEST(TextUtilTest, IStartsWithFoldsAsciiCaseOnly) {
+  EXPECT_TRUE(IStartsWith("Content-Type", "content-"));
+  EXPECT_TRUE(IStartsWith("CONTENT-Type", "Content-"));
+  EXPECT_FALSE(IStartsWith("Xontent-Type", "content-"));
+  EXPECT_FALSE(IStartsWith("{ontent", "["));
+  EXPECT_FALSE(IStartsWith("Con", "content-"));
+  EXPECT_FALSE(IStartsWith("", "c"));
+  EXPECT_TRUE(IStartsWith("", ""));
+  EXPECT_TRUE(IStartsWith("abc", ""));
+}
+
+TEST(TextUtilTest, ValidUtf8MatchesAByteByByteRepair) {
+  const auto reference = [](std::string_view s) {
+    std::string out;
+    size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      size_t n = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
+      bool ok = n > 0 && i + n <= s.size();
+      for (size_t k = 1; ok && k < n; ++k) {
+        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      }
+      if (ok && n == 2 && c < 0xc2) {
+        ok = false;
+      }
+      if (ok && n >= 3) {
+        unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) ||
+            (c == 0xf4 && c1 >= 0x90) || c > 0xf4) {
+          ok = false;
+        }
+      }
+      if (ok && (c >= 0x20 || c == '\t' || c == '\n')) {
+        out.append(s.substr(i, n));
+        i += n;
+      } else if (ok) {
+        out.push_back(' ');
+        i += 1;
+      } else {
+        out += "\xef\xbf\xbd";
+        i += 1;
+      }
+    }
+    return out;
+  };
+  static constexpr std::string_view kPieces[] = {"plain text ",
+                                                 "\xc3\xa9",
+                                                 "\xe3\x81\x82",
+                                                 "\xf0\x9f\x98\x80",
+                                                 "\xc3",
+                                                 "\x80",
+                                                 "\xff",
+                                                 "\r",
+                                                 "\t",
+                                                 "\n",
+                                                 "\x01",
+                                                 "\x7f",
+                                                 "\xed\xa0\x80",
+                                                 "\xe0\x80\x80",
+                                                 "\xf4\x90\x80\x80",
+                                                 "\xc1\xbf",
+                                                 "0123456789abcdef"};
+  uint32_t seed = 777;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const int pieces = round % 25;
+    for (int k = 0; k < pieces; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    ASSERT_EQ(ValidUtf8(s), reference(s)) << ::testing::PrintToString(s);
+  }
+}
+
 TEST(TextUtilTest, SqueezeMatchesReference) {
   for (const auto& s : SampleStrings()) {
     EXPECT_EQ(Squeeze(s), RefSqueeze(s)) << "[" << s << "]";
@@ -181,6 +477,27 @@ TEST(TextUtilTest, FindMatchesStringViewFind) {
   EXPECT_EQ(Find("xx", "", 1), 1u);
   EXPECT_EQ(Find("xx", "", 3), std::string_view::npos);
   EXPECT_EQ(Find("0123456789abcdef0123456789abcdefXY", "XY"), 32u);
+}
+
+TEST(TextUtilTest, FindAndIFindOnLongTextsMatchReferences) {
+  // Haystacks of up to 400 bytes (the 64-position steps, the 16-position blocks and the tail),
+  // with the needle's bytes sprinkled around so that many candidates fail.
+  std::mt19937 rng(11);
+  for (int k = 0; k < 600; ++k) {
+    std::string s;
+    const size_t len = rng() % 400;
+    for (size_t i = 0; i < len; ++i) {
+      s.push_back("abM-\nmesSAGE x"[rng() % 15]);
+    }
+    for (std::string_view needle : {"message", "MESSAGE", "m", "e x", "-\nm", "ab", "sage x"}) {
+      for (size_t from : {size_t{0}, size_t{5}, size_t{70}}) {
+        ASSERT_EQ(Find(s, needle, from), std::string_view(s).find(needle, from))
+            << "[" << s << "] / [" << needle << "] from " << from;
+        ASSERT_EQ(IFind(s, needle, from), RefIFind(s, needle, from))
+            << "[" << s << "] / [" << needle << "] from " << from;
+      }
+    }
+  }
 }
 
 TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
