@@ -2,6 +2,7 @@
 #include "ingest/classify/literal_prefilter.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace bw::ingest {
@@ -563,7 +564,8 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
     uint32_t kb = KeyOf(b.text.data());
     return ka != kb ? ka < kb : a.text < b.text;
   });
-  start_.assign(65537, 0);
+  keys_.assign(65536 / 64, 0);
+  run_start_.clear();
   for (size_t k = 0; k < lits.size();) {
     size_t m = k;
     Entry e;
@@ -584,19 +586,38 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
       ++m;
     }
     e.alt_end = static_cast<uint32_t>(alt_ids_.size());
+    const uint32_t key = KeyOf(lits[k].text.data());
+    if ((keys_[key >> 6] & (uint64_t{1} << (key & 63))) == 0) {  // the first entry of its key
+      keys_[key >> 6] |= uint64_t{1} << (key & 63);
+      run_start_.push_back(static_cast<uint32_t>(entries_.size()));
+    }
     entries_.push_back(e);
-    start_[KeyOf(lits[k].text.data()) + 1] = static_cast<uint32_t>(entries_.size());
     k = m;
   }
-  // start_[key + 1] holds the end of key's entries; make it a running index.
-  for (size_t k = 1; k < start_.size(); ++k) {
-    start_[k] = std::max(start_[k], start_[k - 1]);
+  run_start_.push_back(static_cast<uint32_t>(entries_.size()));
+  rank_.assign(keys_.size(), 0);
+  for (size_t w = 1; w < keys_.size(); ++w) {
+    rank_[w] = rank_[w - 1] + static_cast<uint32_t>(std::popcount(keys_[w - 1]));
   }
   third_.assign(entries_.size(), 0);
   for (const Entry& e : entries_) {
-    const uint32_t lo = start_[static_cast<uint32_t>(e.bytes & 0xffff)];  // its run's first entry
+    uint32_t lo = 0;
+    uint32_t hi = 0;
+    RunOf(static_cast<uint32_t>(e.bytes & 0xffff), &lo, &hi);  // its run's first entry: lo
     third_[lo] |= e.size <= 2 ? ~uint64_t{0} : uint64_t{1} << (((e.bytes >> 16) & 0xff) & 63);
   }
+}
+
+inline bool LiteralPrefilter::RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const {
+  const uint64_t word = keys_[key >> 6];
+  const uint64_t bit = uint64_t{1} << (key & 63);
+  if ((word & bit) == 0) {
+    return false;
+  }
+  const uint32_t r = rank_[key >> 6] + static_cast<uint32_t>(std::popcount(word & (bit - 1)));
+  *lo = run_start_[r];
+  *hi = run_start_[r + 1];
+  return true;
 }
 
 template <bool kAlternatives>
@@ -605,10 +626,9 @@ uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives) 
   const char* t = lower.data();
   const size_t n = lower.size();
   for (size_t i = 0; i + 1 < n; ++i) {
-    const uint32_t key = KeyOf(t + i);
-    const uint32_t lo = start_[key];
-    const uint32_t hi = start_[key + 1];
-    if (lo == hi) {
+    uint32_t lo = 0;
+    uint32_t hi = 0;
+    if (!RunOf(KeyOf(t + i), &lo, &hi)) {
       continue;
     }
     if (i + 2 < n && ((third_[lo] >> (static_cast<unsigned char>(t[i + 2]) & 63)) & 1) == 0) {

@@ -104,9 +104,19 @@ class LiteralPrefilter {
   template <bool kAlternatives>
   uint64_t Scan(std::string_view lower, uint64_t* alternatives) const;
 
-  uint64_t always_ = 0;             // patterns without a literal set
-  std::vector<uint32_t> start_;     // per first-two-bytes key: index of its first entry
-  std::vector<Entry> entries_;      // sorted by key
+  // The entries of a first-two-bytes key: [lo, hi) in entries_, or false when it has none.
+  bool RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const;
+
+  uint64_t always_ = 0;  // patterns without a literal set
+  // Which first-two-bytes keys begin a literal: bit (key & 63) of keys_[key >> 6]. With
+  // rank_[w] (the keys set in the words before w) it gives a present key's index into
+  // run_start_ (entries of key index r: [run_start_[r], run_start_[r + 1])). About 12 KiB in
+  // all, where an index per possible key took 256 KiB that every process had to zero-fill
+  // (64 page faults) and the scan read at random.
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> rank_;
+  std::vector<uint32_t> run_start_;
+  std::vector<Entry> entries_;  // sorted by key
   // For the first entry of each key's run: bit (b & 63) set when an entry of the run has b as
   // its third byte (all bits for a 2-byte literal). Rejects most positions whose first two
   // bytes start a literal before any entry is compared.
