@@ -736,7 +736,7 @@ Response ApiHandler::Serve(const Request& req, const store::ApiToken* bearer) {
               InvalidInput("\"note\" is longer than " + std::to_string(kMaxNoteLength) + " bytes"));
         }
       }
-      store::ManualSuppression m{*address, SuppressionReason::kManual, note};
+      store::ManualSuppression m{*address, SuppressionReason::kManual, note, /*detail=*/""};
       if (auto s = store_.AddSuppressions({m}, {actor, ""}); !s) {
         return ErrorResponse(s.error());
       }

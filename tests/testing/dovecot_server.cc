@@ -206,8 +206,9 @@ std::string DovecotServer::Pop3Url() const {
 }
 
 std::string DovecotServer::Deliver(const std::string& raw) {
-  std::string name = std::to_string(1700000000 + delivered_) + ".M" +
-                     std::to_string(++delivered_) + "P" + std::to_string(getpid()) + ".bwtest";
+  const int n = delivered_++;
+  std::string name = std::to_string(1700000000 + n) + ".M" + std::to_string(n + 1) + "P" +
+                     std::to_string(getpid()) + ".bwtest";
   fs::path tmp = maildir_ / "tmp" / name;
   WriteFile(tmp, raw);
   Chown(tmp, mail_uid_, mail_gid_);

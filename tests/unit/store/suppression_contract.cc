@@ -167,7 +167,7 @@ TEST_P(SuppressionContractTest, ManualAddRemoveAndAudit) {
   int64_t now = ToUnixMs(clock_->Now());
   ASSERT_TRUE(store()
                   .AddSuppressions({{Addr("Bob@Example.com"), SuppressionReason::kManual,
-                                     "asked by phone"}},
+                                     "asked by phone", ""}},
                                    {"cli", ""})
                   .has_value());
   auto s = store().GetSuppression("bob@example.com");
@@ -201,7 +201,7 @@ TEST_P(SuppressionContractTest, ManualAddKeepsHistoryAndOverridesSoftExpiry) {
     BW_INGEST_OK(store(), SnsBatch({Bounce("h@x.org", BounceClass::kSoft, now)}));
   }
   ASSERT_TRUE(
-      store().AddSuppressions({{Addr("h@x.org"), SuppressionReason::kManual, ""}}, {"cli", ""}));
+      store().AddSuppressions({{Addr("h@x.org"), SuppressionReason::kManual, "", ""}}, {"cli", ""}));
   auto s = store().GetSuppression("h@x.org");
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->soft_bounces, 3);
@@ -224,8 +224,8 @@ TEST_P(SuppressionContractTest, RemoveOfExpiredEntryIsNotFound) {
 
 TEST_P(SuppressionContractTest, ImportIsAllOrNothing) {
   std::vector<ManualSuppression> entries = {
-      {Addr("i1@x.org"), SuppressionReason::kImport, ""},
-      {NormalizedAddress{}, SuppressionReason::kImport, ""},  // invalid: empty key
+      {Addr("i1@x.org"), SuppressionReason::kImport, "", ""},
+      {NormalizedAddress{}, SuppressionReason::kImport, "", ""},  // invalid: empty key
   };
   auto r = store().AddSuppressions(entries, {"cli", ""});
   ASSERT_FALSE(r.has_value());
@@ -469,7 +469,7 @@ TEST_P(SuppressionContractTest, ListFiltersAndCursorPaging) {
   for (int i = 0; i < 25; ++i) {
     std::string domain = i % 2 == 0 ? "even.org" : "odd.org";
     manual.push_back({Addr("u" + std::to_string(100 + i) + "@" + domain),
-                      SuppressionReason::kManual, ""});
+                      SuppressionReason::kManual, "", ""});
   }
   ASSERT_TRUE(store().AddSuppressions(manual, {"cli", ""}).has_value());
   BW_INGEST_OK(store(), SnsBatch({Bounce("z@even.org", BounceClass::kHard, now)}));
@@ -517,7 +517,7 @@ TEST_P(SuppressionContractTest, BulkLookup) {
   for (int i = 0; i < 1200; ++i) {
     std::string a = "bulk" + std::to_string(i) + "@x.org";
     if (i % 3 == 0) {
-      manual.push_back({Addr(a), SuppressionReason::kImport, ""});
+      manual.push_back({Addr(a), SuppressionReason::kImport, "", ""});
     }
     keys.push_back(a);
   }
