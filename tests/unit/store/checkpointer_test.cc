@@ -59,6 +59,16 @@ void WaitForPasses(const Checkpointer& c, int64_t n) {
   ASSERT_GE(c.background_passes(), n);
 }
 
+// After a pass copied the whole WAL: two more commits start it from its beginning again (the
+// file does not grow), and every committed row is there.
+void ExpectWalRestarts(Db& writer, const std::string& path, int& k) {
+  const int64_t before = WalFrames(path);
+  Commit(writer, k++);
+  Commit(writer, k++);
+  EXPECT_EQ(WalFrames(path), before);
+  EXPECT_EQ(CountRows(path), k);
+}
+
 TEST(CheckpointerTest, BackgroundPassRunsOnceTheWalReachesItsStart) {
   TempDir dir;
   const std::string path = (dir.path() / "c.db").string();
@@ -72,12 +82,8 @@ TEST(CheckpointerTest, BackgroundPassRunsOnceTheWalReachesItsStart) {
   WaitForPasses(**c, 1);
   // The pass copied the whole WAL, so the next commit starts it from the beginning again: the
   // file does not grow, and the writer itself copied nothing.
-  const int64_t before = WalFrames(path);
-  Commit(writer, k++);
-  Commit(writer, k++);
-  EXPECT_EQ(WalFrames(path), before);
+  ExpectWalRestarts(writer, path, k);
   EXPECT_EQ((*c)->writer_checkpoints(), 0);
-  EXPECT_EQ(CountRows(path), k);
   (*c)->Detach();
 }
 
@@ -103,11 +109,7 @@ TEST(CheckpointerTest, WriterCopiesWhatWasCommittedDuringThePass) {
   EXPECT_EQ((*c)->writer_checkpoints(), 0);
   Commit(writer, k++);  // copies the rest, on the writer
   EXPECT_EQ((*c)->writer_checkpoints(), 1);
-  const int64_t before = WalFrames(path);
-  Commit(writer, k++);  // restarts the WAL
-  Commit(writer, k++);
-  EXPECT_EQ(WalFrames(path), before);
-  EXPECT_EQ(CountRows(path), k);
+  ExpectWalRestarts(writer, path, k);
   (*c)->Detach();
 }
 

@@ -20,13 +20,12 @@
 #include "store/sqlite/sqlite_store.h"
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
+#include "unit/store/sqlite_store_fixture.h"
 
 namespace bw::store::sqlite {
 namespace {
 
 using namespace std::chrono_literals;
-using bw::testing::FakeClock;
-using bw::testing::TempDir;
 
 constexpr int64_t kT0 = 1796083200000;
 
@@ -104,14 +103,8 @@ class GatedSync {
   bool fail_ = false;
 };
 
-class CommitPipelineTest : public ::testing::Test {
+class CommitPipelineTest : public testing::SqliteStoreFixture {
  protected:
-  std::unique_ptr<SqliteStore> Open(SqliteOptions o) {
-    o.path = path_;
-    auto s = SqliteStore::Open(o, clock_);
-    EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    return s ? std::move(*s) : nullptr;
-  }
 
   // IngestAsync with a future for its answer; records the sync clock when the answer came and
   // the latest-begun successful sync at that moment.
@@ -135,10 +128,6 @@ class CommitPipelineTest : public ::testing::Test {
     EXPECT_TRUE(events) << events.error().ToString();
     return events ? static_cast<int64_t>(events->size()) : -1;
   }
-
-  TempDir dir_;
-  FakeClock clock_;
-  std::string path_ = (dir_.path() / "bw.db").string();
 };
 
 TEST_F(CommitPipelineTest, AnAnswerWaitsForASyncThatBeganAfterTheCommit) {

@@ -18,12 +18,11 @@
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
 #include "unit/store/sqlite_sql.h"
+#include "unit/store/sqlite_store_fixture.h"
 
 namespace bw::store::sqlite {
 namespace {
 
-using bw::testing::FakeClock;
-using bw::testing::TempDir;
 
 constexpr int64_t kT0 = 1796083200000;
 
@@ -62,20 +61,7 @@ IngestBatch Batch(std::string key, std::vector<FeedbackEvent> events,
   return b;
 }
 
-class SqliteCompressionTest : public ::testing::Test {
- protected:
-  std::unique_ptr<SqliteStore> Open(SqliteOptions o) {
-    o.path = path_;
-    auto s = SqliteStore::Open(o, clock_);
-    EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    return s ? std::move(*s) : nullptr;
-  }
-  std::unique_ptr<SqliteStore> Open() { return Open(SqliteOptions{}); }
-
-  TempDir dir_;
-  FakeClock clock_;
-  std::string path_ = (dir_.path() / "bw.db").string();
-};
+class SqliteCompressionTest : public testing::SqliteStoreFixture {};
 
 TEST(ZstdCodecTest, RoundTripsAndRejectsWhatIsNotAFrame) {
   const std::string text = CompressibleBody("x", 100000);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -34,27 +35,26 @@ using store::testing::StoreContractTest;
 using store::testing::StoreFactory;
 using store::testing::SuppressionContractTest;
 
-StoreFactory FreshSqlite() {
+// A factory opening one fresh database (in a directory it keeps alive) with the options
+// `configure` sets on top of the path: each open sees what the previous ones stored.
+StoreFactory FreshSqliteWith(std::function<void(SqliteOptions&)> configure) {
   auto dir = std::make_shared<TempDir>();
-  return [dir]() -> std::unique_ptr<Store> {
+  return [dir, configure]() -> std::unique_ptr<Store> {
     SqliteOptions o;
     o.path = (dir->path() / "bw.db").string();
+    configure(o);
     auto s = OpenSqliteStore(o, SystemClock::Instance());
     EXPECT_TRUE(s.has_value()) << s.error().ToString();
     return s ? std::move(*s) : nullptr;
   };
 }
 
+StoreFactory FreshSqlite() {
+  return FreshSqliteWith([](SqliteOptions&) {});
+}
+
 StoreFactory FreshSqliteWithPolicy(SuppressionPolicy policy) {
-  auto dir = std::make_shared<TempDir>();
-  return [dir, policy]() -> std::unique_ptr<Store> {
-    SqliteOptions o;
-    o.path = (dir->path() / "bw.db").string();
-    o.suppression_policy = policy;
-    auto s = OpenSqliteStore(o, SystemClock::Instance());
-    EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    return s ? std::move(*s) : nullptr;
-  };
+  return FreshSqliteWith([policy](SqliteOptions& o) { o.suppression_policy = policy; });
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
@@ -67,16 +67,10 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, SuppressionContractTest,
                          [](const auto& info) { return info.param.name; });
 
 StoreFactory FreshSqliteWithHooks(SuppressionPolicy policy, AlertRule alert_rule) {
-  auto dir = std::make_shared<TempDir>();
-  return [dir, policy, alert_rule]() -> std::unique_ptr<Store> {
-    SqliteOptions o;
-    o.path = (dir->path() / "bw.db").string();
+  return FreshSqliteWith([policy, alert_rule](SqliteOptions& o) {
     o.suppression_policy = policy;
     o.alert_rule = alert_rule;
-    auto s = OpenSqliteStore(o, SystemClock::Instance());
-    EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    return s ? std::move(*s) : nullptr;
-  };
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, AlertOutboxContractTest,
@@ -86,16 +80,10 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, AlertOutboxContractTest,
                          [](const auto& info) { return info.param.name; });
 
 StoreFactory FreshSqliteWithReputation(ReputationRowsFn rows, CommitObserver observer) {
-  auto dir = std::make_shared<TempDir>();
-  return [dir, rows, observer]() -> std::unique_ptr<Store> {
-    SqliteOptions o;
-    o.path = (dir->path() / "bw.db").string();
+  return FreshSqliteWith([rows, observer](SqliteOptions& o) {
     o.reputation_rows = rows;
     o.commit_observer = observer;
-    auto s = OpenSqliteStore(o, SystemClock::Instance());
-    EXPECT_TRUE(s.has_value()) << s.error().ToString();
-    return s ? std::move(*s) : nullptr;
-  };
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ReputationContractTest,
