@@ -36,6 +36,11 @@ inline std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
+// Writes `in` to out[0, in.size()) with the ASCII letters 'A'..'Z' lower-cased and every other
+// byte (UTF-8 sequences included) as it is; `out` may be in.data(). Sixteen bytes at a time:
+// the mail parser and the reason classifier lower-case every text they read (ascii.cc).
+void AsciiLowerInto(std::string_view in, char* out);
+
 // `s` in double quotes for an error message, cut after `max_bytes` bytes with "..." inside the
 // quotes when longer (the cut may split a UTF-8 sequence: use only where that does not matter).
 inline std::string QuotedForError(std::string_view s, size_t max_bytes) {

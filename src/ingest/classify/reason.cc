@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#include "core/ascii.h"
 #include "ingest/classify/literal_prefilter.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -20,36 +21,18 @@ namespace bw::ingest {
 namespace {
 
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+  std::string out(s.size(), '\0');
+  AsciiLowerInto(s, out.data());
   return out;
 }
 
-// `s` ASCII-lower-cased into `out` (reused: no allocation once it is large enough), eight bytes
-// at a time.
+// `s` ASCII-lower-cased into `out` (reused: no allocation once it is large enough).
 std::string_view LowerInto(std::string_view s, std::string& out) {
   if (out.capacity() > (size_t{1} << 20) && s.size() < (size_t{1} << 16)) {
     std::string().swap(out);  // give back a buffer a huge text grew
   }
   out.resize(s.size());
-  char* o = out.data();
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    uint64_t low7 = w & ~kHigh;
-    uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: byte >= 'A'
-    uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
-    w |= ((ge_a ^ gt_z) & ~w & kHigh) >> 2;       // + 0x20 where ASCII and in 'A'..'Z'
-    std::memcpy(o + i, &w, 8);
-  }
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    o[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  }
+  AsciiLowerInto(s, out.data());
   return out;
 }
 

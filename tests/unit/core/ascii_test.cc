@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/ascii.h"
+
+#include <cstdint>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace bw {
+namespace {
+
+// The byte-at-a-time definition: only 'A'..'Z' change.
+std::string Reference(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c + 32);
+    }
+  }
+  return out;
+}
+
+TEST(AsciiTest, AsciiLowerIntoChangesOnlyAsciiCapitalsForEveryByteAndLength) {
+  // Every byte value at every offset of texts long enough for the 16- and 8-byte steps and the
+  // tail, so that each path meets '@', '[', '`', '{', 0x7f, 0x80 and 0xc1 / 0xda (bytes whose
+  // low seven bits are capitals).
+  for (size_t len = 0; len <= 40; ++len) {
+    for (int b = 0; b < 256; ++b) {
+      for (size_t at = 0; at < len; at += 7) {
+        std::string s(len, 'Q');
+        s[at] = static_cast<char>(b);
+        std::string got(len, '\0');
+        AsciiLowerInto(s, got.data());
+        ASSERT_EQ(got, Reference(s)) << "len " << len << " byte " << b << " at " << at;
+      }
+    }
+  }
+}
+
+TEST(AsciiTest, AsciiLowerIntoWorksInPlaceOnUtf8Text) {
+  std::string s = "Mailbox UNAVAILABLE: Ünbekannt — ÄÖÜ stays, ASCII GOES lower 550 5.1.1 <Bob@X>";
+  const std::string want = Reference(s);
+  AsciiLowerInto(s, s.data());
+  EXPECT_EQ(s, want);
+  EXPECT_NE(s.find("Ünbekannt"), std::string::npos) << "UTF-8 bytes untouched";
+}
+
+}  // namespace
+}  // namespace bw
