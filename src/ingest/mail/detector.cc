@@ -12,23 +12,53 @@
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
+
+internal::DsnField internal::DsnFieldOf(std::string_view n) {
+  // By length first: every name below differs in length from all but at most one other.
+  switch (n.size()) {
+    case 6:
+      return IEquals(n, "action")   ? DsnField::kAction
+             : IEquals(n, "status") ? DsnField::kStatus
+                                    : DsnField::kOther;
+    case 10:
+      return IEquals(n, "remote-mta") ? DsnField::kRemoteMta : DsnField::kOther;
+    case 12:
+      return IEquals(n, "arrival-date") ? DsnField::kArrivalDate : DsnField::kOther;
+    case 13:
+      return IEquals(n, "reporting-mta") ? DsnField::kReportingMta : DsnField::kOther;
+    case 15:
+      return IEquals(n, "final-recipient")   ? DsnField::kFinalRecipient
+             : IEquals(n, "diagnostic-code") ? DsnField::kDiagnosticCode
+                                             : DsnField::kOther;
+    case 17:
+      return IEquals(n, "last-attempt-date") ? DsnField::kLastAttemptDate : DsnField::kOther;
+    case 18:
+      return IEquals(n, "x-actual-recipient")   ? DsnField::kXActualRecipient
+             : IEquals(n, "original-recipient") ? DsnField::kOriginalRecipient
+                                                : DsnField::kOther;
+    default:
+      return DsnField::kOther;
+  }
+}
+
 namespace {
 
-void SetField(Delivery& d, std::string_view n, std::string_view value) {
-  if (IEquals(n, "action")) {
+void SetField(Delivery& d, internal::DsnField field, std::string_view value) {
+  using internal::DsnField;
+  if (field == DsnField::kAction) {
     d.action = ToLower(Trim(value));
     size_t sp = d.action.find_first_of(" (");
     if (sp != std::string::npos) {
       d.action.resize(sp);
     }
-  } else if (IEquals(n, "status")) {
+  } else if (field == DsnField::kStatus) {
     std::string s = FindStatus(value);
     d.status = s.empty() ? std::string(Trim(value)) : s;
-  } else if (IEquals(n, "remote-mta")) {
+  } else if (field == DsnField::kRemoteMta) {
     size_t semi = value.find(';');
     d.remote_mta =
         std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
-  } else if (IEquals(n, "diagnostic-code")) {
+  } else if (field == DsnField::kDiagnosticCode) {
     size_t semi = value.find(';');
     if (semi != std::string_view::npos && semi < 16 &&
         Trim(value.substr(0, semi)).find(' ') == std::string_view::npos) {
@@ -40,7 +70,7 @@ void SetField(Delivery& d, std::string_view n, std::string_view value) {
     } else {
       d.diagnostic = Squeeze(value);
     }
-  } else if (IEquals(n, "last-attempt-date")) {
+  } else if (field == DsnField::kLastAttemptDate) {
     d.date = std::string(Trim(value));
   }
 }
@@ -85,14 +115,15 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     if (name.empty()) {
       return;
     }
-    const std::string_view n = name;
-    const bool final_recipient = IEquals(n, "final-recipient");
-    if (IEquals(n, "reporting-mta")) {
+    using internal::DsnField;
+    const DsnField field = internal::DsnFieldOf(name);
+    const bool final_recipient = field == DsnField::kFinalRecipient;
+    if (field == DsnField::kReportingMta) {
       size_t semi = value.find(';');
       reporting_mta = std::string(Trim(semi == std::string::npos ? value : value.substr(semi + 1)));
-    } else if (IEquals(n, "arrival-date")) {
+    } else if (field == DsnField::kArrivalDate) {
       arrival = std::string(value);
-    } else if (final_recipient || IEquals(n, "x-actual-recipient")) {
+    } else if (final_recipient || field == DsnField::kXActualRecipient) {
       if (final_recipient &&
           (has_final || (has_orig && (!cur.action.empty() || !cur.status.empty())))) {
         flush();
@@ -105,7 +136,7 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       }
       has_final = has_final || final_recipient;
       any = true;
-    } else if (IEquals(n, "original-recipient")) {
+    } else if (field == DsnField::kOriginalRecipient) {
       if (has_orig ||
           (has_final && (!cur.action.empty() || !cur.status.empty() || !cur.diagnostic.empty()))) {
         flush();
@@ -114,7 +145,7 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       has_orig = true;
       any = true;
     } else if (any) {
-      SetField(cur, name, value);
+      SetField(cur, field, value);
     }
     name = {};
     value = {};
@@ -205,6 +236,19 @@ bool ReadableMentions(const Mail& mail, std::string_view needle) {
   }
   return Find(std::string_view(mail.text_lower).substr(0, readable.size()), n) !=
          std::string_view::npos;
+}
+
+const std::vector<std::string_view>& ReadableLines(const Mail& mail,
+                                                   std::vector<std::string_view>& scratch) {
+  DetectionMemo* memo = DetectionScope::MemoFor(mail);
+  if (memo == nullptr) {
+    scratch = SplitLines(mail.Readable());
+    return scratch;
+  }
+  if (!memo->readable_lines) {
+    memo->readable_lines = SplitLines(mail.Readable());
+  }
+  return *memo->readable_lines;
 }
 
 std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,

@@ -72,11 +72,12 @@ const Detector* FindDetector(std::string_view name);
 struct DetectionMemo {
   std::optional<std::vector<Delivery>> delivery_status_with_text;
   std::optional<std::vector<Delivery>> bounce_text;
+  std::optional<std::vector<std::string_view>> readable_lines;  // see ReadableLines
 };
 
 // While a DetectionScope for `mail` is alive on this thread, DeliveryStatusWithText and
-// ScanBounceText compute their result for `mail` once and return copies of it: several
-// detectors ask for the same. ParseMail opens one around its detector loop; `mail` must not
+// ScanBounceText compute their result for `mail` once and return copies of it (and ReadableLines
+// splits the text once): several detectors ask for the same. ParseMail opens one around its detector loop; `mail` must not
 // change while it is open. Scopes nest (an attached report is parsed inside another parse).
 class DetectionScope {
  public:
@@ -99,6 +100,25 @@ class DetectionScope {
 // address are dropped.
 std::vector<Delivery> ParseDeliveryStatus(const Mail& mail);
 
+namespace internal {
+// The RFC 3464 fields ParseDeliveryStatus reads, and which one a field name (any case) is
+// (kOther for every other name). Exposed for tests.
+enum class DsnField {
+  kOther,
+  kReportingMta,
+  kArrivalDate,
+  kFinalRecipient,
+  kXActualRecipient,
+  kOriginalRecipient,
+  kAction,
+  kStatus,
+  kRemoteMta,
+  kDiagnosticCode,
+  kLastAttemptDate,
+};
+DsnField DsnFieldOf(std::string_view name);
+}  // namespace internal
+
 // ParseDeliveryStatus plus what the human-readable text adds: the SMTP command ("in reply to RCPT
 // TO command") and, where the DSN has none, the diagnostic from the lines naming the recipient.
 // What the rfc3464 detector returns; MTA detectors whose reports carry a DSN start from it.
@@ -120,6 +140,12 @@ std::string FromLower(const Mail& mail);
 // Whether the readable text (Mail::Readable) contains `needle`, in any case: one memmem over
 // the lower-cased copy LoadMail keeps (IContains when the Mail was built without it).
 bool ReadableMentions(const Mail& mail, std::string_view needle);
+
+// SplitLines(mail.Readable()). Inside a DetectionScope for `mail` the text is split once and
+// the lines are shared by the detectors that walk them (the reference lives as long as the
+// scope); otherwise they are split into `scratch`, which the reference then names.
+const std::vector<std::string_view>& ReadableLines(const Mail& mail,
+                                                   std::vector<std::string_view>& scratch);
 
 // The indexes of the `lines` (SplitLines of mail.Readable()) that contain `needle` (any case;
 // `needle` holds no line break), in order: one search over the lower-cased text instead of one

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -185,6 +186,13 @@ size_t CountContainers(std::string_view s) {
     }
   }
   return n;
+}
+
+bool MoreContainersThan(std::string_view s, size_t max) {
+  if (s.size() / 7 < max || (s.size() / 7 == max && s.size() % 7 == 0)) {
+    return false;  // s.size() <= 7 * max (without overflow)
+  }
+  return CountContainers(s) > max;
 }
 
 }  // namespace internal
@@ -706,7 +714,7 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   if (raw.size() > limits.max_bytes) {
     return TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
-  if (internal::CountContainers(raw) > static_cast<size_t>(limits.max_parts)) {
+  if (internal::MoreContainersThan(raw, static_cast<size_t>(std::max(limits.max_parts, 0)))) {
     return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
                     " MIME containers");
   }

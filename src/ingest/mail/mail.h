@@ -18,14 +18,53 @@ namespace bw::mail {
 struct Header {
   Header() = default;
   Header(std::string field_name, std::string decoded_value)
-      : name(std::move(field_name)), value_(std::move(decoded_value)) {}
-  // A field whose value is decoded on first use; `raw_value` must outlive the Header (the
-  // fast path points it into the bytes its Headers keep, see Headers::Keep).
+      : owned_name_(std::move(field_name)), owns_name_(true), value_(std::move(decoded_value)) {
+    name = owned_name_;
+  }
+  // A field whose name and value stay where they are written and whose value is decoded on
+  // first use; both must outlive the Header (the fast path points them into the bytes its
+  // Headers keep, see Headers::Keep): no copy of the name per field.
   struct UndecodedTag {};
   Header(UndecodedTag, std::string_view field_name, std::string_view raw_value)
       : name(field_name), raw_(raw_value), pending_(true) {}
   static Header Undecoded(std::string_view field_name, std::string_view raw_value) {
     return Header(UndecodedTag{}, field_name, raw_value);
+  }
+  // Copies and moves keep `name` pointing at the copy's own name when the Header owns it.
+  Header(const Header& o)
+      : name(o.name),
+        owned_name_(o.owned_name_),
+        owns_name_(o.owns_name_),
+        value_(o.value_),
+        raw_(o.raw_),
+        pending_(o.pending_) {
+    Repoint();
+  }
+  Header(Header&& o) noexcept
+      : name(o.name),
+        owned_name_(std::move(o.owned_name_)),
+        owns_name_(o.owns_name_),
+        value_(std::move(o.value_)),
+        raw_(o.raw_),
+        pending_(o.pending_) {
+    Repoint();
+  }
+  Header& operator=(const Header& o) {
+    if (this != &o) {
+      Header copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+  Header& operator=(Header&& o) noexcept {
+    name = o.name;
+    owned_name_ = std::move(o.owned_name_);
+    owns_name_ = o.owns_name_;
+    value_ = std::move(o.value_);
+    raw_ = o.raw_;
+    pending_ = o.pending_;
+    Repoint();
+    return *this;
   }
 
   // The value unfolded, RFC 2047-decoded to UTF-8, white space squeezed.
@@ -36,9 +75,18 @@ struct Header {
   // there, the answer is no without decoding.
   bool ValueMentions(std::string_view needle) const;
 
-  std::string name;
+  // The field name as written: the Header's own copy, or a view into the bytes its Headers keep.
+  std::string_view name;
 
  private:
+  void Repoint() {
+    if (owns_name_) {
+      name = owned_name_;
+    }
+  }
+
+  std::string owned_name_;
+  bool owns_name_ = false;
   mutable std::string value_;
   std::string_view raw_;
   mutable bool pending_ = false;
@@ -65,7 +113,7 @@ class Headers {
   // Replaces the value of the last field (which must exist) with a decoded one.
   void SetLastValue(std::string value) {
     Header& h = fields_.back();
-    h = Header(std::move(h.name), std::move(value));
+    h = Header(std::string(h.name), std::move(value));
   }
   void reserve(size_t n) { fields_.reserve(n); }
   // Keeps `bytes` (the raw header block undecoded values point into) as long as these headers

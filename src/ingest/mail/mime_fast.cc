@@ -391,8 +391,8 @@ bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
 }
 
 // A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
-// part, not to the message. The values stay undecoded (Header::Value decodes one when read),
-// pointing into one copy of the header block that `out` keeps.
+// part, not to the message. The names and the values (undecoded: Header::Value decodes one when
+// read) point into one copy of the header block that `out` keeps.
 void AppendMessageHeaders(const Fields& fields, Headers& out) {
   if (fields.empty()) {
     return;
@@ -406,7 +406,8 @@ void AppendMessageHeaders(const Fields& fields, Headers& out) {
     if (IStartsWith(f.name, "Content-")) {
       continue;
     }
-    out.AddUndecoded(f.name, std::string_view(base + (f.value.data() - lo), f.value.size()));
+    out.AddUndecoded(std::string_view(base + (f.name.data() - lo), f.name.size()),
+                     std::string_view(base + (f.value.data() - lo), f.value.size()));
   }
   out.Keep(std::move(bytes));
 }

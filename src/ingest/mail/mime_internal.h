@@ -22,6 +22,12 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& buf
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.
 size_t CountContainers(std::string_view raw);
 
+// Whether CountContainers(raw) > max, without counting when the size alone rules it out: two
+// counted '/' are at least 7 bytes apart ("essage/rfc822" has 6 non-'/' bytes on each side,
+// "ultipart/" 8 before it) and the first is at index 6 or later, so a text of at most 7 * max
+// bytes holds at most max of them.
+bool MoreContainersThan(std::string_view raw, size_t max);
+
 // `bytes` (text in `charset`, or undeclared when `charset` is null/empty) as UTF-8; `bytes`
 // unchanged when the charset is unknown or the bytes do not fit it.
 std::string ConvertToUtf8(std::string_view bytes, const char* charset);

@@ -138,7 +138,8 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
     is_sender.push_back(l == sender || l == orig_from || IsSystemAddress(l));
   };
   std::string_view text = mail.Readable();
-  auto lines = SplitLines(text);
+  std::vector<std::string_view> scratch;
+  const std::vector<std::string_view>& lines = ReadableLines(mail, scratch);
   auto follow = [&](size_t i, bool indented_only) {
     std::string diag;
     for (size_t j = i + 1; j < lines.size() && j < i + 8; ++j) {

@@ -28,11 +28,21 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
   // Where the DSN carries no diagnostic, the human-readable part usually does: take the
   // lines that mention the recipient.
   std::string_view text = mail.Readable();
-  auto lines = SplitLines(text);
+  // The lines, split (or taken from the detection memo) only when a recipient needs them.
+  std::vector<std::string_view> scratch;
+  const std::vector<std::string_view>* split = nullptr;
   for (auto& d : out) {
+    const bool needs_command = FindSmtpCommand(d.diagnostic).empty();
+    if (!needs_command && !d.diagnostic.empty()) {
+      continue;  // nothing to take from the text for this recipient
+    }
+    if (split == nullptr) {
+      split = &ReadableLines(mail, scratch);
+    }
+    const std::vector<std::string_view>& lines = *split;
     // The lines that name the recipient, found with one search over the whole text.
     const std::vector<size_t> naming = LinesMentioning(mail, lines, d.recipient);
-    if (FindSmtpCommand(d.diagnostic).empty()) {
+    if (needs_command) {
       // "(in reply to RCPT TO command)" is often only in the human-readable part.
       for (size_t i : naming) {
         std::string para;

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ingest/mail/detector.h"
@@ -138,6 +140,86 @@ TEST(LinesMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
   auto lines = SplitLines(mail.Readable());
   EXPECT_EQ(LinesMentioning(mail, lines, "a@b.example"), (std::vector<size_t>{0, 2}));
   EXPECT_EQ(LinesMentioning(mail, lines, ""), PerLine(lines, ""));
+}
+
+TEST(DsnFieldTest, SameFieldAsComparingWithEveryName) {
+  using internal::DsnField;
+  const std::pair<std::string_view, DsnField> kNames[] = {
+      {"reporting-mta", DsnField::kReportingMta},
+      {"arrival-date", DsnField::kArrivalDate},
+      {"final-recipient", DsnField::kFinalRecipient},
+      {"x-actual-recipient", DsnField::kXActualRecipient},
+      {"original-recipient", DsnField::kOriginalRecipient},
+      {"action", DsnField::kAction},
+      {"status", DsnField::kStatus},
+      {"remote-mta", DsnField::kRemoteMta},
+      {"diagnostic-code", DsnField::kDiagnosticCode},
+      {"last-attempt-date", DsnField::kLastAttemptDate},
+  };
+  const auto reference = [&](std::string_view n) {
+    for (const auto& [name, field] : kNames) {
+      if (IEquals(n, name)) {
+        return field;
+      }
+    }
+    return DsnField::kOther;
+  };
+  // Every name, in several cases, with one byte changed, cut or extended; other field names.
+  std::vector<std::string> names = {"", "x", "Will-Retry-Until", "Received-From-MTA",
+                                    "X-Postfix-Queue-ID", "Action ", " Status", "statu",
+                                    "remote_mta", "Diagnostic_Code"};
+  for (const auto& [name, field] : kNames) {
+    std::string upper(name);
+    for (auto& c : upper) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    std::string mixed(name);
+    mixed[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(mixed[0])));
+    names.insert(names.end(), {std::string(name), upper, mixed, std::string(name) + "s",
+                               std::string(name.substr(1)), std::string(name.substr(0, 5))});
+    for (size_t i = 0; i < name.size(); ++i) {
+      std::string changed(name);
+      changed[i] = changed[i] == 'x' ? 'y' : 'x';
+      names.push_back(changed);
+      changed[i] = static_cast<char>(name[i] ^ 0x20);  // case flip, or a different byte
+      names.push_back(changed);
+    }
+  }
+  size_t known = 0;
+  for (const auto& n : names) {
+    EXPECT_EQ(internal::DsnFieldOf(n), reference(n)) << n;
+    known += reference(n) != DsnField::kOther ? 1 : 0;
+  }
+  EXPECT_GE(known, 30u);  // the known names were among those checked, in three cases
+}
+
+TEST(ReadableLinesTest, TheReadableTextSplitOncePerScope) {
+  Mail mail = LoadOrDie(
+      "From: MAILER-DAEMON@example.org\nSubject: failure\n\n"
+      "line one\n\n<gone@example.net>: 550 no\r\nlast line\n"
+      "------ This is a copy of the message, including all the headers. ------\n"
+      "quoted\n");
+  const std::vector<std::string_view> want = SplitLines(mail.Readable());
+  ASSERT_GE(want.size(), 4u);
+  std::vector<std::string_view> scratch;
+  // Without a scope: split into the scratch vector.
+  const auto& direct = ReadableLines(mail, scratch);
+  EXPECT_EQ(direct, want);
+  EXPECT_EQ(&direct, &scratch);
+  {
+    const DetectionScope scope(mail);
+    std::vector<std::string_view> unused;
+    const auto& first = ReadableLines(mail, unused);
+    const auto& second = ReadableLines(mail, unused);
+    EXPECT_EQ(first, want);
+    EXPECT_EQ(&first, &second);  // split once, shared
+    EXPECT_TRUE(unused.empty());
+    // Another mail inside the scope gets its own lines.
+    Mail other = LoadOrDie("From: a@example.org\nSubject: x\n\nonly line\n");
+    std::vector<std::string_view> other_scratch;
+    EXPECT_EQ(ReadableLines(other, other_scratch), SplitLines(other.Readable()));
+    EXPECT_EQ(&ReadableLines(other, other_scratch), &other_scratch);
+  }
 }
 
 }  // namespace

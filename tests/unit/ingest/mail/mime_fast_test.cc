@@ -177,6 +177,75 @@ TEST(MimeFastTest, HeaderValuesDecodeWhenReadAndOutliveTheirMail) {
   EXPECT_TRUE(copy[0].ValueMentions("jörg"));  // decoded: not in the raw value
 }
 
+TEST(MimeFastTest, HeaderNamesDoNotPointIntoTheInput) {
+  // The fast path keeps names as views into the header copy its Headers own: overwriting the
+  // input afterwards must not change them (short names and names past the small-string size).
+  std::string raw =
+      "X-Very-Long-Header-Name-Here: one\n"
+      "To: a@example.org\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+      "\n"
+      "--b\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "text\n"
+      "--b\n"
+      "Content-Type: message/rfc822\n"
+      "\n"
+      "Another-Rather-Long-Field-Name: two\n"
+      "Message-ID: <m@example.org>\n"
+      "\n"
+      "body\n"
+      "--b--\n";
+  auto mail = Load(raw, MimeEngine::kFast);
+  ASSERT_TRUE(mail.has_value());
+  Headers top = mail->headers;
+  Headers original = mail->original_headers;
+  std::fill(raw.begin(), raw.end(), 'X');
+
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].name, "X-Very-Long-Header-Name-Here");
+  EXPECT_EQ(top[1].name, "To");
+  EXPECT_EQ(FindHeader(top, "x-very-long-header-name-here"), "one");
+  ASSERT_EQ(original.size(), 2u);
+  EXPECT_EQ(original[0].name, "Another-Rather-Long-Field-Name");
+  EXPECT_EQ(FindHeader(original, "Message-ID"), "<m@example.org>");
+}
+
+TEST(MimeFastTest, OwnedHeaderNamesSurviveCopiesMovesAndReassignment) {
+  const std::vector<std::string> names = {"To", "Subject", "X-A-Name-Longer-Than-Sixteen",
+                                          "", "Another-Long-Header-Field-Name"};
+  std::vector<Header> v;
+  for (const auto& n : names) {
+    v.emplace_back(n, "value of " + n);  // grows: every Header is moved a few times
+  }
+  std::vector<Header> copy = v;
+  Headers hs;
+  for (const auto& h : v) {
+    hs.push_back(h);
+  }
+  for (auto& h : v) {
+    h = Header("Overwritten-With-Some-Other-Long-Name", "x");
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(copy[i].name, names[i]);
+    EXPECT_EQ(copy[i].Value(), "value of " + names[i]);
+    EXPECT_EQ(hs[i].name, names[i]);
+    Header moved(std::move(copy[i]));
+    EXPECT_EQ(moved.name, names[i]);
+    Header assigned;
+    assigned = moved;
+    moved = Header("Z", "z");
+    EXPECT_EQ(assigned.name, names[i]);
+    EXPECT_EQ(moved.name, "Z");
+  }
+  Headers folded;
+  folded.push_back(Header("X-Some-Long-Folded-Header-Name", "first"));
+  folded.SetLastValue("first second");
+  EXPECT_EQ(folded[0].name, "X-Some-Long-Folded-Header-Name");
+  EXPECT_EQ(folded[0].Value(), "first second");
+}
+
 TEST(MimeFastTest, StripHtmlKeepsTextOutsideTags) {
   EXPECT_EQ(internal::StripHtml("<p>Hello &amp; <b>bye</b></p>"), "\nHello & bye\n");
   EXPECT_EQ(internal::StripHtml("a<br>b<DIV class=x>c</div>&lt;d&gt;&nbsp;&#39;&quot;&x;"),
@@ -280,6 +349,33 @@ TEST(MimeFastTest, ContainersCountedAsAByteLoopDoes) {
     }
     ASSERT_EQ(internal::CountContainers(s), reference(s)) << s;
   }
+}
+
+TEST(MimeFastTest, MoreContainersThanAgreesWithCounting) {
+  // The densest texts the counter can meet ("ultipart/" back to back, message/rfc822 runs,
+  // slashes between) at every limit around size / 7, where the size shortcut starts to apply.
+  static constexpr std::string_view kPieces[] = {"ultipart/", "multipart/", "essage/rfc822",
+                                                 "Message/RFC822", "/", "m", "ultipart",
+                                                 "rfc822", "\n"};
+  uint32_t seed = 4242;
+  size_t shortcut_hits = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    const size_t pieces = static_cast<size_t>(round % 40);
+    for (size_t i = 0; i < pieces; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      s += kPieces[(seed >> 16) % std::size(kPieces)];
+    }
+    const size_t count = internal::CountContainers(s);
+    for (size_t max = 0; max <= s.size() / 5 + 2; ++max) {
+      ASSERT_EQ(internal::MoreContainersThan(s, max), count > max) << s << " max " << max;
+      shortcut_hits += s.size() <= 7 * max ? 1 : 0;
+    }
+  }
+  EXPECT_GT(shortcut_hits, 1000u);  // the size shortcut was exercised
+  EXPECT_TRUE(internal::MoreContainersThan(std::string(700, '/') + "multipart/multipart/", 1));
+  EXPECT_FALSE(internal::MoreContainersThan("multipart/multipart/", 2));
+  EXPECT_TRUE(internal::MoreContainersThan("multipart/multipart/", 1));
 }
 
 TEST(MimeFastTest, AppendUtf8AppendsWhatConvertToUtf8Returns) {
