@@ -2,8 +2,8 @@
 #include "ingest/classify/literal_prefilter.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
+#include <stdexcept>
 
 namespace bw::ingest {
 namespace {
@@ -564,7 +564,8 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
     uint32_t kb = KeyOf(b.text.data());
     return ka != kb ? ka < kb : a.text < b.text;
   });
-  keys_.assign(65536 / 64, 0);
+  first_.fill(kNoBlock);
+  second_.clear();
   run_start_.clear();
   for (size_t k = 0; k < lits.size();) {
     size_t m = k;
@@ -587,18 +588,23 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
     }
     e.alt_end = static_cast<uint32_t>(alt_ids_.size());
     const uint32_t key = KeyOf(lits[k].text.data());
-    if ((keys_[key >> 6] & (uint64_t{1} << (key & 63))) == 0) {  // the first entry of its key
-      keys_[key >> 6] |= uint64_t{1} << (key & 63);
+    uint16_t& block = first_[key & 0xff];
+    if (block == kNoBlock) {
+      block = static_cast<uint16_t>(second_.size() / 256);
+      second_.resize(second_.size() + 256, 0);
+    }
+    uint16_t& run = second_[(size_t{block} << 8) | (key >> 8)];
+    if (run == 0) {  // the first entry of its key (entries come sorted by key)
+      if (run_start_.size() >= 0xfffe) {  // the constant pattern tables have a few hundred
+        throw std::length_error("LiteralPrefilter: more than 65,534 distinct two-byte keys");
+      }
       run_start_.push_back(static_cast<uint32_t>(entries_.size()));
+      run = static_cast<uint16_t>(run_start_.size());  // 1 + its run index
     }
     entries_.push_back(e);
     k = m;
   }
   run_start_.push_back(static_cast<uint32_t>(entries_.size()));
-  rank_.assign(keys_.size(), 0);
-  for (size_t w = 1; w < keys_.size(); ++w) {
-    rank_[w] = rank_[w - 1] + static_cast<uint32_t>(std::popcount(keys_[w - 1]));
-  }
   third_.assign(entries_.size(), 0);
   for (const Entry& e : entries_) {
     uint32_t lo = 0;
@@ -609,14 +615,16 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
 }
 
 inline bool LiteralPrefilter::RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const {
-  const uint64_t word = keys_[key >> 6];
-  const uint64_t bit = uint64_t{1} << (key & 63);
-  if ((word & bit) == 0) {
+  const uint16_t block = first_[key & 0xff];
+  if (block == kNoBlock) {
     return false;
   }
-  const uint32_t r = rank_[key >> 6] + static_cast<uint32_t>(std::popcount(word & (bit - 1)));
-  *lo = run_start_[r];
-  *hi = run_start_[r + 1];
+  const uint16_t run = second_[(size_t{block} << 8) | (key >> 8)];
+  if (run == 0) {
+    return false;
+  }
+  *lo = run_start_[run - 1];
+  *hi = run_start_[run];
   return true;
 }
 

@@ -6,6 +6,7 @@
 // bw_ingest_classify; used by reason.cc so that PCRE2 runs only where a match is possible.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -108,13 +109,15 @@ class LiteralPrefilter {
   bool RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const;
 
   uint64_t always_ = 0;  // patterns without a literal set
-  // Which first-two-bytes keys begin a literal: bit (key & 63) of keys_[key >> 6]. With
-  // rank_[w] (the keys set in the words before w) it gives a present key's index into
-  // run_start_ (entries of key index r: [run_start_[r], run_start_[r + 1])). About 12 KiB in
-  // all, where an index per possible key took 256 KiB that every process had to zero-fill
-  // (64 page faults) and the scan read at random.
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> rank_;
+  // The runs of entries per first-two-bytes key, in two levels: first_[b0] is the block of
+  // second_ for keys whose first byte is b0 (kNoBlock when no literal starts with b0), and
+  // second_[block * 256 + b1] is 1 + the key's run index r, or 0 (entries of run r:
+  // [run_start_[r], run_start_[r + 1])). A block per first byte in use (a few dozen, 512 bytes
+  // each): an index per possible key took 256 KiB that every process zero-filled (64 page
+  // faults) and the scan read at random; a bitmap with ranks cost a popcount per hit.
+  static constexpr uint16_t kNoBlock = 0xffff;
+  std::array<uint16_t, 256> first_{};
+  std::vector<uint16_t> second_;
   std::vector<uint32_t> run_start_;
   std::vector<Entry> entries_;  // sorted by key
   // For the first entry of each key's run: bit (b & 63) set when an entry of the run has b as
