@@ -11,6 +11,8 @@
 #include <cstring>
 #include <iterator>
 
+#include "core/ascii.h"
+
 namespace bw::mail {
 namespace {
 
@@ -61,36 +63,7 @@ inline bool IsDomainChar(char c) { return kDomainTable[static_cast<unsigned char
 
 std::string ToLower(std::string_view s) {
   std::string out(s.size(), '\0');
-  char* o = out.data();
-  size_t i = 0;
-#if defined(__SSE2__)
-  // 16 bytes at a time: 0x20 added to the bytes in 'A'..'Z' (signed compares: bytes above 0x7f
-  // are negative, so never in range).
-  const __m128i below_a = _mm_set1_epi8('A' - 1);
-  const __m128i above_z = _mm_set1_epi8('Z' + 1);
-  const __m128i bit = _mm_set1_epi8(0x20);
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, below_a), _mm_cmplt_epi8(v, above_z));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), _mm_or_si128(v, _mm_and_si128(upper, bit)));
-  }
-#endif
-  // Eight bytes at a time (SWAR): a byte gets 0x20 added when it is ASCII and in 'A'..'Z'.
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    uint64_t low7 = w & ~kHigh;
-    uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: byte >= 'A'
-    uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
-    uint64_t upper = (ge_a ^ gt_z) & ~w & kHigh;  // ASCII and in 'A'..'Z'
-    w |= upper >> 2;
-    std::memcpy(o + i, &w, 8);
-  }
-  for (; i < s.size(); ++i) {
-    o[i] = static_cast<char>(LowByte(s[i]));
-  }
+  AsciiLowerInto(s, out.data());
   return out;
 }
 
