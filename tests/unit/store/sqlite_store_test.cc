@@ -119,6 +119,25 @@ size_t CountEvents(Store& store) {
   return r ? r->size() : 0;
 }
 
+// Queues `batches` while the writer is held, so that they commit as one group; their answers,
+// in order.
+std::vector<Result<IngestOutcome>> IngestAsOneGroup(SqliteStore& store,
+                                                    const std::vector<IngestBatch>& batches) {
+  std::promise<void> release;
+  store.HoldWriterForTest(release.get_future().share());
+  std::vector<std::promise<Result<IngestOutcome>>> results(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    store.IngestAsync(batches[i],
+                      [&, i](Result<IngestOutcome> r) { results[i].set_value(std::move(r)); });
+  }
+  release.set_value();
+  std::vector<Result<IngestOutcome>> got;
+  for (auto& r : results) {
+    got.push_back(r.get_future().get());
+  }
+  return got;
+}
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   SqliteOptions Options() {
@@ -329,22 +348,11 @@ TEST_F(SqliteStoreTest, FailingBatchDoesNotPoisonItsGroup) {
   first.events[0].id = "01JDQQQQQQQQQQQQQQQQQQQQQQ";
   ASSERT_EQ(*store->Ingest(first), IngestOutcome::kStored);
 
-  std::promise<void> release;
-  store->HoldWriterForTest(release.get_future().share());
   int64_t before = store->commits();
   IngestBatch conflicting = Batch("conflicting", "{}", 2);
   conflicting.events[1].id = first.events[0].id;
-  std::vector<IngestBatch> batches = {Batch("a"), conflicting, Batch("b"), Batch("a")};
-  std::vector<std::promise<Result<IngestOutcome>>> results(batches.size());
-  for (size_t i = 0; i < batches.size(); ++i) {
-    store->IngestAsync(batches[i],
-                       [&, i](Result<IngestOutcome> r) { results[i].set_value(std::move(r)); });
-  }
-  release.set_value();
-  std::vector<Result<IngestOutcome>> got;
-  for (auto& r : results) {
-    got.push_back(r.get_future().get());
-  }
+  std::vector<Result<IngestOutcome>> got =
+      IngestAsOneGroup(*store, {Batch("a"), conflicting, Batch("b"), Batch("a")});
   ASSERT_TRUE(got[0].has_value()) << got[0].error().ToString();
   EXPECT_EQ(*got[0], IngestOutcome::kStored);
   ASSERT_FALSE(got[1].has_value());
@@ -389,23 +397,8 @@ TEST_F(SqliteStoreTest, FailedBatchRerunsItsGroupWithSavepointsAndCountsOnce) {
   ASSERT_EQ(*store->Ingest(first), IngestOutcome::kStored);  // r0: 1 bounce
   EXPECT_EQ(store->savepoint_retries(), 0);
 
-  auto run_group = [&](std::vector<IngestBatch> batches) {
-    std::promise<void> release;
-    store->HoldWriterForTest(release.get_future().share());
-    std::vector<std::promise<Result<IngestOutcome>>> results(batches.size());
-    for (size_t i = 0; i < batches.size(); ++i) {
-      store->IngestAsync(batches[i],
-                         [&, i](Result<IngestOutcome> r) { results[i].set_value(std::move(r)); });
-    }
-    release.set_value();
-    std::vector<Result<IngestOutcome>> got;
-    for (auto& r : results) {
-      got.push_back(r.get_future().get());
-    }
-    return got;
-  };
   // No failure: no rerun.
-  auto ok = run_group({Batch("a"), Batch("b")});  // r0 and r1 twice each
+  auto ok = IngestAsOneGroup(*store, {Batch("a"), Batch("b")});  // r0 and r1 twice each
   ASSERT_TRUE(ok[0].has_value() && ok[1].has_value());
   EXPECT_EQ(store->savepoint_retries(), 0);
 
@@ -413,7 +406,7 @@ TEST_F(SqliteStoreTest, FailedBatchRerunsItsGroupWithSavepointsAndCountsOnce) {
   conflicting.events[1].id = first.events[0].id;  // its second event fails after its first
   IngestBatch invalid = Batch("invalid");
   invalid.source.clear();  // refused before writing: needs no rollback of its own
-  auto got = run_group({Batch("c"), conflicting, invalid, Batch("d"), Batch("c")});
+  auto got = IngestAsOneGroup(*store, {Batch("c"), conflicting, invalid, Batch("d"), Batch("c")});
   EXPECT_EQ(store->savepoint_retries(), 1);
   ASSERT_TRUE(got[0].has_value()) << got[0].error().ToString();
   EXPECT_EQ(*got[0], IngestOutcome::kStored);

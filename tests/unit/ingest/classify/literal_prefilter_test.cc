@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/classify/reason.h"
+#include "testing/piece_text.h"
 
 namespace bw::ingest {
 namespace {
@@ -128,15 +129,12 @@ TEST(LiteralPrefilterTest, ExtraLiteralsRideAlongWithThePatternScan) {
   EXPECT_EQ(extra_bits("a literal much l"), 0b1100u);  // first 16 bytes only: to be confirmed
   // The same answers as a FromLiterals prefilter of the extras alone, on generated texts.
   const auto alone = LiteralPrefilter::FromLiterals(extras);
-  uint32_t seed = 99;
+  bw::testing::PieceText gen(99);
   static constexpr std::string_view kPieces[] = {
       "null", " mx", "blocked", " using", "a literal ", "much longer", "x", "rbl 7", " ", "nul"};
   for (int round = 0; round < 2000; ++round) {
     std::string text;
-    for (int k = 0; k < round % 9; ++k) {
-      seed = seed * 1103515245u + 12345u;
-      text += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    text += gen.Next(kPieces, static_cast<size_t>(round % 9));
     ASSERT_EQ(extra_bits(text), alone.Candidates(text)) << text;
   }
 }

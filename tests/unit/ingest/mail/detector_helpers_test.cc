@@ -14,6 +14,7 @@
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
 #include "ingest/mail/text_util.h"
+#include "testing/piece_text.h"
 
 namespace bw::mail {
 namespace {
@@ -80,14 +81,11 @@ TEST(FindOriginalStartTest, SameCutAsOneSearchPerMarker) {
       "returned message", "The text you sent follows:", "x", "mail", "e", "m", "messag",
       "\nOriginal message:", "----- Original message follows -----", "unsent ", " below",
       "original mail", "copy of the message", "-----", "\n---", "\n===", "  "};
-  uint32_t seed = 7;
+  bw::testing::PieceText gen(7);
   for (int round = 0; round < 20000; ++round) {
     std::string text;
     const int n = 1 + round % 24;
-    for (int i = 0; i < n; ++i) {
-      seed = seed * 1103515245u + 12345u;
-      text += pieces[(seed >> 16) % std::size(pieces)];
-    }
+    text += gen.Next(pieces, static_cast<size_t>(n));
     ASSERT_EQ(FindOriginalStart(text), PerMarkerOriginalStart(text)) << text;
   }
 }

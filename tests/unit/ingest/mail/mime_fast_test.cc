@@ -14,6 +14,7 @@
 #include "ingest/mail/mail_parser.h"
 #include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
+#include "testing/piece_text.h"
 #include "testing/test_data.h"
 
 namespace bw::mail {
@@ -277,14 +278,11 @@ TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
     return out;
   };
   std::string buffer;  // reused: longer inputs first, so it holds stale bytes for later ones
-  uint32_t seed = 12345;
+  bw::testing::PieceText gen(12345);
   for (int round = 0; round < 3000; ++round) {
     const size_t len = static_cast<size_t>(200 - round % 200);
     std::string s;
-    for (size_t i = 0; i < len; ++i) {
-      seed = seed * 1103515245u + 12345u;
-      s.push_back("ab\r\n\r-"[(seed >> 16) % 6]);
-    }
+    s += gen.NextBytes(std::string_view("ab\r\n\r-", 6), len);
     const std::string want = reference(s);
     EXPECT_EQ(internal::NormalizeLineEndings(s), want) << round;
     EXPECT_EQ(internal::NormalizeLineEndingsInto(s, buffer), want) << round;
@@ -339,14 +337,11 @@ TEST(MimeFastTest, ContainersCountedAsAByteLoopDoes) {
                                                  "{ULTIPART",
                                                  "Message/Rfc822",
                                                  "\xcd"};
-  uint32_t seed = 777;
+  bw::testing::PieceText gen(777);
   for (int round = 0; round < 5000; ++round) {
     std::string s;
     const size_t pieces = static_cast<size_t>(round % 23);
-    for (size_t i = 0; i < pieces; ++i) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(internal::CountContainers(s), reference(s)) << s;
   }
 }
@@ -357,15 +352,12 @@ TEST(MimeFastTest, MoreContainersThanAgreesWithCounting) {
   static constexpr std::string_view kPieces[] = {"ultipart/", "multipart/", "essage/rfc822",
                                                  "Message/RFC822", "/", "m", "ultipart",
                                                  "rfc822", "\n"};
-  uint32_t seed = 4242;
+  bw::testing::PieceText gen(4242);
   size_t shortcut_hits = 0;
   for (int round = 0; round < 3000; ++round) {
     std::string s;
     const size_t pieces = static_cast<size_t>(round % 40);
-    for (size_t i = 0; i < pieces; ++i) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     const size_t count = internal::CountContainers(s);
     for (size_t max = 0; max <= s.size() / 5 + 2; ++max) {
       ASSERT_EQ(internal::MoreContainersThan(s, max), count > max) << s << " max " << max;
@@ -450,14 +442,11 @@ TEST(MimeFastTest, QuotedPrintableDecodedAsAByteLoopDoes) {
                                                  "3D",  "=4",
                                                  "x",   " ",
                                                  "=\n", "0123456789abcdef0123"};
-  uint32_t seed = 8080;
+  bw::testing::PieceText gen(8080);
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int pieces = round % 30;
-    for (int k = 0; k < pieces; ++k) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(internal::DecodeQuotedPrintable(s), reference(s)) << ::testing::PrintToString(s);
   }
 }

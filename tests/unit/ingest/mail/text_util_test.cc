@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/piece_text.h"
+
 namespace bw::mail {
 namespace {
 
@@ -159,14 +161,11 @@ TEST(TextUtilTest, SplitLinesMatchesALineByLineSplit) {
     }
     return lines;
   };
-  uint32_t seed = 4242;
+  bw::testing::PieceText gen(4242);
   for (int round = 0; round < 5000; ++round) {
     const size_t len = static_cast<size_t>(round % 97);
     std::string s;
-    for (size_t i = 0; i < len; ++i) {
-      seed = seed * 1103515245u + 12345u;
-      s.push_back("ab\r\n\n xyz"[(seed >> 16) % 10]);
-    }
+    s += gen.NextBytes(std::string_view("ab\r\n\n xyz", 10), len);  // 10: NUL included
     const auto got = SplitLines(s);
     const auto want = reference(s);
     ASSERT_EQ(got, want) << ::testing::PrintToString(s);
@@ -221,14 +220,11 @@ TEST(TextUtilTest, JoinReplyLinesMatchesAByteLoop) {
   static constexpr std::string_view kPieces[] = {
       "550-",       "550 ",  "5.1.1 ", "4.2.2", " ", "text", "2",          "5",     "6",
       "421-4.7.0 ", "x550-", "55",     "0-",    "1", "\n",   "250 2.0.0 ", "5.7.1", "-"};
-  uint32_t seed = 31337;
+  bw::testing::PieceText gen(31337);
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int pieces = round % 40;
-    for (int k = 0; k < pieces; ++k) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(JoinReplyLines(s), reference(s)) << s;
   }
 }
@@ -293,14 +289,11 @@ TEST(TextUtilTest, StatusAndReplyCodeMatchByteLoopsOnGeneratedText) {
   static constexpr std::string_view kPieces[] = {
       "5.1.1", "2.0.0", "4.",  "5",      ".",    "7",  "x", " ",  "12.3.4",   "5.1.1.1", "550",
       "(",     "-",     "250", "4.7.10", "\xc5", "69", "2", "\n", "5.1234.1", ":"};
-  uint32_t seed = 2024;
+  bw::testing::PieceText gen(2024);
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int pieces = round % 30;
-    for (int k = 0; k < pieces; ++k) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(FindStatus(s), status_ref(s)) << s;
     ASSERT_EQ(FindReplyCode(s), reply_ref(s)) << s;
   }
@@ -392,14 +385,11 @@ TEST(TextUtilTest, ValidUtf8MatchesAByteByByteRepair) {
                                                  "\xf4\x90\x80\x80",
                                                  "\xc1\xbf",
                                                  "0123456789abcdef"};
-  uint32_t seed = 777;
+  bw::testing::PieceText gen(777);
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int pieces = round % 25;
-    for (int k = 0; k < pieces; ++k) {
-      seed = seed * 1103515245u + 12345u;
-      s += kPieces[(seed >> 16) % std::size(kPieces)];
-    }
+    s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(ValidUtf8(s), reference(s)) << ::testing::PrintToString(s);
   }
 }
