@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
 
 namespace bw::ingest {
 namespace {
@@ -287,11 +286,6 @@ class Analyzer {
   bool failed_ = false;
 };
 
-uint32_t KeyOf(const char* s) {
-  return static_cast<uint32_t>(static_cast<unsigned char>(s[0])) |
-         (static_cast<uint32_t>(static_cast<unsigned char>(s[1])) << 8);
-}
-
 }  // namespace
 
 std::optional<std::vector<std::string>> RequiredLiterals(std::string_view pattern) {
@@ -558,15 +552,43 @@ LiteralPrefilter LiteralPrefilter::FromLiterals(const std::vector<std::string_vi
   return f;
 }
 
+namespace {
+
+uint32_t Load32(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+uint64_t Load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Multiplicative hashes: the top bits of the product.
+uint32_t Hash4(uint32_t first4) { return first4 * 0x9e3779b1u; }
+uint32_t Bucket8(uint64_t first8, int bits) {
+  return static_cast<uint32_t>((first8 * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+uint32_t Bucket2(uint32_t first2, int bits) { return (first2 * 0x9e3779b1u) >> (32 - bits); }
+
+// Enough buckets for about two per entry (at least 2, at most 2^16).
+int BucketBits(size_t entries) {
+  int bits = 1;
+  while (bits < 16 && (size_t{1} << bits) < 2 * entries) {
+    ++bits;
+  }
+  return bits;
+}
+
+}  // namespace
+
 void LiteralPrefilter::Build(std::vector<Literal> lits) {
-  std::sort(lits.begin(), lits.end(), [](const Literal& a, const Literal& b) {
-    uint32_t ka = KeyOf(a.text.data());
-    uint32_t kb = KeyOf(b.text.data());
-    return ka != kb ? ka < kb : a.text < b.text;
-  });
-  first_.fill(kNoBlock);
-  second_.clear();
-  run_start_.clear();
+  // Literals of the same text become one entry (their patterns and alternatives merged).
+  std::sort(lits.begin(), lits.end(),
+            [](const Literal& a, const Literal& b) { return a.text < b.text; });
+  std::vector<Entry> merged;
   for (size_t k = 0; k < lits.size();) {
     size_t m = k;
     Entry e;
@@ -587,45 +609,113 @@ void LiteralPrefilter::Build(std::vector<Literal> lits) {
       ++m;
     }
     e.alt_end = static_cast<uint32_t>(alt_ids_.size());
-    const uint32_t key = KeyOf(lits[k].text.data());
-    uint16_t& block = first_[key & 0xff];
-    if (block == kNoBlock) {
-      block = static_cast<uint16_t>(second_.size() / 256);
-      second_.resize(second_.size() + 256, 0);
-    }
-    uint16_t& run = second_[(size_t{block} << 8) | (key >> 8)];
-    if (run == 0) {  // the first entry of its key (entries come sorted by key)
-      if (run_start_.size() >= 0xfffe) {  // the constant pattern tables have a few hundred
-        throw std::length_error("LiteralPrefilter: more than 65,534 distinct two-byte keys");
-      }
-      run_start_.push_back(static_cast<uint32_t>(entries_.size()));
-      run = static_cast<uint16_t>(run_start_.size());  // 1 + its run index
-    }
-    entries_.push_back(e);
+    merged.push_back(e);
     k = m;
   }
-  run_start_.push_back(static_cast<uint32_t>(entries_.size()));
-  third_.assign(entries_.size(), 0);
+  size_t n_long = 0;
+  size_t n_mid = 0;
+  size_t n_short = 0;
+  for (const Entry& e : merged) {
+    (e.size >= 8 ? n_long : e.size >= 4 ? n_mid : n_short) += 1;
+  }
+  long_.bits = BucketBits(n_long);
+  mid_.bits = BucketBits(n_mid);
+  short_.bits = BucketBits(n_short);
+  has_mid_ = n_mid > 0;
+  has_short_ = n_short > 0;
+  filter_.assign((size_t{1} << kFilterBits) / 64, 0);
+  // Table 0 long, 1 mid, 2 short; the bucket within it.
+  auto place = [&](const Entry& e) -> std::pair<int, uint32_t> {
+    if (e.size >= 8) {
+      return {0, Bucket8(e.bytes, long_.bits)};
+    }
+    if (e.size >= 4) {
+      return {1, Hash4(static_cast<uint32_t>(e.bytes)) >> (32 - mid_.bits)};
+    }
+    return {2, Bucket2(static_cast<uint32_t>(e.bytes & 0xffff), short_.bits)};
+  };
+  std::vector<std::pair<std::pair<int, uint32_t>, uint32_t>> order;  // (place, index)
+  order.reserve(merged.size());
+  for (size_t k = 0; k < merged.size(); ++k) {
+    order.push_back({place(merged[k]), static_cast<uint32_t>(k)});
+  }
+  std::sort(order.begin(), order.end());
+  entries_.clear();
+  entries_.reserve(merged.size());
+  for (const auto& o : order) {
+    entries_.push_back(merged[o.second]);
+  }
+  Table* tables[3] = {&long_, &mid_, &short_};
+  for (Table* t : tables) {
+    t->start.assign((size_t{1} << t->bits) + 1, 0);
+  }
+  // Counting sort's offsets: start[b + 1] counts bucket b, then a prefix sum over all tables
+  // (the tables follow each other in entries_).
   for (const Entry& e : entries_) {
-    uint32_t lo = 0;
-    uint32_t hi = 0;
-    RunOf(static_cast<uint32_t>(e.bytes & 0xffff), &lo, &hi);  // its run's first entry: lo
-    third_[lo] |= e.size <= 2 ? ~uint64_t{0} : uint64_t{1} << (((e.bytes >> 16) & 0xff) & 63);
+    auto [table, bucket] = place(e);
+    ++tables[table]->start[bucket + 1];
+    if (e.size >= 4) {
+      const uint32_t bit = Hash4(static_cast<uint32_t>(e.bytes)) >> (32 - kFilterBits);
+      filter_[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+  }
+  uint32_t offset = 0;
+  for (Table* t : tables) {
+    t->start[0] = offset;
+    for (size_t b = 1; b < t->start.size(); ++b) {
+      t->start[b] += t->start[b - 1];
+    }
+    offset = t->start.back();
   }
 }
 
-inline bool LiteralPrefilter::RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const {
-  const uint16_t block = first_[key & 0xff];
-  if (block == kNoBlock) {
-    return false;
+template <bool kAlternatives>
+inline void LiteralPrefilter::Probe(const char* t, size_t i, size_t n, uint32_t lo, uint32_t hi,
+                                    uint64_t& found, uint64_t* alternatives) const {
+  // The 16 bytes at i, zero-padded past the end.
+  uint64_t word = 0;
+  uint64_t word2 = 0;
+  if (i + 16 <= n) {
+    word = Load64(t + i);
+    word2 = Load64(t + i + 8);
+  } else {
+    std::memcpy(&word, t + i, std::min<size_t>(8, n - i));
+    if (i + 8 < n) {
+      std::memcpy(&word2, t + i + 8, std::min<size_t>(8, n - i - 8));
+    }
   }
-  const uint16_t run = second_[(size_t{block} << 8) | (key >> 8)];
-  if (run == 0) {
-    return false;
+  for (uint32_t k = lo; k < hi; ++k) {
+    const Entry& e = entries_[k];
+    if ((word & e.mask) == e.bytes && (word2 & e.mask2) == e.bytes2 && i + e.size <= n) {
+      found |= e.patterns;
+      if constexpr (kAlternatives) {
+        for (uint32_t a = e.alt_begin; a < e.alt_end; ++a) {
+          alternatives[alt_ids_[a] / 64] |= uint64_t{1} << (alt_ids_[a] % 64);
+        }
+      }
+    }
   }
-  *lo = run_start_[run - 1];
-  *hi = run_start_[run];
-  return true;
+}
+
+// Out of line: the scan's loop over positions keeps its few values in registers.
+template <bool kAlternatives>
+[[gnu::noinline]] void LiteralPrefilter::ProbeLongAndMid(const char* t, size_t i, size_t n,
+                                                         uint32_t hash4, uint64_t& found,
+                                                         uint64_t* alternatives) const {
+  if (i + 8 <= n) {
+    const uint32_t* start = long_.start.data();
+    const uint32_t b = Bucket8(Load64(t + i), long_.bits);
+    if (start[b] != start[b + 1]) {
+      Probe<kAlternatives>(t, i, n, start[b], start[b + 1], found, alternatives);
+    }
+  }
+  if (has_mid_) {
+    const uint32_t* start = mid_.start.data();
+    const uint32_t b = hash4 >> (32 - mid_.bits);
+    if (start[b] != start[b + 1]) {
+      Probe<kAlternatives>(t, i, n, start[b], start[b + 1], found, alternatives);
+    }
+  }
 }
 
 template <bool kAlternatives>
@@ -633,36 +723,26 @@ uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives) 
   uint64_t found = always_;
   const char* t = lower.data();
   const size_t n = lower.size();
-  for (size_t i = 0; i + 1 < n; ++i) {
-    uint32_t lo = 0;
-    uint32_t hi = 0;
-    if (!RunOf(KeyOf(t + i), &lo, &hi)) {
-      continue;
-    }
-    if (i + 2 < n && ((third_[lo] >> (static_cast<unsigned char>(t[i + 2]) & 63)) & 1) == 0) {
-      continue;  // no literal of this key goes on with this third byte
-    }
-    // The 16 bytes at i, zero-padded past the end.
-    uint64_t word = 0;
-    uint64_t word2 = 0;
-    if (i + 16 <= n) {
-      std::memcpy(&word, t + i, 8);
-      std::memcpy(&word2, t + i + 8, 8);
-    } else {
-      std::memcpy(&word, t + i, std::min<size_t>(8, n - i));
-      if (i + 8 < n) {
-        std::memcpy(&word2, t + i + 8, std::min<size_t>(8, n - i - 8));
+  const uint64_t* filter = filter_.data();
+  if (n >= 4) {
+    const size_t end = n - 3;  // the positions with 4 bytes
+    for (size_t i = 0; i < end; ++i) {
+      const uint32_t h = Hash4(Load32(t + i));
+      const uint32_t bit = h >> (32 - kFilterBits);
+      if (__builtin_expect(((filter[bit / 64] >> (bit % 64)) & 1) == 0, 1)) {
+        continue;  // no entry of 4+ bytes starts with these 4 bytes
       }
+      ProbeLongAndMid<kAlternatives>(t, i, n, h, found, alternatives);
     }
-    for (uint32_t k = lo; k < hi; ++k) {
-      const Entry& e = entries_[k];
-      if ((word & e.mask) == e.bytes && (word2 & e.mask2) == e.bytes2 && i + e.size <= n) {
-        found |= e.patterns;
-        if constexpr (kAlternatives) {
-          for (uint32_t a = e.alt_begin; a < e.alt_end; ++a) {
-            alternatives[alt_ids_[a] / 64] |= uint64_t{1} << (alt_ids_[a] % 64);
-          }
-        }
+  }
+  if (has_short_) {
+    const uint32_t* short_start = short_.start.data();
+    for (size_t i = 0; i + 1 < n; ++i) {
+      const uint32_t key = static_cast<uint32_t>(static_cast<unsigned char>(t[i])) |
+                           (static_cast<uint32_t>(static_cast<unsigned char>(t[i + 1])) << 8);
+      const uint32_t b = Bucket2(key, short_.bits);
+      if (short_start[b] != short_start[b + 1]) {
+        Probe<kAlternatives>(t, i, n, short_start[b], short_start[b + 1], found, alternatives);
       }
     }
   }

@@ -104,26 +104,35 @@ class LiteralPrefilter {
   void Build(std::vector<Literal> lits);
   template <bool kAlternatives>
   uint64_t Scan(std::string_view lower, uint64_t* alternatives) const;
-
-  // The entries of a first-two-bytes key: [lo, hi) in entries_, or false when it has none.
-  bool RunOf(uint32_t key, uint32_t* lo, uint32_t* hi) const;
+  template <bool kAlternatives>
+  void Probe(const char* t, size_t i, size_t n, uint32_t lo, uint32_t hi, uint64_t& found,
+             uint64_t* alternatives) const;
+  template <bool kAlternatives>
+  void ProbeLongAndMid(const char* t, size_t i, size_t n, uint32_t hash4, uint64_t& found,
+                       uint64_t* alternatives) const;
 
   uint64_t always_ = 0;  // patterns without a literal set
-  // The runs of entries per first-two-bytes key, in two levels: first_[b0] is the block of
-  // second_ for keys whose first byte is b0 (kNoBlock when no literal starts with b0), and
-  // second_[block * 256 + b1] is 1 + the key's run index r, or 0 (entries of run r:
-  // [run_start_[r], run_start_[r + 1])). A block per first byte in use (a few dozen, 512 bytes
-  // each): an index per possible key took 256 KiB that every process zero-filled (64 page
-  // faults) and the scan read at random; a bitmap with ranks cost a popcount per hit.
-  static constexpr uint16_t kNoBlock = 0xffff;
-  std::array<uint16_t, 256> first_{};
-  std::vector<uint16_t> second_;
-  std::vector<uint32_t> run_start_;
-  std::vector<Entry> entries_;  // sorted by key
-  // For the first entry of each key's run: bit (b & 63) set when an entry of the run has b as
-  // its third byte (all bits for a 2-byte literal). Rejects most positions whose first two
-  // bytes start a literal before any entry is compared.
-  std::vector<uint64_t> third_;
+
+  // Where the scan finds the entries (entries_ is sorted by table, then by bucket): an entry of
+  // at least 8 bytes in `long_`, bucket Hash8(its first 8 bytes); one of 4 to 7 bytes in `mid_`,
+  // bucket Hash4(its first 4 bytes); one of 2 or 3 bytes (rare) in `short_`, bucket
+  // Hash2(its first 2 bytes). A position is looked up in `long_` and `mid_` only when the bit
+  // Hash4(its 4 bytes) of `filter_` is set (the bits of every entry of 4+ bytes): one test rules
+  // out nearly every position of a text. Runs of the same bucket are short (a shared 8-byte
+  // prefix, or a hash collision), where a two-byte key had runs of up to 30 entries ("user",
+  // "not ") all compared at each occurrence.
+  struct Table {
+    int bits = 0;                 // 2^bits buckets
+    std::vector<uint32_t> start;  // bucket b's entries: [start[b], start[b + 1]); empty: none
+  };
+  static constexpr int kFilterBits = 15;  // 32,768 bits: 4 KiB, stays in L1
+  std::vector<uint64_t> filter_;
+  Table long_;
+  Table mid_;
+  Table short_;
+  bool has_mid_ = false;
+  bool has_short_ = false;
+  std::vector<Entry> entries_;
   std::vector<uint32_t> alt_ids_;   // the alternatives of each entry
   std::vector<Alternative> alternatives_;
   std::vector<std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -164,6 +165,42 @@ TEST(LiteralPrefilterTest, LiteralsSharingTheirFirstBytesAreAllFound) {
       want |= text.find(lits[k]) != std::string::npos ? uint64_t{1} << k : 0;
     }
     ASSERT_EQ(p.Candidates(text), want) << text;
+  }
+}
+
+TEST(LiteralPrefilterTest, LiteralsOfEveryLengthAreFoundWhereverTheyOccur) {
+  // Random literal sets of 2 to 16 bytes over a four-letter alphabet (so that many share their
+  // first 4 or 8 bytes, and the scan's hash buckets and filter bits collide), against
+  // std::string::find on random texts of every length up to 40: start, middle and end.
+  std::mt19937 rng(20261201);
+  const std::string alphabet = "abc ";
+  auto random_text = [&](size_t size) {
+    std::string s;
+    for (size_t k = 0; k < size; ++k) {
+      s.push_back(alphabet[rng() % alphabet.size()]);
+    }
+    return s;
+  };
+  for (int round = 0; round < 40; ++round) {
+    std::vector<std::string> owned;
+    const size_t count = 1 + rng() % 64;
+    for (size_t k = 0; k < count; ++k) {
+      owned.push_back(random_text(2 + rng() % 15));
+    }
+    const std::vector<std::string_view> lits(owned.begin(), owned.end());
+    const auto p = LiteralPrefilter::FromLiterals(lits);
+    for (int k = 0; k < 200; ++k) {
+      std::string text = random_text(rng() % 41);
+      if (k % 2 == 0 && !text.empty()) {  // plant a literal at a random place
+        const std::string& lit = owned[rng() % owned.size()];
+        text.replace(rng() % text.size(), 0, lit);
+      }
+      uint64_t want = 0;
+      for (size_t j = 0; j < lits.size(); ++j) {
+        want |= text.find(lits[j]) != std::string::npos ? uint64_t{1} << j : 0;
+      }
+      ASSERT_EQ(p.Candidates(text), want) << "round " << round << " text [" << text << "]";
+    }
   }
 }
 
