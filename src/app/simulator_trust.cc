@@ -78,7 +78,10 @@ SimulatorTrust EnsureSimulatorTrust(const std::string& data_dir) {
   }
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24 * 3600);
+  // Valid from 2000-01-01, not from the minute it was made: it only vouches for the simulator's
+  // own messages, whose Timestamp comes from whatever clock signs them (a test's fixed clock, a
+  // replay); a start of "now − 1 day" made every message stamped before that fail verification.
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()), kSimulatorCertNotBefore);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 10L * 365 * 24 * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());

@@ -17,7 +17,11 @@ struct SimulatorTrust {
 inline constexpr const char* kSimulatorCertUrl =
     "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-bouncewatch-simulator.pem";
 
-// Creates the key pair on first use (RSA 2048, self-signed, 10 years) and returns the paths.
+// The start of the simulator certificate's validity: 2000-01-01T00:00:00Z (Unix seconds).
+inline constexpr long kSimulatorCertNotBefore = 946684800;
+
+// Creates the key pair on first use (RSA 2048, self-signed, valid from kSimulatorCertNotBefore
+// to 10 years after its creation) and returns the paths.
 // Throws ConfigError when the directory cannot be written.
 SimulatorTrust EnsureSimulatorTrust(const std::string& data_dir);
 
