@@ -2,6 +2,7 @@
 #include "ingest/classify/literal_prefilter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace bw::ingest {
@@ -473,10 +474,11 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
 LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split)
     : LiteralPrefilter(patterns, split, {}) {}
 
-LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
-                                   const std::vector<std::string_view>& extra_literals) {
-  std::vector<Literal> lits;
-  alt_range_.assign(patterns.size(), {0, 0});
+PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns, bool split,
+                                  const std::vector<std::string_view>& extra_literals) {
+  PrefilterAnalysis out;
+  auto keep = [&](std::string text) -> std::string_view { return out.storage.emplace_back(std::move(text)); };
+  out.alt_range.assign(patterns.size(), {0, 0});
   for (size_t i = 0; i < patterns.size() && i < 64; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     if (split && !patterns[i].empty()) {
@@ -491,50 +493,161 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
         sets.push_back(std::move(*set));
       }
       if (alts && !sets.empty() && sets.size() == alts->size()) {
-        uint32_t first = static_cast<uint32_t>(alternatives_.size());
+        uint32_t first = static_cast<uint32_t>(out.alternatives.size());
         for (size_t k = 0; k < alts->size(); ++k) {
-          Alternative a;
-          a.source = (*alts)[k];
+          PrefilterAnalysis::Alternative a;
           a.pattern = static_cast<uint32_t>(i);
-          auto plain = PlainLiteral(a.source);
+          a.offset = static_cast<uint32_t>((*alts)[k].data() - patterns[i].data());
+          a.size = static_cast<uint32_t>((*alts)[k].size());
+          auto plain = PlainLiteral((*alts)[k]);
           // A plain literal is decided by the scan alone only when the scan looks for exactly it
           // (its first 16 bytes; Match confirms longer ones).
           if (plain && sets[k].size() == 1 && sets[k][0] == plain->substr(0, 16)) {
-            a.plain = std::move(*plain);
+            a.plain = keep(std::move(*plain));
           }
           for (auto& s : sets[k]) {
-            lits.push_back({std::move(s), bit, static_cast<uint32_t>(alternatives_.size())});
+            out.literals.push_back(
+                {keep(std::move(s)), bit, static_cast<uint32_t>(out.alternatives.size())});
           }
-          alternatives_.push_back(std::move(a));
+          out.alternatives.push_back(a);
         }
-        alt_range_[i] = {first, static_cast<uint32_t>(alternatives_.size())};
+        out.alt_range[i] = {first, static_cast<uint32_t>(out.alternatives.size())};
         continue;
       }
     }
     auto set = patterns[i].empty() ? std::nullopt : RequiredLiterals(patterns[i]);
     if (!set) {
-      always_ |= bit;
+      out.always |= bit;
       continue;
     }
     for (auto& s : *set) {
-      lits.push_back({std::move(s), bit});
+      out.literals.push_back({keep(std::move(s)), bit});
     }
   }
-  const auto first_extra = static_cast<uint32_t>(alternatives_.size());
-  for (std::string_view literal : extra_literals) {
-    Alternative a;
-    a.source = literal;
+  const auto first_extra = static_cast<uint32_t>(out.alternatives.size());
+  for (size_t k = 0; k < extra_literals.size(); ++k) {
+    const std::string_view literal = extra_literals[k];
+    PrefilterAnalysis::Alternative a;
     a.pattern = static_cast<uint32_t>(patterns.size());  // no pattern's
-    a.plain = std::string(literal);
-    const auto id = static_cast<uint32_t>(alternatives_.size());
+    a.offset = static_cast<uint32_t>(k);
+    a.size = static_cast<uint32_t>(literal.size());
+    a.plain = literal;
+    const auto id = static_cast<uint32_t>(out.alternatives.size());
     if (literal.size() < 2) {
-      always_alts_.push_back(id);
+      out.always_alts.push_back(id);
     } else {
-      lits.push_back({std::string(literal.substr(0, 16)), 0, id});
+      out.literals.push_back({literal.substr(0, 16), 0, id});
     }
+    out.alternatives.push_back(a);
+  }
+  out.extra_range = {first_extra, static_cast<uint32_t>(out.alternatives.size())};
+  return out;
+}
+
+bool operator==(const PrefilterAnalysis::Literal& a, const PrefilterAnalysis::Literal& b) {
+  return a.text == b.text && a.patterns == b.patterns && a.alternative == b.alternative;
+}
+
+bool operator==(const PrefilterAnalysis::Alternative& a, const PrefilterAnalysis::Alternative& b) {
+  return a.pattern == b.pattern && a.offset == b.offset && a.size == b.size && a.plain == b.plain;
+}
+
+bool SameAnalysis(const PrefilterAnalysis& a, const PrefilterAnalysis& b) {
+  return a.literals == b.literals && a.alternatives == b.alternatives &&
+         a.alt_range == b.alt_range && a.extra_range == b.extra_range && a.always == b.always &&
+         a.always_alts == b.always_alts;
+}
+
+namespace {
+
+// `s` as a C++ string literal (every byte outside printable ASCII, and quotes, escaped as hex;
+// the literal is split after a hex escape so that a following hex digit does not extend it).
+std::string CppString(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  bool after_hex = false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool hex_digit = std::isxdigit(u) != 0;
+    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\' || c == '?') {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+      after_hex = true;
+      continue;
+    }
+    if (after_hex && hex_digit) {
+      out += "\" \"";
+    }
+    out += c;
+    after_hex = false;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::string PrefilterAnalysisToCpp(const PrefilterAnalysis& a) {
+  std::string out;
+  auto u = [](uint64_t v) { return std::to_string(v) + "u"; };
+  out += "// Generated by reason_prefilter_gen (src/ingest/classify): do not edit.\n";
+  out += "inline constexpr bw::ingest::PrefilterAnalysis::Literal kGeneratedLiterals[] = {\n";
+  for (const auto& l : a.literals) {
+    out += "    {" + CppString(l.text) + ", " + u(l.patterns) + "ll, " + u(l.alternative) + "},\n";
+  }
+  out += "};\n";
+  out += "inline constexpr bw::ingest::PrefilterAnalysis::Alternative kGeneratedAlternatives[] = {\n";
+  for (const auto& x : a.alternatives) {
+    out += "    {" + u(x.pattern) + ", " + u(x.offset) + ", " + u(x.size) + ", " + CppString(x.plain) +
+           "},\n";
+  }
+  out += "};\n";
+  out += "inline constexpr std::pair<uint32_t, uint32_t> kGeneratedAltRange[] = {\n";
+  for (const auto& r : a.alt_range) {
+    out += "    {" + u(r.first) + ", " + u(r.second) + "},\n";
+  }
+  out += "};\n";
+  out += "inline constexpr std::pair<uint32_t, uint32_t> kGeneratedExtraRange = {" +
+         u(a.extra_range.first) + ", " + u(a.extra_range.second) + "};\n";
+  out += "inline constexpr uint64_t kGeneratedAlways = " + u(a.always) + "ll;\n";
+  out += "inline constexpr std::array<uint32_t, " + std::to_string(a.always_alts.size()) +
+         "> kGeneratedAlwaysAlts = {";
+  for (size_t k = 0; k < a.always_alts.size(); ++k) {
+    out += (k ? ", " : "") + u(a.always_alts[k]);
+  }
+  out += "};\n";
+  return out;
+}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
+                                   const std::vector<std::string_view>& extra_literals)
+    : LiteralPrefilter(patterns, extra_literals,
+                       AnalyzePatterns(patterns, split, extra_literals)) {}
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns,
+                                   const std::vector<std::string_view>& extra_literals,
+                                   const PrefilterAnalysis& analysis) {
+  always_ = analysis.always;
+  alt_range_ = analysis.alt_range;
+  extra_range_ = analysis.extra_range;
+  always_alts_ = analysis.always_alts;
+  alternatives_.reserve(analysis.alternatives.size());
+  for (const auto& x : analysis.alternatives) {
+    Alternative a;
+    a.pattern = x.pattern;
+    a.source = x.pattern < patterns.size()
+                   ? patterns[x.pattern].substr(x.offset, x.size)
+                   : (x.offset < extra_literals.size() ? extra_literals[x.offset]
+                                                        : std::string_view());
+    a.plain = std::string(x.plain);
     alternatives_.push_back(std::move(a));
   }
-  extra_range_ = {first_extra, static_cast<uint32_t>(alternatives_.size())};
+  std::vector<Literal> lits;
+  lits.reserve(analysis.literals.size());
+  for (const auto& l : analysis.literals) {
+    lits.push_back({std::string(l.text), l.patterns, l.alternative});
+  }
   Build(std::move(lits));
 }
 

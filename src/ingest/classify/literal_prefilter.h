@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,42 @@ std::optional<std::vector<std::string_view>> TopLevelAlternatives(std::string_vi
 // punctuation and one-character classes like "[ ]" included; no quantifier, group, class or
 // upper-case letter); nullopt otherwise. Pure.
 std::optional<std::string> PlainLiteral(std::string_view pattern);
+
+// What analysing the patterns of a split prefilter yields (the costly part of building one: every
+// pattern parsed), apart from the tables built from it, so that a build step can analyse constant
+// patterns once and compile the result in (reason_prefilter_gen.cc). Texts are views: into
+// `storage` when AnalyzePatterns made it, into static strings when generated.
+struct PrefilterAnalysis {
+  struct Literal {
+    std::string_view text;              // lower case, 2 to 16 bytes
+    uint64_t patterns = 0;              // bit i: pattern i may match where it occurs
+    uint32_t alternative = UINT32_MAX;  // the alternative it stands for; UINT32_MAX: none
+  };
+  struct Alternative {
+    uint32_t pattern = 0;    // its pattern; patterns.size(): extra literal number `offset`
+    uint32_t offset = 0;     // its source: patterns[pattern].substr(offset, size)
+    uint32_t size = 0;
+    std::string_view plain;  // LiteralPrefilter::Alternative::plain
+  };
+  std::vector<Literal> literals;
+  std::vector<Alternative> alternatives;
+  std::vector<std::pair<uint32_t, uint32_t>> alt_range;  // per pattern
+  std::pair<uint32_t, uint32_t> extra_range{0, 0};
+  uint64_t always = 0;                // patterns without a literal set
+  std::vector<uint32_t> always_alts;  // extra literals shorter than 2 bytes
+  std::deque<std::string> storage;
+};
+
+// The analysis the (patterns, split, extra_literals) constructor below builds from. Pure.
+PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns, bool split,
+                                  const std::vector<std::string_view>& extra_literals);
+
+// Whether two analyses say the same (storage aside).
+bool SameAnalysis(const PrefilterAnalysis& a, const PrefilterAnalysis& b);
+
+// C++ definitions of `a` (kGeneratedLiterals, kGeneratedAlternatives, kGeneratedAltRange,
+// kGeneratedExtraRange, kGeneratedAlways, kGeneratedAlwaysAlts) for a generated header.
+std::string PrefilterAnalysisToCpp(const PrefilterAnalysis& a);
 
 class LiteralPrefilter {
  public:
@@ -66,6 +103,12 @@ class LiteralPrefilter {
   // questions.
   LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
                    const std::vector<std::string_view>& extra_literals);
+
+  // As the constructor above, from an analysis of the same patterns and extra literals made
+  // before (AnalyzePatterns, or generated at build time): only the tables are built.
+  LiteralPrefilter(const std::vector<std::string_view>& patterns,
+                   const std::vector<std::string_view>& extra_literals,
+                   const PrefilterAnalysis& analysis);
 
   // The alternatives [first, last) that stand for the extra literals (empty without them).
   std::pair<uint32_t, uint32_t> ExtraLiterals() const { return extra_range_; }

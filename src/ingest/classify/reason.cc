@@ -3,11 +3,13 @@
 
 #include "core/ascii.h"
 #include "ingest/classify/literal_prefilter.h"
+#include "ingest/classify/reason_tables.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +21,24 @@
 
 namespace bw::ingest {
 namespace {
+
+using reason_tables::kPriorityPhrases;
+using reason_tables::kSources;
+using reason_tables::PriorityPhrase;
+
+#include "ingest/classify/reason_prefilter.inc"  // generated: reason_prefilter_gen.cc
+
+// The analysis of the patterns the build made (kGenerated*) as AnalyzePatterns gives it.
+PrefilterAnalysis GeneratedAnalysis() {
+  PrefilterAnalysis a;
+  a.literals.assign(std::begin(kGeneratedLiterals), std::end(kGeneratedLiterals));
+  a.alternatives.assign(std::begin(kGeneratedAlternatives), std::end(kGeneratedAlternatives));
+  a.alt_range.assign(std::begin(kGeneratedAltRange), std::end(kGeneratedAltRange));
+  a.extra_range = kGeneratedExtraRange;
+  a.always = kGeneratedAlways;
+  a.always_alts.assign(kGeneratedAlwaysAlts.begin(), kGeneratedAlwaysAlts.end());
+  return a;
+}
 
 std::string Lower(std::string_view s) {
   std::string out(s.size(), '\0');
@@ -36,22 +56,13 @@ std::string_view LowerInto(std::string_view s, std::string& out) {
   return out;
 }
 
-struct PatternSource {
-  std::string_view reason;
-  std::string_view pattern;  // PCRE2, extended mode
-  std::string_view isnot;    // when this matches, the reason does not apply
-};
-
-constexpr PatternSource kSources[] = {
-#include "ingest/classify/extra_patterns.inc"
-#include "ingest/classify/sisimai_patterns.inc"
-};
-
 struct CodeDeleter {
   void operator()(pcre2_code* c) const { pcre2_code_free(c); }
 };
 using CodePtr = std::unique_ptr<pcre2_code, CodeDeleter>;
 
+// `pattern` compiled for PCRE2's interpreter (LazyCode JIT-compiles it once it is used often);
+// null when it is empty or does not compile.
 CodePtr Compile(std::string_view pattern) {
   if (pattern.empty()) {
     return nullptr;
@@ -60,54 +71,12 @@ CodePtr Compile(std::string_view pattern) {
   PCRE2_SIZE off = 0;
   // Not PCRE2_CASELESS: the patterns are lower case and always run on ASCII-lower-cased text
   // (non-ASCII text in them has no case), and caseless matching costs more per position.
-  pcre2_code* code =
+  return CodePtr(
       pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                    PCRE2_EXTENDED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, nullptr);
-  if (code != nullptr) {
-    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
-  }
-  return CodePtr(code);
+                    PCRE2_EXTENDED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, nullptr));
 }
 
-// One reason's patterns, compiled on first use: a process that never needs a reason never pays
-// for compiling (and JIT-compiling) its long pattern.
-struct Matcher {
-  std::once_flag once;
-  std::once_flag isnot_once;
-  CodePtr pattern;
-  CodePtr isnot;
-
-  void Ensure(size_t i) {
-    std::call_once(once, [&] { pattern = Compile(kSources[i].pattern); });
-    EnsureIsnot(i);
-  }
-  void EnsureIsnot(size_t i) {
-    std::call_once(isnot_once, [&] { isnot = Compile(kSources[i].isnot); });
-  }
-};
-
-// One top-level alternative of a reason's pattern, compiled on first use (most never are: the
-// literal scan rules them out).
-struct AltMatcher {
-  std::once_flag once;
-  CodePtr code;
-  bool broken = false;  // does not compile on its own: the whole pattern runs instead
-};
-
-constexpr size_t kReasonCount = sizeof(kSources) / sizeof(kSources[0]);
-static_assert(kReasonCount <= 64, "the literal prefilter keeps one bit per reason");
-
-// Index i belongs to kSources[i]. Thread-safe: each entry compiles once under its once_flag and
-// is read-only afterwards.
-std::array<Matcher, kReasonCount>& Matchers() {
-  static std::array<Matcher, kReasonCount> kMatchers;
-  return kMatchers;
-}
-
-bool Run(const pcre2_code* code, std::string_view text) {
-  if (code == nullptr) {
-    return false;
-  }
+bool RunCode(const pcre2_code* code, std::string_view text) {
   thread_local std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> data(
       pcre2_match_data_create(4, nullptr), pcre2_match_data_free);
   int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
@@ -115,88 +84,86 @@ bool Run(const pcre2_code* code, std::string_view text) {
   return rc >= 0;
 }
 
-// Phrases precise enough to decide the reason before the status code is looked at: MTAs often
-// pair them with a generic or misleading code.
-struct PriorityPhrase {
-  std::string_view needle;
-  std::string_view reason;
+// A compiled pattern that runs in PCRE2's interpreter for its first kJitAfter - 1 matches and
+// JIT-compiled from then on. JIT compiling one costs ≈ 100 k instructions and executable memory
+// (page faults), as much as ≈ 20 interpreted matches of a diagnostic text, and most patterns run
+// only a few times in a process: an `ingest-mail` started by the MTA for one mail, or a pattern
+// one corpus mail in a hundred needs. Over the corpus (callgrind, bw_parse_mail_tool): one round
+// 57.1 → 55.0 M instructions, five rounds 245.3 → 245.9 M (a threshold of 16: 55.6 / 246.4 M;
+// 6: 55.3 / 245.4 M). Thread-safe once Set: the interpreted code is never changed; the
+// JIT-compiled one is a copy, published when it is complete.
+class LazyCode {
+ public:
+  static constexpr uint32_t kJitAfter = 8;
+
+  void Set(CodePtr code) { code_ = std::move(code); }
+  bool Compiled() const { return code_ != nullptr; }
+
+  // Whether the pattern matches `text`; false when it did not compile.
+  bool Match(std::string_view text) {
+    if (const pcre2_code* jit = jit_.load(std::memory_order_acquire)) {
+      return RunCode(jit, text);
+    }
+    if (code_ == nullptr) {
+      return false;
+    }
+    if (uses_.fetch_add(1, std::memory_order_relaxed) + 1 == kJitAfter) {  // one caller only
+      CodePtr copy(pcre2_code_copy(code_.get()));
+      if (copy != nullptr && pcre2_jit_compile(copy.get(), PCRE2_JIT_COMPLETE) == 0) {
+        jit_owner_ = std::move(copy);
+        jit_.store(jit_owner_.get(), std::memory_order_release);
+      }  // else: stays with the interpreter
+    }
+    return RunCode(code_.get(), text);
+  }
+
+ private:
+  CodePtr code_;
+  CodePtr jit_owner_;
+  std::atomic<const pcre2_code*> jit_{nullptr};
+  std::atomic<uint32_t> uses_{0};
 };
-constexpr PriorityPhrase kPriorityPhrases[] = {
-    {"unable to contact ldap server", "systemerror"},
-    {"wasn't able to establish an smtp connection", "networkerror"},
-    {"couldn't find a mail exchanger", "notaccept"},
-    {"null mx", "notaccept"},
-    {"doesn't receive email according to the administrator", "notaccept"},
-    {"no smtp service", "notaccept"},
-    {"does not accept mail (nullmx)", "notaccept"},
-    {"temporarily deferred due to unexpected volume or user complaints", "badreputation"},
-    {"fix reverse dns", "requireptr"},
-    {"mismatches client ip", "requireptr"},
-    {"unverifyable sending ip", "requireptr"},
-    {"can't determine purported responsible address", "rejected"},
-    {"sender was rejected", "rejected"},
-    {"does not have authentication information", "authfailure"},
-    {"insufficient disk space", "systemfull"},
-    {"multiple addresses in from", "notcompliantrfc"},
-    {"unknown recipient or mailbox unavailable", "userunknown"},
-    {"recipient not found by smtp address lookup", "userunknown"},
-    {"wasn\xe2\x80\x99t found at the destination domain", "userunknown"},
-    {"wasn't found at the destination domain", "userunknown"},
-    {"because the address couldn't be found", "userunknown"},
-    {"recipient name is not recognized", "userunknown"},
-    {"not listed in domino directory", "userunknown"},
-    {"not listed in public name & address book", "userunknown"},
-    {"did not accept our requests to connect", "expired"},
-    {"envelope expired", "expired"},
-    {"host not reachable", "expired"},
-    {"dns type 'mx' lookup of", "networkerror"},
-    {"was not delivered within", "expired"},
-    {"remote host is not responding", "expired"},
-    {"based on the email preferences of the person", "filtered"},
-    {"'send mail as' feature", "rejected"},
-    {"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf"
-     "\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf",
-     "mailboxfull"},  // メールボックスが一杯 (Japanese carriers: mailbox full)
-    {"\xe5\xae\x9b\xe5\x85\x88\xe4\xb8\x8d\xe6\x98\x8e",
-     "userunknown"},  // 宛先不明 (unknown address)
-    {"aup#cdrbl", "blocked"},
-    {"aup#in-1310", "toomanyconn"},
-    {"aup#out-1310", "toomanyconn"},
-    {"host network not allowed", "policyviolation"},
-    {"no valid recipients", "userunknown"},
-    {"user doesn't have a yahoo.com account", "userunknown"},
-    {"invalid final delivery userid", "userunknown"},
-    {"could not deliver for the last", "expired"},
-    {"receiving mail at a rate that", "speeding"},
-    {"has sent to too many recipients this hour", "speeding"},
-    {"upstream error", "systemerror"},
-    {"le compte du destinataire est bloque", "suspend"},
-    {"frequency limited", "toomanyconn"},
-    {"please turn on smtp authentication", "securityerror"},
-    {"message too large for this recipient", "mesgtoobig"},
-    {"recipsizelimit", "mesgtoobig"},
-    {"account is disabled", "suspend"},
-    {"account that you tried to reach is inactive", "suspend"},
-    {"account that you tried to reach is disabled", "suspend"},
-    {"queue file write error", "systemerror"},
-    {"no relaying", "norelaying"},
+
+// One reason's patterns, compiled on first use: a process that never needs a reason never pays
+// for compiling (and JIT-compiling) its long pattern.
+struct Matcher {
+  std::once_flag once;
+  std::once_flag isnot_once;
+  LazyCode pattern;
+  LazyCode isnot;
+
+  void Ensure(size_t i) {
+    std::call_once(once, [&] { pattern.Set(Compile(kSources[i].pattern)); });
+    EnsureIsnot(i);
+  }
+  void EnsureIsnot(size_t i) {
+    std::call_once(isnot_once, [&] { isnot.Set(Compile(kSources[i].isnot)); });
+  }
 };
-static_assert(std::size(kPriorityPhrases) <= 64, "the phrase prefilter keeps one bit per phrase");
+
+// One top-level alternative of a reason's pattern, compiled on first use (most never are: the
+// literal scan rules them out).
+struct AltMatcher {
+  std::once_flag once;
+  LazyCode code;
+  bool broken = false;  // does not compile on its own: the whole pattern runs instead
+};
+
+constexpr size_t kReasonCount = sizeof(kSources) / sizeof(kSources[0]);
+static_assert(kReasonCount <= 64, "the literal prefilter keeps one bit per reason");
+
+// Index i belongs to kSources[i]. Thread-safe: each entry compiles once under its once_flag (and
+// JIT-compiles once, LazyCode).
+std::array<Matcher, kReasonCount>& Matchers() {
+  static std::array<Matcher, kReasonCount> kMatchers;
+  return kMatchers;
+}
 
 // Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
 // literal scan of the text.
 const LiteralPrefilter& Prefilter() {
-  static const LiteralPrefilter kPrefilter = [] {
-    std::vector<std::string_view> patterns;
-    for (const auto& s : kSources) {
-      patterns.push_back(s.pattern);
-    }
-    std::vector<std::string_view> phrases;
-    for (const auto& p : kPriorityPhrases) {
-      phrases.push_back(p.needle);
-    }
-    return LiteralPrefilter(patterns, /*split=*/true, phrases);
-  }();
+  static const LiteralPrefilter kPrefilter(reason_tables::PatternTexts(),
+                                           reason_tables::PhraseTexts(), GeneratedAnalysis());
   return kPrefilter;
 }
 
@@ -245,15 +212,15 @@ bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts
     }
     AltMatcher& m = matchers[j];
     std::call_once(m.once, [&] {
-      m.code = Compile(alt.source);
-      m.broken = m.code == nullptr;
+      m.code.Set(Compile(alt.source));
+      m.broken = !m.code.Compiled();
     });
     if (m.broken) {
       auto& whole = Matchers()[i];
       whole.Ensure(i);
-      return Run(whole.pattern.get(), text);
+      return whole.pattern.Match(text);
     }
-    if (Run(m.code.get(), text)) {
+    if (m.code.Match(text)) {
       return true;
     }
   }
@@ -341,11 +308,11 @@ bool Match(std::string_view reason, std::string_view text) {
     hit = RunSplit(i, text, tl_memo.alternatives);
     if (hit && !kSources[i].isnot.empty()) {
       m[i].EnsureIsnot(i);
-      hit = !Run(m[i].isnot.get(), text);
+      hit = !m[i].isnot.Match(text);
     }
   } else {
     m[i].Ensure(i);
-    hit = Run(m[i].pattern.get(), text) && !Run(m[i].isnot.get(), text);
+    hit = m[i].pattern.Match(text) && !m[i].isnot.Match(text);
   }
   if (memo) {
     tl_memo.state[i] = hit ? 1 : -1;
@@ -613,7 +580,7 @@ std::string SplitMismatchForTest(std::string_view text) {
   auto& m = Matchers();
   for (size_t i = 0; i < kReasonCount; ++i) {
     m[i].Ensure(i);
-    bool whole = Run(m[i].pattern.get(), lower) && !Run(m[i].isnot.get(), lower);
+    bool whole = m[i].pattern.Match(lower) && !m[i].isnot.Match(lower);
     if (Match(kSources[i].reason, lower) != whole) {
       return std::string(kSources[i].reason);
     }
@@ -630,6 +597,12 @@ int SplitReasonCountForTest() {
   return n;
 }
 
+bool GeneratedPrefilterIsCurrentForTest() {
+  return SameAnalysis(GeneratedAnalysis(),
+                      AnalyzePatterns(reason_tables::PatternTexts(), /*split=*/true,
+                                      reason_tables::PhraseTexts()));
+}
+
 int PrefilteredReasonCountForTest() { return Prefilter().FilteredCount(); }
 
 std::string PrefilterMissForTest(std::string_view text) {
@@ -638,7 +611,7 @@ std::string PrefilterMissForTest(std::string_view text) {
   auto& m = Matchers();
   for (size_t i = 0; i < kReasonCount; ++i) {
     m[i].Ensure(i);
-    if ((candidates & (uint64_t{1} << i)) == 0 && Run(m[i].pattern.get(), lower)) {
+    if ((candidates & (uint64_t{1} << i)) == 0 && m[i].pattern.Match(lower)) {
       return std::string(kSources[i].reason);
     }
   }

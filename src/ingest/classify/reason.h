@@ -48,6 +48,10 @@ bool LooksLikeVacation(std::string_view text);
 // How many built-in message patterns failed to compile (0 unless a pattern is broken).
 int BrokenPatternCountForTest();
 
+// Whether the pattern analysis compiled in at build time (reason_prefilter_gen) is what analysing
+// today's patterns gives. For tests.
+bool GeneratedPrefilterIsCurrentForTest();
+
 // How many reasons' patterns the literal prefilter can rule out before PCRE2 runs (the others
 // always run). For tests.
 int PrefilteredReasonCountForTest();

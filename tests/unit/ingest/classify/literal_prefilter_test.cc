@@ -204,6 +204,22 @@ TEST(LiteralPrefilterTest, LiteralsOfEveryLengthAreFoundWhereverTheyOccur) {
   }
 }
 
+TEST(LiteralPrefilterTest, BuildTimeAnalysisOfTheReasonPatternsIsCurrent) {
+  EXPECT_TRUE(GeneratedPrefilterIsCurrentForTest());
+}
+
+TEST(LiteralPrefilterTest, AnalysisWrittenAsCppKeepsEveryByte) {
+  // Extra literals with quotes, backslashes, non-ASCII bytes and hex digits after an escape.
+  const std::vector<std::string_view> extra = {"say \"no\"", "a\\b", "\xe5\xae\x9b" "cafe",
+                                               "?" "?="};
+  const std::string cpp = PrefilterAnalysisToCpp(AnalyzePatterns({"abc|def"}, true, extra));
+  EXPECT_NE(cpp.find(R"("say \x22no\x22")"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find(R"("a\x5c" "b")"), std::string::npos) << cpp;  // b is a hex digit
+  EXPECT_NE(cpp.find(R"("\xe5\xae\x9b" "cafe")"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find(R"("\x3f\x3f=")"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find("kGeneratedAlways = "), std::string::npos) << cpp;
+}
+
 TEST(LiteralPrefilterTest, MostReasonPatternsAreSplit) { EXPECT_GE(SplitReasonCountForTest(), 20); }
 
 TEST(LiteralPrefilterTest, ReasonPatternsAreNearlyAllFiltered) {

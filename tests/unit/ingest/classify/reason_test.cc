@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace bw::ingest {
@@ -101,6 +104,29 @@ TEST(ReasonTest, RepeatedAndAlternatingTextsGiveTheirOwnReasons) {
     EXPECT_EQ(Classify("", "The email account that you tried to reach is disabled."), "suspend");
     EXPECT_EQ(Classify("5.2.2", "mailbox says no"), "mailboxfull") << round;
     EXPECT_EQ(Classify("", "MAILBOX SAYS NO"), "onhold") << round;
+  }
+}
+
+TEST(ReasonTest, PatternsGiveTheSameAnswersBeforeAndAfterTheirJitCompilation) {
+  // Patterns run in PCRE2's interpreter for their first few matches and JIT-compiled after that
+  // (LazyCode in reason.cc): thirty different texts per shape, so that every run is a new match
+  // (the memo keeps the results of a repeated text), each must get its reason every time.
+  struct Shape {
+    std::string before, after, reason;
+  };
+  const std::vector<Shape> shapes = {
+      {"<user", "@example.org>: Recipient address rejected: User unknown in local recipient table",
+       "userunknown"},
+      {"Mailbox quota exceeded for account no. ", "", "mailboxfull"},
+      {"Service unavailable; Client host [192.0.2.", "] blocked using zen.spamhaus.org", "blocked"},
+      {"Message rejected: spf check failed for ", ".example.net", "authfailure"},
+      {"Hello there, ", " apples", ""},
+  };
+  for (const Shape& shape : shapes) {
+    for (int k = 0; k < 30; ++k) {
+      const std::string text = shape.before + std::to_string(k) + shape.after;
+      EXPECT_EQ(MatchReasonText(text), shape.reason) << text;
+    }
   }
 }
 
