@@ -188,9 +188,50 @@ size_t CountContainers(std::string_view s) {
   return n;
 }
 
+size_t CountSlashes(std::string_view s) {
+  size_t n = 0;
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Per byte lane, counters (a compare's 0xff subtracted adds one) summed into 64-bit totals
+  // before any can overflow: at most 63 steps of 64 bytes (4 per step), or 255 single blocks.
+  const __m128i slash = _mm_set1_epi8('/');
+  const __m128i zero = _mm_setzero_si128();
+  const auto eq = [&](size_t at) {
+    return _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at)), slash);
+  };
+  while (i + 16 <= s.size()) {
+    __m128i acc = zero;
+    if (i + 64 <= s.size()) {
+      const size_t steps = std::min<size_t>((s.size() - i) / 64, 63);
+      for (size_t b = 0; b < steps; ++b, i += 64) {
+        acc = _mm_sub_epi8(acc, _mm_add_epi8(_mm_add_epi8(eq(i), eq(i + 16)),
+                                             _mm_add_epi8(eq(i + 32), eq(i + 48))));
+      }
+    } else {
+      for (; i + 16 <= s.size(); i += 16) {
+        acc = _mm_sub_epi8(acc, eq(i));
+      }
+    }
+    __m128i sums = _mm_sad_epu8(acc, zero);
+    n += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+         static_cast<size_t>(_mm_cvtsi128_si32(_mm_srli_si128(sums, 8)));
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    n += s[i] == '/' ? 1 : 0;
+  }
+  return n;
+}
+
 bool MoreContainersThan(std::string_view s, size_t max) {
   if (s.size() / 7 < max || (s.size() / 7 == max && s.size() % 7 == 0)) {
     return false;  // s.size() <= 7 * max (without overflow)
+  }
+  // Every counted string holds a '/': counting the slashes (a quarter of an instruction per
+  // byte) settles most large mails, whose base64 attachments are full of '/' that CountContainers
+  // would have to look at one by one.
+  if (CountSlashes(s) <= max) {
+    return false;
   }
   return CountContainers(s) > max;
 }
@@ -314,27 +355,6 @@ bool Convert(std::string_view bytes, const char* from, std::string& out) {
   return true;
 }
 
-// The first position at or after `i` holding `a` or `b`, or s.size(); 16 bytes at a time.
-size_t FindEither(std::string_view s, size_t i, char a, char b) {
-  const size_t n = s.size();
-#if defined(__SSE2__)
-  const __m128i va = _mm_set1_epi8(a);
-  const __m128i vb = _mm_set1_epi8(b);
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    unsigned m = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb))));
-    if (m != 0) {
-      return i + static_cast<size_t>(__builtin_ctz(m));
-    }
-  }
-#endif
-  while (i < n && s[i] != a && s[i] != b) {
-    ++i;
-  }
-  return i;
-}
-
 // Whether every byte is below 0x80, 64 bytes at a time, then eight.
 bool IsAscii(std::string_view s) {
   size_t i = 0;
@@ -364,18 +384,128 @@ bool IsAscii(std::string_view s) {
 
 namespace {
 
+// The code points of bytes 0x80-0xff in the single-byte charsets converted without iconv (0: a
+// byte iconv refuses), checked against iconv for every byte by
+// MimeFastTest.SingleByteCharsetsConvertAsIconvDoes.
+struct SingleByteTable {
+  uint16_t high[128];
+};
+
+constexpr SingleByteTable Latin1Table() {
+  SingleByteTable t{};
+  for (int b = 0; b < 128; ++b) {
+    t.high[b] = static_cast<uint16_t>(0x80 + b);
+  }
+  return t;
+}
+
+constexpr SingleByteTable Latin9Table() {  // ISO-8859-15: Latin-1 with eight letters replaced
+  SingleByteTable t = Latin1Table();
+  t.high[0xa4 - 0x80] = 0x20ac;
+  t.high[0xa6 - 0x80] = 0x0160;
+  t.high[0xa8 - 0x80] = 0x0161;
+  t.high[0xb4 - 0x80] = 0x017d;
+  t.high[0xb8 - 0x80] = 0x017e;
+  t.high[0xbc - 0x80] = 0x0152;
+  t.high[0xbd - 0x80] = 0x0153;
+  t.high[0xbe - 0x80] = 0x0178;
+  return t;
+}
+
+constexpr SingleByteTable Cp1252Table() {  // Windows-1252: 0x80-0x9f differ, five undefined
+  SingleByteTable t = Latin1Table();
+  constexpr uint16_t k80[32] = {0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+                                0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017d, 0,
+                                0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+                                0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178};
+  for (int b = 0; b < 32; ++b) {
+    t.high[b] = k80[b];
+  }
+  return t;
+}
+
+constexpr SingleByteTable kLatin1 = Latin1Table();
+constexpr SingleByteTable kLatin9 = Latin9Table();
+constexpr SingleByteTable kCp1252 = Cp1252Table();
+
+// The table for an iconv charset name (as CommonCharsetIconvName gives it), or nullptr.
+const SingleByteTable* SingleByteTableFor(std::string_view canon) {
+  if (IEquals(canon, "iso-8859-1") || IEquals(canon, "latin1")) {
+    return &kLatin1;
+  }
+  if (IEquals(canon, "iso-8859-15")) {
+    return &kLatin9;
+  }
+  if (IEquals(canon, "CP1252")) {
+    return &kCp1252;
+  }
+  return nullptr;
+}
+
+// `bytes` (not all ASCII) through `table` into `out`; false when a byte is undefined in it.
+bool ConvertSingleByte(std::string_view bytes, const SingleByteTable& table, std::string& out) {
+  out.clear();
+  out.resize(bytes.size() * 3);  // at most three bytes per input byte (code points < 0x10000)
+  char* o = out.data();
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      *o++ = static_cast<char>(c);
+      continue;
+    }
+    const unsigned cp = table.high[c - 0x80];
+    if (cp == 0) {
+      return false;
+    }
+    if (cp < 0x800) {
+      *o++ = static_cast<char>(0xc0 | (cp >> 6));
+    } else {
+      *o++ = static_cast<char>(0xe0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    }
+    *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+  }
+  out.resize(static_cast<size_t>(o - out.data()));
+  return true;
+}
+
 // ConvertToUtf8's work: true with the UTF-8 text in `converted`, or false when `bytes` stay as
 // they are (already UTF-8, or nothing to convert them with).
-bool ConvertOrKeep(std::string_view bytes, const char* charset, std::string& converted) {
+bool ConvertOrKeep(std::string_view bytes, std::string_view charset, std::string& converted) {
   if (bytes.empty()) {
     return false;
+  }
+  if (!charset.empty()) {
+    if (const char* canon = CommonCharsetIconvName(charset)) {
+      // Declared UTF-8 or US-ASCII text stays as it is whatever it holds: valid text is kept,
+      // and iconv refuses the bytes of invalid text (so it is kept too), without reading it.
+      if (IEquals(canon, "UTF-8") || IEquals(canon, "us-ascii")) {
+        return false;
+      }
+      // Latin-1, Latin-9, Windows-1252: a table instead of iconv (no gconv module to load).
+      if (const SingleByteTable* table = SingleByteTableFor(canon)) {
+        return !IsAscii(bytes) && ConvertSingleByte(bytes, *table, converted);
+      }
+      // ISO-2022-JP: ASCII without escape sequences is kept; the rest through glibc's JIS X 0208
+      // table (rfc2047.cc), iconv only for the shapes the table does not cover.
+      if (IEquals(canon, "iso-2022-jp")) {
+        if (std::memchr(bytes.data(), '\x1b', bytes.size()) == nullptr && IsAscii(bytes)) {
+          return false;
+        }
+        converted.clear();
+        return internal::Iso2022JpToUtf8(bytes, converted) || Convert(bytes, canon, converted);
+      }
+    }
   }
   // GMime (loaded on first use) only for a charset name outside rfc2047.cc's common table.
   const bool ascii = IsAscii(bytes);
   const bool valid = ascii || GlibValidUtf8(bytes);
-  const char* from = charset;
-  if (from == nullptr || *from == '\0') {
-    if (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos) {
+  std::string charset_z;  // NUL-terminated for iconv and GMime
+  const char* from = nullptr;
+  if (charset.empty()) {
+    // (Only text with an ESC byte can hold the escape sequences: one memchr for most texts.)
+    if (std::memchr(bytes.data(), '\x1b', bytes.size()) != nullptr &&
+        (bytes.find("\x1b$B") != std::string::npos || bytes.find("\x1b$@") != std::string::npos)) {
       from = "ISO-2022-JP";
     } else if (valid) {
       return false;
@@ -386,8 +516,11 @@ bool ConvertOrKeep(std::string_view bytes, const char* charset, std::string& con
           return true;
         }
       }
-      from = "ISO-8859-1";
+      return ConvertSingleByte(bytes, kLatin1, converted);  // what iconv's ISO-8859-1 gives
     }
+  } else {
+    charset_z.assign(charset);
+    from = charset_z.c_str();
   }
   const char* canon = CommonCharsetIconvName(from);
   // GMime's charset tables; without them: unchanged.
@@ -408,7 +541,24 @@ bool ConvertOrKeep(std::string_view bytes, const char* charset, std::string& con
       return false;
     }
   }
+  if (canon != nullptr) {
+    if (const SingleByteTable* table = SingleByteTableFor(canon)) {
+      return !ascii && ConvertSingleByte(bytes, *table, converted);
+    }
+    if (IEquals(canon, "iso-2022-jp")) {
+      // Through glibc's JIS X 0208 table, without iconv, for the usual shapes.
+      converted.clear();
+      if (internal::Iso2022JpToUtf8(bytes, converted)) {
+        return true;
+      }
+    }
+  }
   return Convert(bytes, canon ? canon : from, converted);
+}
+
+bool ConvertOrKeep(std::string_view bytes, const char* charset, std::string& converted) {
+  return ConvertOrKeep(bytes, charset == nullptr ? std::string_view() : std::string_view(charset),
+                       converted);
 }
 
 }  // namespace
@@ -421,16 +571,24 @@ std::string internal::ConvertToUtf8(std::string_view bytes, const char* charset)
   return std::string(bytes);
 }
 
-void internal::AppendUtf8(std::string_view bytes, const char* charset, std::string& out) {
-  thread_local std::string converted;  // reused: no allocation per part
-  if (ConvertOrKeep(bytes, charset, converted)) {
-    out += converted;
-    if (converted.capacity() > (size_t{1} << 20)) {
-      std::string().swap(converted);
-    }
-  } else {
-    out.append(bytes);
+std::string_view internal::Utf8View(std::string_view bytes, std::string_view charset,
+                                    std::string& buffer) {
+  if (ConvertOrKeep(bytes, charset, buffer)) {
+    return buffer;
   }
+  return bytes;
+}
+
+void internal::AppendUtf8(std::string_view bytes, std::string_view charset, std::string& out) {
+  thread_local std::string converted;  // reused: no allocation per part
+  out.append(Utf8View(bytes, charset, converted));
+  if (converted.capacity() > (size_t{1} << 20)) {
+    std::string().swap(converted);
+  }
+}
+
+void internal::AppendUtf8(std::string_view bytes, const char* charset, std::string& out) {
+  AppendUtf8(bytes, charset == nullptr ? std::string_view() : std::string_view(charset), out);
 }
 
 namespace {
@@ -449,6 +607,54 @@ std::string TextOf(GMimePart* part) {
 std::string internal::StripHtml(std::string_view html) {
   std::string out;
   out.reserve(html.size());
+  StripHtmlInto(html, out);
+  return out;
+}
+
+namespace {
+
+// The first position at or after `i` holding `a` or `b`, or s.size(); 16 bytes at a time.
+size_t FindEither(std::string_view s, size_t i, char a, char b) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    unsigned m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb))));
+    if (m != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  while (i < n && s[i] != a && s[i] != b) {
+    ++i;
+  }
+  return i;
+}
+
+// Whether the tag starting at html[i] (a '<') is one StripHtml turns into a line break: "<br",
+// "<p", "<div", "<tr", "</p", "</div" in any ASCII case. Byte compares in place of six
+// IStartsWith calls per tag (most tags of a mail are <td>, <table>, <span>, </td>, ...): OR-ing
+// 0x20 maps exactly the two cases of a letter onto the lower-case one.
+inline bool IsBlockTag(std::string_view html, size_t i) {
+  const auto at = [&](size_t k) -> unsigned {
+    return i + k < html.size() ? static_cast<unsigned char>(html[i + k]) : 0u;
+  };
+  const auto is = [&](size_t k, char lower) {
+    return (at(k) | 0x20u) == static_cast<unsigned char>(lower);
+  };
+  if (at(1) == '/') {
+    return is(2, 'p') || (is(2, 'd') && is(3, 'i') && is(4, 'v'));
+  }
+  return (is(1, 'b') && is(2, 'r')) || is(1, 'p') || (is(1, 'd') && is(2, 'i') && is(3, 'v')) ||
+         (is(1, 't') && is(2, 'r'));
+}
+
+}  // namespace
+
+void internal::StripHtmlInto(std::string_view html, std::string& out) {
   bool in_tag = false;
   const size_t n = html.size();
   size_t i = 0;
@@ -463,12 +669,10 @@ std::string internal::StripHtml(std::string_view html) {
       break;
     }
     i = j;
-    char c = html[i];
+    const char c = html[i];
     if (c == '<') {
       in_tag = true;
-      std::string_view at = html.substr(i);
-      if (IStartsWith(at, "<br") || IStartsWith(at, "<p") || IStartsWith(at, "<div") ||
-          IStartsWith(at, "<tr") || IStartsWith(at, "</p") || IStartsWith(at, "</div")) {
+      if (IsBlockTag(html, i)) {
         out.push_back('\n');
       }
       ++i;
@@ -479,17 +683,20 @@ std::string internal::StripHtml(std::string_view html) {
       ++i;
       continue;
     }
-    // '&' outside a tag
+    // '&' outside a tag; the byte after it (letters folded) rules out most entity names.
     static constexpr std::pair<std::string_view, char> kEntities[] = {
         {"&lt;", '<'},   {"&gt;", '>'},   {"&amp;", '&'},
         {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}};
+    const char next = i + 1 < n ? static_cast<char>(html[i + 1] | 0x20) : '\0';
     bool done = false;
-    for (const auto& [name, ch] : kEntities) {
-      if (IStartsWith(html.substr(i), name)) {
-        out.push_back(ch);
-        i += name.size();
-        done = true;
-        break;
+    if (next == 'l' || next == 'g' || next == 'a' || next == 'q' || next == 'n' || next == '#') {
+      for (const auto& [name, ch] : kEntities) {
+        if (IStartsWith(html.substr(i), name)) {
+          out.push_back(ch);
+          i += name.size();
+          done = true;
+          break;
+        }
       }
     }
     if (!done) {
@@ -497,7 +704,6 @@ std::string internal::StripHtml(std::string_view html) {
       ++i;
     }
   }
-  return out;
 }
 
 std::string internal::DecodeFieldValue(std::string_view raw) {
@@ -634,7 +840,40 @@ std::string_view Header::Value() const {
     value_ = internal::DecodeFieldValue(raw_);
     pending_ = false;
   }
-  return value_;
+  return verbatim_ ? raw_ : std::string_view(value_);
+}
+
+void Headers::AppendToLastValue(std::string_view piece) {
+  Header& h = fields_.back();
+  if (h.owns_name_ && !h.pending_ && !h.verbatim_) {
+    h.value_ += ' ';
+    h.value_ += piece;
+    return;
+  }
+  std::string value(h.Value());
+  value += ' ';
+  value += piece;
+  SetLastValue(std::move(value));
+}
+
+void Headers::KeepCopyOf(const char* lo, const char* hi) {
+  auto bytes = std::make_shared<const std::string>(lo, static_cast<size_t>(hi - lo));
+  const char* base = bytes->data();
+  const auto inside = [&](std::string_view v) {
+    return v.data() >= lo && v.data() + v.size() <= hi;
+  };
+  const auto rebase = [&](std::string_view v) {
+    return std::string_view(base + (v.data() - lo), v.size());
+  };
+  for (Header& h : fields_) {
+    if (!h.owns_name_ && inside(h.name)) {
+      h.name = rebase(h.name);
+    }
+    if ((h.pending_ || h.verbatim_) && inside(h.raw_)) {
+      h.raw_ = rebase(h.raw_);
+    }
+  }
+  bytes_ = std::move(bytes);
 }
 
 bool Header::ValueMentions(std::string_view needle) const {
@@ -677,8 +916,21 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
 }
 
 Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
+  // Lines one at a time (no line list); a field on one line is a verbatim view (name and trimmed
+  // value) into `text`, re-pointed at the end into one copy of the bytes they use, which the
+  // Headers keep: no string per field. A folded field's value is built as a string.
   Headers out;
-  for (std::string_view line : SplitLines(text)) {
+  const char* hi = text.data();  // the end of the bytes the views use
+  size_t start = 0;
+  while (start < text.size()) {
+    const void* nl = std::memchr(text.data() + start, '\n', text.size() - start);
+    const size_t end =
+        nl == nullptr ? text.size() : static_cast<size_t>(static_cast<const char*>(nl) - text.data());
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
     if (Trim(line).empty()) {
       if (!out.empty()) {
         break;
@@ -687,10 +939,7 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
     }
     if ((line.front() == ' ' || line.front() == '\t')) {
       if (!out.empty()) {
-        std::string value(out.back().Value());
-        value += ' ';
-        value += Trim(line);
-        out.SetLastValue(std::move(value));
+        out.AppendToLastValue(Trim(line));
       }
       continue;
     }
@@ -705,7 +954,15 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
     if (out.size() >= max_fields) {
       break;
     }
-    out.push_back({std::string(name), std::string(Trim(line.substr(colon + 1)))});
+    if (out.empty()) {
+      out.reserve(16);
+    }
+    const std::string_view value = Trim(line.substr(colon + 1));
+    out.AddVerbatim(name, value);
+    hi = line.data() + line.size();
+  }
+  if (!out.empty()) {
+    out.KeepCopyOf(text.data(), hi);
   }
   return out;
 }
@@ -733,12 +990,12 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
     data = internal::NormalizeLineEndingsInto(raw, normalized);
   }
   if (limits.engine != MimeEngine::kGMime) {
-    std::optional<Mail> fast = internal::FastLoadMail(data, limits);
-    if (fast) {
-      fast->fast_path = true;
-      fast->text_lower = ToLower(fast->text);
-      fast->readable_size = FindOriginalStart(fast->text, fast->text_lower);
-      return std::move(*fast);
+    Mail fast;
+    if (internal::FastLoadMailInto(data, limits, fast)) {
+      fast.fast_path = true;
+      fast.text_lower = ToLower(fast.text);
+      fast.readable_size = FindOriginalStart(fast.text, fast.text_lower);
+      return fast;
     }
     if (limits.engine == MimeEngine::kFast) {
       return NotFound("the fast MIME path does not handle this mail");

@@ -30,6 +30,11 @@ struct Header {
   static Header Undecoded(std::string_view field_name, std::string_view raw_value) {
     return Header(UndecodedTag{}, field_name, raw_value);
   }
+  // A field whose name and value (used as they are, not decoded) stay where they are written;
+  // both must outlive the Header (ParseFieldBlock points them into bytes its Headers keep).
+  struct VerbatimTag {};
+  Header(VerbatimTag, std::string_view field_name, std::string_view value)
+      : name(field_name), raw_(value), verbatim_(true) {}
   // Copies and moves keep `name` pointing at the copy's own name when the Header owns it.
   Header(const Header& o)
       : name(o.name),
@@ -37,7 +42,8 @@ struct Header {
         owns_name_(o.owns_name_),
         value_(o.value_),
         raw_(o.raw_),
-        pending_(o.pending_) {
+        pending_(o.pending_),
+        verbatim_(o.verbatim_) {
     Repoint();
   }
   Header(Header&& o) noexcept
@@ -46,7 +52,8 @@ struct Header {
         owns_name_(o.owns_name_),
         value_(std::move(o.value_)),
         raw_(o.raw_),
-        pending_(o.pending_) {
+        pending_(o.pending_),
+        verbatim_(o.verbatim_) {
     Repoint();
   }
   Header& operator=(const Header& o) {
@@ -63,6 +70,7 @@ struct Header {
     value_ = std::move(o.value_);
     raw_ = o.raw_;
     pending_ = o.pending_;
+    verbatim_ = o.verbatim_;
     Repoint();
     return *this;
   }
@@ -79,6 +87,8 @@ struct Header {
   std::string_view name;
 
  private:
+  friend class Headers;
+
   void Repoint() {
     if (owns_name_) {
       name = owned_name_;
@@ -88,8 +98,9 @@ struct Header {
   std::string owned_name_;
   bool owns_name_ = false;
   mutable std::string value_;
-  std::string_view raw_;
+  std::string_view raw_;  // the value as written (undecoded or verbatim fields)
   mutable bool pending_ = false;
+  bool verbatim_ = false;  // Value() is raw_ itself
 };
 
 // The fields of one header block, in order. A vector of Header that also keeps alive the bytes
@@ -110,11 +121,22 @@ class Headers {
   void AddUndecoded(std::string_view name, std::string_view raw_value) {
     fields_.emplace_back(Header::UndecodedTag{}, name, raw_value);
   }
+  // Appends a verbatim field (Header::VerbatimTag), built in place.
+  void AddVerbatim(std::string_view name, std::string_view value) {
+    fields_.emplace_back(Header::VerbatimTag{}, name, value);
+  }
+  // Keeps a copy of [lo, hi) and points every view of a field (names not owned, undecoded and
+  // verbatim values) that lies in it into the copy instead: for fields read from bytes that do
+  // not outlive these headers.
+  void KeepCopyOf(const char* lo, const char* hi);
   // Replaces the value of the last field (which must exist) with a decoded one.
   void SetLastValue(std::string value) {
     Header& h = fields_.back();
     h = Header(std::string(h.name), std::move(value));
   }
+  // Appends ' ' and `piece` to the value of the last field (which must exist), in place once the
+  // field holds its own decoded value (a folded line).
+  void AppendToLastValue(std::string_view piece);
   void reserve(size_t n) { fields_.reserve(n); }
   // Keeps `bytes` (the raw header block undecoded values point into) as long as these headers
   // or a copy of them live.

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,6 +31,37 @@ struct Field {
 // Fields of one header block, at most 1,000 (as ReadHeaders keeps).
 using Fields = std::vector<Field>;
 
+// Field lists kept per thread and reused from mail to mail (one per nesting level in use), so
+// that reading a header block allocates nothing once they have grown.
+class PooledFields {
+ public:
+  PooledFields() : fields_(Acquire()) {}
+  ~PooledFields() { --Pool().used; }
+  PooledFields(const PooledFields&) = delete;
+  PooledFields& operator=(const PooledFields&) = delete;
+
+  Fields& get() { return fields_; }
+
+ private:
+  struct State {
+    std::deque<Fields> lists;  // a deque: references stay valid as it grows
+    size_t used = 0;
+  };
+  static State& Pool() {
+    thread_local State state;
+    return state;
+  }
+  static Fields& Acquire() {
+    State& s = Pool();
+    if (s.used == s.lists.size()) {
+      s.lists.emplace_back();
+    }
+    return s.lists[s.used++];
+  }
+
+  Fields& fields_;
+};
+
 inline bool IsLwsp(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view LineAt(std::string_view s, size_t pos, size_t& next) {
@@ -51,129 +83,322 @@ bool HasInnerSpace(std::string_view name) {
   return i < name.size();
 }
 
-// Whether line[0, n) holds a byte that cannot be in a field name (a control byte, a space, DEL or
-// a byte above 0x7f); n <= line.size(). 16 bytes at a time (SSE2) while they lie in `line`.
-bool HasNonNameByte(std::string_view line, size_t n) {
-  size_t i = 0;
+// Scans a field line from `pos` (not a blank or LF) for its first ':' or LF, whichever comes
+// first; `stop` is its position (or s.size()) and `bad` whether a byte before it cannot be in a
+// field name (a control byte, a space, DEL or a byte above 0x7f). 16 bytes at a time (SSE2).
+inline void ScanFieldName(std::string_view s, size_t pos, size_t& stop, bool& bad) {
+  const size_t n = s.size();
+  size_t i = pos;
+  bool seen_bad = false;
 #if defined(__SSE2__)
+  const __m128i colon = _mm_set1_epi8(':');
+  const __m128i lf = _mm_set1_epi8('\n');
   const __m128i limit = _mm_set1_epi8(0x21);  // signed: 0x80-0xff are below it too
   const __m128i del = _mm_set1_epi8(0x7f);
-  for (; i < n && i + 16 <= line.size(); i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
-    unsigned m = static_cast<unsigned>(
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const unsigned stops = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, lf))));
+    const unsigned bads = static_cast<unsigned>(
         _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, limit), _mm_cmpeq_epi8(v, del))));
-    if (n - i < 16) {
-      m &= (1u << (n - i)) - 1;
+    if (stops != 0) {
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(stops));
+      stop = i + k;
+      bad = seen_bad || (bads & ((1u << k) - 1)) != 0;
+      return;
     }
-    if (m != 0) {
-      return true;
-    }
+    seen_bad = seen_bad || bads != 0;
   }
 #endif
   for (; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
-    if (c <= ' ' || c >= 0x7f) {
-      return true;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == ':' || c == '\n') {
+      break;
     }
+    seen_bad = seen_bad || c <= ' ' || c >= 0x7f;
   }
-  return false;
+  stop = i;
+  bad = seen_bad;
 }
+
+// The end of the line holding `from` (its LF, or s.size()).
+inline size_t LineEnd(std::string_view s, size_t from) {
+  if (from >= s.size()) {
+    return s.size();
+  }
+  const void* nl = std::memchr(s.data() + from, '\n', s.size() - from);
+  return nl == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(nl) - s.data());
+}
+
+// The fields that say how an entity is encoded, noted while its fields are read.
+struct ContentFields {
+  std::string_view type;  // the first Content-Type's raw value (when type_count > 0)
+  int type_count = 0;
+  std::string_view encoding;  // the first Content-Transfer-Encoding's (when encoding_count > 0)
+  int encoding_count = 0;
+};
 
 // Reads the header block of `entity`; `body` gets what follows the empty line (or nothing).
 // Returns false for lines GMime reads in its own way (no colon on the first line, spaces in a
 // name, a block that starts with a folded line, a folded line after a dropped line).
 // `drop_first_junk`: a first line without a colon (or with a space inside its name) is dropped
 // like a later one, as GMime does in an attached message ("REDACTED" instead of the original).
-bool ReadFields(std::string_view entity, Fields& out, std::string_view& body,
+// Each field line is read once for its colon and name bytes together (ScanFieldName), then its
+// end is found with memchr.
+bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::string_view& body,
                 bool drop_first_junk = false) {
-  out.clear();
-  out.reserve(32);  // one allocation for a usual header block instead of doubling from one
-  size_t pos = 0;
-  while (pos < entity.size()) {
-    size_t next = 0;
-    std::string_view line = LineAt(entity, pos, next);
-    if (line.empty()) {
-      body = entity.substr(next);
-      return true;
+  static constexpr std::string_view kType = "Content-Type";
+  static constexpr std::string_view kEncoding = "Content-Transfer-Encoding";
+  // The content fields by index (a later folded line extends their values): filled in at the end.
+  size_t type_at = 0;
+  size_t encoding_at = 0;
+  int type_count = 0;
+  int encoding_count = 0;
+  const auto done = [&] {
+    cf = ContentFields{};
+    cf.type_count = type_count;
+    cf.encoding_count = encoding_count;
+    if (type_count > 0) {
+      cf.type = out[type_at].value;
     }
-    if (IsLwsp(line.front())) {
+    if (encoding_count > 0) {
+      cf.encoding = out[encoding_at].value;
+    }
+    return true;
+  };
+  out.clear();
+  if (out.capacity() < 32) {
+    out.reserve(32);  // one allocation for a usual header block instead of doubling from one
+  }
+  const size_t n = entity.size();
+  size_t pos = 0;
+  while (pos < n) {
+    const char first = entity[pos];
+    if (first == '\n') {
+      body = entity.substr(pos + 1);
+      return done();
+    }
+    if (IsLwsp(first)) {
       if (out.empty()) {
         return false;
       }
       // A folded line: extend the previous value up to this line's end.
+      const size_t end = LineEnd(entity, pos);
       Field& f = out.back();
-      f.value = std::string_view(f.value.data(), line.data() + line.size() - f.value.data());
-      pos = next;
+      f.value = std::string_view(f.value.data(), entity.data() + end - f.value.data());
+      pos = end < n ? end + 1 : n;
       continue;
     }
-    size_t colon = line.find(':');
-    const bool bad_name = colon != std::string_view::npos && HasNonNameByte(line, colon);
+    size_t stop = 0;
+    bool bad = false;
+    ScanFieldName(entity, pos, stop, bad);
+    const bool has_colon = stop < n && entity[stop] == ':';
+    const size_t end = has_colon ? LineEnd(entity, stop + 1) : stop;
+    const size_t next = end < n ? end + 1 : n;
+    const bool bad_name = has_colon && bad;
     if ((!out.empty() || drop_first_junk) &&
-        (colon == std::string_view::npos || (bad_name && HasInnerSpace(line.substr(0, colon))))) {
+        (!has_colon || (bad_name && HasInnerSpace(entity.substr(pos, stop - pos))))) {
       // A line among the fields without a colon, or whose "name" has a space inside (an
       // unfolded continuation such as "by host ... for <a@b>; Wed, 17 Apr 2019 14:38:21"):
       // GMime drops it and reads on, and so does this reader, unless a folded line follows it
       // (that case stays with GMime).
-      size_t after = 0;
-      std::string_view following = next < entity.size() ? LineAt(entity, next, after) : "";
-      if (!following.empty() && IsLwsp(following.front())) {
+      if (next < n && IsLwsp(entity[next])) {
         return false;
       }
       pos = next;
       continue;
     }
-    if (colon == std::string_view::npos || colon == 0 || bad_name) {
+    if (!has_colon || stop == pos || bad_name) {
       return false;
     }
     if (out.size() < 1000) {
-      out.push_back({line.substr(0, colon), line.substr(colon + 1)});
+      const std::string_view name = entity.substr(pos, stop - pos);
+      // The lengths first: IEquals is a call, and most names have neither length.
+      if (name.size() == kType.size()) {
+        if (IEquals(name, kType)) {
+          type_at = type_count++ == 0 ? out.size() : type_at;
+        }
+      } else if (name.size() == kEncoding.size() && IEquals(name, kEncoding)) {
+        encoding_at = encoding_count++ == 0 ? out.size() : encoding_at;
+      }
+      out.push_back({name, entity.substr(stop + 1, end - stop - 1)});
     }
     pos = next;
   }
   body = {};
-  return true;
+  return done();
 }
 
-const Field* Find(const Fields& fields, std::string_view name, int* count = nullptr) {
-  const Field* first = nullptr;
-  int n = 0;
-  for (const auto& f : fields) {
-    if (IEquals(f.name, name)) {
-      if (first == nullptr) {
-        first = &f;
-      }
-      ++n;
-    }
-  }
-  if (count != nullptr) {
-    *count = n;
-  }
-  return first;
-}
-
-struct ContentType {
-  std::string type;  // "type/subtype", lower case
-  std::string boundary;
-  std::string charset;
-  std::string report_type;  // lower case
+// What the walk does with an entity, from its type.
+enum class Kind : uint8_t {
+  kOther,           // ignored
+  kMultipart,       // multipart/*
+  kMessage,         // message/rfc822, message/news, message/global: an attached message
+  kDeliveryStatus,  // a DSN body
+  kFeedbackReport,  // message/feedback-report
+  kHeaders,         // an attached message's header only
+  kPlainText,       // text/plain and its kin: the readable text
+  kHtml,            // text/html: the readable text when there is no plain text
 };
+
+Kind KindOf(std::string_view type) {
+  if (type.size() > 10 && type.substr(0, 10) == "multipart/") {
+    return Kind::kMultipart;
+  }
+  if (type == "text/plain" || type == "text/x-aol" || type == "text/enriched") {
+    return Kind::kPlainText;
+  }
+  if (type == "message/delivery-status" || type == "message/global-delivery-status" ||
+      type == "text/delivery-status" || type == "message/x-delivery-status") {
+    return Kind::kDeliveryStatus;
+  }
+  if (type == "message/rfc822" || type == "message/news" || type == "message/global") {
+    return Kind::kMessage;
+  }
+  if (type == "text/html") {
+    return Kind::kHtml;
+  }
+  if (type == "message/feedback-report") {
+    return Kind::kFeedbackReport;
+  }
+  if (type == "text/rfc822-headers" || type == "message/rfc822-headers" ||
+      type == "message/global-headers" || type == "message/partial") {
+    return Kind::kHeaders;
+  }
+  return Kind::kOther;
+}
+
+// A parsed Content-Type. The views point into the field value (or a literal) when the text is
+// usable as written, else into the strings here, so a ContentType is neither copied nor moved.
+struct ContentType {
+  ContentType() = default;
+  ContentType(const ContentType&) = delete;
+  ContentType& operator=(const ContentType&) = delete;
+
+  std::string_view type;  // "type/subtype", lower case
+  std::string_view boundary;
+  std::string_view charset;
+  std::string_view report_type;  // lower case
+  Kind kind = Kind::kOther;
+
+  // Sets `type` (and `kind`) to `token` lower-cased.
+  void SetType(std::string_view token) {
+    type = LowerView(token, own_type_);
+    kind = KindOf(type);
+  }
+  void SetReportType(std::string_view value) { report_type = LowerView(value, own_report_type_); }
+  // Where the value of parameter `which` (1 boundary, 2 charset, 3 report-type) is kept when it
+  // has quoted-pair escapes or line breaks to drop.
+  std::string& Unescaped(int which) {
+    return which == 1 ? own_boundary_ : which == 2 ? own_charset_ : own_report_type_;
+  }
+
+ private:
+  // `s` itself when it has no upper-case ASCII letter, else its lower-case copy in `own`.
+  static std::string_view LowerView(std::string_view s, std::string& own) {
+    for (char c : s) {
+      if (c >= 'A' && c <= 'Z') {
+        own = ToLower(s);
+        return own;
+      }
+    }
+    return s;
+  }
+
+  std::string own_type_;
+  std::string own_report_type_;
+  std::string own_boundary_;
+  std::string own_charset_;
+};
+
+// Whether `name` (a parameter name) is `want` in any ASCII case; the length first.
+inline bool NameIs(std::string_view name, std::string_view want) {
+  return name.size() == want.size() && IEquals(name, want);
+}
+
+// Byte classes for ParseContentType's scans, one table load per byte.
+enum : uint8_t {
+  kCtBlank = 1,    // ' ', '\t', '\n': skipped between the pieces
+  kCtEnd = 2,      // ends a token or an unquoted value: blanks and ';'
+  kCtNameEnd = 4,  // ends a parameter name: kCtEnd and '='
+  kCtQuoted = 8,   // ends a plain run inside quotes: '"', '\\', '\n'
+};
+constexpr std::array<uint8_t, 256> kCtClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : {' ', '\t', '\n'}) {
+    t[c] |= kCtBlank | kCtEnd | kCtNameEnd;
+  }
+  t[';'] |= kCtEnd | kCtNameEnd;
+  t['='] |= kCtNameEnd;
+  for (unsigned char c : {'"', '\\', '\n'}) {
+    t[c] |= kCtQuoted;
+  }
+  return t;
+}();
+
+inline uint8_t CtClass(char c) { return kCtClass[static_cast<unsigned char>(c)]; }
+
+// The first position at or after `i` of a byte of class `end` (kCtEnd, kCtNameEnd or kCtQuoted),
+// or v.size(); `paren` gets whether a '(' lies before it. 16 bytes at a time (SSE2) while they
+// lie in `v`, then a byte loop over the class table.
+inline size_t ScanCt(std::string_view v, size_t i, uint8_t end, bool& paren) {
+  const size_t n = v.size();
+  bool seen_paren = false;
+#if defined(__SSE2__)
+  // The class's bytes; a slot it does not use repeats one it does.
+  const char a = end == kCtQuoted ? '"' : ' ';
+  const char b = end == kCtQuoted ? '\\' : '\t';
+  const char c = end == kCtQuoted ? '\n' : ';';
+  const char d = end == kCtNameEnd ? '=' : end == kCtQuoted ? '"' : ';';
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  const __m128i vc = _mm_set1_epi8(c);
+  const __m128i vd = _mm_set1_epi8(d);
+  const __m128i ve = _mm_set1_epi8('\n');  // in every class
+  const __m128i vp = _mm_set1_epi8('(');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v.data() + i));
+    const unsigned stops = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+                                  _mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vd))),
+                     _mm_cmpeq_epi8(x, ve))));
+    const unsigned parens = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vp)));
+    if (stops != 0) {
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(stops));
+      paren = seen_paren || (parens & ((1u << k) - 1)) != 0;
+      return i + k;
+    }
+    seen_paren = seen_paren || parens != 0;
+  }
+#endif
+  while (i < n && (CtClass(v[i]) & end) == 0) {
+    seen_paren = seen_paren || v[i] == '(';
+    ++i;
+  }
+  paren = seen_paren;
+  return i;
+}
 
 // Parses a Content-Type value. False for shapes left to GMime: comments, RFC 2231 parameters,
 // encoded words in the parameters that matter, a missing subtype.
 bool ParseContentType(std::string_view v, ContentType& ct) {
+  const size_t n = v.size();
   size_t i = 0;
   auto skip = [&] {
-    while (i < v.size() && (IsLwsp(v[i]) || v[i] == '\n')) {
+    while (i < n && (CtClass(v[i]) & kCtBlank) != 0) {
       ++i;
     }
   };
+  // The run from `i` up to a byte of class `end`; `paren` gets whether it holds a '('.
+  auto run = [&](uint8_t end, bool& paren) {
+    const size_t start = i;
+    i = ScanCt(v, i, end, paren);
+    return v.substr(start, i - start);
+  };
   skip();
-  size_t start = i;
-  while (i < v.size() && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
-    ++i;
-  }
-  std::string_view token = v.substr(start, i - start);
-  if (token.find('(') != std::string_view::npos) {
+  bool paren = false;
+  std::string_view token = run(kCtEnd, paren);
+  if (paren) {
     return false;  // a comment
   }
   size_t slash = token.find('/');
@@ -181,53 +406,57 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       token.find('/', slash + 1) != std::string_view::npos) {
     return false;
   }
-  ct.type = ToLower(token);
+  ct.SetType(token);
   skip();
-  while (i < v.size()) {
+  while (i < n) {
     if (v[i] != ';') {
       return false;  // a comment or junk after the type
     }
     ++i;
     skip();
-    if (i >= v.size()) {
+    if (i >= n) {
       break;  // a trailing ';'
     }
-    size_t ns = i;
-    while (i < v.size() && v[i] != '=' && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
-      ++i;
-    }
-    std::string_view name = v.substr(ns, i - ns);
+    std::string_view name = run(kCtNameEnd, paren);
     skip();
-    if (name.empty() || i >= v.size() || v[i] != '=' || name.back() == '*') {
+    if (name.empty() || i >= n || v[i] != '=' || name.back() == '*') {
       return false;
     }
     ++i;
     skip();
+    const int which = NameIs(name, "boundary")      ? 1
+                      : NameIs(name, "charset")     ? 2
+                      : NameIs(name, "report-type") ? 3
+                                                    : 0;
     // The value as a view into `v` unless it has quoted-pair escapes or line breaks to drop.
     std::string_view value;
-    std::string unescaped;
-    if (i < v.size() && v[i] == '"') {
+    if (i < n && v[i] == '"') {
       ++i;
       size_t vs = i;
       bool plain = true;
       bool closed = false;
-      while (i < v.size()) {
-        char c = v[i];
+      while (i < n) {
+        // A plain run up to the next '"', '\\' or line break.
+        i = ScanCt(v, i, kCtQuoted, paren);
+        if (i >= n) {
+          break;
+        }
+        const char c = v[i];
         if (c == '"') {
           closed = true;
           break;
         }
-        if (c == '\\' || c == '\n') {
-          plain = false;
-        }
-        i += (c == '\\' && i + 1 < v.size()) ? 2 : 1;
+        plain = false;  // '\\' or '\n'
+        i += (c == '\\' && i + 1 < n) ? 2 : 1;
       }
       if (!closed) {
         return false;
       }
-      if (plain) {
-        value = v.substr(vs, i - vs);
+      if (plain || which == 0) {
+        value = v.substr(vs, i - vs);  // (an unknown parameter's value is not used)
       } else {
+        std::string& unescaped = ct.Unescaped(which);
+        unescaped.clear();
         for (size_t k = vs; k < i; ++k) {
           if (v[k] == '\\' && k + 1 < i) {
             unescaped.push_back(v[++k]);
@@ -239,29 +468,21 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       }
       ++i;  // the closing quote
     } else {
-      size_t vs = i;
-      while (i < v.size() && v[i] != ';' && !IsLwsp(v[i]) && v[i] != '\n') {
-        ++i;
-      }
-      value = v.substr(vs, i - vs);
-      if (value.find('(') != std::string_view::npos) {
+      value = run(kCtEnd, paren);
+      if (paren) {
         return false;  // a comment
       }
     }
     skip();
-    const int which = IEquals(name, "boundary")      ? 1
-                      : IEquals(name, "charset")     ? 2
-                      : IEquals(name, "report-type") ? 3
-                                                     : 0;
     if (which != 0 && value.find("=?") != std::string_view::npos) {
       return false;
     }
     if (which == 1) {
-      ct.boundary = std::string(value);
+      ct.boundary = value;
     } else if (which == 2) {
-      ct.charset = std::string(value);
+      ct.charset = value;
     } else if (which == 3) {
-      ct.report_type = ToLower(value);
+      ct.SetReportType(value);
     }
   }
   return true;
@@ -269,16 +490,14 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
 
 enum class Encoding { kIdentity, kBase64, kQuotedPrintable, kUnknown };
 
-Encoding EncodingOf(const Fields& fields) {
-  int n = 0;
-  const Field* f = Find(fields, "Content-Transfer-Encoding", &n);
-  if (f == nullptr) {
+Encoding EncodingOf(const ContentFields& cf) {
+  if (cf.encoding_count == 0) {
     return Encoding::kIdentity;
   }
-  if (n > 1) {
+  if (cf.encoding_count > 1) {
     return Encoding::kUnknown;
   }
-  std::string_view v = Trim(f->value);
+  std::string_view v = Trim(cf.encoding);
   if (v.empty() || IEquals(v, "7bit") || IEquals(v, "8bit") || IEquals(v, "binary")) {
     return Encoding::kIdentity;
   }
@@ -291,31 +510,40 @@ Encoding EncodingOf(const Fields& fields) {
   return Encoding::kUnknown;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
+// Hex digit values, -1 for other bytes.
+constexpr std::array<signed char, 256> kHexValue = [] {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) {
+    v = -1;
   }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
+  for (int c = 0; c < 10; ++c) {
+    t['0' + c] = static_cast<signed char>(c);
   }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
+  for (int c = 0; c < 6; ++c) {
+    t['A' + c] = static_cast<signed char>(10 + c);
+    t['a' + c] = static_cast<signed char>(10 + c);
   }
-  return -1;
-}
+  return t;
+}();
 
-std::string DecodeBase64(std::string_view in) {
-  static const auto kTable = [] {
+inline int Hex(char c) { return kHexValue[static_cast<unsigned char>(c)]; }
+
+// The bytes of a base64 body (up to the first '='; other bytes outside the alphabet skipped)
+// written into `buffer`, which only grows; a view into it.
+std::string_view DecodeBase64Into(std::string_view in, ScratchBuffer& buffer) {
+  static constexpr std::array<signed char, 256> kTable = [] {
     std::array<signed char, 256> t{};
-    t.fill(-1);
+    for (auto& v : t) {
+      v = -1;
+    }
     const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int i = 0; i < 64; ++i) {
       t[static_cast<unsigned char>(a[i])] = static_cast<signed char>(i);
     }
     return t;
   }();
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 3);
+  char* const start = buffer.Reserve(in.size() / 4 * 3 + 3);
+  char* o = start;
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
@@ -330,43 +558,86 @@ std::string DecodeBase64(std::string_view in) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      *o++ = static_cast<char>((acc >> bits) & 0xff);
     }
   }
-  return out;
+  return std::string_view(start, static_cast<size_t>(o - start));
+}
+
+// A per-thread buffer for transfer-decoded bytes, released after a very large part.
+ScratchBuffer& DecodeBuffer() {
+  thread_local ScratchBuffer buffer;
+  return buffer;
+}
+
+void ReleaseIfLarge(ScratchBuffer& buffer) { buffer.ReleaseAbove(size_t{1} << 20); }
+
+void ReleaseIfLarge(std::string& buffer) {
+  if (buffer.capacity() > (size_t{1} << 20)) {
+    std::string().swap(buffer);
+  }
 }
 
 }  // namespace
 
 std::string DecodeQuotedPrintable(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
+  ScratchBuffer buffer;
+  return std::string(DecodeQuotedPrintableInto(in, buffer));
+}
+
+std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& buffer) {
+  const size_t n = in.size();
+  // The output is never longer than the input; 16 more: one block's store.
+  char* const start = buffer.Reserve(n + 16);
+  char* o = start;
+  const char* p = in.data();
   size_t i = 0;
-  while (i < in.size()) {
-    const void* eq = std::memchr(in.data() + i, '=', in.size() - i);
-    size_t at = eq == nullptr ? in.size() : static_cast<const char*>(eq) - in.data();
-    out.append(in.data() + i, at - i);
-    if (at == in.size()) {
+  while (i < n) {
+#if defined(__SSE2__)
+    // Blocks without '=' are stored as they are; at an '=' the bytes before it are kept (the
+    // rest of the block is written over later: the output never outruns the input).
+    const __m128i eq = _mm_set1_epi8('=');
+    while (i + 16 <= n) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, eq)));
+      if (m == 0) {
+        i += 16;
+        o += 16;
+        continue;
+      }
+      const unsigned k = static_cast<unsigned>(__builtin_ctz(m));
+      i += k;
+      o += k;
+      break;
+    }
+#endif
+    while (i < n && p[i] != '=') {
+      *o++ = p[i++];
+    }
+    if (i == n) {
       break;
     }
     // A soft line break: '=' then optional trailing blanks then LF (or the end).
-    size_t j = at + 1;
-    while (j < in.size() && IsLwsp(in[j])) {
+    size_t j = i + 1;
+    while (j < n && IsLwsp(p[j])) {
       ++j;
     }
-    if (j == in.size() || in[j] == '\n') {
+    if (j == n || p[j] == '\n') {
       i = j + 1;
       continue;
     }
-    if (at + 2 < in.size() && Hex(in[at + 1]) >= 0 && Hex(in[at + 2]) >= 0) {
-      out.push_back(static_cast<char>(Hex(in[at + 1]) * 16 + Hex(in[at + 2])));
-      i = at + 3;
+    int hi = 0;
+    int lo = 0;
+    if (i + 2 < n && (hi = Hex(p[i + 1])) >= 0 && (lo = Hex(p[i + 2])) >= 0) {
+      *o++ = static_cast<char>(hi * 16 + lo);
+      i += 3;
       continue;
     }
-    out.push_back('=');
-    i = at + 1;
+    *o++ = '=';
+    i += 1;
   }
-  return out;
+  return std::string_view(start, static_cast<size_t>(o - start));
 }
 
 namespace {
@@ -390,6 +661,11 @@ bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
   return true;
 }
 
+// Whether a field name starts with "Content-" (any case): the first byte before the call.
+inline bool IsContentField(std::string_view name) {
+  return name.size() >= 8 && (name[0] | 0x20) == 'c' && IEquals(name.substr(0, 8), "Content-");
+}
+
 // A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
 // part, not to the message. The names and the values (undecoded: Header::Value decodes one when
 // read) point into one copy of the header block that `out` keeps.
@@ -403,7 +679,7 @@ void AppendMessageHeaders(const Fields& fields, Headers& out) {
   const char* base = bytes->data();
   out.reserve(fields.size());
   for (const auto& f : fields) {
-    if (IStartsWith(f.name, "Content-")) {
+    if (IsContentField(f.name)) {
       continue;
     }
     out.AddUndecoded(std::string_view(base + (f.name.data() - lo), f.name.size()),
@@ -418,19 +694,30 @@ class FastWalker {
 
   bool ok() const { return ok_; }
 
-  // The text of the HTML parts, for a mail without plain text.
+  // The text of the HTML parts, for a mail without plain text: each part's bytes decoded into a
+  // per-thread buffer, converted only when their charset needs it, and stripped straight into
+  // the result.
   std::string Html() {
     std::string html;
+    thread_local std::string converted;
+    ScratchBuffer& decoded = DecodeBuffer();
     for (const auto& h : html_parts_) {
-      html += StripHtml(Decode(h.encoding, h.charset, h.body));
+      std::string_view bytes = Undo(h.encoding, h.body, decoded);
+      if (!ok_) {
+        return html;
+      }
+      StripHtmlInto(Utf8View(bytes, h.charset, converted), html);
       html.push_back('\n');
     }
+    ReleaseIfLarge(decoded);
+    ReleaseIfLarge(converted);
     return html;
   }
 
-  // One MIME entity: its header fields and body. `known`: its Content-Type when the caller has
-  // already read it with TypeOf (the top level), so it is not parsed twice.
-  void Walk(const Fields& fields, std::string_view body, int depth, bool in_digest,
+  // One MIME entity: its header fields (`cf`: their content fields) and body. `known`: its
+  // Content-Type when the caller has already read it with TypeOf (the top level), so it is not
+  // parsed twice.
+  void Walk(const ContentFields& cf, std::string_view body, int depth, bool in_digest,
             const ContentType* known = nullptr) {
     if (!ok_) {
       return;
@@ -442,66 +729,71 @@ class FastWalker {
     ++parts_;
     ContentType parsed;
     if (known == nullptr) {
-      if (!TypeOf(fields, in_digest, parsed)) {
+      if (!TypeOf(cf, in_digest, parsed)) {
         return;
       }
       known = &parsed;
     }
     const ContentType& ct = *known;
-    const std::string& type = ct.type;
-    if (type.compare(0, 10, "multipart/") == 0) {
-      WalkMultipart(ct, body, depth);
-      return;
-    }
-    if (type == "message/rfc822" || type == "message/news" || type == "message/global") {
-      if (EncodingOf(fields) != Encoding::kIdentity) {
-        ok_ = false;  // an encoded attached message: GMime decodes it first
+    switch (ct.kind) {
+      case Kind::kMultipart:
+        WalkMultipart(ct, body, depth);
+        return;
+      case Kind::kMessage:
+        if (EncodingOf(cf) != Encoding::kIdentity) {
+          ok_ = false;  // an encoded attached message: GMime decodes it first
+          return;
+        }
+        CaptureOriginal(body);
+        return;
+      case Kind::kDeliveryStatus:
+        mail_.delivery_status.emplace_back();
+        TextInto(cf, ct, body, mail_.delivery_status.back());
+        return;
+      case Kind::kFeedbackReport:
+        mail_.feedback_report.clear();
+        TextInto(cf, ct, body, mail_.feedback_report);
+        return;
+      case Kind::kHeaders:
+        if (!mail_.has_original) {
+          std::string text;
+          TextInto(cf, ct, body, text);
+          mail_.has_original = true;
+          mail_.original_headers = ParseFieldBlock(text);
+        }
+        return;
+      case Kind::kPlainText:
+        if (!mail_.text.empty() && mail_.text.back() != '\n') {
+          mail_.text.push_back('\n');
+        }
+        TextInto(cf, ct, body, mail_.text);
+        return;
+      case Kind::kHtml: {
+        // Decoded only when the mail has no plain text (see Html).
+        HtmlPart h;
+        h.encoding = EncodingOf(cf);
+        h.charset = ct.charset;
+        h.body = body;
+        html_parts_.push_back(h);
         return;
       }
-      CaptureOriginal(body);
-      return;
-    }
-    if (type == "message/delivery-status" || type == "message/global-delivery-status" ||
-        type == "text/delivery-status" || type == "message/x-delivery-status") {
-      mail_.delivery_status.push_back(Text(fields, ct, body));
-    } else if (type == "message/feedback-report") {
-      mail_.feedback_report = Text(fields, ct, body);
-    } else if (type == "text/rfc822-headers" || type == "message/rfc822-headers" ||
-               type == "message/global-headers" || type == "message/partial") {
-      if (!mail_.has_original) {
-        std::string text = Text(fields, ct, body);
-        mail_.has_original = true;
-        mail_.original_headers = ParseFieldBlock(text);
-      }
-    } else if (type == "text/plain" || type == "text/x-aol" || type == "text/enriched") {
-      if (!mail_.text.empty() && mail_.text.back() != '\n') {
-        mail_.text.push_back('\n');
-      }
-      TextInto(fields, ct, body, mail_.text);
-    } else if (type == "text/html") {
-      // Decoded only when the mail has no plain text (see FinishHtml).
-      HtmlPart h;
-      h.encoding = EncodingOf(fields);
-      h.charset = ct.charset;
-      h.body = body;
-      html_parts_.push_back(std::move(h));
+      case Kind::kOther:
+        return;
     }
   }
 
   // The Content-Type of an entity, with GMime's default (text/plain; message/rfc822 in a
   // multipart/digest). False (and the walk abandoned) for a shape left to GMime.
-  bool TypeOf(const Fields& fields, bool in_digest, ContentType& ct) {
-    int n = 0;
-    const Field* f = Find(fields, "Content-Type", &n);
-    if (f == nullptr) {
+  bool TypeOf(const ContentFields& cf, bool in_digest, ContentType& ct) {
+    if (cf.type_count == 0) {
       if (in_digest) {
         ok_ = false;
         return false;
       }
-      ct.type = "text/plain";
+      ct.SetType("text/plain");
       return true;
     }
-    if (n > 1 || !ParseContentType(f->value, ct)) {
+    if (cf.type_count > 1 || !ParseContentType(cf.type, ct)) {
       ok_ = false;
       return false;
     }
@@ -509,42 +801,41 @@ class FastWalker {
   }
 
  private:
-  std::string Text(const Fields& fields, const ContentType& ct, std::string_view body) {
-    std::string out;
-    TextInto(fields, ct, body, out);
-    return out;
-  }
-
-  // Appends the decoded text of a part to `out` (no temporary copy for a part that needs no
-  // transfer or charset decoding).
-  void TextInto(const Fields& fields, const ContentType& ct, std::string_view body,
+  // Appends the decoded text of a part to `out` (no copy of the bytes for a part that needs no
+  // transfer or charset decoding; decoded bytes go through a per-thread buffer).
+  void TextInto(const ContentFields& cf, const ContentType& ct, std::string_view body,
                 std::string& out) {
-    DecodeInto(EncodingOf(fields), ct.charset, body, out);
+    DecodeInto(EncodingOf(cf), ct.charset, body, out);
   }
 
-  std::string Decode(Encoding enc, const std::string& charset_name, std::string_view body) {
-    std::string out;
-    DecodeInto(enc, charset_name, body, out);
-    return out;
-  }
-
-  void DecodeInto(Encoding enc, const std::string& charset_name, std::string_view body,
-                  std::string& out) {
-    const char* charset = charset_name.empty() ? nullptr : charset_name.c_str();
+  // `body` with its transfer encoding undone: `body` itself, or a view into `buffer`; ok_ is
+  // false (and the view empty) for an unknown encoding.
+  std::string_view Undo(Encoding enc, std::string_view body, ScratchBuffer& buffer) {
     switch (enc) {
       case Encoding::kIdentity:
-        AppendUtf8(body, charset, out);
-        return;
+        return body;
       case Encoding::kBase64:
-        AppendUtf8(DecodeBase64(body), charset, out);
-        return;
+        return DecodeBase64Into(body, buffer);
       case Encoding::kQuotedPrintable:
-        AppendUtf8(DecodeQuotedPrintable(body), charset, out);
-        return;
+        return DecodeQuotedPrintableInto(body, buffer);
       case Encoding::kUnknown:
         break;
     }
     ok_ = false;
+    return {};
+  }
+
+  void DecodeInto(Encoding enc, std::string_view charset, std::string_view body,
+                  std::string& out) {
+    ScratchBuffer& buffer = DecodeBuffer();
+    std::string_view bytes = Undo(enc, body, buffer);
+    if (!ok_) {
+      return;
+    }
+    AppendUtf8(bytes, charset, out);
+    if (enc != Encoding::kIdentity) {
+      ReleaseIfLarge(buffer);
+    }
   }
 
   void WalkMultipart(const ContentType& ct, std::string_view body, int depth) {
@@ -559,13 +850,39 @@ class FastWalker {
       return;
     }
     std::string_view boundary = ct.boundary;
-    // Split at the boundary lines; the line break before a boundary line belongs to it.
-    std::vector<std::string_view> parts;
+    // "--boundary", on the stack for the usual lengths (at most 70 bytes by RFC 2046).
+    char stack_dash[96];
+    std::string heap_dash;
+    std::string_view dash_boundary;
+    if (boundary.size() + 2 <= sizeof(stack_dash)) {
+      stack_dash[0] = '-';
+      stack_dash[1] = '-';
+      std::memcpy(stack_dash + 2, boundary.data(), boundary.size());
+      dash_boundary = std::string_view(stack_dash, boundary.size() + 2);
+    } else {
+      heap_dash = "--";
+      heap_dash += boundary;
+      dash_boundary = heap_dash;
+    }
+    // Split at the boundary lines; the line break before a boundary line belongs to it. Each
+    // part is walked as soon as its end is found.
+    PooledFields pooled;
+    Fields& fields = pooled.get();
+    size_t walked = 0;
+    const auto walk_part = [&](std::string_view part) {
+      ++walked;
+      std::string_view part_body;
+      ContentFields cf;
+      if (!ReadFields(part, fields, cf, part_body)) {
+        ok_ = false;
+        return;
+      }
+      Walk(cf, part_body, depth + 1, /*in_digest=*/false);
+    };
     size_t part_start = std::string_view::npos;  // npos: still in the prologue
     bool ended = false;
     // Only lines starting with "--boundary" can be boundary lines: they are found with Find
     // rather than by reading every line.
-    const std::string dash_boundary = "--" + ct.boundary;
     size_t from = 0;
     while (from < body.size()) {
       size_t pos = bw::mail::Find(body, dash_boundary, from);
@@ -580,9 +897,20 @@ class FastWalker {
       std::string_view line = LineAt(body, pos, next);
       bool end = false;
       if (IsBoundary(line, boundary, end)) {
+        if (end && part_start == std::string_view::npos) {
+          ok_ = false;  // a closing line before any part: GMime's prologue stops there
+          return;
+        }
         if (part_start != std::string_view::npos) {
+          if (pos == part_start) {
+            ok_ = false;  // a boundary line right after another: GMime's reading of it
+            return;
+          }
           size_t stop = pos > part_start ? pos - 1 : part_start;
-          parts.push_back(body.substr(part_start, stop - part_start));
+          walk_part(body.substr(part_start, stop - part_start));
+          if (!ok_) {
+            return;
+          }
         }
         part_start = next;
         from = next;
@@ -593,24 +921,14 @@ class FastWalker {
       }
     }
     if (!ended && part_start != std::string_view::npos) {
-      parts.push_back(body.substr(std::min(part_start, body.size())));
-    }
-    if (parts.empty()) {
-      // No boundary at all: GMime keeps everything as the prologue.
-      AppendUtf8(body, nullptr, mail_.text);
-      return;
-    }
-    Fields fields;
-    for (std::string_view part : parts) {
-      std::string_view part_body;
-      if (!ReadFields(part, fields, part_body)) {
-        ok_ = false;
-        return;
-      }
-      Walk(fields, part_body, depth + 1, ct.type == "multipart/digest");
+      walk_part(body.substr(std::min(part_start, body.size())));
       if (!ok_) {
         return;
       }
+    }
+    if (walked == 0) {
+      // No boundary at all: GMime keeps everything as the prologue.
+      AppendUtf8(body, nullptr, mail_.text);
     }
   }
 
@@ -618,9 +936,11 @@ class FastWalker {
     if (mail_.has_original) {
       return;
     }
-    Fields fields;
+    PooledFields pooled;
+    Fields& fields = pooled.get();
+    ContentFields cf;
     std::string_view body;
-    if (!ReadFields(message, fields, body, /*drop_first_junk=*/true)) {
+    if (!ReadFields(message, fields, cf, body, /*drop_first_junk=*/true)) {
       ok_ = false;
       return;
     }
@@ -634,15 +954,13 @@ class FastWalker {
       }
     }
     ContentType ct;
-    int n = 0;
-    const Field* f = Find(fields, "Content-Type", &n);
-    if (f == nullptr) {
-      ct.type = "text/plain";
-    } else if (n > 1 || !ParseContentType(f->value, ct)) {
+    if (cf.type_count == 0) {
+      ct.SetType("text/plain");
+    } else if (cf.type_count > 1 || !ParseContentType(cf.type, ct)) {
       ok_ = false;
       return;
     }
-    if (ct.type.compare(0, 5, "text/") == 0) {
+    if (ct.type.substr(0, 5) == "text/") {
       // Only the start is kept, so only the start is decoded (a base64 line is 76 bytes: cut on
       // a line break so that no quantum is split).
       std::string_view head = body.substr(0, 8192);
@@ -650,8 +968,11 @@ class FastWalker {
       if (nl != std::string_view::npos) {
         head = head.substr(0, nl + 1);
       }
-      std::string text = Text(fields, ct, head);
-      mail_.original_body = text.substr(0, 4096);
+      mail_.original_body.clear();
+      TextInto(cf, ct, head, mail_.original_body);
+      if (mail_.original_body.size() > 4096) {
+        mail_.original_body.resize(4096);
+      }
     }
   }
 
@@ -659,7 +980,7 @@ class FastWalker {
   Mail& mail_;
   struct HtmlPart {
     Encoding encoding = Encoding::kIdentity;
-    std::string charset;
+    std::string_view charset;  // a view into the part's field (the mail outlives the walk)
     std::string_view body;
   };
   int parts_ = 0;
@@ -669,36 +990,48 @@ class FastWalker {
 
 }  // namespace
 
-std::optional<Mail> FastLoadMail(std::string_view lf, const MimeLimits& limits) {
-  Fields fields;
+bool FastLoadMailInto(std::string_view lf, const MimeLimits& limits, Mail& mail) {
+  PooledFields pooled;
+  Fields& fields = pooled.get();
+  ContentFields cf;
   std::string_view body;
-  if (lf.empty() || lf.front() == '\n' || !ReadFields(lf, fields, body) || fields.empty()) {
-    return std::nullopt;
+  if (lf.empty() || lf.front() == '\n' || !ReadFields(lf, fields, cf, body) || fields.empty()) {
+    return false;
   }
-  Mail mail;
   AppendMessageHeaders(fields, mail.headers);
   if (mail.headers.empty()) {
-    return std::nullopt;  // only Content-* fields: GMime decides whether this is a mail at all
+    return false;  // only Content-* fields: GMime decides whether this is a mail at all
   }
+  // The readable text is at most about as long as the body (transfer decoding shrinks it;
+  // charset conversion may grow it): one allocation instead of one per part and doubling.
+  mail.text.reserve(std::min(body.size() + 64, size_t{1} << 16));
   FastWalker walker(limits, mail);
   ContentType ct;
-  if (!walker.TypeOf(fields, false, ct)) {
-    return std::nullopt;
+  if (!walker.TypeOf(cf, false, ct)) {
+    return false;
   }
   mail.mime_type = ct.type;
   mail.report_type = ct.report_type;
-  walker.Walk(fields, body, 0, false, &ct);
+  walker.Walk(cf, body, 0, false, &ct);
   if (!walker.ok()) {
-    return std::nullopt;
+    return false;
   }
   if (Trim(mail.text).empty()) {
     std::string html = walker.Html();
     if (!walker.ok()) {
-      return std::nullopt;
+      return false;
     }
     if (!html.empty()) {
       mail.text = std::move(html);
     }
+  }
+  return true;
+}
+
+std::optional<Mail> FastLoadMail(std::string_view lf, const MimeLimits& limits) {
+  Mail mail;
+  if (!FastLoadMailInto(lf, limits, mail)) {
+    return std::nullopt;
   }
   return mail;
 }

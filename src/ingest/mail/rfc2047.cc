@@ -68,6 +68,11 @@ constexpr std::pair<std::string_view, const char*> kCharsets[] = {
     {"utf-7", "utf-7"},
 };
 
+// glibc's JIS X 0208 cells (see Iso2022JpToUtf8): 94 x 94, row-major from 0x2121.
+constexpr uint16_t kJis0208[94 * 94] = {
+#include "ingest/mail/jis0208_table.inc"
+};
+
 bool IsAscii(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80) {
@@ -215,6 +220,16 @@ bool ToUtf8(const std::string& bytes, const char* canon, std::string& out) {
     out += bytes;
     return true;
   }
+  if (IEquals(c, "iso-2022-jp")) {
+    std::string converted;
+    if (Iso2022JpToUtf8(bytes, converted)) {
+      if (!GlibValidUtf8(converted)) {
+        return false;
+      }
+      out += converted;
+      return true;
+    }
+  }
   thread_local std::map<std::string, iconv_t> open;  // a handful of charsets per process
   auto it = open.find(canon);
   if (it == open.end()) {
@@ -327,9 +342,106 @@ bool GlibValidUtf8(std::string_view s) {
   return true;
 }
 
+bool Iso2022JpToUtf8(std::string_view bytes, std::string& out) {
+  enum class Set { kAscii, kRoman, kJis0208 };
+  Set set = Set::kAscii;
+  const size_t start = out.size();
+  const auto refuse = [&] {
+    out.resize(start);
+    return false;
+  };
+  const char* p = bytes.data();
+  const size_t n = bytes.size();
+  // Converted characters are gathered in a small buffer and appended a run at a time.
+  char buf[256];
+  size_t used = 0;
+  const auto flush = [&] {
+    out.append(buf, used);
+    used = 0;
+  };
+  const auto put = [&](uint32_t cp) {
+    if (used + 3 > sizeof(buf)) {
+      flush();
+    }
+    if (cp < 0x80) {
+      buf[used++] = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      buf[used++] = static_cast<char>(0xc0 | (cp >> 6));
+      buf[used++] = static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      buf[used++] = static_cast<char>(0xe0 | (cp >> 12));
+      buf[used++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      buf[used++] = static_cast<char>(0x80 | (cp & 0x3f));
+    }
+  };
+  size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c == 0x1b) {
+      if (i + 2 >= n) {
+        return refuse();
+      }
+      const char a = p[i + 1];
+      const char b = p[i + 2];
+      if (a == '(' && b == 'B') {
+        set = Set::kAscii;
+      } else if (a == '(' && b == 'J') {
+        set = Set::kRoman;
+      } else if (a == '$' && (b == 'B' || b == '@')) {
+        set = Set::kJis0208;
+      } else {
+        return refuse();
+      }
+      i += 3;
+      continue;
+    }
+    if (set == Set::kAscii) {
+      // A run up to the next ESC, copied as it is when all of it is 7-bit.
+      const void* esc = std::memchr(p + i, 0x1b, n - i);
+      const size_t end = esc == nullptr ? n : static_cast<size_t>(static_cast<const char*>(esc) - p);
+      if (!IsAscii(bytes.substr(i, end - i))) {
+        return refuse();
+      }
+      flush();
+      out.append(p + i, end - i);
+      i = end;
+      continue;
+    }
+    if (c >= 0x80) {
+      return refuse();
+    }
+    if (c < 0x21 || c == 0x7f) {
+      put(c);  // control bytes, space and DEL pass in every set, as glibc passes them
+      ++i;
+      continue;
+    }
+    if (set == Set::kRoman) {
+      put(c == 0x5c ? 0xa5u : c == 0x7e ? 0x203eu : c);
+      ++i;
+      continue;
+    }
+    if (i + 1 >= n) {
+      return refuse();
+    }
+    const auto c2 = static_cast<unsigned char>(p[i + 1]);
+    if (c2 < 0x21 || c2 > 0x7e) {
+      return refuse();
+    }
+    const uint16_t cp = kJis0208[(c - 0x21) * 94 + (c2 - 0x21)];
+    if (cp == 0) {
+      return refuse();
+    }
+    put(cp);
+    i += 2;
+  }
+  flush();
+  return true;
+}
+
 const char* CommonCharsetIconvName(std::string_view charset) {
   for (const auto& [name, canon] : kCharsets) {
-    if (IEquals(charset, name)) {
+    // The length first (IEquals is a call): most entries are ruled out by it.
+    if (charset.size() == name.size() && IEquals(charset, name)) {
       return canon;
     }
   }

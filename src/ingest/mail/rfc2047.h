@@ -28,4 +28,12 @@ const char* CommonCharsetIconvName(std::string_view charset);
 // bytes that do not fit the charset, NUL bytes): GMime's answer for those is left to GMime.
 std::optional<std::string> DecodeEncodedWords(std::string_view text);
 
+// ISO-2022-JP `bytes` converted to UTF-8 exactly as glibc's iconv converts them, appended to
+// `out`, for text in the shapes bounce mails use: the ASCII, JIS X 0201 Roman and JIS X 0208
+// sets (ESC ( B, ESC ( J, ESC $ B, ESC $ @), 7-bit bytes, cells iconv knows (a table generated
+// from glibc, jis0208_table.inc). False, with `out` unchanged, for anything else (other escape
+// sequences, 8-bit bytes, a cell iconv refuses, a cut two-byte character): the caller asks iconv,
+// which is then also what loads glibc's ISO-2022-JP module.
+bool Iso2022JpToUtf8(std::string_view bytes, std::string& out);
+
 }  // namespace bw::mail::internal

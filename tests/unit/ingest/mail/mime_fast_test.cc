@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <iconv.h>
+
 #include <gtest/gtest.h>
 
 #include "ingest/mail/mail.h"
@@ -593,6 +595,14 @@ TEST(MimeFastTest, LeavesUnusualShapesToGMime) {
                "--X\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
                "RnJvbTogYkBleGFtcGxlLm9yZwoKeAo=\n--X--\n"));
   EXPECT_TRUE(Declined("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n"));
+  // Degenerate multiparts, where GMime's prologue and part ends follow rules of their own: a
+  // closing line before any part, a boundary line right after another.
+  EXPECT_TRUE(
+      Declined("From: a@example.org\nContent-Type: multipart/mixed; boundary=B\n\n"
+               "--\nx--B\n--B--\nContent-Type: text/plain\n\nepilogue\n--B--\n"));
+  EXPECT_TRUE(
+      Declined("From: a@example.org\nContent-Type: multipart/mixed; boundary=B\n\n"
+               "prologue\n--B  \n--B--\n"));
   // ... and LoadMail still reads them, with GMime.
   auto r = LoadMail("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n",
                     MimeLimits{});
@@ -694,6 +704,249 @@ TEST(MimeFastTest, TruncatedMailsGiveResultsOrErrors) {
           << cut;
     }
   }
+}
+
+// iconv's answer for `bytes` in `charset` (the reference the table-driven converters must give):
+// the UTF-8 text, or the bytes unchanged when iconv refuses them.
+std::string IconvOrKeep(std::string_view bytes, const char* charset) {
+  iconv_t cd = iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return std::string(bytes);
+  }
+  std::string out(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* dst = out.data();
+  size_t out_left = out.size();
+  const size_t rc = iconv(cd, &in, &in_left, &dst, &out_left);
+  iconv_close(cd);
+  if (rc == static_cast<size_t>(-1) || in_left != 0) {
+    return std::string(bytes);
+  }
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+TEST(MimeFastTest, SingleByteCharsetsConvertAsIconvDoes) {
+  // Every byte alone and between ASCII, then generated mixes, in each charset the tables handle.
+  const char* const kCharsets[] = {"iso-8859-1", "ISO-8859-1", "latin1",      "iso8859-1",
+                                   "iso-8859-15", "iso8859-15", "windows-1252", "cp1252"};
+  for (const char* cs : kCharsets) {
+    for (int b = 0; b < 256; ++b) {
+      const std::string one(1, static_cast<char>(b));
+      const std::string mixed = "ab" + one + "cd";
+      ASSERT_EQ(internal::ConvertToUtf8(one, cs), IconvOrKeep(one, cs)) << cs << " " << b;
+      ASSERT_EQ(internal::ConvertToUtf8(mixed, cs), IconvOrKeep(mixed, cs)) << cs << " " << b;
+    }
+    bw::testing::PieceText gen(99);
+    for (int round = 0; round < 300; ++round) {
+      const std::string s = gen.NextBytes(std::string_view("a \n\x80\x81\x8d\x9f\xa4\xbe\xe9\xff", 12),
+                                          static_cast<size_t>(round % 70));
+      ASSERT_EQ(internal::ConvertToUtf8(s, cs), IconvOrKeep(s, cs)) << cs << " " << round;
+      std::string appended = "x";
+      internal::AppendUtf8(s, cs, appended);
+      ASSERT_EQ(appended, "x" + IconvOrKeep(s, cs)) << cs << " " << round;
+    }
+  }
+  EXPECT_EQ(internal::ConvertToUtf8("\x80 \xa4", "windows-1252"), "\xe2\x82\xac \xc2\xa4");
+  EXPECT_EQ(internal::ConvertToUtf8("\xa4", "iso-8859-15"), "\xe2\x82\xac");
+  EXPECT_EQ(internal::ConvertToUtf8("x\x81", "windows-1252"), "x\x81");  // undefined: kept
+}
+
+TEST(MimeFastTest, DeclaredUtf8AndAsciiTextIsKeptAsIconvKeepsIt) {
+  // Declared UTF-8 / US-ASCII text is returned unread: whatever it holds (invalid sequences,
+  // NUL, 8-bit bytes), iconv either refuses it (and the bytes were kept) or gives it back as is.
+  bw::testing::PieceText gen(31337);
+  const std::string_view alphabet("a\n\0\x7f\x80\xbf\xc0\xc3\xa9\xe2\x82\xed\xa0\xf0\x9f\xf8\xff", 17);
+  for (const char* cs : {"utf-8", "UTF8", "us-ascii", "US-ASCII"}) {
+    for (int round = 0; round < 2000; ++round) {
+      const std::string s = gen.NextBytes(alphabet, static_cast<size_t>(round % 24));
+      ASSERT_EQ(internal::ConvertToUtf8(s, cs), s) << cs << " " << round;
+      const char* iconv_name = (cs[0] == 'u' || cs[0] == 'U') && (cs[1] == 't' || cs[1] == 'T')
+                                   ? "UTF-8"
+                                   : "us-ascii";
+      ASSERT_EQ(IconvOrKeep(s, iconv_name), s) << cs << " " << round;
+    }
+  }
+}
+
+TEST(MimeFastTest, QuotedPrintableIntoAReusedBufferAsAByteLoopDoes) {
+  const auto reference = [](std::string_view in) {
+    // Same reference as QuotedPrintableDecodedAsAByteLoopDoes, through the copying API, whose
+    // own loop is checked there.
+    return internal::DecodeQuotedPrintable(in);
+  };
+  static constexpr std::string_view kPieces[] = {"=", "=3D", "=3d", "=ZZ", "= \n", "=\t\n", "=\n",
+                                                 "\n", "<td class=3D\"x\">", "a run of sixteen+ ",
+                                                 "=4", "x", "=20", "0123456789abcdef01234"};
+  internal::ScratchBuffer buffer;  // reused: longer inputs first, so it holds stale bytes
+  bw::testing::PieceText gen(2024);
+  for (int round = 0; round < 20000; ++round) {
+    const std::string s = gen.Next(kPieces, static_cast<size_t>(60 - round % 60));
+    std::string want = reference(s);
+    ASSERT_EQ(internal::DecodeQuotedPrintableInto(s, buffer), want) << ::testing::PrintToString(s);
+  }
+  EXPECT_EQ(internal::DecodeQuotedPrintableInto("0123456789abcdef=3D0123456789abcdef=\n!", buffer),
+            "0123456789abcdef=0123456789abcdef!");
+}
+
+TEST(MimeFastTest, StripHtmlAsAByteLoopDoes) {
+  // The reference: the byte-at-a-time loop StripHtml was written as.
+  const auto reference = [](std::string_view html) {
+    std::string out;
+    bool in_tag = false;
+    size_t i = 0;
+    while (i < html.size()) {
+      const char c = html[i];
+      if (c == '<') {  // a tag starts (or restarts inside one); block tags give a line break
+        in_tag = true;
+        for (std::string_view t : {"<br", "<p", "<div", "<tr", "</p", "</div"}) {
+          if (IStartsWith(html.substr(i), t)) {
+            out.push_back('\n');
+            break;
+          }
+        }
+        ++i;
+        continue;
+      }
+      if (in_tag) {  // dropped up to the '>'
+        in_tag = c != '>';
+        ++i;
+        continue;
+      }
+      if (c == '&') {
+        bool done = false;
+        for (auto [name, ch] : {std::pair<std::string_view, char>{"&lt;", '<'}, {"&gt;", '>'},
+                                {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}}) {
+          if (IStartsWith(html.substr(i), name)) {
+            out.push_back(ch);
+            i += name.size();
+            done = true;
+            break;
+          }
+        }
+        if (done) {
+          continue;
+        }
+      }
+      out.push_back(c);
+      ++i;
+    }
+    return out;
+  };
+  static constexpr std::string_view kPieces[] = {
+      "<",     ">",     "&",      "<br>",  "<BR/>", "<p class=x>", "</P>", "<div>", "</div>",
+      "<tr>",  "<td>",  "&lt;",   "&GT;",  "&amp;", "&quot;",      "&nbsp;", "&#39;", "&x;",
+      "text ", "\n",    "a longer run of plain text, 40 bytes... ", "<b>", "<t", "&n", "&#",
+      "<style>p {a: b}</style>", "< >"};
+  bw::testing::PieceText gen(555);
+  for (int round = 0; round < 20000; ++round) {
+    const std::string s = gen.Next(kPieces, static_cast<size_t>(round % 40));
+    ASSERT_EQ(internal::StripHtml(s), reference(s)) << ::testing::PrintToString(s);
+    std::string appended = "keep:";
+    internal::StripHtmlInto(s, appended);
+    ASSERT_EQ(appended, "keep:" + reference(s)) << ::testing::PrintToString(s);
+  }
+}
+
+TEST(MimeFastTest, SlashesCountedAsStdCountDoes) {
+  bw::testing::PieceText gen(4711);
+  for (int round = 0; round < 400; ++round) {
+    const size_t len = static_cast<size_t>(round) * 53 % 9000;
+    const std::string s = gen.NextBytes(std::string_view("/a/\n//x", 7), len);
+    ASSERT_EQ(internal::CountSlashes(s), static_cast<size_t>(std::count(s.begin(), s.end(), '/')))
+        << len;
+  }
+  // Long runs of '/' only: every per-byte counter reaches its limit before it is summed.
+  for (size_t len : {size_t{4031}, size_t{4032}, size_t{4033}, size_t{16320}, size_t{70001}}) {
+    EXPECT_EQ(internal::CountSlashes(std::string(len, '/')), len) << len;
+  }
+  // A base64 attachment with a few hundred '/' and no container: no count needed, no error.
+  std::string mail = "From: a@example.org\nContent-Type: multipart/mixed; boundary=B\n\n--B\n\n";
+  mail += std::string(20000, 'Q') + std::string(300, '/') + "\n--B--\n";
+  EXPECT_FALSE(internal::MoreContainersThan(mail, 10));
+  EXPECT_TRUE(internal::MoreContainersThan(mail + std::string(2000, '/') + " multipart/ x" +
+                                               std::string(3000, 'y') +
+                                               " message/rfc822 multipart/x multipart/y",
+                                           3));
+}
+
+TEST(MimeFastTest, GeneratedHeaderBlocksReadAsGMimeReadsThem) {
+  // Header blocks made of ordinary fields, long names, folded lines, lines without a colon or
+  // with spaces or 8-bit bytes in the name: whatever the fast path takes, it reads as GMime.
+  static constexpr std::string_view kLines[] = {
+      "Subject: hello\n",
+      "X-A-Field-Name-Longer-Than-Sixteen-Bytes: v\n",
+      " folded continuation\n",
+      "\tfolded: with a colon\n",
+      "stray words without colon\n",
+      "by host.example for <a@b.example>; Wed, 17 Apr 2019 14:38:21\n",
+      "X-Bad\x80Name: v\n",
+      "X-Spaced : v\n",
+      "To: <rcpt@example.net>\n",
+      "X-Empty:\n",
+      "Received: from a (b [192.0.2.1]) by c with ESMTP id 123; Mon, 1 Jan 2024 00:00:00 +0000\n",
+      "X-Colon-In-Value: a:b:c\n",
+      "NoValue:\n",
+      "X-Utf8: caf\xc3\xa9\n"};
+  bw::testing::PieceText gen(8086);
+  size_t compared = 0;
+  for (int round = 0; round < 1500; ++round) {
+    std::string raw = "From: MAILER-DAEMON@x.example\n";
+    raw += gen.Next(kLines, static_cast<size_t>(round % 12));
+    raw += round % 3 == 0 ? "" : "\nbody text\n";
+    if (Declined(raw)) {
+      continue;
+    }
+    ++compared;
+    ExpectSameMail(raw);
+    if (::testing::Test::HasFailure()) {
+      FAIL() << ::testing::PrintToString(raw);
+    }
+  }
+  EXPECT_GT(compared, 300u);
+}
+
+TEST(MimeFastTest, GeneratedMultipartBodiesSplitAsGMimeSplitsThem) {
+  // Well-formed multiparts (an opening line, parts, a closing line, with blanks after some
+  // boundary lines) whose parts hold lines that look like boundaries but are not ("x--B",
+  // "--Bx", "-- B"), nested multiparts and the usual part types: split as GMime splits them.
+  // (Degenerate shapes, such as a closing line before any part, are left to GMime.)
+  static constexpr std::string_view kParts[] = {
+      "Content-Type: text/plain\n\nplain words\n",
+      "Content-Type: text/html\n\n<p>html &amp; words</p>\n",
+      "Content-Type: message/delivery-status\n\nStatus: 5.1.1\n",
+      "Content-Type: multipart/alternative; boundary=\"C\"\n\n--C\n\ninner\n--C--\n",
+      "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: "
+      "quoted-printable\n\ncaf=E9 =\nsoft\n",
+      "\nno fields\n"};
+  static constexpr std::string_view kFiller[] = {"x--B\n", "--Bx\n", "-- B\n", "--\n",
+                                                 "text line\n", "\n"};
+  static constexpr std::string_view kOpen[] = {"--B\n", "--B  \n", "--B\t\n"};
+  static constexpr std::string_view kClose[] = {"--B--\n", "--B-- \n", "--B--"};
+  bw::testing::PieceText gen(1212);
+  size_t compared = 0;
+  for (int round = 0; round < 1500; ++round) {
+    std::string raw =
+        "From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=\"B\"\n\n";
+    raw += gen.Next(kFiller, static_cast<size_t>(round % 3));  // the prologue
+    const size_t parts = 1 + static_cast<size_t>(round % 4);
+    for (size_t k = 0; k < parts; ++k) {
+      raw += gen.Next(kOpen, 1);
+      raw += gen.Next(kParts, 1);
+      raw += gen.Next(kFiller, static_cast<size_t>((round / 4) % 4));
+    }
+    raw += gen.Next(kClose, 1);
+    if (Declined(raw)) {
+      continue;
+    }
+    ++compared;
+    ExpectSameMail(raw);
+    if (::testing::Test::HasFailure()) {
+      FAIL() << ::testing::PrintToString(raw);
+    }
+  }
+  EXPECT_GT(compared, 1000u);
 }
 
 }  // namespace

@@ -283,5 +283,103 @@ TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingGMime) {
   }
 }
 
+// glibc iconv's ISO-2022-JP answer: true with the UTF-8 text, false when iconv refuses `bytes`.
+bool IconvIso2022Jp(std::string_view bytes, std::string& out) {
+  iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP");
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    ADD_FAILURE() << "no ISO-2022-JP in iconv";
+    return false;
+  }
+  std::string buf(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* dst = buf.data();
+  size_t out_left = buf.size();
+  const bool ok = iconv(cd, &in, &in_left, &dst, &out_left) != static_cast<size_t>(-1) &&
+                  in_left == 0 &&
+                  iconv(cd, nullptr, nullptr, &dst, &out_left) != static_cast<size_t>(-1);
+  iconv_close(cd);
+  if (ok) {
+    buf.resize(buf.size() - out_left);
+    out = buf;
+  }
+  return ok;
+}
+
+TEST(Rfc2047Test, Iso2022JpAsIconvForEveryCell) {
+  // Every two-byte cell of JIS X 0208 under both escapes, and every byte after ESC ( J and in the
+  // ASCII set: whenever the table-driven decoder answers, iconv gives the same text.
+  size_t converted = 0;
+  for (const char* esc : {"\x1b$B", "\x1b$@"}) {
+    for (int a = 0x00; a < 0x100; ++a) {
+      for (int b = 0x00; b < 0x100; b += (a >= 0x21 && a <= 0x7e) ? 1 : 37) {
+        std::string bytes = std::string(esc) + static_cast<char>(a) + static_cast<char>(b) +
+                            "\x1b(B.";
+        std::string ours;
+        std::string theirs;
+        const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+        if (Iso2022JpToUtf8(bytes, ours)) {
+          ASSERT_TRUE(iconv_ok) << a << " " << b;
+          ASSERT_EQ(ours, theirs) << a << " " << b;
+          ++converted;
+        } else {
+          EXPECT_TRUE(ours.empty());
+        }
+      }
+    }
+  }
+  EXPECT_GT(converted, 2u * 6879u);  // every cell iconv knows, under both escapes
+  for (int c = 0; c < 0x80; ++c) {
+    for (const char* esc : {"\x1b(J", "\x1b(B", ""}) {
+      std::string bytes = std::string(esc) + static_cast<char>(c) + "x";
+      std::string ours;
+      std::string theirs;
+      const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+      if (Iso2022JpToUtf8(bytes, ours)) {
+        ASSERT_TRUE(iconv_ok) << c;
+        ASSERT_EQ(ours, theirs) << c;
+      }
+    }
+  }
+}
+
+TEST(Rfc2047Test, Iso2022JpAsIconvOnGeneratedText) {
+  // Escapes (known, unknown, cut), ASCII, controls and line breaks in the two-byte set, 8-bit
+  // bytes, cut characters: the decoder answers only when iconv gives the same text.
+  static constexpr std::string_view kPieces[] = {
+      "\x1b$B", "\x1b$@", "\x1b(B", "\x1b(J", "\x1b(I", "\x1b$(D", "\x1b", "\x1b$", "$B", "F|",
+      "K\\", "8l", "\x21\x21", "\x7e\x7e", "\x74\x27", "\x22\x2f", "\n", "\r\n", " ", "\t",
+      "abc", "\\", "~", "\x7f", "\x80", "\xa4\xa2", "\x30"};
+  size_t answered = 0;
+  size_t refused = 0;
+  std::mt19937 rng(2027);
+  for (int round = 0; round < 30000; ++round) {
+    std::string bytes;
+    const int pieces = round % 16;
+    for (int k = 0; k < pieces; ++k) {
+      bytes += kPieces[rng() % std::size(kPieces)];
+    }
+    std::string ours = "keep:";
+    std::string theirs;
+    const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+    if (Iso2022JpToUtf8(bytes, ours)) {
+      ++answered;
+      ASSERT_TRUE(iconv_ok) << ::testing::PrintToString(bytes);
+      ASSERT_EQ(ours, "keep:" + theirs) << ::testing::PrintToString(bytes);
+    } else {
+      ++refused;
+      ASSERT_EQ(ours, "keep:");  // unchanged when it leaves the text to iconv
+    }
+  }
+  EXPECT_GT(answered, 5000u);
+  EXPECT_GT(refused, 5000u);
+  // And through the part decoder: the text of an ISO-2022-JP part is iconv's.
+  const std::string jp = "\x1b$B$3$s$K$A$O\x1b(B world\n";
+  std::string want;
+  ASSERT_TRUE(IconvIso2022Jp(jp, want));
+  EXPECT_EQ(ConvertToUtf8(jp, "iso-2022-jp"), want);
+  EXPECT_EQ(ConvertToUtf8(jp, nullptr), want);  // undeclared, found by its escapes
+}
+
 }  // namespace
 }  // namespace bw::mail::internal
