@@ -131,7 +131,7 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       if (final_recipient || cur.recipient.empty()) {
         std::string a = AddressOfField(value);
         if (!a.empty()) {
-          cur.recipient = a;
+          cur.recipient = std::move(a);
         }
       }
       has_final = has_final || final_recipient;
@@ -150,7 +150,18 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     name = {};
     value = {};
   };
-  for (std::string_view line : SplitLines(text)) {
+  // The lines as SplitLines gives them (LF separated, a trailing CR dropped), one at a time:
+  // no line list per part.
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
     if (Trim(line).empty()) {
       apply();
       if (has_final) {
@@ -235,6 +246,15 @@ bool ReadableMentions(const Mail& mail, std::string_view needle) {
     n = lowered;
   }
   return Find(std::string_view(mail.text_lower).substr(0, readable.size()), n) !=
+         std::string_view::npos;
+}
+
+bool ReadableMentionsLower(const Mail& mail, std::string_view lower_needle) {
+  std::string_view readable = mail.Readable();
+  if (mail.text_lower.size() != mail.text.size()) {
+    return IContains(readable, lower_needle);  // a Mail built by hand
+  }
+  return Find(std::string_view(mail.text_lower).substr(0, readable.size()), lower_needle) !=
          std::string_view::npos;
 }
 
@@ -446,7 +466,8 @@ void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases) {
 
 bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle) {
   for (const auto& h : mail.headers) {
-    if (IEquals(h.name, name) && h.ValueMentions(needle)) {
+    // The size first, inline: most fields are not `name`.
+    if (h.name.size() == name.size() && IEquals(h.name, name) && h.ValueMentions(needle)) {
       return true;
     }
   }

@@ -141,6 +141,10 @@ std::string FromLower(const Mail& mail);
 // the lower-cased copy LoadMail keeps (IContains when the Mail was built without it).
 bool ReadableMentions(const Mail& mail, std::string_view needle);
 
+// ReadableMentions for a needle written in lower case already (no ASCII capital letter; the
+// detectors' fixed phrases): the needle is searched as it is, not lower-cased for every call.
+bool ReadableMentionsLower(const Mail& mail, std::string_view lower_needle);
+
 // SplitLines(mail.Readable()). Inside a DetectionScope for `mail` the text is split once and
 // the lines are shared by the detectors that walk them (the reference lives as long as the
 // scope); otherwise they are split into `scratch`, which the reference then names.

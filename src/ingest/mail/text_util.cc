@@ -560,6 +560,10 @@ std::string ScanSmtpCommand(std::string_view s) {
   struct Tables {
     std::array<uint64_t, 65536 / 64> pairs{};
     std::array<uint32_t, 256> first{};
+    // Each probe's first four bytes with 0x20 OR-ed into each (every probe has at least four),
+    // little-endian: compared with the text's four bytes folded the same way, they reject most
+    // positions whose first two bytes match before the byte-by-byte comparison.
+    std::array<uint32_t, std::size(kProbes)> head{};
   };
   static const Tables kTables = [] {
     Tables t;
@@ -569,9 +573,27 @@ std::string ScanSmtpCommand(std::string_view s) {
       t.first[c0] |= 1u << k;
       size_t key = c0 | (size_t{c1} << 8);
       t.pairs[key >> 6] |= uint64_t{1} << (key & 63);
+      for (size_t b = 0; b < 4; ++b) {
+        t.head[k] |= (static_cast<uint32_t>(static_cast<unsigned char>(kProbes[k].needle[b])) |
+                      0x20u) << (8 * b);
+      }
     }
     return t;
   }();
+  // False when no probe can start at p (p[0, 4) readable): the folded four bytes match no
+  // probe's head among those starting with p[0]'s letter. (Folding with 0x20 maps a few other
+  // bytes together too; probe_at decides exactly.)
+  const auto may_start = [&](const char* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    w |= 0x20202020u;
+    for (uint32_t cand = kTables.first[LowByte(p[0])]; cand != 0; cand &= cand - 1) {
+      if (kTables.head[__builtin_ctz(cand)] == w) {
+        return true;
+      }
+    }
+    return false;
+  };
   // The probe starting at i (the first in table order), or nullptr.
   const auto probe_at = [&](size_t i) -> const Probe* {
     size_t key = LowByte(s[i]) | (size_t{LowByte(s[i + 1])} << 8);
@@ -611,7 +633,11 @@ std::string ScanSmtpCommand(std::string_view s) {
   if (kPairMaskCovers) {
     for (; i + 17 <= s.size(); i += 16) {
       for (unsigned m = ProbePairMask(s.data() + i); m != 0; m &= m - 1) {
-        if (const Probe* p = probe_at(i + static_cast<size_t>(__builtin_ctz(m)))) {
+        const size_t at = i + static_cast<size_t>(__builtin_ctz(m));
+        if (at + 4 <= s.size() && !may_start(s.data() + at)) {
+          continue;
+        }
+        if (const Probe* p = probe_at(at)) {
           return std::string(p->command);
         }
       }

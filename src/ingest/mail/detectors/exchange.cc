@@ -35,10 +35,11 @@ bool WrittenByExchange(const Mail& mail) {
 }
 
 bool ExchangeText(const Mail& mail) {
-  return ReadableMentions(mail, "did not reach the following recipient") ||
-         ReadableMentions(mail, "Delivery has failed to these recipients or groups") ||
-         ReadableMentions(mail, "Diagnostic information for administrators") ||
-         ReadableMentions(mail, "couldn't be delivered") || ReadableMentions(mail, "Remote Server returned '");
+  return ReadableMentionsLower(mail, "did not reach the following recipient") ||
+         ReadableMentionsLower(mail, "delivery has failed to these recipients or groups") ||
+         ReadableMentionsLower(mail, "diagnostic information for administrators") ||
+         ReadableMentionsLower(mail, "couldn't be delivered") ||
+         ReadableMentionsLower(mail, "remote server returned '");
 }
 
 class Exchange final : public Detector {

@@ -34,7 +34,7 @@ bool IsExim(const Mail& mail) {
   if (HeadersMention(mail, "Received", "(Exim ")) {
     return true;
   }
-  return ReadableMentions(mail, "This message was created automatically by mail delivery") &&
+  return ReadableMentionsLower(mail, "this message was created automatically by mail delivery") &&
          IContains(FindHeader(mail.headers, "Subject"), "Mail delivery failed");
 }
 

@@ -39,7 +39,7 @@ bool LooksLikeBounce(const Mail& mail) {
         "delivery has failed", "delivery failed", "permanent error", "error message below",
         "invalid user address", "unable to deliver", "returned permanent errors",
         "could not deliver", "delivery to the following recipient"}) {
-    if (ReadableMentions(mail, w)) {
+    if (ReadableMentionsLower(mail, w)) {
       return true;
     }
   }

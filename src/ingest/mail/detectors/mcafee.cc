@@ -18,7 +18,7 @@ class McAfee final : public Detector {
       return {};
     }
     std::string_view text = mail.Readable();
-    if (!ReadableMentions(mail, "--- The following addresses had delivery problems ---")) {
+    if (!ReadableMentionsLower(mail, "--- the following addresses had delivery problems ---")) {
       return {};
     }
     std::vector<Delivery> out = ParseDeliveryStatus(mail);

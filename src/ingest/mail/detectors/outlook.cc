@@ -17,9 +17,9 @@ bool IsOutlook(const Mail& mail) {
   if (!microsoft_consumer) {
     return false;
   }
-  return ReadableMentions(mail, "Delivery to the following recipients failed") ||
-         ReadableMentions(mail, "Delivery to the following recipients has been delayed") ||
-         ReadableMentions(mail, "automatically generated Delivery Status Notification");
+  return ReadableMentionsLower(mail, "delivery to the following recipients failed") ||
+         ReadableMentionsLower(mail, "delivery to the following recipients has been delayed") ||
+         ReadableMentionsLower(mail, "automatically generated delivery status notification");
 }
 
 class Outlook final : public Detector {

@@ -15,14 +15,14 @@ bool IsPostfix(const Mail& mail) {
       return true;
     }
   }
-  if (ReadableMentions(mail, "This is the mail system at host") ||
-      ReadableMentions(mail, "This is the Postfix program at host")) {
+  if (ReadableMentionsLower(mail, "this is the mail system at host") ||
+      ReadableMentionsLower(mail, "this is the postfix program at host")) {
     return true;
   }
   std::string_view subject = FindHeader(mail.headers, "Subject");
   return (IStartsWith(subject, "Undelivered Mail Returned to Sender") ||
           IStartsWith(subject, "Delayed Mail (still being retried)")) &&
-         ReadableMentions(mail, "The mail system");
+         ReadableMentionsLower(mail, "the mail system");
 }
 
 // bounce(8)'s text: per recipient a paragraph that starts at column 0 with "<a@b>: " or

@@ -29,8 +29,9 @@ bool IsQmail(const Mail& mail) {
     return true;
   }
   // ("This is the qmail-send program at" contains "qmail-send program": one search for both.)
-  return ReadableMentions(mail, "qmail-send program") ||
-         (ReadableMentions(mail, "Hi. This is the") && IContains(mail.text, "Below this line is a copy"));
+  return ReadableMentionsLower(mail, "qmail-send program") ||
+         (ReadableMentionsLower(mail, "hi. this is the") &&
+          IContains(mail.text, "Below this line is a copy"));
 }
 
 class Qmail final : public Detector {

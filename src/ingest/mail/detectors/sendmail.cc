@@ -15,8 +15,9 @@ namespace bw::mail {
 namespace {
 
 bool IsSendmail(const Mail& mail) {
-  if (ReadableMentions(mail, "----- Transcript of session follows -----") ||
-      ReadableMentions(mail, "----- The following addresses had permanent fatal errors -----")) {
+  if (ReadableMentionsLower(mail, "----- transcript of session follows -----") ||
+      ReadableMentionsLower(mail,
+                            "----- the following addresses had permanent fatal errors -----")) {
     return true;
   }
   std::string_view subject = FindHeader(mail.headers, "Subject");

@@ -31,9 +31,11 @@ class Yahoo final : public Detector {
   std::string_view Name() const override { return "yahoo"; }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
-    bool yahoo = ReadableMentions(mail, "Sorry, we were unable to deliver your message to the following") ||
-                 (!FindHeader(mail.headers, "X-YMailISG").empty() &&
-                  ReadableMentions(mail, "Remote host said:"));
+    bool yahoo =
+        ReadableMentionsLower(mail,
+                              "sorry, we were unable to deliver your message to the following") ||
+        (!FindHeader(mail.headers, "X-YMailISG").empty() &&
+         ReadableMentionsLower(mail, "remote host said:"));
     if (!yahoo) {
       return {};
     }

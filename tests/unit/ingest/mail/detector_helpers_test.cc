@@ -131,6 +131,71 @@ TEST(LinesMentioningTest, SameLinesAsAPerLineSearch) {
   }
 }
 
+TEST(ReadableMentionsLowerTest, SameAnswerAsReadableMentions) {
+  // Generated bounce texts (mixed case, phrases cut short, a quoted original after the marker)
+  // against ReadableMentions with the phrase as the detectors used to write it, and against a
+  // search of the lower-cased readable text.
+  const std::string_view pieces[] = {
+      "This is the ", "mail system", " at host", "THIS IS THE MAIL SYSTEM AT HOST", "Postfix ",
+      "program",      "----- Transcript of session follows -----", "-----", "\n",
+      "Remote host said:", "remote host", " said", "couldn't be delivered", "Delivery ",
+      "\n------ This is a copy of the message, including all the headers. ------\n", "x"};
+  const std::string_view phrases[] = {"This is the mail system at host",
+                                      "----- Transcript of session follows -----",
+                                      "Remote host said:", "couldn't be delivered", "x", "xx"};
+  bw::testing::PieceText gen(87);
+  for (int k = 0; k < 400; ++k) {
+    Mail mail = LoadOrDie("From: MAILER-DAEMON@example.org\nSubject: failure\n\n" +
+                          gen.Next(pieces, 1 + k % 20));
+    std::string readable(mail.Readable());
+    for (char& c : readable) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    for (std::string_view phrase : phrases) {
+      std::string lower(phrase);
+      for (char& c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      const bool want = readable.find(lower) != std::string::npos;
+      EXPECT_EQ(ReadableMentionsLower(mail, lower), want) << mail.text << " / " << phrase;
+      EXPECT_EQ(ReadableMentions(mail, phrase), want) << mail.text << " / " << phrase;
+    }
+  }
+  Mail by_hand;  // no text_lower: built without LoadMail
+  by_hand.text = "Remote HOST said: no\n";
+  by_hand.readable_size = by_hand.text.size();
+  EXPECT_TRUE(ReadableMentionsLower(by_hand, "remote host said:"));
+  EXPECT_FALSE(ReadableMentionsLower(by_hand, "remote host said: yes"));
+}
+
+TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
+  // The DSN part's lines are read one at a time (LF separated, a CR before the LF dropped, the
+  // last line with or without an end): each way of writing the part gives the same fields.
+  const std::string lf =
+      "Reporting-MTA: dns; mx.example.org\n\n"
+      "Final-Recipient: rfc822; one@example.net\nAction: failed\nStatus: 5.1.1\n"
+      "Diagnostic-Code: smtp; 550 5.1.1 <one@example.net>:\n  Recipient address rejected\n\n"
+      "Final-Recipient: rfc822; two@example.net\nAction: delayed\nStatus: 4.4.1";
+  std::string crlf;
+  for (char c : lf) {
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  }
+  for (const std::string& part : {lf, lf + "\n", crlf, crlf + "\r\n", lf + "\n\n\n"}) {
+    Mail mail;
+    mail.delivery_status.push_back(part);
+    const std::vector<Delivery> got = ParseDeliveryStatus(mail);
+    ASSERT_EQ(got.size(), 2u) << part;
+    EXPECT_EQ(got[0].recipient, "one@example.net");
+    EXPECT_EQ(got[0].status, "5.1.1");
+    EXPECT_EQ(got[0].diagnostic_type, "SMTP");
+    EXPECT_EQ(got[0].diagnostic, "550 5.1.1 <one@example.net>: Recipient address rejected");
+    EXPECT_EQ(got[0].reporting_mta, "mx.example.org");
+    EXPECT_EQ(got[1].recipient, "two@example.net");
+    EXPECT_EQ(got[1].action, "delayed");
+    EXPECT_EQ(got[1].status, "4.4.1");
+  }
+}
+
 TEST(LinesMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
   Mail mail;
   mail.text = "a@b.example here\nnothing\nA@B.EXAMPLE again\n";

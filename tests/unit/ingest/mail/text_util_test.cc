@@ -545,6 +545,52 @@ TEST(TextUtilTest, SmtpCommandFoundAtEveryOffsetInAnyCase) {
   }
 }
 
+// The first probe (in text order, then table order) by a byte-by-byte case-folding search: the
+// reference for the vector scan and its four-byte head check.
+std::string RefSmtpCommand(std::string_view s) {
+  static constexpr std::pair<std::string_view, std::string_view> kProbes[] = {
+      {"rcpt to", "RCPT"},      {"remote smtp server has rejected address", "RCPT"},
+      {"refused to talk to me", "CONN"}, {"smtp command\ndata", "DATA"},
+      {"rcpt_to", "RCPT"},      {"rcpt command", "RCPT"},
+      {"after rcpt", "RCPT"},   {"mail from", "MAIL"},
+      {"after mail", "MAIL"},   {"end of data", "DATA"},
+      {"after data", "DATA"},   {"to data command", "DATA"},
+      {"data command", "DATA"}, {"initial connection", "CONN"},
+      {"connect to", "CONN"},   {"greeting", "CONN"},
+      {"ehlo", "EHLO"},         {"helo", "HELO"}};
+  for (size_t i = 0; i < s.size(); ++i) {
+    for (const auto& [needle, command] : kProbes) {
+      if (i + needle.size() > s.size()) {
+        continue;
+      }
+      size_t j = 0;
+      while (j < needle.size() && RefLow(s[i + j]) == needle[j]) {
+        ++j;
+      }
+      if (j == needle.size()) {
+        return std::string(command);
+      }
+    }
+  }
+  return "";
+}
+
+TEST(TextUtilTest, SmtpCommandMatchesAByteByByteSearchOnNearMisses) {
+  // Texts made of the probes' beginnings, whole probes, and bytes that fold with 0x20 like a
+  // probe's ('_' and DEL, '@' and '`', NUL and ' '): the four-byte head check must reject no
+  // real probe and admit no false one.
+  const std::string_view pieces[] = {
+      "rcpt",  "RCPT_TO", "rcpt\x7fto", "rc",   "re",     "remote ", "refused to talk to me",
+      "smtp",  " command\ndata", "after ", "AFTER", "mail", " from", "end",   " of data",
+      "to",    " data", "TO DATA COMMAND", "ehl", "EHLO", "helo", "hel\x0c", "gre", "greeting",
+      "in",    "initial connection", "conn", "connect to", " ", "\n", "@", "`", "x", "\0"};
+  bw::testing::PieceText gen(86);
+  for (int k = 0; k < 6000; ++k) {
+    const std::string text = gen.Next(pieces, 1 + k % 12);
+    EXPECT_EQ(FindSmtpCommand(text), RefSmtpCommand(text)) << text;
+  }
+}
+
 TEST(TextUtilTest, ValidUtf8KeepsPrintableAsciiAsIs) {
   EXPECT_EQ(ValidUtf8("plain text\twith tab\nand LF ~\x7f"), "plain text\twith tab\nand LF ~\x7f");
   EXPECT_EQ(ValidUtf8("cr\r"), "cr ");
