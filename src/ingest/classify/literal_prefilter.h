@@ -2,8 +2,9 @@
 // A one-pass prefilter for many regular expressions: from each pattern it derives a set of
 // literal strings at least one of which every match must contain, and then one scan of a text
 // tells which patterns could match at all. Patterns whose matches need no literal it can prove
-// (or that use constructs it does not analyse) are always candidates. Internal to
-// bw_ingest_classify; used by reason.cc so that PCRE2 runs only where a match is possible.
+// (or that use constructs it does not analyse) are always candidates. Library
+// bw_literal_prefilter (no dependencies); used by reason.cc so that PCRE2 runs only where a
+// match is possible, and by its build step reason_prefilter_gen.cc (AnalyzePatterns).
 #pragma once
 
 #include <array>
