@@ -199,13 +199,13 @@ std::optional<int64_t> ParseRfc5322DateMs(std::string_view text) {
   sc.Eat('-');
   std::string_view mon = sc.Word();
   int64_t mo = 0;
-  for (size_t k = 0; k < kMonths.size(); ++k) {
-    if (mon.size() >= 3) {
-      std::string lower;
-      for (char c : mon.substr(0, 3)) {
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      if (lower == kMonths[k]) {
+  if (mon.size() >= 3) {
+    char lower[3];
+    for (size_t k = 0; k < 3; ++k) {
+      lower[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(mon[k])));
+    }
+    for (size_t k = 0; k < kMonths.size() && mo == 0; ++k) {
+      if (std::string_view(lower, 3) == kMonths[k]) {
         mo = static_cast<int64_t>(k) + 1;
       }
     }

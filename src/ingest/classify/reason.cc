@@ -172,6 +172,80 @@ std::vector<AltMatcher>& AltMatchers() {
   return kAlts;
 }
 
+// RFC 3463 / RFC 7505 / RFC 7372 codes; Sisimai's table.
+struct StatusEntry {
+  std::string_view code;
+  std::string_view reason;
+};
+constexpr StatusEntry kStatusTable[] = {
+    {"2.1.5", "delivered"},      {"4.1.6", "hasmoved"},       {"4.1.7", "rejected"},
+    {"4.1.8", "rejected"},       {"4.1.9", "systemerror"},    {"4.2.1", "suspend"},
+    {"4.2.2", "mailboxfull"},    {"4.2.3", "exceedlimit"},    {"4.2.4", "filtered"},
+    {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},
+    {"4.3.5", "systemerror"},    {"4.4.1", "expired"},        {"4.4.2", "networkerror"},
+    {"4.4.4", "networkerror"},   {"4.4.5", "systemfull"},     {"4.4.6", "networkerror"},
+    {"4.4.7", "expired"},        {"4.5.3", "systemerror"},    {"4.5.5", "systemerror"},
+    {"4.6.0", "contenterror"},   {"4.6.2", "contenterror"},   {"4.6.5", "contenterror"},
+    {"4.7.1", "blocked"},        {"4.7.2", "blocked"},        {"4.7.5", "securityerror"},
+    {"4.7.6", "securityerror"},  {"4.7.7", "securityerror"},  {"4.7.12", "securityerror"},
+    {"4.7.15", "securityerror"}, {"4.7.16", "mesgtoobig"},    {"4.7.24", "authfailure"},
+    {"4.7.25", "requireptr"},    {"4.7.26", "authfailure"},   {"5.1.0", "userunknown"},
+    {"5.1.1", "userunknown"},    {"5.1.2", "hostunknown"},    {"5.1.3", "userunknown"},
+    {"5.1.4", "filtered"},       {"5.1.6", "hasmoved"},       {"5.1.7", "rejected"},
+    {"5.1.8", "rejected"},       {"5.1.9", "systemerror"},    {"5.1.10", "notaccept"},
+    {"5.2.0", "filtered"},       {"5.2.1", "userunknown"},    {"5.2.2", "mailboxfull"},
+    {"5.2.3", "exceedlimit"},    {"5.2.4", "filtered"},       {"5.3.0", "systemerror"},
+    {"5.3.1", "systemfull"},     {"5.3.2", "notaccept"},      {"5.3.3", "systemerror"},
+    {"5.3.4", "mesgtoobig"},     {"5.3.5", "systemerror"},    {"5.4.0", "networkerror"},
+    {"5.4.3", "systemerror"},    {"5.4.4", "hostunknown"},    {"5.5.3", "toomanyconn"},
+    {"5.5.4", "systemerror"},    {"5.5.5", "systemerror"},    {"5.5.6", "securityerror"},
+    {"5.6.0", "contenterror"},   {"5.6.1", "contenterror"},   {"5.6.2", "contenterror"},
+    {"5.6.3", "contenterror"},   {"5.6.5", "contenterror"},   {"5.6.6", "contenterror"},
+    {"5.6.7", "contenterror"},   {"5.6.8", "contenterror"},   {"5.6.9", "contenterror"},
+    {"5.7.0", "securityerror"},  {"5.7.1", "securityerror"},  {"5.7.2", "securityerror"},
+    {"5.7.3", "securityerror"},  {"5.7.4", "securityerror"},  {"5.7.5", "securityerror"},
+    {"5.7.6", "securityerror"},  {"5.7.7", "securityerror"},  {"5.7.8", "securityerror"},
+    {"5.7.9", "securityerror"},  {"5.7.10", "securityerror"}, {"5.7.11", "securityerror"},
+    {"5.7.13", "suspend"},       {"5.7.14", "securityerror"}, {"5.7.15", "securityerror"},
+    {"5.7.16", "mesgtoobig"},    {"5.7.17", "hasmoved"},      {"5.7.18", "hasmoved"},
+    {"5.7.19", "securityerror"}, {"5.7.20", "authfailure"},   {"5.7.21", "authfailure"},
+    {"5.7.22", "authfailure"},   {"5.7.23", "authfailure"},   {"5.7.24", "authfailure"},
+    {"5.7.25", "requireptr"},    {"5.7.26", "authfailure"},   {"5.7.27", "notaccept"},
+};
+
+// Where a code "c.s.d" (class 2, 4 or 5; subject 0-9; detail 0-31, written without leading
+// zeros) would be in kStatusSlots, or kNoStatusSlot for any other shape.
+constexpr size_t kNoStatusSlot = 3 * 10 * 32;
+constexpr size_t StatusSlot(std::string_view s) {
+  if (s.size() < 5 || s.size() > 6 || s[1] != '.' || s[3] != '.') {
+    return kNoStatusSlot;
+  }
+  const size_t klass = s[0] == '2' ? 0 : s[0] == '4' ? 1 : s[0] == '5' ? 2 : 3;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (klass == 3 || !digit(s[2]) || !digit(s[4]) || (s.size() == 6 && !digit(s[5]))) {
+    return kNoStatusSlot;
+  }
+  const size_t detail = s.size() == 5 ? static_cast<size_t>(s[4] - '0')
+                                      : static_cast<size_t>((s[4] - '0') * 10 + (s[5] - '0'));
+  if (detail >= 32) {
+    return kNoStatusSlot;
+  }
+  return (klass * 10 + static_cast<size_t>(s[2] - '0')) * 32 + detail;
+}
+
+// kStatusTable's index of the code in each slot (0xff: none), built at compile time.
+constexpr auto kStatusSlots = [] {
+  std::array<uint8_t, kNoStatusSlot> slots{};
+  for (auto& s : slots) {
+    s = 0xff;
+  }
+  for (size_t i = 0; i < std::size(kStatusTable); ++i) {
+    slots[StatusSlot(kStatusTable[i].code)] = static_cast<uint8_t>(i);
+  }
+  return slots;
+}();
+static_assert(std::size(kStatusTable) < 0xff);
+
 // Per-thread memo of the pattern results for the one text being classified: the passes below
 // ask about the same reason several times. It is kept for the next text when that has the same
 // bytes (the recipients of one mail often share a diagnostic, and a detector's
@@ -508,52 +582,13 @@ std::string SecondPass(const ReasonInput& in, std::string_view diag) {
 }  // namespace
 
 std::string_view ReasonFromStatus(std::string_view status) {
-  struct Entry {
-    std::string_view code;
-    std::string_view reason;
-  };
-  // RFC 3463 / RFC 7505 / RFC 7372 codes; Sisimai's table.
-  static constexpr Entry kTable[] = {
-      {"2.1.5", "delivered"},      {"4.1.6", "hasmoved"},       {"4.1.7", "rejected"},
-      {"4.1.8", "rejected"},       {"4.1.9", "systemerror"},    {"4.2.1", "suspend"},
-      {"4.2.2", "mailboxfull"},    {"4.2.3", "exceedlimit"},    {"4.2.4", "filtered"},
-      {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},
-      {"4.3.5", "systemerror"},    {"4.4.1", "expired"},        {"4.4.2", "networkerror"},
-      {"4.4.4", "networkerror"},   {"4.4.5", "systemfull"},     {"4.4.6", "networkerror"},
-      {"4.4.7", "expired"},        {"4.5.3", "systemerror"},    {"4.5.5", "systemerror"},
-      {"4.6.0", "contenterror"},   {"4.6.2", "contenterror"},   {"4.6.5", "contenterror"},
-      {"4.7.1", "blocked"},        {"4.7.2", "blocked"},        {"4.7.5", "securityerror"},
-      {"4.7.6", "securityerror"},  {"4.7.7", "securityerror"},  {"4.7.12", "securityerror"},
-      {"4.7.15", "securityerror"}, {"4.7.16", "mesgtoobig"},    {"4.7.24", "authfailure"},
-      {"4.7.25", "requireptr"},    {"4.7.26", "authfailure"},   {"5.1.0", "userunknown"},
-      {"5.1.1", "userunknown"},    {"5.1.2", "hostunknown"},    {"5.1.3", "userunknown"},
-      {"5.1.4", "filtered"},       {"5.1.6", "hasmoved"},       {"5.1.7", "rejected"},
-      {"5.1.8", "rejected"},       {"5.1.9", "systemerror"},    {"5.1.10", "notaccept"},
-      {"5.2.0", "filtered"},       {"5.2.1", "userunknown"},    {"5.2.2", "mailboxfull"},
-      {"5.2.3", "exceedlimit"},    {"5.2.4", "filtered"},       {"5.3.0", "systemerror"},
-      {"5.3.1", "systemfull"},     {"5.3.2", "notaccept"},      {"5.3.3", "systemerror"},
-      {"5.3.4", "mesgtoobig"},     {"5.3.5", "systemerror"},    {"5.4.0", "networkerror"},
-      {"5.4.3", "systemerror"},    {"5.4.4", "hostunknown"},    {"5.5.3", "toomanyconn"},
-      {"5.5.4", "systemerror"},    {"5.5.5", "systemerror"},    {"5.5.6", "securityerror"},
-      {"5.6.0", "contenterror"},   {"5.6.1", "contenterror"},   {"5.6.2", "contenterror"},
-      {"5.6.3", "contenterror"},   {"5.6.5", "contenterror"},   {"5.6.6", "contenterror"},
-      {"5.6.7", "contenterror"},   {"5.6.8", "contenterror"},   {"5.6.9", "contenterror"},
-      {"5.7.0", "securityerror"},  {"5.7.1", "securityerror"},  {"5.7.2", "securityerror"},
-      {"5.7.3", "securityerror"},  {"5.7.4", "securityerror"},  {"5.7.5", "securityerror"},
-      {"5.7.6", "securityerror"},  {"5.7.7", "securityerror"},  {"5.7.8", "securityerror"},
-      {"5.7.9", "securityerror"},  {"5.7.10", "securityerror"}, {"5.7.11", "securityerror"},
-      {"5.7.13", "suspend"},       {"5.7.14", "securityerror"}, {"5.7.15", "securityerror"},
-      {"5.7.16", "mesgtoobig"},    {"5.7.17", "hasmoved"},      {"5.7.18", "hasmoved"},
-      {"5.7.19", "securityerror"}, {"5.7.20", "authfailure"},   {"5.7.21", "authfailure"},
-      {"5.7.22", "authfailure"},   {"5.7.23", "authfailure"},   {"5.7.24", "authfailure"},
-      {"5.7.25", "requireptr"},    {"5.7.26", "authfailure"},   {"5.7.27", "notaccept"},
-  };
-  for (const auto& e : kTable) {
-    if (status == e.code) {
-      return e.reason;
-    }
+  // One table lookup; the code is then compared whole ("5.1.01" is not "5.1.1").
+  const size_t slot = StatusSlot(status);
+  if (slot == kNoStatusSlot || kStatusSlots[slot] == 0xff) {
+    return {};
   }
-  return {};
+  const StatusEntry& e = kStatusTable[kStatusSlots[slot]];
+  return e.code == status ? e.reason : std::string_view{};
 }
 
 std::string MatchReasonText(std::string_view text) {
@@ -586,6 +621,14 @@ std::string SplitMismatchForTest(std::string_view text) {
     }
   }
   return {};
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> StatusTableForTest() {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  for (const auto& e : kStatusTable) {
+    out.emplace_back(e.code, e.reason);
+  }
+  return out;
 }
 
 int SplitReasonCountForTest() {

@@ -3,6 +3,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace bw::ingest {
 
@@ -37,6 +39,9 @@ std::string MatchReasonText(std::string_view text);
 // The reason RFC 3463 assigns to a status code ("5.1.1" -> "userunknown"), or "" when the code
 // names none. Thread-safe.
 std::string_view ReasonFromStatus(std::string_view status);
+
+// Every (code, reason) pair of ReasonFromStatus's table, for tests.
+std::vector<std::pair<std::string_view, std::string_view>> StatusTableForTest();
 
 // Whether `reason` is a hard reason by reference/bounce-reasons.md (notaccept counts only with a
 // 5xx status or reply code, passed in `status_or_reply`).

@@ -2,7 +2,6 @@
 #include "ingest/mail/mail_files.h"
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -18,42 +17,11 @@
 namespace bw::mail {
 namespace {
 
-// '/' sorts before every other byte, so a directory's files precede a sibling whose name
-// continues with a byte smaller than '/' ("a/b" < "a-b"), as path comparison orders them.
-bool PathLess(const std::string& a, const std::string& b) {
-  static_assert(std::endian::native == std::endian::little, "the word compare below");
-  const size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  // Eight bytes at a time to the first difference (paths share long prefixes).
-  while (i + 8 <= n) {
-    uint64_t x = 0;
-    uint64_t y = 0;
-    std::memcpy(&x, a.data() + i, 8);
-    std::memcpy(&y, b.data() + i, 8);
-    if (x != y) {
-      i += static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian: first byte lowest
-      break;
-    }
-    i += 8;
-  }
-  while (i < n && a[i] == b[i]) {
-    ++i;
-  }
-  if (i == n) {
-    return a.size() < b.size();
-  }
-  unsigned char x = static_cast<unsigned char>(a[i]);
-  unsigned char y = static_cast<unsigned char>(b[i]);
-  if (x == '/') {
-    return true;
-  }
-  if (y == '/') {
-    return false;
-  }
-  return x < y;
-}
-
-// Appends the regular files under `dir` (a path without a trailing '/', or "" for "/").
+// Appends the regular files under `dir` (a path without a trailing '/', or "" for "/") in path
+// order: each directory's entries sorted by name, a subdirectory's files where its name sorts.
+// That is the order of the whole paths with '/' before every other byte: names hold no '/', so
+// two paths first differ inside the names of two siblings, or one sibling's name is a prefix of
+// the other's and comes first either way ("a/b" and "a" before "a-b").
 void Walk(const std::string& dir, int depth, std::vector<std::string>& out) {
   if (depth > 64) {
     return;  // a symbolic-link loop or an absurd tree
@@ -62,22 +30,35 @@ void Walk(const std::string& dir, int depth, std::vector<std::string>& out) {
   if (d == nullptr) {
     return;
   }
+  struct Entry {
+    std::string name;
+    unsigned char type;
+  };
+  std::vector<Entry> entries;
   while (const dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
     if (name == "." || name == "..") {
       continue;
     }
-    std::string path = dir + "/" + std::string(name);
-    unsigned char type = e->d_type;
+    entries.push_back({std::string(name), e->d_type});
+  }
+  ::closedir(d);
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  for (const Entry& e : entries) {
+    std::string path;
+    path.reserve(dir.size() + 1 + e.name.size());
+    path.append(dir).append("/").append(e.name);
+    unsigned char type = e.type;
     if (type == DT_UNKNOWN || type == DT_LNK) {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         continue;
       }
       // A link to a directory is not followed (no loops), as recursive_directory_iterator.
-      type = S_ISREG(st.st_mode)                          ? DT_REG
-             : S_ISDIR(st.st_mode) && e->d_type != DT_LNK ? DT_DIR
-                                                          : DT_UNKNOWN;
+      type = S_ISREG(st.st_mode)                        ? DT_REG
+             : S_ISDIR(st.st_mode) && e.type != DT_LNK ? DT_DIR
+                                                        : DT_UNKNOWN;
     }
     if (type == DT_DIR) {
       Walk(path, depth + 1, out);
@@ -85,7 +66,6 @@ void Walk(const std::string& dir, int depth, std::vector<std::string>& out) {
       out.push_back(std::move(path));
     }
   }
-  ::closedir(d);
 }
 
 }  // namespace
@@ -104,9 +84,7 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
       while (!dir.empty() && dir.back() == '/') {
         dir.pop_back();
       }
-      size_t first = files.size();
       Walk(dir, 0, files);
-      std::sort(files.begin() + static_cast<std::ptrdiff_t>(first), files.end(), PathLess);
     } else if (S_ISREG(st.st_mode)) {
       files.push_back(in);
     } else if (missing != nullptr) {

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail_parser.h"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -54,6 +60,35 @@ std::string ChooseStatus(const std::string& field, const std::string& from_text,
   return field;
 }
 
+// The first field called names[k] (any case) for each k, or nullptr: what FindHeader finds for
+// each name, in one walk of `headers`. `names` must be distinct.
+template <size_t N>
+std::array<const Header*, N> FirstHeaders(const Headers& headers,
+                                          const std::array<std::string_view, N>& names) {
+  std::array<const Header*, N> found{};
+  uint64_t lengths = 0;  // bit n: some name is n bytes long (names under 64 bytes)
+  for (std::string_view name : names) {
+    lengths |= uint64_t{1} << (name.size() & 63);
+  }
+  size_t left = N;
+  for (const Header& h : headers) {
+    if (h.name.size() >= 64 || ((lengths >> h.name.size()) & 1) == 0) {
+      continue;
+    }
+    for (size_t k = 0; k < N; ++k) {
+      if (found[k] == nullptr && h.name.size() == names[k].size() && IEquals(h.name, names[k])) {
+        found[k] = &h;
+        --left;
+        break;
+      }
+    }
+    if (left == 0) {
+      break;
+    }
+  }
+  return found;
+}
+
 void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
             const ParseOptions& options, MailResult& r) {
   r.recipient = ValidUtf8(d.recipient);
@@ -90,6 +125,30 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
     klass = r.action == "delayed" ? "4" : "5";
   }
   r.hard_bounce = ingest::IsHardReason(r.reason, klass);
+  // The headers Finish reads, each list found in one walk of its header block.
+  enum : size_t { kDate, kOriginalTo, kDeliveredTo, kTo, kEnvelopeTo, kMailNames };
+  static constexpr std::array<std::string_view, kMailNames> kMailHeaderNames = {
+      "Date", "X-Original-To", "Delivered-To", "To", "Envelope-To"};
+  enum : size_t {
+    kMessageId,
+    kSesMessageId,  // provider ids from here to kFeedbackId, in order of preference
+    kXMessageId,
+    kMcMessageId,
+    kSgEid,
+    kMailgunMessageId,
+    kFeedbackId,
+    kFrom,
+    kSubject,
+    kReturnPath,
+    kOriginalNames
+  };
+  static constexpr std::array<std::string_view, kOriginalNames> kOriginalHeaderNames = {
+      "Message-ID", "X-SES-Message-ID",     "X-Message-ID", "X-MC-Message-ID", "X-SG-EID",
+      "X-Mailgun-Message-ID", "Feedback-ID", "From",       "Subject",         "Return-Path"};
+  const auto own = FirstHeaders(mail.headers, kMailHeaderNames);
+  const auto original = FirstHeaders(mail.original_headers, kOriginalHeaderNames);
+  const auto value = [](const Header* h) { return h == nullptr ? std::string_view{} : h->Value(); };
+
   std::optional<int64_t> ts;
   if (!d.date.empty()) {
     ts = ParseRfc5322DateMs(d.date);
@@ -98,10 +157,10 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
     }
   }
   if (!ts) {
-    ts = ParseRfc5322DateMs(FindHeader(mail.headers, "Date"));
+    ts = ParseRfc5322DateMs(value(own[kDate]));
   }
   r.timestamp_ms = ts.value_or(0);
-  r.original_message_id = StripAngles(FindHeader(mail.original_headers, "Message-ID"));
+  r.original_message_id = StripAngles(value(original[kMessageId]));
   if (r.original_message_id.empty() && !mail.has_original) {
     // A bounce that quotes the original inline: its Message-ID line after the marker.
     std::string_view text = mail.text;
@@ -112,27 +171,34 @@ void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
       r.original_message_id = StripAngles(text.substr(at + 12, eol - at - 12));
     }
   }
-  for (std::string_view name : {"X-SES-Message-ID", "X-Message-ID", "X-MC-Message-ID", "X-SG-EID",
-                                "X-Mailgun-Message-ID", "Feedback-ID"}) {
-    std::string_view v = FindHeader(mail.original_headers, name);
+  for (size_t k = kSesMessageId; k <= kFeedbackId; ++k) {
+    std::string_view v = value(original[k]);
     if (!v.empty()) {
       r.provider_message_id = StripAngles(v);
       break;
     }
   }
-  r.original_from = std::string(FindHeader(mail.original_headers, "From"));
-  r.original_subject = std::string(FindHeader(mail.original_headers, "Subject"));
-  for (std::string_view name : {"X-Original-To", "Delivered-To", "To", "Envelope-To"}) {
-    auto v = DecodeVerp(FindAddress(FindHeader(mail.headers, name)), options.verp_pattern);
-    if (v) {
+  r.original_from = std::string(value(original[kFrom]));
+  r.original_subject = std::string(value(original[kSubject]));
+  // DecodeVerp needs the address to begin with the pattern's prefix, and FindAddress returns a
+  // part of the header's value: a value without the prefix is not looked at further.
+  const std::string_view verp_prefix =
+      std::string_view(options.verp_pattern).substr(0, options.verp_pattern.find("{local}"));
+  const auto verp = [&](const Header* h) -> std::optional<std::string> {
+    std::string_view v = value(h);
+    if (v.empty() || !IContains(v, verp_prefix)) {
+      return std::nullopt;
+    }
+    return DecodeVerp(FindAddress(v), options.verp_pattern);
+  };
+  for (size_t k : {kOriginalTo, kDeliveredTo, kTo, kEnvelopeTo}) {
+    if (auto v = verp(own[k])) {
       r.verp_recipient = *v;
       break;
     }
   }
   if (r.verp_recipient.empty()) {
-    auto v = DecodeVerp(FindAddress(FindHeader(mail.original_headers, "Return-Path")),
-                        options.verp_pattern);
-    if (v) {
+    if (auto v = verp(original[kReturnPath])) {
       r.verp_recipient = *v;
     }
   }
@@ -251,120 +317,166 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
 
 namespace {
 
-// Appends `s` as a JSON string, escaped exactly as boost::json::serialize escapes (", \\, the
-// short escapes, other control characters as \u00xx; UTF-8 as is). Runs without a byte to
-// escape are found 16 bytes at a time and copied whole.
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
+// Writes JSONL lines into this thread's scratch buffer, made large enough beforehand for the worst
+// case (Reserve, then the writes), so no write checks for room and no byte is written twice;
+// Take copies the lines out. One writer at a time per thread.
+class JsonlWriter {
+ public:
+  JsonlWriter() : p_(Scratch().bytes.get()) {}
+
+  // Room for `bytes` more bytes. Must be called before the writes it covers.
+  void Reserve(size_t bytes) {
+    Buffer& b = Scratch();
+    const size_t used = static_cast<size_t>(p_ - b.bytes.get());
+    if (used + bytes > b.capacity) {
+      const size_t capacity = std::max(2 * b.capacity, used + bytes);
+      std::unique_ptr<char[]> bigger(new char[capacity]);  // not zero-filled
+      if (used > 0) {
+        std::memcpy(bigger.get(), b.bytes.get(), used);
+      }
+      b.bytes = std::move(bigger);
+      b.capacity = capacity;
+      p_ = b.bytes.get() + used;
+    }
+  }
+  // The bytes written so far.
+  std::string Take() const {
+    const char* start = Scratch().bytes.get();
+    return std::string(start, static_cast<size_t>(p_ - start));
+  }
+
+  static size_t StringRoom(std::string_view s) { return 6 * s.size() + 2; }
+
+  void Raw(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+
+  // `s` as a JSON string, escaped exactly as boost::json::serialize escapes (", \\, the short
+  // escapes, other control characters as \u00xx; UTF-8 as is). Runs without a byte to escape
+  // are found 16 bytes at a time and copied whole.
+  void String(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    *p_++ = '"';
+    size_t run = 0;
+    size_t i = 0;
+    const size_t n = s.size();
+    while (i < n) {
 #if defined(__SSE2__)
-    if (i + 16 <= n) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-      __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-      auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ctl, special)));
-      if (mask == 0) {
-        i += 16;
+      if (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ctl, special)));
+        if (mask == 0) {
+          i += 16;
+          continue;
+        }
+        i += static_cast<size_t>(__builtin_ctz(mask));
+      }
+#endif
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
         continue;
       }
-      i += static_cast<size_t>(__builtin_ctz(mask));
-    }
-#endif
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
+      Raw(s.substr(run, i - run));
+      run = i + 1;
       ++i;
-      continue;
+      *p_++ = '\\';
+      switch (c) {
+        case '"': *p_++ = '"'; break;
+        case '\\': *p_++ = '\\'; break;
+        case '\b': *p_++ = 'b'; break;
+        case '\f': *p_++ = 'f'; break;
+        case '\n': *p_++ = 'n'; break;
+        case '\r': *p_++ = 'r'; break;
+        case '\t': *p_++ = 't'; break;
+        default:
+          Raw("u00");
+          *p_++ = kHex[c >> 4];
+          *p_++ = kHex[c & 0xf];
+      }
     }
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-    }
+    Raw(s.substr(run));
+    *p_++ = '"';
   }
-  out.append(s.data() + run, n - run);
-  out.push_back('"');
-}
 
-// Appends FormatIso8601Ms(unix_ms) ("2024-01-02T03:04:05.678Z") without snprintf and gmtime.
-void AppendIso8601Ms(std::string& out, int64_t unix_ms) {
-  int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  int64_t ms = unix_ms - secs * 1000;
-  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  int64_t sod = secs - days * 86400;
-  // Days to a civil date (H. Hinnant's days_from_civil, inverted).
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) {
-    out += FormatIso8601Ms(unix_ms);  // widths differ: the general formatter
-    return;
+  // The most that Iso8601Ms writes.
+  static constexpr size_t kTimeRoom = 64;
+
+  // FormatIso8601Ms(unix_ms) ("2024-01-02T03:04:05.678Z") without snprintf and gmtime.
+  void Iso8601Ms(int64_t unix_ms) {
+    int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
+    int64_t ms = unix_ms - secs * 1000;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int64_t sod = secs - days * 86400;
+    // Days to a civil date (H. Hinnant's days_from_civil, inverted).
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t day = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 0 || year > 9999) {
+      // Widths differ: the general formatter (its output is well under kTimeRoom bytes).
+      std::string general = FormatIso8601Ms(unix_ms);
+      Raw(std::string_view(general).substr(0, kTimeRoom));
+      return;
+    }
+    char* b = p_;
+    auto two = [&](int at, int64_t v) {
+      b[at] = static_cast<char>('0' + v / 10);
+      b[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    two(0, year / 100);
+    two(2, year % 100);
+    b[4] = '-';
+    two(5, month);
+    b[7] = '-';
+    two(8, day);
+    b[10] = 'T';
+    two(11, sod / 3600);
+    b[13] = ':';
+    two(14, sod / 60 % 60);
+    b[16] = ':';
+    two(17, sod % 60);
+    b[19] = '.';
+    b[20] = static_cast<char>('0' + ms / 100);
+    two(21, ms % 100);
+    b[23] = 'Z';
+    p_ += 24;
   }
-  char b[24];
-  auto two = [&](int at, int64_t v) {
-    b[at] = static_cast<char>('0' + v / 10);
-    b[at + 1] = static_cast<char>('0' + v % 10);
+
+ private:
+  struct Buffer {
+    std::unique_ptr<char[]> bytes;
+    size_t capacity = 0;
   };
-  two(0, year / 100);
-  two(2, year % 100);
-  b[4] = '-';
-  two(5, month);
-  b[7] = '-';
-  two(8, day);
-  b[10] = 'T';
-  two(11, sod / 3600);
-  b[13] = ':';
-  two(14, sod / 60 % 60);
-  b[16] = ':';
-  two(17, sod % 60);
-  b[19] = '.';
-  b[20] = static_cast<char>('0' + ms / 100);
-  two(21, ms % 100);
-  b[23] = 'Z';
-  out.append(b, sizeof b);
-}
+  static Buffer& Scratch() {
+    thread_local Buffer buffer;
+    return buffer;
+  }
 
-void AppendField(std::string& out, std::string_view key, std::string_view value) {
-  out.push_back(',');
-  out.push_back('"');
-  out += key;
-  out += "\":";
-  AppendJsonString(out, value);
-}
+  char* p_;
+};
 
-// AppendField of ValidUtf8(value), without the copy when `value` is printable ASCII already.
-void AppendValidField(std::string& out, std::string_view key, std::string_view value) {
+// `value` when it is printable ASCII (tab and LF allowed), else ValidUtf8(value) kept in `scratch`.
+std::string_view Printable(std::string_view value, std::string& scratch) {
   bool ascii = true;
   for (char ch : value) {
     auto c = static_cast<unsigned char>(ch);
     ascii = ascii && c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n');
   }
   if (ascii) {
-    AppendField(out, key, value);
-  } else {
-    AppendField(out, key, ValidUtf8(value));
+    return value;
   }
+  scratch = ValidUtf8(value);
+  return scratch;
 }
 
 }  // namespace
@@ -372,30 +484,61 @@ void AppendValidField(std::string& out, std::string_view key, std::string_view v
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
   // Written directly (same bytes as boost::json::serialize of the same object, keys in this
   // order): building a JSON object per line cost more than parsing the mail.
-  std::string out;
+  if (results.empty()) {
+    return {};
+  }
   std::string file_json;
-  AppendJsonString(file_json, ValidUtf8(file));
+  {
+    const std::string valid = ValidUtf8(file);
+    JsonlWriter w;
+    w.Reserve(JsonlWriter::StringRoom(valid));
+    w.String(valid);
+    file_json = w.Take();
+  }
+  JsonlWriter w;
+  std::string scratch[5];
   int index = 0;
   for (const auto& r : results) {
-    out += "{\"file\":";
-    out += file_json;
-    out += ",\"index\":";
-    out += std::to_string(++index);
-    AppendField(out, "recipient", r.recipient);
-    AppendValidField(out, "status", r.status);
-    AppendValidField(out, "replycode", r.reply_code);
-    AppendValidField(out, "reason", r.reason);
-    out += r.hard_bounce ? ",\"hardbounce\":1" : ",\"hardbounce\":0";
-    AppendValidField(out, "feedbacktype", r.feedback_type);
-    AppendValidField(out, "action", r.action);
-    AppendField(out, "diagnosticcode", r.diagnostic_code);
-    out += ",\"timestamp\":\"";
+    // The recipient and the diagnostic are valid UTF-8 already (Finish); the others may not be.
+    const std::string_view status = Printable(r.status, scratch[0]);
+    const std::string_view reply_code = Printable(r.reply_code, scratch[1]);
+    const std::string_view reason = Printable(r.reason, scratch[2]);
+    const std::string_view feedback_type = Printable(r.feedback_type, scratch[3]);
+    const std::string_view action = Printable(r.action, scratch[4]);
+    w.Reserve(256 + file_json.size() + JsonlWriter::StringRoom(r.recipient) +
+              JsonlWriter::StringRoom(status) + JsonlWriter::StringRoom(reply_code) +
+              JsonlWriter::StringRoom(reason) + JsonlWriter::StringRoom(feedback_type) +
+              JsonlWriter::StringRoom(action) + JsonlWriter::StringRoom(r.diagnostic_code) +
+              JsonlWriter::kTimeRoom);
+    w.Raw("{\"file\":");
+    w.Raw(file_json);
+    w.Raw(",\"index\":");
+    char digits[16];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++index);
+    (void)ec;  // an int always fits
+    w.Raw(std::string_view(digits, static_cast<size_t>(end - digits)));
+    w.Raw(",\"recipient\":");
+    w.String(r.recipient);
+    w.Raw(",\"status\":");
+    w.String(status);
+    w.Raw(",\"replycode\":");
+    w.String(reply_code);
+    w.Raw(",\"reason\":");
+    w.String(reason);
+    w.Raw(r.hard_bounce ? ",\"hardbounce\":1" : ",\"hardbounce\":0");
+    w.Raw(",\"feedbacktype\":");
+    w.String(feedback_type);
+    w.Raw(",\"action\":");
+    w.String(action);
+    w.Raw(",\"diagnosticcode\":");
+    w.String(r.diagnostic_code);
+    w.Raw(",\"timestamp\":\"");
     if (r.timestamp_ms != 0) {
-      AppendIso8601Ms(out, r.timestamp_ms);
+      w.Iso8601Ms(r.timestamp_ms);
     }
-    out += "\"}\n";
+    w.Raw("\"}\n");
   }
-  return out;
+  return w.Take();
 }
 
 std::string FormatTable(std::string_view file, const std::vector<MailResult>& results,

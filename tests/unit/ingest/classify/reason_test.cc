@@ -82,6 +82,45 @@ TEST(ReasonTest, MatchReasonTextAndStatusTable) {
   EXPECT_FALSE(LooksLikeVacation("550 user unknown"));
 }
 
+// The table lookup answers as a walk of the whole table would, for every code of the table and
+// for every string of a code's shape and near it (leading zeros, three-digit details, other
+// classes, trailing bytes).
+TEST(ReasonTest, StatusLookupAnswersAsTheTableWalk) {
+  const auto table = StatusTableForTest();
+  ASSERT_GT(table.size(), 90u);
+  const auto walk = [&](std::string_view code) {
+    for (const auto& [c, r] : table) {
+      if (c == code) {
+        return r;
+      }
+    }
+    return std::string_view{};
+  };
+  for (const auto& [code, reason] : table) {
+    EXPECT_EQ(ReasonFromStatus(code), reason) << code;
+  }
+  int named = 0;
+  const std::string digits = "0123456789";
+  for (char klass : std::string("0123456789x")) {
+    for (char subject : digits) {
+      for (int detail = 0; detail < 1000; ++detail) {
+        const std::string base = std::string(1, klass) + "." + subject + ".";
+        for (const std::string& code :
+             {base + std::to_string(detail), base + "0" + std::to_string(detail),
+              base + std::to_string(detail) + " ", base + std::to_string(detail) + ".0"}) {
+          EXPECT_EQ(ReasonFromStatus(code), walk(code)) << code;
+          named += ReasonFromStatus(code).empty() ? 0 : 1;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(named, static_cast<int>(table.size()));
+  for (std::string_view odd : {"", "5", "5.", "5.1", "5.1.", ".1.1", "5..1", "5.1.1.", "51.1.1",
+                               "5.11.1", "5.a.1", "5.1.a", "5.1.1a"}) {
+    EXPECT_EQ(ReasonFromStatus(odd), "") << odd;
+  }
+}
+
 TEST(ReasonTest, RepeatedAndAlternatingTextsGiveTheirOwnReasons) {
   // The classifier keeps the last text's pattern results for a text with the same bytes: texts
   // of the same length, the same text with other codes and commands, and the detectors' entry

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/mail_files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <filesystem>
@@ -47,6 +48,42 @@ TEST(ListMailFilesTest, WalksDirectoriesRecursivelyInPathOrder) {
   EXPECT_EQ(files,
             (std::vector<std::string>{root + "/.hidden", root + "/a/deeper/c.eml",
                                       root + "/a/z.eml", root + "/a-b.eml", root + "/b.eml"}));
+}
+
+// Names made of the bytes around '/' and of prefixes of each other, nested three deep: the
+// listing is the order std::filesystem::path gives the same files (element by element).
+TEST(ListMailFilesTest, OrderIsThePathOrderForNamesAroundTheSlashByte) {
+  testing::TempDir tmp;
+  const std::vector<std::string> names = {"a", "a-b", "a.b", "a0", "a b", "a!", "aa", "A",
+                                          "\xff", "a\xc3\xa9", "-", "0"};
+  std::vector<fs::path> expected;
+  for (size_t i = 0; i < names.size(); ++i) {
+    // Alternate files and directories under each name, two levels of directories.
+    const fs::path top = tmp.path() / names[i];
+    if (i % 3 == 0) {
+      Write(top, "f");
+      expected.push_back(top);
+      continue;
+    }
+    for (size_t j = 0; j < names.size(); j += 1 + i % 4) {
+      const fs::path mid = top / names[j];
+      if (j % 2 == 0) {
+        Write(mid, "f");
+        expected.push_back(mid);
+      } else {
+        Write(mid / names[(i + j) % names.size()], "f");
+        expected.push_back(mid / names[(i + j) % names.size()]);
+      }
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> want;
+  for (const auto& p : expected) {
+    want.push_back(p.string());
+  }
+  std::vector<std::string> missing;
+  EXPECT_EQ(ListMailFiles({tmp.path().string()}, &missing), want);
+  EXPECT_TRUE(missing.empty());
 }
 
 TEST(ListMailFilesTest, KeepsInputOrderAndReportsWhatIsMissing) {

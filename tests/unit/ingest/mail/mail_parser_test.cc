@@ -2,9 +2,12 @@
 #include "ingest/mail/mail_parser.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <gtest/gtest.h>
 
 #include "core/time_format.h"
+#include "ingest/mail/text_util.h"
 #include "testing/fake_clock.h"
 #include "testing/test_data.h"
 
@@ -175,6 +178,55 @@ TEST(FormatTest, JsonlTimestampsAndEscapesAreTheGeneralFormattersOnes) {
   auto v = boost::json::parse(FormatJsonl("f", {r}));
   EXPECT_EQ(v.as_object().at("diagnosticcode").as_string(), diag);
   EXPECT_EQ(v.as_object().at("timestamp").as_string(), "");
+}
+
+// Byte for byte what boost::json::serialize writes for the same object (keys in the contract's
+// order), for several results per file and values that need every kind of escape, non-ASCII and
+// invalid UTF-8 (replaced by ValidUtf8 where the writer validates), long and empty values.
+TEST(FormatTest, JsonlIsTheSerializedObjectByteForByte) {
+  const std::string escapes = "q\"b\\t\tn\nr\rf\fb\bc\x01\x1f\x7f";
+  const std::string values[] = {"",
+                                "5.1.1",
+                                escapes,
+                                "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+                                "bad \xff\xc3 utf8",
+                                std::string(100, 'x') + escapes + std::string(33, 'y'),
+                                std::string(4000, '\\')};
+  for (std::string_view file : {"maildir/x.eml", "odd \"name\"\\\x02", "bad \xfe"}) {
+    std::vector<MailResult> results;
+    for (size_t i = 0; i < std::size(values); ++i) {
+      MailResult r;
+      r.recipient = ValidUtf8(values[i]);
+      r.status = values[(i + 1) % std::size(values)];
+      r.reply_code = values[(i + 2) % std::size(values)];
+      r.reason = values[(i + 3) % std::size(values)];
+      r.hard_bounce = i % 2 == 0;
+      r.feedback_type = values[(i + 4) % std::size(values)];
+      r.action = values[(i + 5) % std::size(values)];
+      r.diagnostic_code = ValidUtf8(values[(i + 6) % std::size(values)]);
+      r.timestamp_ms = i == 0 ? 0 : (i == 1 ? int64_t{253402300800000} : 1619739285000 + i);
+      results.push_back(r);
+    }
+    std::string expected;
+    int index = 0;
+    for (const auto& r : results) {
+      boost::json::object o;
+      o["file"] = ValidUtf8(file);
+      o["index"] = ++index;
+      o["recipient"] = r.recipient;
+      o["status"] = ValidUtf8(r.status);
+      o["replycode"] = ValidUtf8(r.reply_code);
+      o["reason"] = ValidUtf8(r.reason);
+      o["hardbounce"] = r.hard_bounce ? 1 : 0;
+      o["feedbacktype"] = ValidUtf8(r.feedback_type);
+      o["action"] = ValidUtf8(r.action);
+      o["diagnosticcode"] = r.diagnostic_code;
+      o["timestamp"] = r.timestamp_ms == 0 ? std::string() : FormatIso8601Ms(r.timestamp_ms);
+      expected += boost::json::serialize(o) + "\n";
+    }
+    EXPECT_EQ(FormatJsonl(file, results), expected) << file;
+  }
+  EXPECT_EQ(FormatJsonl("f", {}), "");
 }
 
 TEST(FormatTest, JsonlHasTheContractFields) {
