@@ -2,6 +2,8 @@
 // `bouncewatch`: one binary, thin subcommands over app/. Exit codes: 0 success, 1 runtime
 // failure, 2 usage error. Errors go to stderr as one sentence.
 #include <iostream>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cli/command.h"
@@ -26,17 +28,29 @@ int main(int argc, char** argv) {
                   "store URL, e.g. sqlite:bouncewatch-data/bouncewatch.db")
       ->type_name("URL");
 
-  std::vector<Command> commands = {
-      AddServeCommand(root, g),
-      AddEventsCommand(root, g),
-      AddCheckConfigCommand(root, g),
-      AddParseMailCommand(root, g),
-      AddIngestMailCommand(root, g),
-      AddSimulateCommand(root, g),
-      AddSuppressCommand(root, g),
-      AddTokenCommand(root, g),
-      AddStatsCommand(root, g),
+  // Only the subcommand named first is built when argv[1] names one (building all of them is
+  // a third of a short command's start: CLI11 options, validators and their strings); every
+  // other command line (help, global options first, a typo) builds them all.
+  using Adder = Command (*)(CLI::App&, GlobalOptions&);
+  static constexpr std::pair<std::string_view, Adder> kCommands[] = {
+      {"serve", AddServeCommand},           {"events", AddEventsCommand},
+      {"check-config", AddCheckConfigCommand}, {"parse-mail", AddParseMailCommand},
+      {"ingest-mail", AddIngestMailCommand}, {"simulate", AddSimulateCommand},
+      {"suppress", AddSuppressCommand},     {"token", AddTokenCommand},
+      {"stats", AddStatsCommand},
   };
+  std::vector<Command> commands;
+  const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  for (const auto& [name, add] : kCommands) {
+    if (name == first) {
+      commands.push_back(add(root, g));
+    }
+  }
+  if (commands.empty()) {
+    for (const auto& [name, add] : kCommands) {
+      commands.push_back(add(root, g));
+    }
+  }
 
   try {
     root.parse(argc, argv);
