@@ -541,6 +541,12 @@ PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns,
     out.alternatives.push_back(a);
   }
   out.extra_range = {first_extra, static_cast<uint32_t>(out.alternatives.size())};
+  // In the order Build wants them (by text), so that a generated analysis needs no sort at
+  // every start.
+  std::stable_sort(out.literals.begin(), out.literals.end(),
+                   [](const PrefilterAnalysis::Literal& a, const PrefilterAnalysis::Literal& b) {
+                     return a.text < b.text;
+                   });
   return out;
 }
 
@@ -646,7 +652,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
   std::vector<Literal> lits;
   lits.reserve(analysis.literals.size());
   for (const auto& l : analysis.literals) {
-    lits.push_back({std::string(l.text), l.patterns, l.alternative});
+    lits.push_back({l.text, l.patterns, l.alternative});
   }
   Build(std::move(lits));
 }
@@ -659,7 +665,7 @@ LiteralPrefilter LiteralPrefilter::FromLiterals(const std::vector<std::string_vi
       f.always_ |= uint64_t{1} << i;
       continue;
     }
-    lits.push_back({std::string(literals[i].substr(0, 16)), uint64_t{1} << i});
+    lits.push_back({literals[i].substr(0, 16), uint64_t{1} << i});
   }
   f.Build(std::move(lits));
   return f;
@@ -699,13 +705,15 @@ int BucketBits(size_t entries) {
 
 void LiteralPrefilter::Build(std::vector<Literal> lits) {
   // Literals of the same text become one entry (their patterns and alternatives merged).
-  std::sort(lits.begin(), lits.end(),
-            [](const Literal& a, const Literal& b) { return a.text < b.text; });
+  const auto by_text = [](const Literal& a, const Literal& b) { return a.text < b.text; };
+  if (!std::is_sorted(lits.begin(), lits.end(), by_text)) {  // AnalyzePatterns sorts them
+    std::sort(lits.begin(), lits.end(), by_text);
+  }
   std::vector<Entry> merged;
   for (size_t k = 0; k < lits.size();) {
     size_t m = k;
     Entry e;
-    const std::string& lit = lits[k].text;
+    const std::string_view lit = lits[k].text;
     size_t head = std::min<size_t>(lit.size(), 8);
     std::memcpy(&e.bytes, lit.data(), head);
     std::memcpy(&e.bytes2, lit.data() + head, lit.size() - head);

@@ -51,7 +51,7 @@ struct PrefilterAnalysis {
     uint32_t size = 0;
     std::string_view plain;  // LiteralPrefilter::Alternative::plain
   };
-  std::vector<Literal> literals;
+  std::vector<Literal> literals;  // sorted by text
   std::vector<Alternative> alternatives;
   std::vector<std::pair<uint32_t, uint32_t>> alt_range;  // per pattern
   std::pair<uint32_t, uint32_t> extra_range{0, 0};
@@ -140,7 +140,7 @@ class LiteralPrefilter {
     uint8_t size = 0;
   };
   struct Literal {
-    std::string text;
+    std::string_view text;  // alive while Build runs (entries keep copies of the bytes)
     uint64_t patterns = 0;
     uint32_t alternative = UINT32_MAX;  // UINT32_MAX: none
   };
