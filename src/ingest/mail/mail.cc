@@ -70,12 +70,13 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out
       i += 16;
       continue;
     }
+    // The bytes before the CR are kept. A CR before an LF is dropped (the next block starts
+    // with the LF); a lone CR becomes an LF.
     const size_t k = static_cast<size_t>(__builtin_ctz(m));
     o += k;
-    *o++ = '\n';
     i += k + 1;
-    if (i < n && raw[i] == '\n') {
-      ++i;
+    if (i >= n || raw[i] != '\n') {
+      *o++ = '\n';
     }
   }
   for (; i < n; ++i) {
@@ -492,8 +493,11 @@ bool ConvertOrKeep(std::string_view bytes, std::string_view charset, std::string
         if (std::memchr(bytes.data(), '\x1b', bytes.size()) == nullptr && IsAscii(bytes)) {
           return false;
         }
+        // glibc's ISO-2022-JP refuses every 8-bit byte: iconv (and its module) only for 7-bit
+        // text the table does not cover.
         converted.clear();
-        return internal::Iso2022JpToUtf8(bytes, converted) || Convert(bytes, canon, converted);
+        return internal::Iso2022JpToUtf8(bytes, converted) ||
+               (IsAscii(bytes) && Convert(bytes, canon, converted));
       }
     }
   }
@@ -511,10 +515,12 @@ bool ConvertOrKeep(std::string_view bytes, std::string_view charset, std::string
       return false;
     } else {
       // Undeclared 8-bit text: Japanese MTAs write EUC-JP or Shift_JIS; else Latin-1.
-      for (const char* guess : {"EUC-JP", "SHIFT_JIS"}) {
-        if (Convert(bytes, guess, converted) && GlibValidUtf8(converted)) {
-          return true;
-        }
+      if (Convert(bytes, "EUC-JP", converted) && GlibValidUtf8(converted)) {
+        return true;
+      }
+      converted.clear();
+      if (internal::ShiftJisToUtf8(bytes, converted) && GlibValidUtf8(converted)) {
+        return true;  // what iconv's SHIFT_JIS gives, without its module
       }
       return ConvertSingleByte(bytes, kLatin1, converted);  // what iconv's ISO-8859-1 gives
     }
@@ -546,11 +552,20 @@ bool ConvertOrKeep(std::string_view bytes, std::string_view charset, std::string
       return !ascii && ConvertSingleByte(bytes, *table, converted);
     }
     if (IEquals(canon, "iso-2022-jp")) {
-      // Through glibc's JIS X 0208 table, without iconv, for the usual shapes.
+      // Through glibc's JIS X 0208 table, without iconv, for the usual shapes; 8-bit bytes,
+      // which glibc's ISO-2022-JP refuses, without iconv either.
       converted.clear();
       if (internal::Iso2022JpToUtf8(bytes, converted)) {
         return true;
       }
+      if (!ascii) {
+        return false;
+      }
+    }
+    if (IEquals(canon, "shift-jis") || IEquals(canon, "shift_jis") || IEquals(canon, "sjis")) {
+      // glibc's SJIS module, without loading it (rfc2047.cc).
+      converted.clear();
+      return internal::ShiftJisToUtf8(bytes, converted);
     }
   }
   return Convert(bytes, canon ? canon : from, converted);
@@ -706,6 +721,77 @@ void internal::StripHtmlInto(std::string_view html, std::string& out) {
   }
 }
 
+bool internal::PlainFieldValue(std::string_view raw, std::string_view& plain) {
+  // One space is cut at each end (a field's value starts with one); a value with more (a space
+  // left at an end) is left to DecodeFieldValue.
+  if (!raw.empty() && raw.front() == ' ') {
+    raw.remove_prefix(1);
+  }
+  if (!raw.empty() && raw.back() == ' ') {
+    raw.remove_suffix(1);
+  }
+  if (!raw.empty() && (raw.front() == ' ' || raw.back() == ' ')) {
+    return false;
+  }
+  // What Squeeze would change (tab, CR, LF, two spaces) and what needs decoding (8-bit bytes,
+  // "=?"): each position compared with the byte after it, 16 positions at a time.
+  const char* p = raw.data();
+  const size_t n = raw.size();
+#if defined(__SSE2__)
+  // Whether a position of the 16 at `at` holds such a byte or pair (reads at[0..16]).
+  const auto changes = [](const char* at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 1));
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i pairs =
+        _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(w, space)),
+                     _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
+                                   _mm_cmpeq_epi8(w, _mm_set1_epi8('?'))));
+    const __m128i blanks = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    // The sign bit of `v` marks bytes above 0x7f.
+    return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(pairs, blanks), v)) != 0;
+  };
+  if (n >= 17) {
+    // Positions [0, n - 1) in blocks, the last one overlapping the one before; the last byte
+    // (which starts no pair) on its own.
+    for (size_t i = 0;; i += 16) {
+      const size_t at = std::min(i, n - 17);
+      if (changes(p + at)) {
+        return false;
+      }
+      if (at == n - 17) {
+        break;
+      }
+    }
+    const auto last = static_cast<unsigned char>(p[n - 1]);
+    if (last >= 0x80 || last == '\t' || last == '\n' || last == '\r') {
+      return false;
+    }
+  } else {
+    alignas(16) char padded[32] = {};  // NUL pairs with nothing
+    if (n > 0) {
+      std::memcpy(padded, p, n);
+    }
+    if (changes(padded)) {
+      return false;
+    }
+  }
+#else
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    const char next = i + 1 < n ? p[i + 1] : '\0';
+    if (c >= 0x80 || c == '\t' || c == '\n' || c == '\r' || (c == ' ' && next == ' ') ||
+        (c == '=' && next == '?')) {
+      return false;
+    }
+  }
+#endif
+  plain = raw;
+  return true;
+}
+
 std::string internal::DecodeFieldValue(std::string_view raw) {
   if (IsAscii(raw) && raw.find("=?") == std::string_view::npos) {
     return Squeeze(raw);
@@ -837,7 +923,12 @@ struct Walker {
 
 std::string_view Header::Value() const {
   if (pending_) {
-    value_ = internal::DecodeFieldValue(raw_);
+    if (std::string_view plain; internal::PlainFieldValue(raw_, plain)) {
+      raw_ = plain;  // decoding would only trim it: no copy
+      verbatim_ = true;
+    } else {
+      value_ = internal::DecodeFieldValue(raw_);
+    }
     pending_ = false;
   }
   return verbatim_ ? raw_ : std::string_view(value_);
@@ -898,15 +989,22 @@ bool Header::ValueMentions(std::string_view needle) const {
         piece = needle.substr(start, i - start);
       }
     }
-    if (!piece.empty() && IsAscii(raw_) && raw_.find("=?") == std::string_view::npos &&
-        !IContains(raw_, piece)) {
-      return false;
+    if (!piece.empty() && !IContains(raw_, piece)) {
+      if (raw_is_text_ < 0) {  // once per field: detectors ask about one field several times
+        raw_is_text_ = IsAscii(raw_) && raw_.find("=?") == std::string_view::npos ? 1 : 0;
+      }
+      if (raw_is_text_ == 1) {
+        return false;
+      }
     }
   }
   return IContains(Value(), needle);
 }
 
 std::string_view FindHeader(const Headers& headers, std::string_view name) {
+  if (!headers.MayHave(name)) {
+    return {};
+  }
   for (const auto& h : headers) {
     if (h.name.size() == name.size() && IEquals(h.name, name)) {
       return h.Value();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,7 +44,8 @@ struct Header {
         value_(o.value_),
         raw_(o.raw_),
         pending_(o.pending_),
-        verbatim_(o.verbatim_) {
+        verbatim_(o.verbatim_),
+        raw_is_text_(o.raw_is_text_) {
     Repoint();
   }
   Header(Header&& o) noexcept
@@ -53,7 +55,8 @@ struct Header {
         value_(std::move(o.value_)),
         raw_(o.raw_),
         pending_(o.pending_),
-        verbatim_(o.verbatim_) {
+        verbatim_(o.verbatim_),
+        raw_is_text_(o.raw_is_text_) {
     Repoint();
   }
   Header& operator=(const Header& o) {
@@ -71,6 +74,7 @@ struct Header {
     raw_ = o.raw_;
     pending_ = o.pending_;
     verbatim_ = o.verbatim_;
+    raw_is_text_ = o.raw_is_text_;
     Repoint();
     return *this;
   }
@@ -98,9 +102,14 @@ struct Header {
   std::string owned_name_;
   bool owns_name_ = false;
   mutable std::string value_;
-  std::string_view raw_;  // the value as written (undecoded or verbatim fields)
+  // The value as written (undecoded or verbatim fields). Value() narrows it to the decoded value
+  // (and sets verbatim_) when decoding a plain value would only trim its ends.
+  mutable std::string_view raw_;
   mutable bool pending_ = false;
-  bool verbatim_ = false;  // Value() is raw_ itself
+  mutable bool verbatim_ = false;  // Value() is raw_ itself
+  // Whether raw_ (of a pending field) is ASCII without "=?", so that decoding keeps its runs of
+  // non-blank bytes: -1 not known yet (ValueMentions works it out once per field).
+  mutable int8_t raw_is_text_ = -1;
 };
 
 // The fields of one header block, in order. A vector of Header that also keeps alive the bytes
@@ -116,15 +125,23 @@ class Headers {
   bool empty() const { return fields_.empty(); }
   const Header& operator[](size_t i) const { return fields_[i]; }
   const Header& back() const { return fields_.back(); }
-  void push_back(Header h) { fields_.push_back(std::move(h)); }
+  void push_back(Header h) {
+    NoteName(h.name);
+    fields_.push_back(std::move(h));
+  }
   // Appends Header::Undecoded(name, raw_value), built in place.
   void AddUndecoded(std::string_view name, std::string_view raw_value) {
+    NoteName(name);
     fields_.emplace_back(Header::UndecodedTag{}, name, raw_value);
   }
   // Appends a verbatim field (Header::VerbatimTag), built in place.
   void AddVerbatim(std::string_view name, std::string_view value) {
+    NoteName(name);
     fields_.emplace_back(Header::VerbatimTag{}, name, value);
   }
+  // False when no field is named `name` (any ASCII case); true when one may be (the answer of a
+  // 64-bit set of name hashes, so most names that are missing are ruled out without a search).
+  bool MayHave(std::string_view name) const { return ((name_bits_ >> NameBit(name)) & 1u) != 0; }
   // Keeps a copy of [lo, hi) and points every view of a field (names not owned, undecoded and
   // verbatim values) that lies in it into the copy instead: for fields read from bytes that do
   // not outlive these headers.
@@ -143,7 +160,20 @@ class Headers {
   void Keep(std::shared_ptr<const std::string> bytes) { bytes_ = std::move(bytes); }
 
  private:
+  // A hash (0-63) of a field name that is the same for every ASCII case of it: its length and
+  // its first and last bytes with 0x20 set (which maps the two cases of a letter together).
+  static unsigned NameBit(std::string_view name) {
+    if (name.empty()) {
+      return 0;
+    }
+    const unsigned first = static_cast<unsigned char>(name.front()) | 0x20u;
+    const unsigned last = static_cast<unsigned char>(name.back()) | 0x20u;
+    return (static_cast<unsigned>(name.size()) * 7u + first * 3u + last * 5u) & 63u;
+  }
+  void NoteName(std::string_view name) { name_bits_ |= uint64_t{1} << NameBit(name); }
+
   std::vector<Header> fields_;
+  uint64_t name_bits_ = 0;  // bit NameBit(name) set for the name of each field
   std::shared_ptr<const std::string> bytes_;
 };
 

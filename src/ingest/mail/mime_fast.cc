@@ -21,11 +21,39 @@
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail::internal {
+
+// 8 bytes at a time (SWAR: a byte's high bit is set when it is ASCII and in 'A'..'Z', the test
+// AsciiLowerInto uses).
+bool HasAsciiUpper(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const auto upper = [&](uint64_t w) {
+    const uint64_t low7 = w & ~kHigh;
+    const uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: byte >= 'A'
+    const uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
+    return ((ge_a ^ gt_z) & ~w & kHigh) != 0;
+  };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    if (upper(w)) {
+      return true;
+    }
+  }
+  uint64_t w = 0;  // the last bytes, zero-padded (NUL is not a letter)
+  if (i < s.size()) {
+    std::memcpy(&w, s.data() + i, s.size() - i);
+  }
+  return upper(w);
+}
+
 namespace {
 
 struct Field {
   std::string_view name;
   std::string_view value;  // raw, after the colon; folded lines included
+  bool content = false;    // the name starts with "Content-" (any case)
 };
 
 // Fields of one header block, at most 1,000 (as ReadHeaders keeps).
@@ -83,53 +111,6 @@ bool HasInnerSpace(std::string_view name) {
   return i < name.size();
 }
 
-// Scans a field line from `pos` (not a blank or LF) for its first ':' or LF, whichever comes
-// first; `stop` is its position (or s.size()) and `bad` whether a byte before it cannot be in a
-// field name (a control byte, a space, DEL or a byte above 0x7f). 16 bytes at a time (SSE2).
-inline void ScanFieldName(std::string_view s, size_t pos, size_t& stop, bool& bad) {
-  const size_t n = s.size();
-  size_t i = pos;
-  bool seen_bad = false;
-#if defined(__SSE2__)
-  const __m128i colon = _mm_set1_epi8(':');
-  const __m128i lf = _mm_set1_epi8('\n');
-  const __m128i limit = _mm_set1_epi8(0x21);  // signed: 0x80-0xff are below it too
-  const __m128i del = _mm_set1_epi8(0x7f);
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const unsigned stops = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, lf))));
-    const unsigned bads = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, limit), _mm_cmpeq_epi8(v, del))));
-    if (stops != 0) {
-      const unsigned k = static_cast<unsigned>(__builtin_ctz(stops));
-      stop = i + k;
-      bad = seen_bad || (bads & ((1u << k) - 1)) != 0;
-      return;
-    }
-    seen_bad = seen_bad || bads != 0;
-  }
-#endif
-  for (; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == ':' || c == '\n') {
-      break;
-    }
-    seen_bad = seen_bad || c <= ' ' || c >= 0x7f;
-  }
-  stop = i;
-  bad = seen_bad;
-}
-
-// The end of the line holding `from` (its LF, or s.size()).
-inline size_t LineEnd(std::string_view s, size_t from) {
-  if (from >= s.size()) {
-    return s.size();
-  }
-  const void* nl = std::memchr(s.data() + from, '\n', s.size() - from);
-  return nl == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(nl) - s.data());
-}
-
 // The fields that say how an entity is encoded, noted while its fields are read.
 struct ContentFields {
   std::string_view type;  // the first Content-Type's raw value (when type_count > 0)
@@ -143,12 +124,11 @@ struct ContentFields {
 // name, a block that starts with a folded line, a folded line after a dropped line).
 // `drop_first_junk`: a first line without a colon (or with a space inside its name) is dropped
 // like a later one, as GMime does in an attached message ("REDACTED" instead of the original).
-// Each field line is read once for its colon and name bytes together (ScanFieldName), then its
-// end is found with memchr.
+// Each field line is read once for its colon, name bytes and end together (ScanFieldLine).
 bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::string_view& body,
                 bool drop_first_junk = false) {
-  static constexpr std::string_view kType = "Content-Type";
-  static constexpr std::string_view kEncoding = "Content-Transfer-Encoding";
+  static constexpr std::string_view kType = "content-type";
+  static constexpr std::string_view kEncoding = "content-transfer-encoding";
   // The content fields by index (a later folded line extends their values): filled in at the end.
   size_t type_at = 0;
   size_t encoding_at = 0;
@@ -183,7 +163,7 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
         return false;
       }
       // A folded line: extend the previous value up to this line's end.
-      const size_t end = LineEnd(entity, pos);
+      const size_t end = FindLineEnd(entity, pos);
       Field& f = out.back();
       f.value = std::string_view(f.value.data(), entity.data() + end - f.value.data());
       pos = end < n ? end + 1 : n;
@@ -191,9 +171,8 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
     }
     size_t stop = 0;
     bool bad = false;
-    ScanFieldName(entity, pos, stop, bad);
+    const size_t end = ScanFieldLine(entity, pos, stop, bad);
     const bool has_colon = stop < n && entity[stop] == ':';
-    const size_t end = has_colon ? LineEnd(entity, stop + 1) : stop;
     const size_t next = end < n ? end + 1 : n;
     const bool bad_name = has_colon && bad;
     if ((!out.empty() || drop_first_junk) &&
@@ -213,15 +192,15 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
     }
     if (out.size() < 1000) {
       const std::string_view name = entity.substr(pos, stop - pos);
-      // The lengths first: IEquals is a call, and most names have neither length.
-      if (name.size() == kType.size()) {
-        if (IEquals(name, kType)) {
+      const bool content = IsContentField(name);
+      if (content) {
+        if (IsFieldName(name, kType)) {
           type_at = type_count++ == 0 ? out.size() : type_at;
+        } else if (IsFieldName(name, kEncoding)) {
+          encoding_at = encoding_count++ == 0 ? out.size() : encoding_at;
         }
-      } else if (name.size() == kEncoding.size() && IEquals(name, kEncoding)) {
-        encoding_at = encoding_count++ == 0 ? out.size() : encoding_at;
       }
-      out.push_back({name, entity.substr(stop + 1, end - stop - 1)});
+      out.push_back({name, entity.substr(stop + 1, end - stop - 1), content});
     }
     pos = next;
   }
@@ -296,11 +275,9 @@ struct ContentType {
  private:
   // `s` itself when it has no upper-case ASCII letter, else its lower-case copy in `own`.
   static std::string_view LowerView(std::string_view s, std::string& own) {
-    for (char c : s) {
-      if (c >= 'A' && c <= 'Z') {
-        own = ToLower(s);
-        return own;
-      }
+    if (HasAsciiUpper(s)) {
+      own = ToLower(s);
+      return own;
     }
     return s;
   }
@@ -311,9 +288,20 @@ struct ContentType {
   std::string own_charset_;
 };
 
-// Whether `name` (a parameter name) is `want` in any ASCII case; the length first.
+// Whether `name` (a parameter name) is `want` (lower-case letters and '-') in any ASCII case,
+// inline: a byte with 0x20 OR-ed in equals a lower-case letter exactly when it is that letter in
+// either case; '-' is compared as it is.
 inline bool NameIs(std::string_view name, std::string_view want) {
-  return name.size() == want.size() && IEquals(name, want);
+  if (name.size() != want.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const char c = want[i] == '-' ? name[i] : static_cast<char>(name[i] | 0x20);
+    if (c != want[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Byte classes for ParseContentType's scans, one table load per byte.
@@ -661,11 +649,6 @@ bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
   return true;
 }
 
-// Whether a field name starts with "Content-" (any case): the first byte before the call.
-inline bool IsContentField(std::string_view name) {
-  return name.size() >= 8 && (name[0] | 0x20) == 'c' && IEquals(name.substr(0, 8), "Content-");
-}
-
 // A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
 // part, not to the message. The names and the values (undecoded: Header::Value decodes one when
 // read) point into one copy of the header block that `out` keeps.
@@ -679,7 +662,7 @@ void AppendMessageHeaders(const Fields& fields, Headers& out) {
   const char* base = bytes->data();
   out.reserve(fields.size());
   for (const auto& f : fields) {
-    if (IsContentField(f.name)) {
+    if (f.content) {
       continue;
     }
     out.AddUndecoded(std::string_view(base + (f.name.data() - lo), f.name.size()),

@@ -3,10 +3,16 @@
 // MIME fast path (mime_fast.cc). Not part of the module's interface.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ingest/mail/mail.h"
 
@@ -91,6 +97,123 @@ void StripHtmlInto(std::string_view html, std::string& out);
 // A raw header field value (as written after the colon, folded lines included) unfolded,
 // RFC 2047-decoded exactly as GMime decodes header values, and with whitespace runs squeezed.
 std::string DecodeFieldValue(std::string_view raw_value);
+
+// Whether DecodeFieldValue(raw_value) is `raw_value` with at most one space cut at each end and
+// nothing else changed (ASCII bytes, no "=?", no tab, CR or LF, no two spaces in a row): then
+// true, with that part of `raw_value` in `plain`. Most header values are such one-line texts,
+// which Value() then serves as a view instead of a decoded copy. False only means "not known to
+// be plain": DecodeFieldValue gives the value then.
+bool PlainFieldValue(std::string_view raw_value, std::string_view& plain);
+
+// The first LF at or after `from` in `s`, or s.size(); `s.size()` when from >= s.size().
+inline size_t LineEnd(std::string_view s, size_t from) {
+  if (from >= s.size()) {
+    return s.size();
+  }
+  const void* nl = std::memchr(s.data() + from, '\n', s.size() - from);
+  return nl == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(nl) - s.data());
+}
+
+// LineEnd(s, from), 16 bytes at a time without a call (SSE2): the header lines the fast path
+// reads are short, and memchr's call and set-up cost more than the few blocks they span.
+inline size_t FindLineEnd(std::string_view s, size_t from) {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  for (; from + 16 <= s.size(); from += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + from));
+    const auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+    if (m != 0) {
+      return from + static_cast<size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  return LineEnd(s, from);
+}
+
+// Scans the header field line at `pos` of `s` (LF line endings) for its first ':' or LF,
+// whichever comes first: `stop` gets its position (or s.size()) and `bad` whether a byte before
+// it cannot be in a field name (a control byte, a space, DEL or a byte above 0x7f). Returns the
+// end of the line: its LF, or s.size(). 16 bytes at a time (SSE2); the LF is first looked for in
+// the block that holds the colon.
+inline size_t ScanFieldLine(std::string_view s, size_t pos, size_t& stop, bool& bad) {
+  const size_t n = s.size();
+  size_t i = pos;
+  bool seen_bad = false;
+#if defined(__SSE2__)
+  const __m128i colon = _mm_set1_epi8(':');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i limit = _mm_set1_epi8(0x21);  // signed: 0x80-0xff are below it too
+  const __m128i del = _mm_set1_epi8(0x7f);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const auto lfs = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+    const unsigned stops = lfs | static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)));
+    const auto bads = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(v, limit), _mm_cmpeq_epi8(v, del))));
+    if (stops != 0) {
+      const auto k = static_cast<unsigned>(__builtin_ctz(stops));
+      stop = i + k;
+      bad = seen_bad || (bads & ((1u << k) - 1)) != 0;
+      if (((lfs >> k) & 1u) != 0) {
+        return stop;  // a line without a colon
+      }
+      const unsigned after = lfs & ~((2u << k) - 1);  // LFs after the colon
+      if (after != 0) {
+        return i + static_cast<size_t>(__builtin_ctz(after));
+      }
+      return FindLineEnd(s, i + 16);
+    }
+    seen_bad = seen_bad || bads != 0;
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == ':' || c == '\n') {
+      break;
+    }
+    seen_bad = seen_bad || c <= ' ' || c >= 0x7f;
+  }
+  stop = i;
+  bad = seen_bad;
+  return i < n && s[i] == ':' ? LineEnd(s, i + 1) : i;
+}
+
+// The 8 bytes at `p` as an integer with 0x20 OR-ed into each: for the bytes 0x21-0x7e this maps
+// the two cases of a letter, and nothing else, onto the lower-case letter, and '-' onto itself.
+inline uint64_t FoldedWord(const char* p) {
+  uint64_t w = 0;
+  std::memcpy(&w, p, 8);
+  return w | 0x2020202020202020ull;
+}
+
+// Whether `name` is `lower` in any ASCII case, for a `name` whose bytes are 0x21-0x7e (a field
+// name as the fast path admits it); 8 bytes at a time (the last 8 overlap the ones before).
+// REQUIRES: `lower` is at least 8 bytes of lower-case ASCII letters and '-'.
+inline bool IsFieldName(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) {
+    return false;
+  }
+  const auto word = [](const char* p) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  for (size_t i = 0; i + 8 < lower.size(); i += 8) {
+    if (FoldedWord(name.data() + i) != word(lower.data() + i)) {
+      return false;
+    }
+  }
+  const size_t last = lower.size() - 8;
+  return FoldedWord(name.data() + last) == word(lower.data() + last);
+}
+
+// Whether `name` (bytes 0x21-0x7e, as for IsFieldName) starts with "Content-" in any ASCII case.
+inline bool IsContentField(std::string_view name) {
+  return name.size() >= 8 && IsFieldName(name.substr(0, 8), "content-");
+}
+
+// Whether `s` holds a byte in 'A'..'Z'.
+bool HasAsciiUpper(std::string_view s);
 
 // The fast path: takes `lf` (LF line endings, no mbox "From " line) apart without building GMime
 // objects. nullopt when the mail has a shape the fast path leaves to GMime (malformed header

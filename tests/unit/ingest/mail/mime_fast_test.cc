@@ -882,6 +882,312 @@ TEST(MimeFastTest, SlashesCountedAsStdCountDoes) {
                                            3));
 }
 
+// Whether `raw` is a value whose decoding only cuts at most one space at each end (the rule
+// PlainFieldValue follows), byte by byte.
+bool PlainByByte(std::string_view raw) {
+  if (!raw.empty() && raw.front() == ' ') {
+    raw.remove_prefix(1);
+  }
+  if (!raw.empty() && raw.back() == ' ') {
+    raw.remove_suffix(1);
+  }
+  if (!raw.empty() && (raw.front() == ' ' || raw.back() == ' ')) {
+    return false;
+  }
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    const char next = i + 1 < raw.size() ? raw[i + 1] : '\0';
+    if (c >= 0x80 || c == '\t' || c == '\n' || c == '\r' || (c == ' ' && next == ' ') ||
+        (c == '=' && next == '?')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(MimeFastTest, PlainFieldValuesAreWhatDecodingGives) {
+  // Values of every length up to 40 bytes (one and two 16-byte blocks, the 17-byte edge where
+  // the last block overlaps) from bytes decoding changes and bytes it keeps: PlainFieldValue
+  // takes exactly the values the byte rule takes, and its view (inside the value) is what
+  // DecodeFieldValue returns.
+  static constexpr std::string_view kMixed(" \t\n\r=?aZ.\x80\xc3\xa9\0-", 14);
+  static constexpr std::string_view kMostlyPlain(" aZ.,<>@=?-0 bcd", 16);
+  bw::testing::PieceText gen(2718);
+  size_t plain = 0;
+  for (int round = 0; round < 30000; ++round) {
+    const size_t len = static_cast<size_t>(round) % 41;
+    const std::string raw = gen.NextBytes(round % 3 == 0 ? kMixed : kMostlyPlain, len);
+    std::string_view view;
+    const bool is_plain = internal::PlainFieldValue(raw, view);
+    ASSERT_EQ(is_plain, PlainByByte(raw)) << ::testing::PrintToString(raw);
+    if (is_plain) {
+      ++plain;
+      ASSERT_EQ(view, internal::DecodeFieldValue(raw)) << ::testing::PrintToString(raw);
+      ASSERT_TRUE(view.empty() ||
+                  (view.data() >= raw.data() && view.data() + view.size() <= raw.data() + len));
+    }
+  }
+  EXPECT_GT(plain, 5000u);
+  struct Case {
+    std::string_view raw;
+    bool plain;
+  };
+  for (const Case& c :
+       {Case{" Tue, 1 Dec 2026 05:14:00 +0000", true}, Case{"", true}, Case{" ", true},
+        Case{" a=b?c ", true}, Case{"  two spaces first", false}, Case{"a\tb", false},
+        Case{" =?utf-8?q?x?=", false}, Case{" caf\xc3\xa9", false}, Case{" folded\n value", false},
+        Case{" ends with two spaces  ", false}, Case{"a  ", false}, Case{"  ", true},
+        Case{" \xc3\xa9", false}}) {
+    std::string_view view;
+    EXPECT_EQ(internal::PlainFieldValue(c.raw, view), c.plain) << c.raw;
+    if (c.plain) {
+      EXPECT_EQ(view, internal::DecodeFieldValue(c.raw)) << c.raw;
+    }
+  }
+}
+
+TEST(MimeFastTest, PlainValuesReadBeforeACopyOutliveTheirMail) {
+  // Value() of a plain field is a view into the header bytes the Headers keep: read before the
+  // Headers are copied and the Mail is gone, it still reads the same.
+  const std::string raw =
+      "Date: Tue, 1 Dec 2026 05:14:00 +0000\n"
+      "To: <rcpt@example.net>\n"
+      "Subject: =?UTF-8?Q?caf=C3=A9?=\n"
+      "\n"
+      "body\n";
+  Headers copy;
+  {
+    auto mail = Load(raw, MimeEngine::kFast);
+    ASSERT_TRUE(mail.has_value());
+    ASSERT_EQ(mail->headers.size(), 3u);
+    EXPECT_EQ(mail->headers[0].Value(), "Tue, 1 Dec 2026 05:14:00 +0000");
+    EXPECT_EQ(mail->headers[1].Value(), "<rcpt@example.net>");
+    EXPECT_EQ(mail->headers[2].Value(), "caf\xc3\xa9");
+    copy = mail->headers;
+  }
+  EXPECT_EQ(FindHeader(copy, "date"), "Tue, 1 Dec 2026 05:14:00 +0000");
+  EXPECT_EQ(FindHeader(copy, "TO"), "<rcpt@example.net>");
+  EXPECT_EQ(FindHeader(copy, "Subject"), "caf\xc3\xa9");
+  const Header single = copy[0];
+  EXPECT_EQ(single.Value(), "Tue, 1 Dec 2026 05:14:00 +0000");
+  EXPECT_TRUE(copy[1].ValueMentions("RCPT@"));
+}
+
+TEST(MimeFastTest, FindHeaderFindsWhatALinearSearchFinds) {
+  // Headers built every way (owned, undecoded, verbatim) from short names over a small alphabet,
+  // so that names share lengths, first and last bytes: FindHeader (which rules names out by a
+  // hash first) against a loop of IEquals, for names in the headers in other cases and for
+  // names not in them.
+  static constexpr std::string_view kNameBytes("aAbB-xX", 7);
+  bw::testing::PieceText gen(1618);
+  const auto flip = [](std::string name) {
+    for (char& c : name) {
+      if (c >= 'a' && c <= 'z') {
+        c = static_cast<char>(c - 32);
+      } else if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c + 32);
+      }
+    }
+    return name;
+  };
+  size_t absent = 0;
+  size_t ruled_out = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> names;
+    Headers headers;
+    const size_t fields = static_cast<size_t>(round) % 12;
+    for (size_t k = 0; k < fields; ++k) {
+      names.push_back(gen.NextBytes(kNameBytes, 1 + (static_cast<size_t>(round) + k * 5) % 9));
+    }
+    const std::string values =
+        "value0 value1 value2 value3 value4 value5 value6 value7 value8 "
+        "value9 valueA valueB";
+    for (size_t k = 0; k < fields; ++k) {
+      const std::string_view value = std::string_view(values).substr(k * 7, 6);
+      switch (k % 3) {
+        case 0:
+          headers.push_back(Header(names[k], std::string(value)));
+          break;
+        case 1:
+          headers.AddUndecoded(names[k], value);
+          break;
+        default:
+          headers.AddVerbatim(names[k], value);
+          break;
+      }
+    }
+    std::vector<std::string> queries;
+    for (const auto& n : names) {
+      queries.push_back(flip(n));
+    }
+    for (int q = 0; q < 20; ++q) {
+      queries.push_back(gen.NextBytes(kNameBytes, static_cast<size_t>(q) % 10));
+    }
+    for (const auto& q : queries) {
+      std::string_view want;
+      bool found = false;
+      for (const auto& h : headers) {
+        if (IEquals(h.name, q)) {
+          want = h.Value();
+          found = true;
+          break;
+        }
+      }
+      ASSERT_EQ(FindHeader(headers, q), want) << q;
+      if (found) {
+        ASSERT_TRUE(headers.MayHave(q)) << q;
+      } else {
+        ++absent;
+        ruled_out += headers.MayHave(q) ? 0 : 1;
+      }
+    }
+  }
+  // The filter rules out most missing names (it would be no filter at all otherwise).
+  EXPECT_GT(ruled_out * 2, absent);
+}
+
+TEST(MimeFastTest, AsciiUpperFoundAsAByteLoopFindsIt) {
+  // Every byte value at every position of texts of 0 to 24 bytes (one, two and three 8-byte
+  // words and the zero-padded rest).
+  for (size_t len = 0; len <= 24; ++len) {
+    EXPECT_FALSE(internal::HasAsciiUpper(std::string(len, 'a'))) << len;
+    for (size_t at = 0; at < len; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'z');
+        s[at] = static_cast<char>(b);
+        ASSERT_EQ(internal::HasAsciiUpper(s), b >= 'A' && b <= 'Z') << len << " " << at << " " << b;
+      }
+    }
+  }
+}
+
+TEST(MimeFastTest, FieldNamesComparedAsIEqualsComparesThem) {
+  // Every byte a field name may hold (0x21-0x7e) at every position of the names the fast path
+  // looks for, in three cases: IsFieldName and IsContentField answer as IEquals does.
+  for (std::string_view lower :
+       {std::string_view("content-type"), std::string_view("content-transfer-encoding"),
+        std::string_view("content-")}) {
+    std::string upper(lower);
+    std::string mixed(lower);
+    for (size_t i = 0; i < upper.size(); ++i) {
+      if (upper[i] >= 'a' && upper[i] <= 'z') {
+        upper[i] = static_cast<char>(upper[i] - 32);
+        mixed[i] = i % 2 == 0 ? upper[i] : mixed[i];
+      }
+    }
+    for (const std::string& start : {std::string(lower), upper, mixed}) {
+      for (size_t at = 0; at < start.size(); ++at) {
+        for (int b = 0x21; b <= 0x7e; ++b) {
+          std::string s = start;
+          s[at] = static_cast<char>(b);
+          ASSERT_EQ(internal::IsFieldName(s, lower), IEquals(s, lower)) << s;
+          ASSERT_EQ(internal::IsContentField(s), IStartsWith(s, "Content-")) << s;
+        }
+      }
+    }
+    EXPECT_FALSE(internal::IsFieldName(std::string(lower) + "s", lower));
+    EXPECT_FALSE(internal::IsFieldName(lower.substr(1), lower));
+  }
+  EXPECT_FALSE(internal::IsContentField("Content"));
+  EXPECT_TRUE(internal::IsContentField("CoNtEnT-Type"));
+}
+
+TEST(MimeFastTest, FieldLinesScannedAsAByteLoopScansThem) {
+  // Lines of colons, LFs, blanks, letters, DEL, 8-bit and control bytes, from every position:
+  // the colon (or LF), whether a bad name byte comes before it, and the line's end as a byte
+  // loop finds them; FindLineEnd as std::string_view::find.
+  static constexpr std::string_view kBytes(":\n \taZ\x7f\x80\x01-xyzw", 14);
+  bw::testing::PieceText gen(31337);
+  for (int round = 0; round < 20000; ++round) {
+    const std::string s = gen.NextBytes(kBytes, static_cast<size_t>(round) % 70);
+    for (size_t pos = 0; pos <= s.size(); pos += 1 + static_cast<size_t>(round) % 3) {
+      size_t want_stop = pos;
+      bool want_bad = false;
+      while (want_stop < s.size() && s[want_stop] != ':' && s[want_stop] != '\n') {
+        const auto c = static_cast<unsigned char>(s[want_stop]);
+        want_bad = want_bad || c <= ' ' || c >= 0x7f;
+        ++want_stop;
+      }
+      const size_t lf = s.find('\n', want_stop);
+      const size_t want_end = lf == std::string::npos ? s.size() : lf;
+      size_t stop = 0;
+      bool bad = false;
+      ASSERT_EQ(internal::ScanFieldLine(s, pos, stop, bad), want_end) << s << " " << pos;
+      ASSERT_EQ(stop, want_stop) << ::testing::PrintToString(s) << " " << pos;
+      ASSERT_EQ(bad, want_bad) << ::testing::PrintToString(s) << " " << pos;
+      const size_t lf2 = s.find('\n', pos);
+      ASSERT_EQ(internal::FindLineEnd(s, pos), lf2 == std::string::npos ? s.size() : lf2);
+    }
+    ASSERT_EQ(internal::FindLineEnd(s, s.size() + 1), s.size());
+  }
+}
+
+TEST(MimeFastTest, ParameterNamesMatchInAnyCaseAsGMimeMatchesThem) {
+  // "boundary", "charset" and "report-type" with one byte in the other case or replaced by a
+  // token byte near it ('`' and '_' are a letter and '-' with 0x20 set, 'M' another letter): the
+  // fast path finds the parameter, or reads on without it, as GMime does (a multipart without its
+  // boundary, an undeclared charset, no report type).
+  static constexpr std::string_view kNames[] = {"boundary", "charset", "report-type"};
+  size_t compared = 0;
+  for (std::string_view want : kNames) {
+    for (size_t at = 0; at < want.size(); ++at) {
+      const char flipped =
+          want[at] >= 'a' && want[at] <= 'z' ? static_cast<char>(want[at] - 32) : want[at];
+      for (char b : {flipped, '`', '_', 'M'}) {
+        std::string name(want);
+        name[at] = b;
+        std::string raw = "From: MAILER-DAEMON@x.example\n";
+        if (want == "boundary") {
+          raw += "Content-Type: multipart/mixed; " + name +
+                 "=\"B\"\n\n--B\nContent-Type: text/plain\n\npart\n--B--\n";
+        } else if (want == "charset") {
+          raw += "Content-Type: text/plain; " + name + "=iso-8859-1\n\ncaf\xe9\n";
+        } else {
+          raw += "Content-Type: multipart/report; " + name +
+                 "=delivery-status; boundary=B\n\n--B\nContent-Type: text/plain\n\nx\n--B--\n";
+        }
+        if (!CompareUnlessDeclined(raw, compared)) {
+          FAIL() << ::testing::PrintToString(raw);
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 80u);
+  // The parameters are found whatever their case (so the comparison above compared both kinds).
+  auto mail = Load(
+      "From: a@x.example\nContent-Type: multipart/REPORT; Report-Type=Delivery-Status; "
+      "BOUNDARY=B\n\n--B\nContent-Type: text/plain; CharSet=ISO-8859-1\n\ncaf\xe9\n--B--\n",
+      MimeEngine::kFast);
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_EQ(mail->report_type, "delivery-status");
+  EXPECT_EQ(mail->text, "caf\xc3\xa9");  // (the LF before a boundary line is part of it)
+}
+
+TEST(MimeFastTest, ValueMentionsAsksAboutAFieldSeveralTimes) {
+  // Detectors ask about one field with several needles. The kind of its raw value is worked out
+  // once: a value with encoded words is still searched decoded on the second question, and a
+  // plain folded value answered from its raw bytes still decodes right afterwards.
+  const std::string raw =
+      "Subject: =?UTF-8?Q?Undeliverable:_caf=C3=A9?=\n"
+      "Received: from a\n by b (Exim 4.92)\n"
+      "\n"
+      "body\n";
+  auto mail = Load(raw, MimeEngine::kFast);
+  ASSERT_TRUE(mail.has_value());
+  ASSERT_EQ(mail->headers.size(), 2u);
+  const Header& subject = mail->headers[0];
+  EXPECT_FALSE(subject.ValueMentions("exim"));
+  EXPECT_TRUE(subject.ValueMentions("CAF\xc3\xa9"));
+  EXPECT_TRUE(subject.ValueMentions("undeliverable: caf"));
+  const Header& received = mail->headers[1];
+  EXPECT_FALSE(received.ValueMentions("postfix"));
+  EXPECT_FALSE(received.ValueMentions("Microsoft SMTP Server"));
+  EXPECT_TRUE(received.ValueMentions("a by b"));  // across the fold
+  EXPECT_TRUE(received.ValueMentions("(EXIM 4.92)"));
+  EXPECT_EQ(received.Value(), "from a by b (Exim 4.92)");
+  EXPECT_EQ(subject.Value(), "Undeliverable: caf\xc3\xa9");
+}
+
 TEST(MimeFastTest, GeneratedHeaderBlocksReadAsGMimeReadsThem) {
   // Header blocks made of ordinary fields, long names, folded lines, lines without a colon or
   // with spaces or 8-bit bytes in the name: whatever the fast path takes, it reads as GMime.
