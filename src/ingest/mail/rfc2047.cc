@@ -220,6 +220,14 @@ bool ToUtf8(const std::string& bytes, const char* canon, std::string& out) {
     out += bytes;
     return true;
   }
+  if (IEquals(c, "shift-jis")) {
+    std::string converted;
+    if (!ShiftJisToUtf8(bytes, converted) || !GlibValidUtf8(converted)) {
+      return false;
+    }
+    out += converted;
+    return true;
+  }
   if (IEquals(c, "iso-2022-jp")) {
     std::string converted;
     if (Iso2022JpToUtf8(bytes, converted)) {
@@ -228,6 +236,9 @@ bool ToUtf8(const std::string& bytes, const char* canon, std::string& out) {
       }
       out += converted;
       return true;
+    }
+    if (!IsAscii(bytes)) {
+      return false;  // glibc's ISO-2022-JP refuses every 8-bit byte
     }
   }
   thread_local std::map<std::string, iconv_t> open;  // a handful of charsets per process
@@ -435,6 +446,56 @@ bool Iso2022JpToUtf8(std::string_view bytes, std::string& out) {
     i += 2;
   }
   flush();
+  return true;
+}
+
+bool ShiftJisToUtf8(std::string_view bytes, std::string& out) {
+  const size_t start = out.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  out.resize(start + 3 * n);  // three UTF-8 bytes per input byte at most
+  char* o = out.data() + start;
+  const auto put = [&](uint32_t cp) {
+    if (cp < 0x80) {
+      *o++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *o++ = static_cast<char>(0xc0 | (cp >> 6));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      *o++ = static_cast<char>(0xe0 | (cp >> 12));
+      *o++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      *o++ = static_cast<char>(0x80 | (cp & 0x3f));
+    }
+  };
+  size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      put(c == 0x5c ? 0xa5u : c == 0x7e ? 0x203eu : c);  // JIS X 0201 Roman
+      ++i;
+    } else if (c >= 0xa1 && c <= 0xdf) {
+      put(0xff61u + (c - 0xa1));  // half-width katakana
+      ++i;
+    } else if (((c >= 0x81 && c <= 0x9f) || (c >= 0xe0 && c <= 0xef)) && i + 1 < n &&
+               p[i + 1] >= 0x40 && p[i + 1] <= 0xfc && p[i + 1] != 0x7f) {
+      // Two bytes to a JIS X 0208 row and cell: each lead byte covers two rows, the trail byte
+      // 0x40-0x9E (without 0x7F) the cells of the first, 0x9F-0xFC those of the second.
+      const unsigned t = p[i + 1];
+      const unsigned row = (c <= 0x9f ? c - 0x81 : c - 0xc1) * 2 + (t >= 0x9f ? 1 : 0);
+      const unsigned cell = t >= 0x9f ? t - 0x9f : t >= 0x80 ? t - 0x41 : t - 0x40;
+      const uint16_t cp = kJis0208[row * 94 + cell];
+      if (cp == 0) {
+        out.resize(start);
+        return false;
+      }
+      put(cp);
+      i += 2;
+    } else {
+      out.resize(start);  // 0x80, 0xA0, 0xF0-0xFF, a bad trail byte or a cut pair
+      return false;
+    }
+  }
+  out.resize(static_cast<size_t>(o - out.data()));
   return true;
 }
 

@@ -36,4 +36,12 @@ std::optional<std::string> DecodeEncodedWords(std::string_view text);
 // which is then also what loads glibc's ISO-2022-JP module.
 bool Iso2022JpToUtf8(std::string_view bytes, std::string& out);
 
+// Shift_JIS `bytes` converted to UTF-8 exactly as glibc's iconv converts them from SJIS (its
+// SHIFT_JIS, SHIFT-JIS, MS_KANJI), appended to `out`: single bytes as JIS X 0201 (0x5C is U+00A5,
+// 0x7E U+203E, 0xA1-0xDF the half-width katakana), two-byte characters through the JIS X 0208
+// table that Iso2022JpToUtf8 uses (glibc maps them alike, cell for cell). False, with `out`
+// unchanged, exactly where iconv fails (a byte or pair it has no character for, a cut pair):
+// so the caller needs neither iconv nor glibc's SJIS module.
+bool ShiftJisToUtf8(std::string_view bytes, std::string& out);
+
 }  // namespace bw::mail::internal

@@ -6,8 +6,10 @@
 #include "ingest/mail/rfc2047.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <iconv.h>
+#include <link.h>
 #include <random>
 #include <string>
 #include <sys/wait.h>
@@ -280,6 +282,122 @@ TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingGMime) {
     ASSERT_TRUE(reader.ReadAt(files, i, files.size(), &raw)) << files[i];
     (void)ParseMail(raw, options);
     ASSERT_FALSE(GMimeLoaded()) << "parsing " << files[i] << " loaded GMime";
+  }
+}
+
+// Whether a glibc gconv module (an iconv charset's shared object) is loaded in this process.
+bool GconvModuleLoaded() {
+  bool found = false;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/gconv/") != nullptr) {
+          *static_cast<bool*>(data) = true;
+        }
+        return 0;
+      },
+      &found);
+  return found;
+}
+
+// The corpus's Japanese mails (ISO-2022-JP, Shift_JIS, 8-bit text labelled ISO-2022-JP) are
+// converted without iconv: loading a gconv module costs a process 100-150 page faults (issue 6).
+// When an earlier test of this process loaded one, the check runs in a fresh process.
+TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingAGconvModule) {
+  if (GconvModuleLoaded()) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      execl("/proc/self/exe", "ingest_mail_test",
+            "--gtest_filter=Rfc2047Test.TheCorpusIsParsedWithoutLoadingAGconvModule", nullptr);
+      _exit(127);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "the check in a fresh process failed (see its output)";
+    return;
+  }
+  std::vector<std::string> missing;
+  std::vector<std::string> files =
+      ListMailFiles({bw::testing::DataPath("corpus/maildir").string()}, &missing);
+  ASSERT_GT(files.size(), 400u);
+  MailFileReader reader;
+  ParseOptions options;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string_view raw;
+    ASSERT_TRUE(reader.ReadAt(files, i, files.size(), &raw)) << files[i];
+    (void)ParseMail(raw, options);
+    ASSERT_FALSE(GconvModuleLoaded()) << "parsing " << files[i] << " loaded a gconv module";
+  }
+}
+
+// glibc iconv's answer for `bytes` in `charset`: true with the UTF-8 text, false when iconv
+// refuses them.
+bool IconvTo(const char* charset, std::string_view bytes, std::string& out) {
+  iconv_t cd = iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    ADD_FAILURE() << "no " << charset << " in iconv";
+    return false;
+  }
+  std::string buf(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size();
+  char* dst = buf.data();
+  size_t out_left = buf.size();
+  const bool ok = iconv(cd, &in, &in_left, &dst, &out_left) != static_cast<size_t>(-1) &&
+                  in_left == 0 &&
+                  iconv(cd, nullptr, nullptr, &dst, &out_left) != static_cast<size_t>(-1);
+  iconv_close(cd);
+  if (ok) {
+    buf.resize(buf.size() - out_left);
+    out = buf;
+  }
+  return ok;
+}
+
+TEST(Rfc2047Test, ShiftJisAsIconvForEveryByteAndPair) {
+  // Every byte alone and every pair, alone and between ASCII (with the two bytes JIS X 0201
+  // Roman maps differently): the decoder answers exactly when iconv does, with the same text,
+  // and leaves `out` as it was when it does not.
+  size_t converted = 0;
+  for (int a = 0; a < 0x100; ++a) {
+    for (int b = -1; b < 0x100; ++b) {
+      std::string unit(1, static_cast<char>(a));
+      if (b >= 0) {
+        unit += static_cast<char>(b);
+      }
+      for (const std::string& bytes : {unit, "a\\~" + unit + "z", unit + unit}) {
+        std::string theirs;
+        std::string ours = "kept";
+        const bool iconv_ok = IconvTo("SJIS", bytes, theirs);
+        const bool ok = ShiftJisToUtf8(bytes, ours);
+        ASSERT_EQ(ok, iconv_ok) << a << " " << b;
+        ASSERT_EQ(ours, ok ? "kept" + theirs : "kept") << a << " " << b;
+        converted += ok ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_GT(converted, 3u * 6879u);  // at least every JIS X 0208 cell in each of the 3 shapes
+  std::string out;
+  EXPECT_TRUE(ShiftJisToUtf8("", out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(ShiftJisToUtf8("ok \x82", out));  // a pair cut at the end
+  EXPECT_EQ(out, "");
+}
+
+TEST(Rfc2047Test, Iso2022JpWithAnEightBitByteIsRefusedByIconv) {
+  // What mail.cc and ToUtf8 rely on to skip iconv for 8-bit text labelled ISO-2022-JP: glibc
+  // refuses it wherever the byte stands (ASCII, Roman or JIS X 0208 set, lead or trail position).
+  for (int c = 0x80; c < 0x100; ++c) {
+    const std::string byte(1, static_cast<char>(c));
+    for (const std::string& bytes :
+         {byte, "abc" + byte + "def", "\x1b(J" + byte, "\x1b$B" + byte + "\x21\x1b(B",
+          "\x1b$B\x24" + byte + "\x1b(B", "\x1b$B\x24\x22\x1b(B" + byte, "\x1b(Ix" + byte}) {
+      std::string theirs;
+      EXPECT_FALSE(IconvTo("ISO-2022-JP", bytes, theirs)) << c;
+      std::string ours;
+      EXPECT_FALSE(Iso2022JpToUtf8(bytes, ours)) << c;
+    }
   }
 }
 
