@@ -368,7 +368,8 @@ inline size_t ScanCt(std::string_view v, size_t i, uint8_t end, bool& paren) {
 }
 
 // Parses a Content-Type value. False for shapes left to GMime: comments, RFC 2231 parameters,
-// encoded words in the parameters that matter, a missing subtype.
+// encoded words in the parameters that matter, a missing subtype, a parameter name with a
+// tspecial.
 bool ParseContentType(std::string_view v, ContentType& ct) {
   const size_t n = v.size();
   size_t i = 0;
@@ -408,6 +409,11 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
     std::string_view name = run(kCtNameEnd, paren);
     skip();
     if (name.empty() || i >= n || v[i] != '=' || name.back() == '*') {
+      return false;
+    }
+    // A name that is no RFC 2045 token (a tspecial in it): GMime stops reading the parameters
+    // there, so the shape is left to it.
+    if (name.find_first_of("()<>@,;:\\\"/[]?=") != std::string_view::npos) {
       return false;
     }
     ++i;
