@@ -14,28 +14,29 @@
 namespace bw::mail {
 
 internal::DsnField internal::DsnFieldOf(std::string_view n) {
-  // By length first: every name below differs in length from all but at most one other.
+  // By length first: every name below differs in length from all but at most one other (most
+  // names read are among them, so the comparisons run to the end: eight bytes at a time).
   switch (n.size()) {
     case 6:
-      return IEquals(n, "action")   ? DsnField::kAction
-             : IEquals(n, "status") ? DsnField::kStatus
-                                    : DsnField::kOther;
+      return IEqualsLower(n, "action")   ? DsnField::kAction
+             : IEqualsLower(n, "status") ? DsnField::kStatus
+                                         : DsnField::kOther;
     case 10:
-      return IEquals(n, "remote-mta") ? DsnField::kRemoteMta : DsnField::kOther;
+      return IEqualsLower(n, "remote-mta") ? DsnField::kRemoteMta : DsnField::kOther;
     case 12:
-      return IEquals(n, "arrival-date") ? DsnField::kArrivalDate : DsnField::kOther;
+      return IEqualsLower(n, "arrival-date") ? DsnField::kArrivalDate : DsnField::kOther;
     case 13:
-      return IEquals(n, "reporting-mta") ? DsnField::kReportingMta : DsnField::kOther;
+      return IEqualsLower(n, "reporting-mta") ? DsnField::kReportingMta : DsnField::kOther;
     case 15:
-      return IEquals(n, "final-recipient")   ? DsnField::kFinalRecipient
-             : IEquals(n, "diagnostic-code") ? DsnField::kDiagnosticCode
-                                             : DsnField::kOther;
+      return IEqualsLower(n, "final-recipient")   ? DsnField::kFinalRecipient
+             : IEqualsLower(n, "diagnostic-code") ? DsnField::kDiagnosticCode
+                                                  : DsnField::kOther;
     case 17:
-      return IEquals(n, "last-attempt-date") ? DsnField::kLastAttemptDate : DsnField::kOther;
+      return IEqualsLower(n, "last-attempt-date") ? DsnField::kLastAttemptDate : DsnField::kOther;
     case 18:
-      return IEquals(n, "x-actual-recipient")   ? DsnField::kXActualRecipient
-             : IEquals(n, "original-recipient") ? DsnField::kOriginalRecipient
-                                                : DsnField::kOther;
+      return IEqualsLower(n, "x-actual-recipient")   ? DsnField::kXActualRecipient
+             : IEqualsLower(n, "original-recipient") ? DsnField::kOriginalRecipient
+                                                     : DsnField::kOther;
     default:
       return DsnField::kOther;
   }
@@ -90,17 +91,18 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
   bool any = false;
   std::string orig_addr;
   auto flush = [&] {
-    if (any) {
-      if (cur.recipient.empty()) {
-        cur.recipient = orig_addr;
+    if (!any) {
+      return;  // no recipient field since the last flush: nothing to reset either
+    }
+    if (cur.recipient.empty()) {
+      cur.recipient = orig_addr;
+    }
+    if (!cur.recipient.empty()) {
+      cur.reporting_mta = reporting_mta;
+      if (cur.date.empty()) {
+        cur.date = arrival;
       }
-      if (!cur.recipient.empty()) {
-        cur.reporting_mta = reporting_mta;
-        if (cur.date.empty()) {
-          cur.date = arrival;
-        }
-        out.push_back(std::move(cur));
-      }
+      out.push_back(std::move(cur));
     }
     cur = Delivery();
     has_final = has_orig = any = false;
@@ -226,36 +228,30 @@ std::vector<Delivery> ParseDeliveryStatus(const Mail& mail) {
 
 size_t FindOriginalStart(std::string_view text) { return FindOriginalStart(text, ToLower(text)); }
 
-bool ReadableMentions(const Mail& mail, std::string_view needle) {
+namespace {
+
+static_assert(std::size(kReadablePhrases) <= PhraseSet::kMaxPhrases);
+
+uint64_t ScanReadablePhrases(const Mail& mail) {
+  static const PhraseSet kSet(kReadablePhrases);
   std::string_view readable = mail.Readable();
   if (mail.text_lower.size() != mail.text.size()) {
-    return IContains(readable, needle);  // a Mail built by hand
+    return kSet.Scan(ToLower(readable));  // a Mail built by hand
   }
-  // The needle lower-cased on the stack (the detectors' phrases are short literals).
-  char buffer[128];
-  std::string lowered;
-  std::string_view n = needle;
-  if (needle.size() <= sizeof(buffer)) {
-    for (size_t i = 0; i < needle.size(); ++i) {
-      char c = needle[i];
-      buffer[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    }
-    n = std::string_view(buffer, needle.size());
-  } else {
-    lowered = ToLower(needle);
-    n = lowered;
-  }
-  return Find(std::string_view(mail.text_lower).substr(0, readable.size()), n) !=
-         std::string_view::npos;
+  return kSet.Scan(std::string_view(mail.text_lower).substr(0, readable.size()));
 }
 
-bool ReadableMentionsLower(const Mail& mail, std::string_view lower_needle) {
-  std::string_view readable = mail.Readable();
-  if (mail.text_lower.size() != mail.text.size()) {
-    return IContains(readable, lower_needle);  // a Mail built by hand
+}  // namespace
+
+bool ReadableHas(const Mail& mail, size_t phrase) {
+  DetectionMemo* memo = DetectionScope::MemoFor(mail);
+  if (memo == nullptr) {
+    return ((ScanReadablePhrases(mail) >> phrase) & 1) != 0;
   }
-  return Find(std::string_view(mail.text_lower).substr(0, readable.size()), lower_needle) !=
-         std::string_view::npos;
+  if (!memo->readable_phrases) {
+    memo->readable_phrases = ScanReadablePhrases(mail);
+  }
+  return ((*memo->readable_phrases >> phrase) & 1) != 0;
 }
 
 const std::vector<std::string_view>& ReadableLines(const Mail& mail,
@@ -271,51 +267,42 @@ const std::vector<std::string_view>& ReadableLines(const Mail& mail,
   return *memo->readable_lines;
 }
 
-std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,
-                                    std::string_view needle) {
-  std::vector<size_t> out;
+size_t NextLineMentioning(const Mail& mail, std::string_view needle, size_t from) {
   const std::string_view text = mail.Readable();
-  const bool views_into_text =
-      mail.text_lower.size() == mail.text.size() && !lines.empty() &&
-      lines.front().data() >= text.data() &&
-      lines.back().data() + lines.back().size() <= text.data() + text.size();
-  if (!views_into_text || needle.empty() || needle.find('\n') != std::string_view::npos) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (IContains(lines[i], needle)) {
-        out.push_back(i);
+  if (mail.text_lower.size() != mail.text.size() || needle.empty() ||
+      needle.find('\n') != std::string_view::npos) {
+    for (size_t start = from, next = 0; start < text.size(); start = next) {
+      if (IContains(LineFrom(text, start, next), needle)) {
+        return start;
       }
     }
-    return out;
+    return std::string_view::npos;
   }
-  const std::string n = ToLower(needle);
-  const char* base = mail.text_lower.data();
-  size_t from = 0;
-  size_t line = 0;
-  while (from < text.size()) {
-    const size_t at = Find(std::string_view(base, text.size()), n, from);
-    if (at == std::string_view::npos) {
-      break;
+  // The needle lower-cased on the stack (recipient addresses), else on the heap.
+  char buffer[128];
+  std::string heap;
+  std::string_view n;
+  if (needle.size() <= sizeof(buffer)) {
+    for (size_t i = 0; i < needle.size(); ++i) {
+      const char c = needle[i];
+      buffer[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     }
-    // The line holding the hit (lines are in text order); a hit that runs into a dropped '\r'
-    // is not inside its line.
-    while (line < lines.size() &&
-           static_cast<size_t>(lines[line].data() - text.data()) + lines[line].size() < at + n.size()) {
-      ++line;
-    }
-    if (line == lines.size()) {
-      break;
-    }
-    size_t begin = static_cast<size_t>(lines[line].data() - text.data());
-    if (at >= begin) {
-      out.push_back(line);
-      // The next line: later hits in this one add nothing.
-      from = begin + lines[line].size() + 1;
-      ++line;
-    } else {
-      from = at + 1;
+    n = std::string_view(buffer, needle.size());
+  } else {
+    heap = ToLower(needle);
+    n = heap;
+  }
+  const std::string_view lower = std::string_view(mail.text_lower).substr(0, text.size());
+  for (size_t at = from; (at = Find(lower, n, at)) != std::string_view::npos; ++at) {
+    // The hit's line; a hit that runs into the CR dropped from the line's end is not in it.
+    const size_t nl = lower.rfind('\n', at);
+    const size_t begin = nl == std::string_view::npos ? 0 : nl + 1;
+    size_t next = 0;
+    if (at + n.size() <= begin + LineFrom(text, begin, next).size()) {
+      return begin;
     }
   }
-  return out;
+  return std::string_view::npos;
 }
 
 size_t FindOriginalStart(std::string_view text, std::string_view lower) {
@@ -438,7 +425,7 @@ std::string_view TextBeforeOriginal(std::string_view text) {
 MailSignals SignalsOf(const Mail& mail) {
   MailSignals s;
   s.from = FromLower(mail);
-  s.subject = SubjectLower(mail);
+  s.mail = &mail;
   s.has_delivery_status = !mail.delivery_status.empty();
   s.has_feedback_report = !mail.feedback_report.empty();
   for (std::string_view w : {"mailer-daemon", "postmaster", "mail delivery", "mail-daemon",
@@ -464,10 +451,11 @@ void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases) {
   }
 }
 
-bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle) {
+bool HeadersMention(const Mail& mail, std::string_view lower_name, std::string_view needle) {
   for (const auto& h : mail.headers) {
-    // The size first, inline: most fields are not `name`.
-    if (h.name.size() == name.size() && IEquals(h.name, name) && h.ValueMentions(needle)) {
+    // The size first, inline: most fields are not `lower_name`.
+    if (h.name.size() == lower_name.size() && IEqualsLower(h.name, lower_name) &&
+        h.ValueMentions(needle)) {
       return true;
     }
   }

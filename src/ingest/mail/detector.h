@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,14 +31,30 @@ struct Delivery {
   std::string date;  // Last-Attempt-Date / Arrival-Date as written
 };
 
+// The Subject / From of the bounce, lower-cased.
+std::string SubjectLower(const Mail& mail);
+std::string FromLower(const Mail& mail);
+
 // Cheap facts about one mail, computed once by the pipeline before any detector runs, so that a
-// detector can decline a mail (Accepts) without scanning it. Plain data.
+// detector can decline a mail (Accepts) without scanning it. The Subject is read on first use
+// (few Accepts need it); not thread-safe, the mail it was made from must outlive it.
 struct MailSignals {
-  std::string from;     // the From header, lower case
-  std::string subject;  // the Subject header, lower case
+  std::string from;                  // the From header, lower case
   bool has_delivery_status = false;  // a message/delivery-status part is attached
   bool has_feedback_report = false;  // a message/feedback-report part is attached
-  bool from_daemon = false;  // From names a mail system (mailer-daemon, postmaster, ...)
+  bool from_daemon = false;          // From names a mail system (mailer-daemon, postmaster, ...)
+  const Mail* mail = nullptr;        // the mail SignalsOf read, for Subject (none: "")
+
+  // The Subject header, lower case.
+  const std::string& Subject() const {
+    if (!subject_) {
+      subject_ = mail != nullptr ? SubjectLower(*mail) : std::string();
+    }
+    return *subject_;
+  }
+
+ private:
+  mutable std::optional<std::string> subject_;
 };
 
 MailSignals SignalsOf(const Mail& mail);
@@ -73,12 +91,15 @@ struct DetectionMemo {
   std::optional<std::vector<Delivery>> delivery_status_with_text;
   std::optional<std::vector<Delivery>> bounce_text;
   std::optional<std::vector<std::string_view>> readable_lines;  // see ReadableLines
+  // A bit per kReadablePhrases entry (see ReadableHas).
+  std::optional<uint64_t> readable_phrases;
 };
 
 // While a DetectionScope for `mail` is alive on this thread, DeliveryStatusWithText and
-// ScanBounceText compute their result for `mail` once and return copies of it (and ReadableLines
-// splits the text once): several detectors ask for the same. ParseMail opens one around its detector loop; `mail` must not
-// change while it is open. Scopes nest (an attached report is parsed inside another parse).
+// ScanBounceText compute their result for `mail` once (see TakeMemoized), ReadableLines splits the
+// text once and ReadableHas scans it once: several detectors ask for the same. ParseMail opens one
+// around its detector loop; `mail` must not change while it is open. Scopes nest (an attached
+// report is parsed inside another parse).
 class DetectionScope {
  public:
   explicit DetectionScope(const Mail& mail);
@@ -94,6 +115,25 @@ class DetectionScope {
   DetectionScope* outer_;
   DetectionMemo memo_;
 };
+
+namespace internal {
+// The deliveries memoized in `slot`, computed by `compute()` when the slot is empty. No deliveries
+// stay memoized for the next ask (several detectors ask in turn until one finds some); found ones
+// are handed over, not copied, and the slot is emptied: the detector that gets deliveries reports
+// them and detection stops, so another ask is rare (it computes them again).
+template <class Compute>
+std::vector<Delivery> TakeMemoized(std::optional<std::vector<Delivery>>& slot, Compute compute) {
+  if (!slot) {
+    slot = compute();
+  }
+  if (slot->empty()) {
+    return {};
+  }
+  std::vector<Delivery> out = std::move(*slot);
+  slot.reset();
+  return out;
+}
+}  // namespace internal
 
 // RFC 3464 §2.2-2.3: the per-recipient field groups of every message/delivery-status part (or,
 // when there is none, of "Final-Recipient:" blocks written into the text). Recipients without an
@@ -133,17 +173,69 @@ std::string_view TextBeforeOriginal(std::string_view text);
 // each with the lines that follow as its diagnostic. Does not check that `mail` is a bounce.
 std::vector<Delivery> ScanBounceText(const Mail& mail);
 
-// The Subject / From of the bounce, lower-cased.
-std::string SubjectLower(const Mail& mail);
-std::string FromLower(const Mail& mail);
+// Every fixed phrase a detector looks for in the readable text (Mail::Readable), written in
+// lower case and matched in any ASCII case. A detector names one with ReadablePhrase("...") and
+// asks ReadableHas; one scan of the text answers them all. A new phrase is a new row (at most
+// PhraseSet::kMaxPhrases; none shorter than 13 bytes keeps the scan's steps long).
+inline constexpr std::string_view kReadablePhrases[] = {
+    // mcafee
+    "--- the following addresses had delivery problems ---",
+    // exim
+    "this message was created automatically by mail delivery",
+    // postfix
+    "this is the mail system at host",
+    "this is the postfix program at host",
+    "the mail system",
+    // sendmail
+    "----- transcript of session follows -----",
+    "----- the following addresses had permanent fatal errors -----",
+    // qmail
+    "qmail-send program",
+    "hi. this is the",
+    // outlook
+    "delivery to the following recipients failed",
+    "delivery to the following recipients has been delayed",
+    "automatically generated delivery status notification",
+    // exchange
+    "did not reach the following recipient",
+    "delivery has failed to these recipients or groups",
+    "diagnostic information for administrators",
+    "couldn't be delivered",
+    "remote server returned '",
+    // yahoo
+    "sorry, we were unable to deliver your message to the following",
+    "remote host said:",
+    // generic (and gmail: "delivery to the following recipient")
+    "could not be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "undeliverable",
+    "delivery has failed",
+    "delivery failed",
+    "permanent error",
+    "error message below",
+    "invalid user address",
+    "unable to deliver",
+    "returned permanent errors",
+    "could not deliver",
+    "delivery to the following recipient",
+};
 
-// Whether the readable text (Mail::Readable) contains `needle`, in any case: one memmem over
-// the lower-cased copy LoadMail keeps (IContains when the Mail was built without it).
-bool ReadableMentions(const Mail& mail, std::string_view needle);
+// The index of `lower_phrase` in kReadablePhrases; a phrase missing from it does not compile.
+consteval size_t ReadablePhrase(std::string_view lower_phrase) {
+  for (size_t i = 0; i < std::size(kReadablePhrases); ++i) {
+    if (kReadablePhrases[i] == lower_phrase) {
+      return i;
+    }
+  }
+  throw "not in kReadablePhrases";  // not a constant expression: a compile error
+}
 
-// ReadableMentions for a needle written in lower case already (no ASCII capital letter; the
-// detectors' fixed phrases): the needle is searched as it is, not lower-cased for every call.
-bool ReadableMentionsLower(const Mail& mail, std::string_view lower_needle);
+// Whether the readable text contains kReadablePhrases[phrase] in any ASCII case. The first call
+// inside a DetectionScope for `mail` scans the text for all the phrases at once (the lower-cased
+// copy LoadMail keeps, or a lower-cased copy when the Mail was built without it); later calls
+// read the answer. Outside a scope every call scans.
+bool ReadableHas(const Mail& mail, size_t phrase);
 
 // SplitLines(mail.Readable()). Inside a DetectionScope for `mail` the text is split once and
 // the lines are shared by the detectors that walk them (the reference lives as long as the
@@ -151,11 +243,12 @@ bool ReadableMentionsLower(const Mail& mail, std::string_view lower_needle);
 const std::vector<std::string_view>& ReadableLines(const Mail& mail,
                                                    std::vector<std::string_view>& scratch);
 
-// The indexes of the `lines` (SplitLines of mail.Readable()) that contain `needle` (any case;
-// `needle` holds no line break), in order: one search over the lower-cased text instead of one
-// per line.
-std::vector<size_t> LinesMentioning(const Mail& mail, const std::vector<std::string_view>& lines,
-                                    std::string_view needle);
+// The next line of the readable text (a line as SplitLines(mail.Readable()) gives it) that
+// contains `needle` in any ASCII case: the offset in mail.Readable() where the first such line
+// starting at or after `from` starts, or npos. `from` must be a line start (0, or a `next` of
+// LineFrom). One search of the lower-cased text per call (a per-line search when the Mail was
+// built without it or `needle` holds a line break).
+size_t NextLineMentioning(const Mail& mail, std::string_view needle, size_t from);
 
 // One row of a detector's table of its MTA's fixed messages: the text (matched in any case) and
 // the reason it means.
@@ -168,8 +261,9 @@ struct ReasonPhrase {
 // it is when none does.
 void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases);
 
-// Whether any Received header or the From/Message-Id mentions `needle` (any case).
-bool HeadersMention(const Mail& mail, std::string_view name, std::string_view needle);
+// Whether any top-level field called `lower_name` (written in lower case, matched in any case)
+// mentions `needle` (any case) in its value.
+bool HeadersMention(const Mail& mail, std::string_view lower_name, std::string_view needle);
 
 // Factories, one per file under detectors/; registry.cc orders them.
 std::unique_ptr<Detector> MakeArfDetector();

@@ -215,7 +215,7 @@ struct Mail {
   bool fast_path = false;     // taken apart by the fast path (false: by GMime)
   size_t readable_size = 0;   // length of `text` before a quoted original message
   std::string text_lower;     // `text` with ASCII letters lower-cased (same length), for
-                              // case-insensitive searches (ReadableMentions)
+                              // case-insensitive searches (ReadableHas, NextLineMentioning)
 
   // `text` up to where a quoted original message starts.
   std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }

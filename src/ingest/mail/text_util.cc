@@ -212,6 +212,71 @@ bool IContains(std::string_view h, std::string_view n) {
   return IFind(h, n) != std::string_view::npos;
 }
 
+PhraseSet::PhraseSet(std::span<const std::string_view> phrases)
+    : phrases_(phrases.begin(), phrases.end()) {
+  window_ = 255 + kBlock - 1;  // a shift must fit in a byte
+  for (const std::string& p : phrases_) {
+    window_ = std::min(window_, p.size());
+  }
+  all_ = phrases_.size() == kMaxPhrases ? ~uint64_t{0} : (uint64_t{1} << phrases_.size()) - 1;
+  // A window whose last kBlock bytes occur nowhere in a phrase's first window_ bytes can move by
+  // window_ - kBlock + 1 (they may still start a phrase's first part); one whose last kBlock
+  // bytes are a phrase's ending at j can move by window_ - 1 - j at most.
+  shift_.fill(static_cast<uint8_t>(window_ - kBlock + 1));
+  for (size_t k = 0; k < phrases_.size(); ++k) {
+    const auto* p = reinterpret_cast<const unsigned char*>(phrases_[k].data());
+    for (size_t j = kBlock - 1; j < window_; ++j) {
+      const size_t h = Hash(p + j + 1 - kBlock);
+      shift_[h] = std::min(shift_[h], static_cast<uint8_t>(window_ - 1 - j));
+    }
+    ending_[Hash(p + window_ - kBlock)] |= uint64_t{1} << k;
+    uint32_t head;
+    std::memcpy(&head, p, sizeof(head));
+    heads_.push_back(head);
+  }
+}
+
+uint64_t PhraseSet::Scan(std::string_view text) const {
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  const size_t window = window_;
+  uint64_t found = 0;
+  // `end` is the last byte of the window [end + 1 - window, end].
+  for (size_t end = window - 1; end < n;) {
+    const size_t h = Hash(t + end + 1 - kBlock);
+    const size_t shift = shift_[h];
+    if (shift != 0) {
+      end += shift;
+      continue;
+    }
+    const uint64_t candidates = ending_[h] & ~found;
+    if (candidates != 0) {
+      found |= Confirm(text, end + 1 - window, candidates);
+      if (found == all_) {
+        break;
+      }
+    }
+    ++end;
+  }
+  return found;
+}
+
+[[gnu::noinline]] uint64_t PhraseSet::Confirm(std::string_view text, size_t start,
+                                              uint64_t candidates) const {
+  uint64_t found = 0;
+  uint32_t head;  // the window's first four bytes: most candidates differ there
+  std::memcpy(&head, text.data() + start, sizeof(head));
+  for (; candidates != 0; candidates &= candidates - 1) {
+    const auto k = static_cast<size_t>(__builtin_ctzll(candidates));
+    const std::string& p = phrases_[k];
+    if (heads_[k] == head && p.size() <= text.size() - start &&
+        std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
+      found |= uint64_t{1} << k;
+    }
+  }
+  return found;
+}
+
 std::vector<std::string_view> SplitLines(std::string_view text) {
   std::vector<std::string_view> lines;
   // One allocation for most texts instead of one per doubling (lines of bounce text and header
@@ -231,6 +296,19 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
     start = end + 1;
   }
   return lines;
+}
+
+std::string_view LineFrom(std::string_view text, size_t start, size_t& next) {
+  size_t end = text.find('\n', start);
+  if (end == std::string_view::npos) {
+    end = text.size();
+  }
+  next = end == text.size() ? end : end + 1;
+  std::string_view line = text.substr(start, end - start);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  return line;
 }
 
 std::string Squeeze(std::string_view s) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,13 +20,99 @@ bool IContains(std::string_view haystack, std::string_view needle);
 size_t IFind(std::string_view haystack, std::string_view needle, size_t from = 0);
 bool IEquals(std::string_view a, std::string_view b);
 
+// IEquals(s, lower) for a `lower` without ASCII capital letters (a literal such as a field name):
+// eight bytes of `s` lower-cased and compared at a time. Inline, so that the size of a literal
+// `lower` is known where it is called.
+inline bool IEqualsLower(std::string_view s, std::string_view lower) {
+  const size_t n = s.size();
+  if (n != lower.size()) {
+    return false;
+  }
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      const char c = s[i];
+      if (((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c) != lower[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+  const auto word = [](const char* p) {
+    uint64_t x;
+    std::memcpy(&x, p, sizeof(x));
+    return x;
+  };
+  // 0x20 added to the bytes in 'A'..'Z': with bit 7 of each byte cleared, adding 0x3f sets it
+  // from 'A' up, adding 0x25 from 'Z' + 1 up (no carry leaves a byte); bytes above 0x7f stay.
+  const auto lower8 = [&](const char* p) {
+    const uint64_t x = word(p);
+    constexpr uint64_t kHigh = 0x8080808080808080u;
+    const uint64_t low7 = x & ~kHigh;
+    const uint64_t upper =
+        (low7 + 0x3f3f3f3f3f3f3f3fu) & ~(low7 + 0x2525252525252525u) & ~x & kHigh;
+    return x | (upper >> 2);
+  };
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    if (lower8(s.data() + i) != word(lower.data() + i)) {
+      return false;
+    }
+  }
+  return lower8(s.data() + n - 8) == word(lower.data() + n - 8);
+}
+
 // The first position at or after `from` where `needle` occurs in `haystack` (bytes as they
 // are), or npos; Find(h, "") is `from` when from <= h.size(). Like std::string_view::find, with
 // candidates found 16 positions at a time by the needle's first and last bytes (SSE2).
 size_t Find(std::string_view haystack, std::string_view needle, size_t from = 0);
 
+// Which of a fixed list of phrases occur in a text, all answered by one pass over the text
+// (Wu-Manber: a window as long as the shortest phrase moves on by as much as the four bytes at
+// its end allow; only windows whose last four bytes end some phrase's first part are compared).
+// Bytes are compared as they are (search lower-case text for lower-case phrases to ignore case).
+// Immutable after construction; Scan is thread-safe.
+class PhraseSet {
+ public:
+  static constexpr size_t kMaxPhrases = 64;
+  static constexpr size_t kMinPhraseSize = 4;
+
+  // REQUIRES: 1 to kMaxPhrases phrases, each at least kMinPhraseSize bytes. The phrases are
+  // copied.
+  explicit PhraseSet(std::span<const std::string_view> phrases);
+
+  // Bit i is set when phrases[i] occurs in `text`. Never reads outside `text`.
+  uint64_t Scan(std::string_view text) const;
+
+ private:
+  static constexpr size_t kBlock = 4;  // the bytes a window's shift is looked up by
+  static constexpr size_t kHashBits = 12;
+  static size_t Hash(const unsigned char* block) {
+    uint32_t x;
+    std::memcpy(&x, block, sizeof(x));
+    return (x * 2654435761u) >> (32 - kHashBits);
+  }
+
+  // The bits of the `candidates` whose phrase starts at text[start] (out of line: the scan loop
+  // keeps its values in registers).
+  uint64_t Confirm(std::string_view text, size_t start, uint64_t candidates) const;
+
+  std::vector<std::string> phrases_;
+  // Each phrase's first four bytes, as Hash reads them.
+  std::vector<uint32_t> heads_;
+  size_t window_ = 0;  // the shortest phrase's size (at most 255 + kBlock - 1)
+  uint64_t all_ = 0;   // a bit per phrase
+  // By the hash of a window's last kBlock bytes: how far the window may move (0: some phrase's
+  // first window_ bytes may end here), and which phrases' first window_ bytes end in that hash.
+  std::array<uint8_t, size_t{1} << kHashBits> shift_{};
+  std::array<uint64_t, size_t{1} << kHashBits> ending_{};
+};
+
 // The lines of `text` (LF separated; a trailing CR is dropped).
 std::vector<std::string_view> SplitLines(std::string_view text);
+
+// The line of `text` that starts at `start` as SplitLines gives it (up to the next LF, a CR before
+// that LF dropped); `next` is set to where the following line starts (text.size() when this is the
+// last). REQUIRES: start < text.size(). Walking from 0 until text.size() visits SplitLines(text).
+std::string_view LineFrom(std::string_view text, size_t start, size_t& next);
 
 // Whitespace runs collapsed to one space, trimmed.
 std::string Squeeze(std::string_view s);

@@ -31,11 +31,11 @@ bool IsExim(const Mail& mail) {
   if (!FindHeader(mail.headers, "X-Failed-Recipients").empty()) {
     return true;
   }
-  if (HeadersMention(mail, "Received", "(Exim ")) {
-    return true;
-  }
-  return ReadableMentionsLower(mail, "this message was created automatically by mail delivery") &&
-         IContains(FindHeader(mail.headers, "Subject"), "Mail delivery failed");
+  // The phrase (a bit of the mail's phrase scan) before the Received fields.
+  return (ReadableHas(mail,
+                      ReadablePhrase("this message was created automatically by mail delivery")) &&
+          IContains(FindHeader(mail.headers, "Subject"), "Mail delivery failed")) ||
+         HeadersMention(mail, "received", "(Exim ");
 }
 
 class Exim final : public Detector {

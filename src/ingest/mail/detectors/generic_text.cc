@@ -34,12 +34,15 @@ bool LooksLikeBounce(const Mail& mail) {
     }
   }
   // Phrases of the explanation itself, for reports sent from an ordinary-looking address.
-  for (std::string_view w :
-       {"could not be delivered", "was not delivered", "wasn't delivered", "undeliverable",
-        "delivery has failed", "delivery failed", "permanent error", "error message below",
-        "invalid user address", "unable to deliver", "returned permanent errors",
-        "could not deliver", "delivery to the following recipient"}) {
-    if (ReadableMentionsLower(mail, w)) {
+  for (size_t phrase :
+       {ReadablePhrase("could not be delivered"), ReadablePhrase("was not delivered"),
+        ReadablePhrase("wasn't delivered"), ReadablePhrase("undeliverable"),
+        ReadablePhrase("delivery has failed"), ReadablePhrase("delivery failed"),
+        ReadablePhrase("permanent error"), ReadablePhrase("error message below"),
+        ReadablePhrase("invalid user address"), ReadablePhrase("unable to deliver"),
+        ReadablePhrase("returned permanent errors"), ReadablePhrase("could not deliver"),
+        ReadablePhrase("delivery to the following recipient")}) {
+    if (ReadableHas(mail, phrase)) {
       return true;
     }
   }
@@ -99,10 +102,7 @@ std::vector<Delivery> ScanBounceText(const Mail& mail) {
   if (memo == nullptr) {
     return ComputeScanBounceText(mail);
   }
-  if (!memo->bounce_text) {
-    memo->bounce_text = ComputeScanBounceText(mail);
-  }
-  return *memo->bounce_text;
+  return internal::TakeMemoized(memo->bounce_text, [&] { return ComputeScanBounceText(mail); });
 }
 
 namespace {
@@ -113,16 +113,11 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   // The bounce's own addressee is the original sender; an address equal to it is a recipient
   // only when nothing else is (anonymised reports use one address for everything).
   std::vector<bool> is_sender;
-  auto excluded = [&](const std::string& a) {
-    std::string l = ToLower(a);
-    return l.empty();
-  };
   std::vector<Delivery> out;
   auto add = [&](std::string addr, std::string diag) {
-    if (excluded(addr)) {
+    if (addr.empty()) {
       return;
     }
-    std::string l = ToLower(addr);
     for (auto& d : out) {
       if (IEquals(d.recipient, addr)) {
         if (d.diagnostic.empty()) {
@@ -131,6 +126,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
         return;
       }
     }
+    std::string l = ToLower(addr);
     Delivery d;
     d.recipient = std::move(addr);
     d.diagnostic = Squeeze(diag);

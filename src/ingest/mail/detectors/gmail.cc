@@ -16,8 +16,14 @@ class Gmail final : public Detector {
  public:
   std::string_view Name() const override { return "gmail"; }
 
+  // The From check of Detect, on the lower-cased From the signals keep.
+  bool Accepts(const MailSignals& s) const override {
+    return s.from.find("mailer-daemon@") != std::string::npos;
+  }
+
   std::vector<Delivery> Detect(const Mail& mail) const override {
-    if (!IContains(FindHeader(mail.headers, "From"), "mailer-daemon@")) {
+    if (!ReadableHas(mail, ReadablePhrase("delivery to the following recipient")) ||
+        !IContains(FindHeader(mail.headers, "From"), "mailer-daemon@")) {
       return {};
     }
     std::string_view text = mail.Readable();

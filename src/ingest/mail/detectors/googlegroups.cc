@@ -12,11 +12,16 @@ class GoogleGroups final : public Detector {
  public:
   std::string_view Name() const override { return "googlegroups"; }
 
+  bool Accepts(const MailSignals& s) const override { return !s.has_delivery_status; }
+
   std::vector<Delivery> Detect(const Mail& mail) const override {
+    if (!mail.delivery_status.empty()) {
+      return {};
+    }
     bool groups = IContains(FindHeader(mail.headers, "X-Failed-Recipients"), "@googlegroups.") ||
                   (!FindHeader(mail.headers, "X-Google-Group-Id").empty() &&
                    IContains(FindHeader(mail.headers, "Reply-To"), "@googlegroups."));
-    if (!groups || !mail.delivery_status.empty()) {
+    if (!groups) {
       return {};
     }
     // The group address: the bounce's Reply-To / List-Id / X-Failed-Recipients name it.

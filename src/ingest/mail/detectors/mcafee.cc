@@ -13,12 +13,15 @@ class McAfee final : public Detector {
  public:
   std::string_view Name() const override { return "mcafee"; }
 
+  bool Accepts(const MailSignals& s) const override { return s.has_delivery_status; }
+
   std::vector<Delivery> Detect(const Mail& mail) const override {
     if (mail.delivery_status.empty()) {
       return {};
     }
     std::string_view text = mail.Readable();
-    if (!ReadableMentionsLower(mail, "--- the following addresses had delivery problems ---")) {
+    if (!ReadableHas(mail,
+                     ReadablePhrase("--- the following addresses had delivery problems ---"))) {
       return {};
     }
     std::vector<Delivery> out = ParseDeliveryStatus(mail);

@@ -17,9 +17,10 @@ bool IsOutlook(const Mail& mail) {
   if (!microsoft_consumer) {
     return false;
   }
-  return ReadableMentionsLower(mail, "delivery to the following recipients failed") ||
-         ReadableMentionsLower(mail, "delivery to the following recipients has been delayed") ||
-         ReadableMentionsLower(mail, "automatically generated delivery status notification");
+  return ReadableHas(mail, ReadablePhrase("delivery to the following recipients failed")) ||
+         ReadableHas(mail,
+                     ReadablePhrase("delivery to the following recipients has been delayed")) ||
+         ReadableHas(mail, ReadablePhrase("automatically generated delivery status notification"));
 }
 
 class Outlook final : public Detector {

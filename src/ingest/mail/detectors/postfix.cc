@@ -10,19 +10,20 @@ namespace bw::mail {
 namespace {
 
 bool IsPostfix(const Mail& mail) {
+  // The phrases first: bits of the mail's phrase scan, cheaper than searching the DSN parts.
+  if (ReadableHas(mail, ReadablePhrase("this is the mail system at host")) ||
+      ReadableHas(mail, ReadablePhrase("this is the postfix program at host"))) {
+    return true;
+  }
   for (const auto& part : mail.delivery_status) {
     if (IContains(part, "X-Postfix-")) {
       return true;
     }
   }
-  if (ReadableMentionsLower(mail, "this is the mail system at host") ||
-      ReadableMentionsLower(mail, "this is the postfix program at host")) {
-    return true;
-  }
   std::string_view subject = FindHeader(mail.headers, "Subject");
   return (IStartsWith(subject, "Undelivered Mail Returned to Sender") ||
           IStartsWith(subject, "Delayed Mail (still being retried)")) &&
-         ReadableMentionsLower(mail, "the mail system");
+         ReadableHas(mail, ReadablePhrase("the mail system"));
 }
 
 // bounce(8)'s text: per recipient a paragraph that starts at column 0 with "<a@b>: " or
@@ -74,8 +75,8 @@ class Postfix final : public Detector {
 
   bool Accepts(const MailSignals& s) const override {
     return s.has_delivery_status || s.from_daemon ||
-           s.subject.find("undelivered mail") != std::string::npos ||
-           s.subject.find("delayed mail") != std::string::npos;
+           s.Subject().find("undelivered mail") != std::string::npos ||
+           s.Subject().find("delayed mail") != std::string::npos;
   }
 
   std::vector<Delivery> Detect(const Mail& mail) const override {

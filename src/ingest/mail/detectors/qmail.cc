@@ -25,13 +25,12 @@ constexpr ReasonPhrase kPhrases[] = {
 };
 
 bool IsQmail(const Mail& mail) {
-  if (HeadersMention(mail, "Received", "invoked for bounce")) {
-    return true;
-  }
-  // ("This is the qmail-send program at" contains "qmail-send program": one search for both.)
-  return ReadableMentionsLower(mail, "qmail-send program") ||
-         (ReadableMentionsLower(mail, "hi. this is the") &&
-          IContains(mail.text, "Below this line is a copy"));
+  // The phrases first (bits of the mail's phrase scan), the Received fields last.
+  // ("This is the qmail-send program at" contains "qmail-send program": one phrase for both.)
+  return ReadableHas(mail, ReadablePhrase("qmail-send program")) ||
+         (ReadableHas(mail, ReadablePhrase("hi. this is the")) &&
+          IContains(mail.text, "Below this line is a copy")) ||
+         HeadersMention(mail, "received", "invoked for bounce");
 }
 
 class Qmail final : public Detector {

@@ -26,54 +26,62 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
     return out;
   }
   // Where the DSN carries no diagnostic, the human-readable part usually does: take the
-  // lines that mention the recipient.
+  // lines that mention the recipient, walked in the text (no line list).
   std::string_view text = mail.Readable();
-  // The lines, split (or taken from the detection memo) only when a recipient needs them.
-  std::vector<std::string_view> scratch;
-  const std::vector<std::string_view>* split = nullptr;
+  constexpr size_t kNone = std::string_view::npos;
   for (auto& d : out) {
     const bool needs_command = FindSmtpCommand(d.diagnostic).empty();
     if (!needs_command && !d.diagnostic.empty()) {
       continue;  // nothing to take from the text for this recipient
     }
-    if (split == nullptr) {
-      split = &ReadableLines(mail, scratch);
-    }
-    const std::vector<std::string_view>& lines = *split;
-    // The lines that name the recipient, found with one search over the whole text.
-    const std::vector<size_t> naming = LinesMentioning(mail, lines, d.recipient);
+    const size_t first = NextLineMentioning(mail, d.recipient, 0);
     if (needs_command) {
-      // "(in reply to RCPT TO command)" is often only in the human-readable part.
-      for (size_t i : naming) {
+      // "(in reply to RCPT TO command)" is often only in the human-readable part: the paragraph
+      // (at most 8 lines) from each line naming the recipient.
+      for (size_t at = first; at != kNone;) {
         std::string para;
-        for (size_t j = i; j < lines.size() && j < i + 8 && !Trim(lines[j]).empty(); ++j) {
-          para += lines[j];
+        size_t after_first = 0;
+        size_t next = at;
+        for (size_t k = 0; k < 8 && next < text.size(); ++k) {
+          std::string_view line = LineFrom(text, next, next);
+          if (k == 0) {
+            after_first = next;
+          }
+          if (Trim(line).empty()) {
+            break;
+          }
+          para += line;
           para += ' ';
         }
         d.smtp_command = FindSmtpCommand(Squeeze(para));
         if (!d.smtp_command.empty()) {
           break;
         }
+        at = NextLineMentioning(mail, d.recipient, after_first);
       }
     }
-    if (!d.diagnostic.empty()) {
+    if (!d.diagnostic.empty() || first == kNone) {
       continue;
     }
-    for (size_t i : naming) {
-      std::string diag(lines[i]);
-      for (size_t j = i + 1; j < lines.size() && j < i + 6 && !Trim(lines[j]).empty(); ++j) {
-        std::string_view next = Trim(lines[j]);
-        std::string lead = FindAddress(next);
-        if (!lead.empty() && (next.substr(0, lead.size()) == lead ||
-                              next.substr(0, lead.size() + 1) == "<" + lead)) {
-          break;  // the next recipient's line
-        }
-        diag += ' ';
-        diag += next;
+    // The first line naming the recipient and the (at most 5) lines after it, up to the next
+    // recipient's line.
+    size_t next = first;
+    std::string diag(LineFrom(text, first, next));
+    for (size_t k = 1; k < 6 && next < text.size(); ++k) {
+      std::string_view line = LineFrom(text, next, next);
+      if (Trim(line).empty()) {
+        break;
       }
-      d.diagnostic = Squeeze(diag);
-      break;
+      std::string_view trimmed = Trim(line);
+      std::string lead = FindAddress(trimmed);
+      if (!lead.empty() && (trimmed.substr(0, lead.size()) == lead ||
+                            trimmed.substr(0, lead.size() + 1) == "<" + lead)) {
+        break;  // the next recipient's line
+      }
+      diag += ' ';
+      diag += trimmed;
     }
+    d.diagnostic = Squeeze(diag);
   }
   // A diagnostic that is only the address (or nothing) says nothing: with one recipient, the
   // human-readable explanation is the diagnostic.
@@ -90,10 +98,8 @@ std::vector<Delivery> DeliveryStatusWithText(const Mail& mail) {
   if (memo == nullptr) {
     return ComputeDeliveryStatusWithText(mail);
   }
-  if (!memo->delivery_status_with_text) {
-    memo->delivery_status_with_text = ComputeDeliveryStatusWithText(mail);
-  }
-  return *memo->delivery_status_with_text;
+  return internal::TakeMemoized(memo->delivery_status_with_text,
+                                [&] { return ComputeDeliveryStatusWithText(mail); });
 }
 
 std::unique_ptr<Detector> MakeRfc3464Detector() { return std::make_unique<Rfc3464>(); }

@@ -7,7 +7,9 @@
 namespace bw::mail {
 namespace {
 
-bool SubjectSaysAutoReply(std::string_view s) {
+// `lower_subject`: the Subject lower-cased (ASCII letters), so that the words (lower case) are
+// looked for as they are, all in one pass.
+bool SubjectSaysAutoReply(std::string_view lower_subject) {
   static constexpr std::string_view kPrefixes[] = {"auto:",
                                                    "auto reply",
                                                    "auto-reply",
@@ -34,12 +36,8 @@ bool SubjectSaysAutoReply(std::string_view s) {
                                                    "automatisch antwoord",
                                                    "afwezig",
                                                    "poza biurem"};
-  for (auto p : kPrefixes) {
-    if (IContains(s, p)) {
-      return true;
-    }
-  }
-  return false;
+  static const PhraseSet kWords(kPrefixes);
+  return kWords.Scan(lower_subject) != 0;
 }
 
 class Rfc3834 final : public Detector {

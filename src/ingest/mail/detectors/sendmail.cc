@@ -15,9 +15,9 @@ namespace bw::mail {
 namespace {
 
 bool IsSendmail(const Mail& mail) {
-  if (ReadableMentionsLower(mail, "----- transcript of session follows -----") ||
-      ReadableMentionsLower(mail,
-                            "----- the following addresses had permanent fatal errors -----")) {
+  if (ReadableHas(mail, ReadablePhrase("----- transcript of session follows -----")) ||
+      ReadableHas(
+          mail, ReadablePhrase("----- the following addresses had permanent fatal errors -----"))) {
     return true;
   }
   std::string_view subject = FindHeader(mail.headers, "Subject");

@@ -32,10 +32,10 @@ class Yahoo final : public Detector {
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
     bool yahoo =
-        ReadableMentionsLower(mail,
-                              "sorry, we were unable to deliver your message to the following") ||
+        ReadableHas(mail, ReadablePhrase(
+                              "sorry, we were unable to deliver your message to the following")) ||
         (!FindHeader(mail.headers, "X-YMailISG").empty() &&
-         ReadableMentionsLower(mail, "remote host said:"));
+         ReadableHas(mail, ReadablePhrase("remote host said:")));
     if (!yahoo) {
       return {};
     }

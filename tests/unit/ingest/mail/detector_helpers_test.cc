@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The shared helpers detectors read a mail with: where the quoted original starts
-// (FindOriginalStart) and which lines name a recipient (LinesMentioning), each against the plain
-// per-line / per-marker search it replaces.
+// (FindOriginalStart), which lines name a recipient (NextLineMentioning) and which fixed phrases
+// the text holds (ReadableHas), each against the plain per-line / per-marker / per-phrase search
+// it replaces.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,7 +108,26 @@ std::vector<size_t> PerLine(const std::vector<std::string_view>& lines, std::str
   return out;
 }
 
-TEST(LinesMentioningTest, SameLinesAsAPerLineSearch) {
+// The lines NextLineMentioning gives for `needle`, walked from the first line.
+std::vector<size_t> LinesNamed(const Mail& mail, const std::vector<std::string_view>& lines,
+                               std::string_view needle) {
+  const std::string_view text = mail.Readable();
+  std::vector<size_t> out;
+  for (size_t at = NextLineMentioning(mail, needle, 0); at != std::string_view::npos;) {
+    size_t line = 0;
+    while (line < lines.size() && lines[line].data() != text.data() + at) {
+      ++line;
+    }
+    EXPECT_LT(line, lines.size()) << "not a line start: " << at;
+    out.push_back(line);
+    size_t next = 0;
+    LineFrom(text, at, next);
+    at = NextLineMentioning(mail, needle, next);
+  }
+  return out;
+}
+
+TEST(NextLineMentioningTest, SameLinesAsAPerLineSearch) {
   for (std::string_view eol : {"\n", "\r\n", "\r"}) {
     std::string raw = "From: MAILER-DAEMON@example.org\nSubject: failure\n\n"
                       "<Gone@Example.NET>: host said 550\n"
@@ -125,25 +146,43 @@ TEST(LinesMentioningTest, SameLinesAsAPerLineSearch) {
     Mail mail = LoadOrDie(converted);
     auto lines = SplitLines(mail.Readable());
     for (std::string_view needle : {"gone@example.net", "OTHER@example.net", "example.net",
-                                    "nobody@example.net", "net\nother", "550"}) {
-      EXPECT_EQ(LinesMentioning(mail, lines, needle), PerLine(lines, needle)) << needle;
+                                    "nobody@example.net", "net\nother", "550", ""}) {
+      EXPECT_EQ(LinesNamed(mail, lines, needle), PerLine(lines, needle)) << needle;
     }
   }
 }
 
-TEST(ReadableMentionsLowerTest, SameAnswerAsReadableMentions) {
-  // Generated bounce texts (mixed case, phrases cut short, a quoted original after the marker)
-  // against ReadableMentions with the phrase as the detectors used to write it, and against a
-  // search of the lower-cased readable text.
+TEST(NextLineMentioningTest, SameLinesAsAPerLineSearchOnGeneratedText) {
+  // Needles cut by CRs that end a line (not part of it) or sit inside one (part of it), at the
+  // text's start and end, several on a line, in any case.
+  const std::string_view pieces[] = {"a@b.example", "A@B.EXAMPLE", "a@b.exampl", "\r\n", "\n",
+                                     "\r",          " ",           "x",          "a@b", ".example"};
+  bw::testing::PieceText gen(31);
+  size_t named = 0;
+  for (int k = 0; k < 2000; ++k) {
+    Mail mail = LoadOrDie("From: a@example.org\nSubject: x\n\n" + gen.Next(pieces, 1 + k % 25));
+    auto lines = SplitLines(mail.Readable());
+    for (std::string_view needle : {"a@b.example", "b.EXAMPLE\r", "e"}) {
+      const auto want = PerLine(lines, needle);
+      ASSERT_EQ(LinesNamed(mail, lines, needle), want) << mail.text << " / " << needle;
+      named += want.size();
+    }
+  }
+  EXPECT_GT(named, 1000u);
+}
+
+TEST(ReadableHasTest, SameAnswerAsASearchOfTheLowerCasedText) {
+  // Generated bounce texts (mixed case, phrases cut short or run together, a quoted original
+  // after the marker) against a search of the lower-cased readable text for every phrase, inside
+  // a DetectionScope (one scan kept for the mail) and outside (a scan per call).
   const std::string_view pieces[] = {
       "This is the ", "mail system", " at host", "THIS IS THE MAIL SYSTEM AT HOST", "Postfix ",
-      "program",      "----- Transcript of session follows -----", "-----", "\n",
+      "program", "----- Transcript of session follows -----", "-----", "\n", "\r\n",
       "Remote host said:", "remote host", " said", "couldn't be delivered", "Delivery ",
+      "UNDELIVERABLE", "undeliverabl", "delivery to the following recipient", "s failed",
       "\n------ This is a copy of the message, including all the headers. ------\n", "x"};
-  const std::string_view phrases[] = {"This is the mail system at host",
-                                      "----- Transcript of session follows -----",
-                                      "Remote host said:", "couldn't be delivered", "x", "xx"};
   bw::testing::PieceText gen(87);
+  size_t found = 0;
   for (int k = 0; k < 400; ++k) {
     Mail mail = LoadOrDie("From: MAILER-DAEMON@example.org\nSubject: failure\n\n" +
                           gen.Next(pieces, 1 + k % 20));
@@ -151,21 +190,114 @@ TEST(ReadableMentionsLowerTest, SameAnswerAsReadableMentions) {
     for (char& c : readable) {
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    for (std::string_view phrase : phrases) {
-      std::string lower(phrase);
-      for (char& c : lower) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      const bool want = readable.find(lower) != std::string::npos;
-      EXPECT_EQ(ReadableMentionsLower(mail, lower), want) << mail.text << " / " << phrase;
-      EXPECT_EQ(ReadableMentions(mail, phrase), want) << mail.text << " / " << phrase;
+    const DetectionScope scope(mail);
+    for (size_t phrase = 0; phrase < std::size(kReadablePhrases); ++phrase) {
+      const bool want = readable.find(kReadablePhrases[phrase]) != std::string::npos;
+      EXPECT_EQ(ReadableHas(mail, phrase), want) << mail.text << " / " << kReadablePhrases[phrase];
+      found += want ? 1 : 0;
+    }
+    Mail copy = mail;  // not the scope's mail: scanned on each call
+    for (size_t phrase = 0; phrase < std::size(kReadablePhrases); ++phrase) {
+      EXPECT_EQ(ReadableHas(copy, phrase), ReadableHas(mail, phrase)) << phrase;
     }
   }
+  EXPECT_GT(found, 400u);
   Mail by_hand;  // no text_lower: built without LoadMail
-  by_hand.text = "Remote HOST said: no\n";
+  by_hand.text = "Remote HOST said: no\nundeliverable\n";
   by_hand.readable_size = by_hand.text.size();
-  EXPECT_TRUE(ReadableMentionsLower(by_hand, "remote host said:"));
-  EXPECT_FALSE(ReadableMentionsLower(by_hand, "remote host said: yes"));
+  EXPECT_TRUE(ReadableHas(by_hand, ReadablePhrase("remote host said:")));
+  EXPECT_TRUE(ReadableHas(by_hand, ReadablePhrase("undeliverable")));
+  EXPECT_FALSE(ReadableHas(by_hand, ReadablePhrase("the mail system")));
+  by_hand.readable_size = 10;  // only the readable part counts
+  EXPECT_FALSE(ReadableHas(by_hand, ReadablePhrase("remote host said:")));
+}
+
+TEST(ReadableHasTest, PhrasesAreWrittenInLowerCase) {
+  // The scan reads the lower-cased text: a capital letter in a phrase would never match.
+  EXPECT_LE(std::size(kReadablePhrases), PhraseSet::kMaxPhrases);
+  for (std::string_view phrase : kReadablePhrases) {
+    EXPECT_EQ(ToLower(phrase), phrase);
+    EXPECT_GE(phrase.size(), PhraseSet::kMinPhraseSize);
+  }
+  static_assert(kReadablePhrases[ReadablePhrase("the mail system")] == "the mail system");
+}
+
+TEST(TakeMemoizedTest, EmptyResultsStayFoundOnesAreHandedOver) {
+  std::optional<std::vector<Delivery>> slot;
+  int computed = 0;
+  const auto none = [&] {
+    ++computed;
+    return std::vector<Delivery>{};
+  };
+  EXPECT_TRUE(internal::TakeMemoized(slot, none).empty());
+  EXPECT_TRUE(internal::TakeMemoized(slot, none).empty());
+  EXPECT_EQ(computed, 1);  // kept for the next ask
+  std::optional<std::vector<Delivery>> found_slot;
+  const auto found = [&] {
+    ++computed;
+    Delivery d;
+    d.recipient = "gone@example.net";
+    return std::vector<Delivery>{d};
+  };
+  for (int ask = 0; ask < 2; ++ask) {
+    const std::vector<Delivery> got = internal::TakeMemoized(found_slot, found);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].recipient, "gone@example.net");
+    EXPECT_FALSE(found_slot.has_value());  // handed over
+  }
+  EXPECT_EQ(computed, 3);  // asked again: computed again
+}
+
+TEST(TakeMemoizedTest, HelpersGiveTheSameDeliveriesOnEveryAskInAScope) {
+  const std::string raws[] = {
+      // a DSN: DeliveryStatusWithText finds the recipient
+      "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+      "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n<gone@example.net>: host said: 550 "
+      "5.1.1 unknown (in reply to RCPT TO command)\n--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; gone@example.net\n"
+      "Action: failed\nStatus: 5.1.1\n--b--\n",
+      // text only: ScanBounceText finds it, DeliveryStatusWithText finds none
+      "From: MAILER-DAEMON@example.org\nSubject: failure notice\n\n"
+      "<gone@example.net>:\n550 5.1.1 no such user\n"};
+  for (size_t r = 0; r < std::size(raws); ++r) {
+    Mail mail = LoadOrDie(raws[r]);
+    const std::vector<Delivery> dsn = DeliveryStatusWithText(mail);
+    const std::vector<Delivery> text = ScanBounceText(mail);
+    ASSERT_EQ(dsn.size(), r == 0 ? 1u : 0u) << raws[r];
+    ASSERT_EQ(text.size(), 1u) << raws[r];
+    const DetectionScope scope(mail);
+    for (int ask = 0; ask < 3; ++ask) {
+      const std::vector<Delivery> dsn_again = DeliveryStatusWithText(mail);
+      const std::vector<Delivery> text_again = ScanBounceText(mail);
+      ASSERT_EQ(dsn_again.size(), dsn.size());
+      ASSERT_EQ(text_again.size(), text.size());
+      for (size_t k = 0; k < dsn.size(); ++k) {
+        EXPECT_EQ(dsn_again[k].recipient, dsn[k].recipient);
+        EXPECT_EQ(dsn_again[k].diagnostic, dsn[k].diagnostic);
+        EXPECT_EQ(dsn_again[k].smtp_command, dsn[k].smtp_command);
+      }
+      for (size_t k = 0; k < text.size(); ++k) {
+        EXPECT_EQ(text_again[k].recipient, text[k].recipient);
+        EXPECT_EQ(text_again[k].diagnostic, text[k].diagnostic);
+        EXPECT_EQ(text_again[k].smtp_command, text[k].smtp_command);
+      }
+    }
+  }
+}
+
+TEST(HeadersMentionTest, FieldsOfThatNameInAnyCase) {
+  Mail mail = LoadOrDie(
+      "RECEIVED: from mx.example.org (SMTPD32-8.15) by relay\n"
+      "received: by host\n\t(qmail 123 INVOKED for bounce); Thu, 1 Jan 2009 00:00:00 +0000\n"
+      "X-Received: (Exim 4.80)\n"
+      "From: MAILER-DAEMON@example.org\nSubject: failure\n\nbody\n");
+  EXPECT_TRUE(HeadersMention(mail, "received", "(smtpd32"));
+  EXPECT_TRUE(HeadersMention(mail, "received", "invoked for bounce"));  // across the fold
+  EXPECT_FALSE(HeadersMention(mail, "received", "(Exim "));  // only in X-Received
+  EXPECT_TRUE(HeadersMention(mail, "x-received", "(exim "));
+  EXPECT_FALSE(HeadersMention(mail, "receive", "smtpd32"));
+  EXPECT_TRUE(HeadersMention(mail, "from", "mailer-daemon@"));
 }
 
 TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
@@ -196,13 +328,15 @@ TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
   }
 }
 
-TEST(LinesMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
+TEST(NextLineMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
   Mail mail;
   mail.text = "a@b.example here\nnothing\nA@B.EXAMPLE again\n";
   mail.readable_size = mail.text.size();  // no text_lower: built without LoadMail
   auto lines = SplitLines(mail.Readable());
-  EXPECT_EQ(LinesMentioning(mail, lines, "a@b.example"), (std::vector<size_t>{0, 2}));
-  EXPECT_EQ(LinesMentioning(mail, lines, ""), PerLine(lines, ""));
+  EXPECT_EQ(LinesNamed(mail, lines, "a@b.example"), (std::vector<size_t>{0, 2}));
+  EXPECT_EQ(LinesNamed(mail, lines, ""), PerLine(lines, ""));
+  EXPECT_EQ(NextLineMentioning(mail, "a@b.example", 17), 25u);
+  EXPECT_EQ(NextLineMentioning(mail, "nobody", 0), std::string_view::npos);
 }
 
 TEST(DsnFieldTest, SameFieldAsComparingWithEveryName) {

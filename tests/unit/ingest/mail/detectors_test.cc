@@ -110,6 +110,26 @@ TEST(Rfc3834DetectorTest, AutoReplyIsVacationOfTheSender) {
   EXPECT_EQ(found[0].reason, "vacation");
 }
 
+TEST(Rfc3834DetectorTest, SubjectWordsAloneInAnyCaseAndLanguage) {
+  // No header says it: the Subject's words do, anywhere in it, in any ASCII case.
+  for (std::string_view subject :
+       {"OUT OF OFFICE", "Re: Automatic Reply: x", "[AutoReply]", "Réponse automatique : absent",
+        "自動応答: 不在", "Abwesenheitsnotiz", "x auto: y", "Poza biurem"}) {
+    std::string raw = "From: Away Person <away@example.net>\nSubject: ";
+    raw += subject;
+    raw += "\n\nAway.\n";
+    auto found = DetectWith("rfc3834", raw);
+    ASSERT_EQ(found.size(), 1u) << subject;
+    EXPECT_EQ(found[0].reason, "vacation");
+  }
+  for (std::string_view subject : {"Out of offic", "autoreplies are off", "Réponse", "meeting"}) {
+    std::string raw = "From: Someone <someone@example.net>\nSubject: ";
+    raw += subject;
+    raw += "\n\nHello.\n";
+    EXPECT_TRUE(DetectWith("rfc3834", raw).empty()) << subject;
+  }
+}
+
 TEST(Rfc3834DetectorTest, BounceFromPostmasterIsNotAnAutoReply) {
   EXPECT_TRUE(DetectWith("rfc3834",
                          "From: postmaster@example.net\nAuto-Submitted: auto-replied\n"

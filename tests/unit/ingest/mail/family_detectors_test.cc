@@ -4,10 +4,16 @@
 // others' reports, and adds what the family's format says beyond the generic parsers.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
 #include "detect_with.h"
 #include "ingest/mail/mail_parser.h"
+#include "testing/test_data.h"
 
 namespace bw::mail {
 namespace {
@@ -337,6 +343,54 @@ TEST(FamilyDetectorsTest, EachDeclinesTheOthersReports) {
       }
     }
   }
+}
+
+TEST(FamilyDetectorsTest, AcceptsNeverDeclinesAMailDetectClaims) {
+  // Accepts may only skip work: on every corpus mail, each detector that finds deliveries (asked
+  // directly, outside the pipeline) accepts the mail's signals.
+  size_t claimed = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           bw::testing::DataPath("corpus/maildir"))) {
+    if (!e.is_regular_file()) {
+      continue;
+    }
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto mail = LoadMail(raw, MimeLimits{});
+    if (!mail) {
+      continue;
+    }
+    const MailSignals signals = SignalsOf(*mail);
+    for (const auto& detector : Detectors()) {
+      if (!detector->Detect(*mail).empty()) {
+        ++claimed;
+        EXPECT_TRUE(detector->Accepts(signals)) << detector->Name() << " " << e.path();
+      }
+    }
+  }
+  EXPECT_GT(claimed, 400u);
+}
+
+TEST(FamilyDetectorsTest, SignalsReadTheSubjectOnFirstUse) {
+  auto mail = LoadMail(
+      "From: someone@example.org\nSubject: =?UTF-8?Q?Undelivered_Mail?= Returned\n\nx\n",
+      MimeLimits{});
+  ASSERT_TRUE(mail.has_value());
+  const MailSignals s = SignalsOf(*mail);
+  EXPECT_FALSE(s.has_delivery_status);
+  EXPECT_FALSE(s.from_daemon);
+  EXPECT_EQ(s.Subject(), "undelivered mail returned");
+  EXPECT_EQ(&s.Subject(), &s.Subject());  // read once
+  EXPECT_TRUE(FindDetector("postfix")->Accepts(s));  // by the Subject alone
+  MailSignals none;  // made without a mail
+  EXPECT_EQ(none.Subject(), "");
+  EXPECT_FALSE(FindDetector("postfix")->Accepts(none));
+  EXPECT_FALSE(FindDetector("gmail")->Accepts(none));
+  none.from = "mailer-daemon@googlemail.com";
+  EXPECT_TRUE(FindDetector("gmail")->Accepts(none));
+  EXPECT_FALSE(FindDetector("mcafee")->Accepts(none));
+  none.has_delivery_status = true;
+  EXPECT_TRUE(FindDetector("mcafee")->Accepts(none));
 }
 
 TEST(FamilyDetectorsTest, AcceptsUsesOnlyTheSignals) {

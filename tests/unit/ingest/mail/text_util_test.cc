@@ -2,6 +2,7 @@
 #include "ingest/mail/text_util.h"
 
 #include <cctype>
+#include <cstdint>
 #include <iterator>
 #include <random>
 #include <string>
@@ -143,6 +144,48 @@ TEST(TextUtilTest, IEqualsMatchesBytewiseFoldingForEveryBytePairAndLength) {
   EXPECT_TRUE(IEquals("", ""));
 }
 
+TEST(TextUtilTest, IEqualsLowerIsIEqualsForEveryByteAtEveryPosition) {
+  // `lower` without capitals, built from bytes that fold into letters with 0x20 or sit next to
+  // the letter ranges ('@', '[', '`', '{', '-', CR's partner), and bytes above 0x7f; `s` is
+  // `lower` with one byte replaced by each of the 256, at every position, for sizes 0 to 25
+  // (the byte loop, one word, several words, overlapping tails).
+  const std::string_view alphabet(
+      "az-@[`{\r\x80\xc1\xfa"
+      "09 ",
+      14);
+  bw::testing::PieceText gen(5);
+  size_t equal = 0;
+  for (size_t len = 0; len <= 25; ++len) {
+    for (int round = 0; round < 3; ++round) {
+      std::string lower = gen.NextBytes(alphabet, len);
+      for (char& c : lower) {
+        c = static_cast<char>(RefLow(c));
+      }
+      ASSERT_TRUE(IEqualsLower(lower, lower));
+      for (size_t pos = 0; pos < len; ++pos) {
+        for (int c = 0; c < 256; ++c) {
+          std::string s = lower;
+          s[pos] = static_cast<char>(c);
+          const bool want = IEquals(s, lower);
+          ASSERT_EQ(IEqualsLower(s, lower), want) << len << " " << pos << " " << c;
+          equal += want ? 1 : 0;
+        }
+      }
+      std::string upper = lower;
+      for (char& c : upper) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      EXPECT_TRUE(IEqualsLower(upper, lower)) << upper;
+      upper.push_back('x');
+      EXPECT_FALSE(IEqualsLower(upper, lower));
+    }
+  }
+  EXPECT_GT(equal, 300u);  // the letters' two cases, and each byte itself
+  EXPECT_TRUE(IEqualsLower("Final-Recipient", "final-recipient"));
+  EXPECT_FALSE(IEqualsLower("Final\rRecipient", "final-recipient"));  // CR | 0x20 is '-'
+  EXPECT_FALSE(IEqualsLower("[", "{"));
+}
+
 TEST(TextUtilTest, SplitLinesMatchesALineByLineSplit) {
   const auto reference = [](std::string_view text) {
     std::vector<std::string_view> lines;
@@ -175,6 +218,116 @@ TEST(TextUtilTest, SplitLinesMatchesALineByLineSplit) {
   }
   EXPECT_EQ(SplitLines("a\r\nb\n\nc"), (std::vector<std::string_view>{"a", "b", "", "c"}));
   EXPECT_TRUE(SplitLines("").empty());
+}
+
+TEST(TextUtilTest, LineFromWalksTheLinesSplitLinesGives) {
+  bw::testing::PieceText gen(977);
+  for (int round = 0; round < 5000; ++round) {
+    const size_t len = static_cast<size_t>(round % 61);
+    std::string s = gen.NextBytes(std::string_view("ab\r\n\n x\0", 8), len);  // NUL included
+    std::vector<std::string_view> walked;
+    for (size_t start = 0, next = 0; start < s.size(); start = next) {
+      walked.push_back(LineFrom(s, start, next));
+      ASSERT_GT(next, start);
+      ASSERT_LE(next, s.size());
+    }
+    const auto want = SplitLines(s);
+    ASSERT_EQ(walked, want) << ::testing::PrintToString(s);
+    for (size_t k = 0; k < walked.size(); ++k) {
+      ASSERT_EQ(walked[k].data(), want[k].data()) << k;  // views into the text
+    }
+  }
+  size_t next = 0;
+  EXPECT_EQ(LineFrom("a\r\nb", 0, next), "a");
+  EXPECT_EQ(next, 3u);
+  EXPECT_EQ(LineFrom("a\r\nb", 3, next), "b");
+  EXPECT_EQ(next, 4u);
+  EXPECT_EQ(LineFrom("\r", 0, next), "");  // a CR alone is a line end dropped
+  EXPECT_EQ(next, 1u);
+  EXPECT_EQ(LineFrom("x\r\r\n", 0, next), "x\r");  // only the CR before the LF goes
+  EXPECT_EQ(next, 4u);
+}
+
+// The bit set PhraseSet::Scan should return: one std::string_view::find per phrase.
+uint64_t FindEachPhrase(std::string_view text, const std::vector<std::string_view>& phrases) {
+  uint64_t bits = 0;
+  for (size_t k = 0; k < phrases.size(); ++k) {
+    if (text.find(phrases[k]) != std::string_view::npos) {
+      bits |= uint64_t{1} << k;
+    }
+  }
+  return bits;
+}
+
+TEST(TextUtilTest, PhraseSetFindsWhatOneFindPerPhraseFinds) {
+  // Few distinct bytes, so that phrases overlap, share beginnings and endings, sit inside each
+  // other and hash alike, and texts hold them at every offset (start, end, cut short). NUL, CR,
+  // LF and bytes above 0x7f are compared as they are.
+  const std::string_view alphabets[] = {std::string_view("ab", 2), std::string_view("abc ", 4),
+                                        std::string_view("a\0\xff\r\n", 5),
+                                        std::string_view("the mail sy", 11)};
+  bw::testing::PieceText gen(2024);
+  size_t found = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const std::string_view alphabet = alphabets[round % std::size(alphabets)];
+    const size_t count = 1 + static_cast<size_t>(round) % PhraseSet::kMaxPhrases;
+    std::vector<std::string> owned;
+    for (size_t k = 0; k < count; ++k) {
+      owned.push_back(gen.NextBytes(
+          alphabet, PhraseSet::kMinPhraseSize + (static_cast<size_t>(round) * 7 + k) % 14));
+    }
+    const std::vector<std::string> copies = owned;
+    const std::vector<std::string_view> phrases(copies.begin(), copies.end());
+    const PhraseSet set(std::vector<std::string_view>(owned.begin(), owned.end()));
+    owned.assign(owned.size(), std::string(40, '#'));  // the set keeps its own copies
+    for (size_t t = 0; t < 8; ++t) {
+      std::string text = gen.NextBytes(alphabet, (static_cast<size_t>(round) * 13 + t * 29) % 90);
+      if (t % 3 == 0) {
+        text = copies[t % count] + text;  // a phrase at the start
+      } else if (t % 3 == 1) {
+        text += copies[static_cast<size_t>(round) % count];  // at the end
+      }
+      const uint64_t want = FindEachPhrase(text, phrases);
+      ASSERT_EQ(set.Scan(text), want) << ::testing::PrintToString(text) << " round " << round;
+      found += want != 0 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(found, 10000u);  // most texts held some phrase
+}
+
+TEST(TextUtilTest, PhraseSetOddSizes) {
+  // The shortest phrase sets the window; phrases longer than the longest window (257 bytes);
+  // texts shorter than the window, empty, or exactly one phrase.
+  const std::string long_a(300, 'a');
+  const std::string long_b = std::string(299, 'a') + "b";
+  const std::vector<std::string_view> longs = {long_a, long_b};
+  const PhraseSet big(longs);
+  EXPECT_EQ(big.Scan(""), 0u);
+  EXPECT_EQ(big.Scan(long_a), 1u);
+  EXPECT_EQ(big.Scan("x" + long_b), 2u);
+  EXPECT_EQ(big.Scan(std::string(600, 'a') + "b"), 3u);
+  EXPECT_EQ(big.Scan(std::string(299, 'a')), 0u);
+  const std::vector<std::string_view> mixed = {"abcd", "bcdefghijklmnop", "zzzz"};
+  const PhraseSet set(mixed);
+  EXPECT_EQ(set.Scan("abc"), 0u);
+  EXPECT_EQ(set.Scan("abcd"), 1u);
+  EXPECT_EQ(set.Scan("abcdefghijklmnop"), 3u);  // one inside the other's span
+  EXPECT_EQ(set.Scan("bcdefghijklmnozzzz"), 4u);
+  // All 64 bits: every phrase present, and the scan stops early without losing one.
+  std::vector<std::string> owned;
+  for (size_t k = 0; k < PhraseSet::kMaxPhrases; ++k) {
+    std::string phrase = "p";
+    phrase += std::to_string(k + 100);
+    phrase += 'q';
+    owned.push_back(phrase);
+  }
+  const PhraseSet all(std::vector<std::string_view>(owned.begin(), owned.end()));
+  std::string text;
+  for (const auto& p : owned) {
+    text += p + " ";
+  }
+  EXPECT_EQ(all.Scan(text), ~uint64_t{0});
+  EXPECT_EQ(all.Scan(text.substr(6)), ~uint64_t{1});
 }
 
 TEST(TextUtilTest, JoinReplyLinesMatchesAByteLoop) {
