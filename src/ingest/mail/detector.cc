@@ -323,8 +323,17 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   };
   // The cut is the start of the line of the earliest marker (no marker spans a line end, so the
   // order of the searches does not matter). All markers but one contain "message": each of its
-  // occurrences is checked against the markers around it, instead of a pass per marker.
+  // occurrences is checked against the markers around it, instead of a pass per marker. The
+  // other one, kSent, is found by its 'x' with the 'f' of "follows" kSentF bytes on.
   static constexpr std::string_view kAnchor = "message";
+  static constexpr std::string_view kSent = "the text you sent follows:";
+  static constexpr size_t kSentX = kSent.find('x');
+  static constexpr size_t kSentF = kSent.find(" f") + 1 - kSentX;
+  static_assert(kSent.find('x', kSentX + 1) == std::string_view::npos);
+  static_assert(std::count_if(std::begin(kMarkers), std::end(kMarkers), [](std::string_view m) {
+                  return m.find(kAnchor) == std::string_view::npos;
+                }) == 1);
+  static_assert(std::find(std::begin(kMarkers), std::end(kMarkers), kSent) != std::end(kMarkers));
   const auto bol_of = [&](size_t at) {
     size_t bol = text.rfind('\n', at);
     return bol == std::string_view::npos ? size_t{0} : bol;
@@ -337,10 +346,30 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     }
     return at;
   }();
+  // The markers (bit k) that can hold kAnchor at i, by the byte two before it (lower[i - 2]):
+  // the word before "message" ("the", "original", "unsent", "returned") tells most apart. A
+  // marker whose kAnchor is among its first two bytes is under every byte.
+  static_assert(std::size(kMarkers) <= 32);
+  static const auto kMarkersByByte = [] {
+    std::array<uint32_t, 256> by_byte{};
+    for (size_t k = 0; k < std::size(kMarkers); ++k) {
+      const size_t off = kAnchorAt[k];
+      if (off == std::string_view::npos) {
+        continue;
+      }
+      for (size_t b = 0; b < by_byte.size(); ++b) {
+        if (off < 2 || static_cast<unsigned char>(kMarkers[k][off - 2]) == b) {
+          by_byte[b] |= uint32_t{1} << k;
+        }
+      }
+    }
+    return by_byte;
+  }();
   // What position i of `lower` decides, if anything: a separator line starting after the '\n'
-  // at i (the cut is i), or the first marker in table order around "message" at i (the cut is
-  // its line's start). The first position in text order that decides gives the cut: a marker
-  // never spans the '\n' before a separator, so this is the earliest of both kinds.
+  // at i (the cut is i), the first marker in table order around "message" at i, or kSent around
+  // the 'x' at i (the cut is the marker's line's start). The first position in text order that
+  // decides gives the cut: no marker spans the '\n' before a separator or before another
+  // marker's line, so this is the earliest of all kinds.
   const auto decide = [&](size_t i) {
     if (lower[i] == '\n') {
       if (i + 4 <= lower.size() && (lower[i + 1] == '-' || lower[i + 1] == '=') &&
@@ -350,12 +379,21 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
       }
       return false;
     }
+    if (lower[i] == 'x') {
+      if (i >= kSentX && lower.compare(i - kSentX, kSent.size(), kSent) == 0) {
+        cut = bol_of(i - kSentX);
+        return true;
+      }
+      return false;
+    }
     if (lower.compare(i, kAnchor.size(), kAnchor) != 0) {
       return false;
     }
-    for (size_t k = 0; k < std::size(kMarkers); ++k) {
+    const auto before = static_cast<unsigned char>(i >= 2 ? lower[i - 2] : '\0');
+    for (uint32_t m = kMarkersByByte[before]; m != 0; m &= m - 1) {  // in table order
+      const auto k = static_cast<size_t>(__builtin_ctz(m));
       const size_t off = kAnchorAt[k];
-      if (off == std::string_view::npos || i < off) {
+      if (i < off) {
         continue;
       }
       const std::string_view marker = kMarkers[k];
@@ -371,8 +409,8 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
   if (separator_at(0)) {
     cut = 0;
   } else {
-    // One pass for both kinds: candidates are a '\n' before '-' or '=', and an 'm' with an 'e'
-    // six bytes on (SSE2: 16 positions at a time).
+    // One pass for all kinds: candidates are a '\n' before '-' or '=', an 'm' with an 'e' six
+    // bytes on, and an 'x' with an 'f' kSentF bytes on (SSE2: 16 positions at a time).
     const size_t n = lower.size();
     size_t i = 0;
     bool done = false;
@@ -382,16 +420,20 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     const __m128i equal = _mm_set1_epi8('=');
     const __m128i em = _mm_set1_epi8('m');
     const __m128i ee = _mm_set1_epi8('e');
-    for (; !done && i + 22 <= n; i += 16) {
+    const __m128i ex = _mm_set1_epi8('x');
+    const __m128i ef = _mm_set1_epi8('f');
+    for (; !done && i + kSentF + 16 <= n; i += 16) {
       const char* p = lower.data() + i;
       __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
       __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 6));
+      __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kSentF));
       __m128i sep = _mm_and_si128(_mm_cmpeq_epi8(a, nl),
                                   _mm_or_si128(_mm_cmpeq_epi8(b, dash), _mm_cmpeq_epi8(b, equal)));
       __m128i msg = _mm_and_si128(_mm_cmpeq_epi8(a, em), _mm_cmpeq_epi8(c, ee));
-      for (auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(sep, msg)));
-           m != 0 && !done; m &= m - 1) {
+      __m128i sent = _mm_and_si128(_mm_cmpeq_epi8(a, ex), _mm_cmpeq_epi8(d, ef));
+      __m128i hits = _mm_or_si128(_mm_or_si128(sep, msg), sent);
+      for (auto m = static_cast<unsigned>(_mm_movemask_epi8(hits)); m != 0 && !done; m &= m - 1) {
         done = decide(i + static_cast<size_t>(__builtin_ctz(m)));
       }
     }
@@ -400,19 +442,9 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     }
 #endif
     for (; i < n; ++i) {
-      if ((lower[i] == '\n' || lower[i] == 'm') && decide(i)) {
+      if ((lower[i] == '\n' || lower[i] == 'm' || lower[i] == 'x') && decide(i)) {
         break;
       }
-    }
-  }
-  for (size_t k = 0; k < std::size(kMarkers); ++k) {
-    const std::string_view marker = kMarkers[k];
-    if (kAnchorAt[k] != std::string_view::npos) {
-      continue;
-    }
-    const size_t hit = Find(lower.substr(0, cut), marker);
-    if (hit != std::string_view::npos) {
-      cut = std::min(cut, bol_of(hit));
     }
   }
   return cut;

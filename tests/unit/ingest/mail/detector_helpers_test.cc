@@ -82,7 +82,10 @@ TEST(FindOriginalStartTest, SameCutAsOneSearchPerMarker) {
       "message ", "Message", "\n", "---", "===", " original message", "This is a copy of the ",
       "returned message", "The text you sent follows:", "x", "mail", "e", "m", "messag",
       "\nOriginal message:", "----- Original message follows -----", "unsent ", " below",
-      "original mail", "copy of the message", "-----", "\n---", "\n===", "  "};
+      "original mail", "copy of the message", "-----", "\n---", "\n===", "  ",
+      // the words before "message" that pick the markers to compare
+      "the ", "unsent message below", "the original message headers", "message headers follow",
+      "returned ", "included is a copy of the message header", "Unsent", "THE", "ed"};
   bw::testing::PieceText gen(7);
   for (int round = 0; round < 20000; ++round) {
     std::string text;
