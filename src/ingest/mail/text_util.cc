@@ -67,16 +67,6 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && IsSpace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -547,8 +537,9 @@ std::string ScanSmtpCommand(std::string_view s);
 #if defined(__SSE2__)
 // Bit k set when the bytes p[k], p[k + 1] (ASCII case ignored) are the first two of one of
 // ScanSmtpCommand's probes; reads p[0, 17). The pairs are written out so that every compare is
-// against a constant; ScanSmtpCommand checks once that they cover its table.
-unsigned ProbePairMask(const char* p) {
+// against a constant; ScanSmtpCommand checks once that they cover its table. Inlined into the
+// scan loop.
+[[gnu::always_inline]] inline unsigned ProbePairMask(const char* p) {
   const __m128i fold = _mm_set1_epi8(0x20);
   const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), fold);
   const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1)), fold);
@@ -697,7 +688,8 @@ std::string ScanSmtpCommand(std::string_view s) {
   size_t i = 0;
 #if defined(__SSE2__)
   // 16 positions at a time through ProbePairMask, when it covers every probe's first two bytes
-  // (checked once against the table).
+  // (checked once against the table). The last positions are masked in a zero-padded copy
+  // of the text's end.
   static const bool kPairMaskCovers = [] {
     for (const Probe& p : kProbes) {
       char block[17] = {};
@@ -709,17 +701,36 @@ std::string ScanSmtpCommand(std::string_view s) {
     return true;
   }();
   if (kPairMaskCovers) {
-    for (; i + 17 <= s.size(); i += 16) {
-      for (unsigned m = ProbePairMask(s.data() + i); m != 0; m &= m - 1) {
-        const size_t at = i + static_cast<size_t>(__builtin_ctz(m));
+    // The candidates of mask `m` for the 16 positions from `base`: the probe of the first one
+    // that starts a probe, or nullptr.
+    const auto first_probe = [&](unsigned m, size_t base) -> const Probe* {
+      for (; m != 0; m &= m - 1) {
+        const size_t at = base + static_cast<size_t>(__builtin_ctz(m));
         if (at + 4 <= s.size() && !may_start(s.data() + at)) {
           continue;
         }
         if (const Probe* p = probe_at(at)) {
-          return std::string(p->command);
+          return p;
         }
       }
+      return nullptr;
+    };
+    for (; i + 17 <= s.size(); i += 16) {
+      if (const Probe* p = first_probe(ProbePairMask(s.data() + i), i)) {
+        return std::string(p->command);
+      }
     }
+    // The rest (at most 16 bytes) in a zero-padded copy; positions from s.size() - 1 on are
+    // masked out (probe_at reads two bytes of `s`).
+    if (i + 1 < s.size()) {
+      char tail[32] = {};
+      std::memcpy(tail, s.data() + i, s.size() - i);
+      const size_t left = s.size() - 1 - i;  // positions that may start a probe, at most 15
+      if (const Probe* p = first_probe(ProbePairMask(tail) & ((1u << left) - 1), i)) {
+        return std::string(p->command);
+      }
+    }
+    return {};
   }
 #endif
   for (; i + 1 < s.size(); ++i) {

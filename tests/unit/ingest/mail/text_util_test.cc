@@ -744,6 +744,64 @@ TEST(TextUtilTest, SmtpCommandMatchesAByteByByteSearchOnNearMisses) {
   }
 }
 
+TEST(TextUtilTest, ValidUtf8FindsTheFirstBadByteAtEveryPosition) {
+  // One byte that is not printable ASCII at every position of texts up to 160 bytes (so in each
+  // of the four blocks of the 64-byte step, in the 16-byte steps after it and in the byte tail);
+  // tab and LF stay, a control byte becomes a space, a stray continuation byte U+FFFD.
+  for (size_t n = 1; n <= 160; ++n) {
+    const std::string plain(n, 'a');
+    EXPECT_EQ(ValidUtf8(plain), plain);
+    for (size_t at = 0; at < n; ++at) {
+      std::string s = plain;
+      for (char c : {'\t', '\n'}) {
+        s[at] = c;
+        ASSERT_EQ(ValidUtf8(s), s) << n << " " << at;
+      }
+      s[at] = '\x01';
+      std::string want = s;
+      want[at] = ' ';
+      ASSERT_EQ(ValidUtf8(s), want) << n << " " << at;
+      s[at] = '\x80';
+      want = plain.substr(0, at) + "\xef\xbf\xbd" + plain.substr(at + 1);
+      ASSERT_EQ(ValidUtf8(s), want) << n << " " << at;
+    }
+  }
+}
+
+TEST(TextUtilTest, TrimCutsSpaceTabCrLfAtBothEndsOnly) {
+  // Every text of up to four bytes from white space, other control bytes, a letter and a byte
+  // above 0x7f, against a search for the first and last byte to keep.
+  const char bytes[] = {' ', '\t', '\n', '\r', '\v', '\f', '\0', 'x', '\xa0'};
+  const auto reference = [](std::string_view s) {
+    const std::string_view space(" \t\n\r", 4);
+    const size_t b = s.find_first_not_of(space);
+    if (b == std::string_view::npos) {
+      return std::string_view();
+    }
+    return s.substr(b, s.find_last_not_of(space) - b + 1);
+  };
+  std::vector<std::string> texts = {""};
+  for (size_t len = 1; len <= 4; ++len) {
+    std::vector<std::string> longer;
+    for (const std::string& t : texts) {
+      if (t.size() == len - 1) {
+        for (char c : bytes) {
+          longer.push_back(t + c);
+        }
+      }
+    }
+    texts.insert(texts.end(), longer.begin(), longer.end());
+  }
+  for (const std::string& t : texts) {
+    const std::string_view got = Trim(t);
+    const std::string_view want = reference(t);
+    ASSERT_EQ(got, want) << ::testing::PrintToString(t);
+    if (!got.empty()) {
+      ASSERT_EQ(got.data(), want.data());  // a view into the text, not a copy
+    }
+  }
+}
+
 TEST(TextUtilTest, ValidUtf8KeepsPrintableAsciiAsIs) {
   EXPECT_EQ(ValidUtf8("plain text\twith tab\nand LF ~\x7f"), "plain text\twith tab\nand LF ~\x7f");
   EXPECT_EQ(ValidUtf8("cr\r"), "cr ");
