@@ -85,15 +85,24 @@ std::string AddressOfField(std::string_view value) {
 void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
   std::string reporting_mta;
   std::string arrival;
-  Delivery cur;
   bool has_final = false;
   bool has_orig = false;
+  // A recipient field since the last flush: the recipient's group is built in place, as out's
+  // last element (no copy of it, no reset); a group left without an address is taken off again.
   bool any = false;
   std::string orig_addr;
+  auto start_group = [&]() -> Delivery& {
+    if (!any) {
+      out.emplace_back();
+      any = true;
+    }
+    return out.back();
+  };
   auto flush = [&] {
     if (!any) {
       return;  // no recipient field since the last flush: nothing to reset either
     }
+    Delivery& cur = out.back();
     if (cur.recipient.empty()) {
       cur.recipient = orig_addr;
     }
@@ -102,9 +111,9 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       if (cur.date.empty()) {
         cur.date = arrival;
       }
-      out.push_back(std::move(cur));
+    } else {
+      out.pop_back();
     }
-    cur = Delivery();
     has_final = has_orig = any = false;
     orig_addr.clear();
   };
@@ -127,9 +136,10 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       arrival = std::string(value);
     } else if (final_recipient || field == DsnField::kXActualRecipient) {
       if (final_recipient &&
-          (has_final || (has_orig && (!cur.action.empty() || !cur.status.empty())))) {
+          (has_final || (has_orig && (!out.back().action.empty() || !out.back().status.empty())))) {
         flush();
       }
+      Delivery& cur = start_group();
       if (final_recipient || cur.recipient.empty()) {
         std::string a = AddressOfField(value);
         if (!a.empty()) {
@@ -137,17 +147,16 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
         }
       }
       has_final = has_final || final_recipient;
-      any = true;
     } else if (field == DsnField::kOriginalRecipient) {
-      if (has_orig ||
-          (has_final && (!cur.action.empty() || !cur.status.empty() || !cur.diagnostic.empty()))) {
+      if (has_orig || (has_final && (!out.back().action.empty() || !out.back().status.empty() ||
+                                     !out.back().diagnostic.empty()))) {
         flush();
       }
+      start_group();
       orig_addr = AddressOfField(value);
       has_orig = true;
-      any = true;
     } else if (any) {
-      SetField(cur, field, value);
+      SetField(out.back(), field, value);
     }
     name = {};
     value = {};

@@ -331,6 +331,47 @@ TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
   }
 }
 
+TEST(ParseDeliveryStatusTest, GroupsWithoutAnAddressAreDroppedTheOthersKeptInOrder) {
+  // Each recipient's group is built in place at the end of the result: one without any address
+  // is taken off again, Original-Recipient stands in for a Final-Recipient without one, and the
+  // groups of a second part follow those of the first with that part's own Reporting-MTA.
+  Mail mail;
+  mail.delivery_status.push_back(
+      "Reporting-MTA: dns; mx1.example\nArrival-Date: Mon, 1 Jan 2024\n\n"
+      "Final-Recipient: rfc822; nobody-here\nAction: failed\nStatus: 5.0.0\n\n"
+      "Original-Recipient: rfc822; Orig@Example.ORG\nFinal-Recipient: rfc822; not-an-address\n"
+      "Action: failed\nStatus: 5.1.1\n\n"
+      "X-Actual-Recipient: rfc822; actual@example.com\nAction: delayed\n");
+  mail.delivery_status.push_back(
+      "Original-Recipient: rfc822; a@example.com\r\nAction: failed\r\n"
+      "Original-Recipient: rfc822; b@example.com\r\nStatus: 5.1.1");
+  mail.delivery_status.push_back("Final-Recipient: rfc822; nobody\nAction: failed\n");
+  mail.delivery_status.push_back("");
+  const std::vector<Delivery> got = ParseDeliveryStatus(mail);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].recipient, "Orig@Example.ORG");
+  EXPECT_EQ(got[0].status, "5.1.1");
+  EXPECT_EQ(got[0].reporting_mta, "mx1.example");
+  EXPECT_EQ(got[0].date, "Mon, 1 Jan 2024");
+  EXPECT_EQ(got[1].recipient, "actual@example.com");
+  EXPECT_EQ(got[1].action, "delayed");
+  EXPECT_EQ(got[1].status, "");
+  EXPECT_EQ(got[1].date, "Mon, 1 Jan 2024");
+  EXPECT_EQ(got[2].recipient, "a@example.com");
+  EXPECT_EQ(got[2].action, "failed");
+  EXPECT_EQ(got[2].status, "");
+  EXPECT_EQ(got[2].reporting_mta, "");
+  EXPECT_EQ(got[3].recipient, "b@example.com");
+  EXPECT_EQ(got[3].action, "");
+  EXPECT_EQ(got[3].status, "5.1.1");
+
+  Mail none;  // only groups without an address: nothing at all
+  none.delivery_status.push_back(
+      "Final-Recipient: rfc822; x\nAction: failed\n\n"
+      "Original-Recipient: rfc822; y\nStatus: 5.0.0\n");
+  EXPECT_TRUE(ParseDeliveryStatus(none).empty());
+}
+
 TEST(NextLineMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
   Mail mail;
   mail.text = "a@b.example here\nnothing\nA@B.EXAMPLE again\n";
