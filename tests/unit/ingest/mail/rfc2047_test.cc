@@ -253,84 +253,6 @@ TEST(Rfc2047Test, LeavesUnusualShapesToGMime) {
   EXPECT_EQ(DecodeEncodedWords("=?ISO-2022-JP?B?GyRCJEskWxsoQg==?=\tx"), "\xe3\x81\xab\xe3\x81\xbb\tx");
 }
 
-// Parses every corpus mail and checks that GMime was not loaded: what keeps `parse-mail` from
-// paying for GMime at start-up. When an earlier test of this process loaded GMime, the check runs
-// in a fresh process (this test alone).
-TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingGMime) {
-  if (GMimeLoaded()) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      execl("/proc/self/exe", "ingest_mail_test",
-            "--gtest_filter=Rfc2047Test.TheCorpusIsParsedWithoutLoadingGMime", nullptr);
-      _exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "the check in a fresh process failed (see its output)";
-    return;
-  }
-  std::vector<std::string> missing;
-  std::vector<std::string> files =
-      ListMailFiles({bw::testing::DataPath("corpus/maildir").string()}, &missing);
-  ASSERT_GT(files.size(), 400u);
-  MailFileReader reader;
-  ParseOptions options;
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::string_view raw;
-    ASSERT_TRUE(reader.ReadAt(files, i, files.size(), &raw)) << files[i];
-    (void)ParseMail(raw, options);
-    ASSERT_FALSE(GMimeLoaded()) << "parsing " << files[i] << " loaded GMime";
-  }
-}
-
-// Whether a glibc gconv module (an iconv charset's shared object) is loaded in this process.
-bool GconvModuleLoaded() {
-  bool found = false;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/gconv/") != nullptr) {
-          *static_cast<bool*>(data) = true;
-        }
-        return 0;
-      },
-      &found);
-  return found;
-}
-
-// The corpus's Japanese mails (ISO-2022-JP, Shift_JIS, 8-bit text labelled ISO-2022-JP) are
-// converted without iconv: loading a gconv module costs a process 100-150 page faults (issue 6).
-// When an earlier test of this process loaded one, the check runs in a fresh process.
-TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingAGconvModule) {
-  if (GconvModuleLoaded()) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      execl("/proc/self/exe", "ingest_mail_test",
-            "--gtest_filter=Rfc2047Test.TheCorpusIsParsedWithoutLoadingAGconvModule", nullptr);
-      _exit(127);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "the check in a fresh process failed (see its output)";
-    return;
-  }
-  std::vector<std::string> missing;
-  std::vector<std::string> files =
-      ListMailFiles({bw::testing::DataPath("corpus/maildir").string()}, &missing);
-  ASSERT_GT(files.size(), 400u);
-  MailFileReader reader;
-  ParseOptions options;
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::string_view raw;
-    ASSERT_TRUE(reader.ReadAt(files, i, files.size(), &raw)) << files[i];
-    (void)ParseMail(raw, options);
-    ASSERT_FALSE(GconvModuleLoaded()) << "parsing " << files[i] << " loaded a gconv module";
-  }
-}
-
 // glibc iconv's answer for `bytes` in `charset`: true with the UTF-8 text, false when iconv
 // refuses them.
 bool IconvTo(const char* charset, std::string_view bytes, std::string& out) {
@@ -353,6 +275,65 @@ bool IconvTo(const char* charset, std::string_view bytes, std::string& out) {
     out = buf;
   }
   return ok;
+}
+
+// Whether a glibc gconv module (an iconv charset's shared object) is loaded in this process.
+bool GconvModuleLoaded() {
+  bool found = false;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/gconv/") != nullptr) {
+          *static_cast<bool*>(data) = true;
+        }
+        return 0;
+      },
+      &found);
+  return found;
+}
+
+// Parses every corpus mail and fails at the first after which `loaded()` holds (what it loaded
+// is called `what`). When it holds already (an earlier test of this process loaded it), the test
+// `test_name` of Rfc2047Test runs alone in a fresh process instead.
+void ExpectCorpusParsedWithout(bool (*loaded)(), const char* test_name, const char* what) {
+  if (loaded()) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const std::string filter = std::string("--gtest_filter=Rfc2047Test.") + test_name;
+      execl("/proc/self/exe", "ingest_mail_test", filter.c_str(), nullptr);
+      _exit(127);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "the check in a fresh process failed (see its output)";
+    return;
+  }
+  std::vector<std::string> missing;
+  std::vector<std::string> files =
+      ListMailFiles({bw::testing::DataPath("corpus/maildir").string()}, &missing);
+  ASSERT_GT(files.size(), 400u);
+  MailFileReader reader;
+  ParseOptions options;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string_view raw;
+    ASSERT_TRUE(reader.ReadAt(files, i, files.size(), &raw)) << files[i];
+    (void)ParseMail(raw, options);
+    ASSERT_FALSE(loaded()) << "parsing " << files[i] << " loaded " << what;
+  }
+}
+
+// Parses every corpus mail and checks that GMime was not loaded: what keeps `parse-mail` from
+// paying for GMime at start-up.
+TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingGMime) {
+  ExpectCorpusParsedWithout(GMimeLoaded, "TheCorpusIsParsedWithoutLoadingGMime", "GMime");
+}
+
+// The corpus's Japanese mails (ISO-2022-JP, Shift_JIS, 8-bit text labelled ISO-2022-JP) are
+// converted without iconv: loading a gconv module costs a process 100-150 page faults (issue 6).
+TEST(Rfc2047Test, TheCorpusIsParsedWithoutLoadingAGconvModule) {
+  ExpectCorpusParsedWithout(GconvModuleLoaded, "TheCorpusIsParsedWithoutLoadingAGconvModule",
+                            "a gconv module");
 }
 
 TEST(Rfc2047Test, ShiftJisAsIconvForEveryByteAndPair) {
@@ -401,28 +382,6 @@ TEST(Rfc2047Test, Iso2022JpWithAnEightBitByteIsRefusedByIconv) {
   }
 }
 
-// glibc iconv's ISO-2022-JP answer: true with the UTF-8 text, false when iconv refuses `bytes`.
-bool IconvIso2022Jp(std::string_view bytes, std::string& out) {
-  iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP");
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
-    ADD_FAILURE() << "no ISO-2022-JP in iconv";
-    return false;
-  }
-  std::string buf(bytes.size() * 4 + 16, '\0');
-  char* in = const_cast<char*>(bytes.data());
-  size_t in_left = bytes.size();
-  char* dst = buf.data();
-  size_t out_left = buf.size();
-  const bool ok = iconv(cd, &in, &in_left, &dst, &out_left) != static_cast<size_t>(-1) &&
-                  in_left == 0 &&
-                  iconv(cd, nullptr, nullptr, &dst, &out_left) != static_cast<size_t>(-1);
-  iconv_close(cd);
-  if (ok) {
-    buf.resize(buf.size() - out_left);
-    out = buf;
-  }
-  return ok;
-}
 
 TEST(Rfc2047Test, Iso2022JpAsIconvForEveryCell) {
   // Every two-byte cell of JIS X 0208 under both escapes, and every byte after ESC ( J and in the
@@ -435,7 +394,7 @@ TEST(Rfc2047Test, Iso2022JpAsIconvForEveryCell) {
                             "\x1b(B.";
         std::string ours;
         std::string theirs;
-        const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+        const bool iconv_ok = IconvTo("ISO-2022-JP", bytes, theirs);
         if (Iso2022JpToUtf8(bytes, ours)) {
           ASSERT_TRUE(iconv_ok) << a << " " << b;
           ASSERT_EQ(ours, theirs) << a << " " << b;
@@ -452,7 +411,7 @@ TEST(Rfc2047Test, Iso2022JpAsIconvForEveryCell) {
       std::string bytes = std::string(esc) + static_cast<char>(c) + "x";
       std::string ours;
       std::string theirs;
-      const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+      const bool iconv_ok = IconvTo("ISO-2022-JP", bytes, theirs);
       if (Iso2022JpToUtf8(bytes, ours)) {
         ASSERT_TRUE(iconv_ok) << c;
         ASSERT_EQ(ours, theirs) << c;
@@ -479,7 +438,7 @@ TEST(Rfc2047Test, Iso2022JpAsIconvOnGeneratedText) {
     }
     std::string ours = "keep:";
     std::string theirs;
-    const bool iconv_ok = IconvIso2022Jp(bytes, theirs);
+    const bool iconv_ok = IconvTo("ISO-2022-JP", bytes, theirs);
     if (Iso2022JpToUtf8(bytes, ours)) {
       ++answered;
       ASSERT_TRUE(iconv_ok) << ::testing::PrintToString(bytes);
@@ -494,7 +453,7 @@ TEST(Rfc2047Test, Iso2022JpAsIconvOnGeneratedText) {
   // And through the part decoder: the text of an ISO-2022-JP part is iconv's.
   const std::string jp = "\x1b$B$3$s$K$A$O\x1b(B world\n";
   std::string want;
-  ASSERT_TRUE(IconvIso2022Jp(jp, want));
+  ASSERT_TRUE(IconvTo("ISO-2022-JP", jp, want));
   EXPECT_EQ(ConvertToUtf8(jp, "iso-2022-jp"), want);
   EXPECT_EQ(ConvertToUtf8(jp, nullptr), want);  // undeclared, found by its escapes
 }
