@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
 
   // Only the subcommand named first is built when argv[1] names one (building all of them is
   // a third of a short command's start: CLI11 options, validators and their strings); every
-  // other command line (help, global options first, a typo) builds them all.
+  // other command line (help, global options first, a typo) builds them all. The names are the
+  // ones each Add*Command registers (tests/integration/cli_commands_test.sh fails when they drift).
   using Adder = Command (*)(CLI::App&, GlobalOptions&);
   static constexpr std::pair<std::string_view, Adder> kCommands[] = {
       {"serve", AddServeCommand},           {"events", AddEventsCommand},

@@ -9,6 +9,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/ascii.h"
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
@@ -292,10 +293,7 @@ size_t NextLineMentioning(const Mail& mail, std::string_view needle, size_t from
   std::string heap;
   std::string_view n;
   if (needle.size() <= sizeof(buffer)) {
-    for (size_t i = 0; i < needle.size(); ++i) {
-      const char c = needle[i];
-      buffer[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    }
+    AsciiLowerInto(needle, buffer);
     n = std::string_view(buffer, needle.size());
   } else {
     heap = ToLower(needle);

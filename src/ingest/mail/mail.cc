@@ -59,22 +59,11 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out
   }
   char* o = out.data();
   const size_t n = raw.size();
-  const __m128i cr = _mm_set1_epi8('\r');
   size_t i = 0;
-  while (i + 16 <= n) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw.data() + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
-    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr)));
-    if (m == 0) {
-      o += 16;
-      i += 16;
-      continue;
-    }
-    // The bytes before the CR are kept. A CR before an LF is dropped (the next block starts
-    // with the LF); a lone CR becomes an LF.
-    const size_t k = static_cast<size_t>(__builtin_ctz(m));
-    o += k;
-    i += k + 1;
+  // The bytes before a CR are kept. A CR before an LF is dropped (the next block starts with the
+  // LF); a lone CR becomes an LF.
+  while (CopyBlocksUntil(raw.data(), i, n, o, '\r')) {
+    ++i;
     if (i >= n || raw[i] != '\n') {
       *o++ = '\n';
     }

@@ -587,25 +587,8 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
   const char* p = in.data();
   size_t i = 0;
   while (i < n) {
-#if defined(__SSE2__)
-    // Blocks without '=' are stored as they are; at an '=' the bytes before it are kept (the
-    // rest of the block is written over later: the output never outruns the input).
-    const __m128i eq = _mm_set1_epi8('=');
-    while (i + 16 <= n) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
-      unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, eq)));
-      if (m == 0) {
-        i += 16;
-        o += 16;
-        continue;
-      }
-      const unsigned k = static_cast<unsigned>(__builtin_ctz(m));
-      i += k;
-      o += k;
-      break;
-    }
-#endif
+    // Blocks without '=' are stored as they are (the output never outruns the input).
+    CopyBlocksUntil(p, i, n, o, '=');
     while (i < n && p[i] != '=') {
       *o++ = p[i++];
     }

@@ -105,6 +105,36 @@ std::string DecodeFieldValue(std::string_view raw_value);
 // be plain": DecodeFieldValue gives the value then.
 bool PlainFieldValue(std::string_view raw_value, std::string_view& plain);
 
+// Copies in[i, n) to `out` sixteen bytes at a time up to the first `stop` byte: true with `i` at
+// it, false with `i` where fewer than sixteen bytes are left (the caller goes on byte by byte);
+// `out` advances by as many bytes as `i`. Each block is stored whole, so bytes past the copied
+// ones may be written over: REQUIRES room for n - i bytes at `out` (true of a decoder whose output
+// never outruns its input). Without SSE2 it copies nothing and returns false.
+inline bool CopyBlocksUntil(const char* in, size_t& i, size_t n, char*& out, char stop) {
+#if defined(__SSE2__)
+  const __m128i s = _mm_set1_epi8(stop);
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+    const auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, s)));
+    if (m != 0) {
+      const auto k = static_cast<size_t>(__builtin_ctz(m));
+      i += k;
+      out += k;
+      return true;
+    }
+    i += 16;
+    out += 16;
+  }
+#else
+  (void)in;
+  (void)n;
+  (void)out;
+  (void)stop;
+#endif
+  return false;
+}
+
 // The first LF at or after `from` in `s`, or s.size(); `s.size()` when from >= s.size().
 inline size_t LineEnd(std::string_view s, size_t from) {
   if (from >= s.size()) {

@@ -78,6 +78,59 @@ TEST(ParseMailTest, DsnGivesOneResultWithLinkedOriginal) {
   EXPECT_EQ(m.timestamp_ms, *ParseRfc5322DateMs("Thu, 29 Apr 2021 23:34:45 +0000"));
 }
 
+// The linking fields come from the first field of each name, in any case: the first provider id
+// with a value in order of preference, the VERP address from the first envelope field that holds
+// one (else the original's Return-Path), the mail's Date when the DSN gives none.
+TEST(ParseMailTest, LinkingFieldsFollowTheFirstFieldOfEachNameInAnyCase) {
+  std::string raw(kDsn);
+  const auto replace = [&](std::string_view from, std::string_view to) {
+    const size_t at = raw.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    raw.replace(at, from.size(), to);
+  };
+  replace("To: bounces+gone=example.net@sender.example\n",
+          "TO: plain@sender.example\n"
+          "delivered-to: <BOUNCES+first=example.net@sender.example>\n"
+          "X-Original-To: nothing-here@sender.example\n"
+          "Delivered-To: bounces+second=example.net@sender.example\n");
+  replace("Message-ID: <orig-42@sender.example>\n",
+          "message-id: <orig-42@sender.example>\n"
+          "Message-ID: <second@sender.example>\n");
+  replace("X-SES-Message-ID: 0100abc\n",
+          "X-SES-Message-ID:\n"
+          "x-mc-message-id: mc-1\n"
+          "X-Message-ID: <x-1>\n");
+  replace("Subject: hello\n", "SUBJECT: hello\nSubject: later\n");
+  auto r = ParseMail(raw);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  const MailResult& m = (*r)[0];
+  EXPECT_EQ(m.original_message_id, "orig-42@sender.example");
+  EXPECT_EQ(m.provider_message_id, "x-1");  // X-Message-ID comes before X-MC-Message-ID
+  EXPECT_EQ(m.original_subject, "hello");
+  EXPECT_EQ(m.verp_recipient, "first@example.net");  // X-Original-To holds none
+  EXPECT_EQ(m.timestamp_ms, *ParseRfc5322DateMs("Thu, 29 Apr 2021 23:34:45 +0000"));
+
+  // No envelope field with the pattern's prefix: the original's Return-Path.
+  std::string via_return_path(kDsn);
+  via_return_path.replace(via_return_path.find("To: bounces+gone=example.net@sender.example"),
+                          43, "To: someone@sender.example");
+  via_return_path.replace(via_return_path.find("From: news@sender.example"), 25,
+                          "Return-Path: <bounces+rp=example.org@sender.example>\n"
+                          "From: news@sender.example");
+  r = ParseMail(via_return_path);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].verp_recipient, "rp@example.org");
+  // A pattern whose prefix no field holds: no VERP address at all.
+  ParseOptions other;
+  other.verp_pattern = "rtn-{local}.{domain}@";
+  r = ParseMail(via_return_path, other);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].verp_recipient, "");
+}
+
 TEST(ParseMailTest, SameResultForCrlfAndCrOnlyLineEndings) {
   for (std::string_view eol : {"\r\n", "\r"}) {
     auto r = ParseMail(WithEndings(kDsn, eol));
