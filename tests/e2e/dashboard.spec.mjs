@@ -140,6 +140,8 @@ try {
   await page.press('#event-search', 'Enter');
   await page.locator('#events-status', {hasText: 'No events match'}).waitFor();
   await page.click('#event-tabs a[data-type=bounce]');
+  // The tab re-renders the view (a new search field): fill the new one, not the old one.
+  await page.locator('#event-tabs a.active[data-type=bounce]').waitFor();
   await page.fill('#event-search', 'simulator.amazonses.com');
   await page.press('#event-search', 'Enter');
   await page.locator('#events tbody tr').nth(5).waitFor();
