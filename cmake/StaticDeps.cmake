@@ -10,8 +10,8 @@
 # Boost::*, PkgConfig::*) to point at the archives, so every module keeps linking them by the
 # same names; spdlog, fmt and toml++ (Debian ships no archive) switch to their header-only modes.
 # libcurl and GMime stay shared and are still loaded with dlopen on first use (curl_loader.cc,
-# gmime_api.cc): the executable exports none of the static libraries' symbols (CMP0065), so the
-# libcrypto that libcurl loads does not bind to the executable's copy.
+# gmime_api.cc); `bouncewatch` loads libcrypto the same way (src/crypto, BW_LAZY_LIBCRYPTO), while
+# the tests link this archive.
 # Off under the sanitizers and libFuzzer, which bring their own runtime link rules.
 
 # On by default since session 7: the whole test suite passes with it (fresh-clone .ci/run), and

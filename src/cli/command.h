@@ -33,6 +33,10 @@ app::Config LoadConfigFor(const GlobalOptions& g);
 struct Command {
   CLI::App* node = nullptr;
   std::function<int()> run;
+  // Exit code when libcrypto cannot be loaded (crypto/libcrypto.h), for the commands that hash
+  // or sign: main.cc loads it before `run` and fails with this code and a one-line error.
+  // 0: the command does not need libcrypto up front.
+  int libcrypto_exit = 0;
 };
 
 // Each command file defines one of these; main.cc lists them.

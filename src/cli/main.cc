@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/simulate_cmd.h"
+#include "crypto/libcrypto.h"
 
 int main(int argc, char** argv) {
   using namespace bw::cli;
@@ -61,6 +62,13 @@ int main(int argc, char** argv) {
   }
   for (const Command& c : commands) {
     if (c.node->parsed()) {
+      if (c.libcrypto_exit != 0) {
+        if (bw::Status loaded = bw::crypto::EnsureLibcrypto(); loaded.has_error()) {
+          std::cerr << "bouncewatch " << c.node->get_name() << ": "
+                    << loaded.error().message() << "\n";
+          return c.libcrypto_exit;
+        }
+      }
       try {
         return c.run();
       } catch (const bw::app::ConfigError& e) {

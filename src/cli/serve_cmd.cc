@@ -51,6 +51,7 @@ int Serve(const GlobalOptions& g) {
 
 Command AddServeCommand(CLI::App& root, GlobalOptions& g) {
   Command c;
+  c.libcrypto_exit = kExitFailure;  // SNS signatures, API tokens, sessions
   c.node = root.add_subcommand("serve", "run the HTTP server (SNS webhook, dashboard at /, /v1 API, /metrics, health, alert worker)");
   c.node->add_option("--listen", g.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)")
       ->type_name("HOST:PORT");

@@ -236,6 +236,7 @@ int Simulate(const GlobalOptions& g, const SimulateOptions& o) {
 Command AddSimulateCommand(CLI::App& root, GlobalOptions& g) {
   auto o = std::make_shared<SimulateOptions>();
   Command c;
+  c.libcrypto_exit = kExitFailure;  // signs the notifications
   c.node = root.add_subcommand(
       "simulate",
       "the SES mailbox simulator: posts the signed SNS notification SES would send for "

@@ -68,6 +68,7 @@ int Run(const GlobalOptions& g, const TokenOptions& o, const std::string& what) 
 Command AddTokenCommand(CLI::App& root, GlobalOptions& g) {
   auto o = std::make_shared<TokenOptions>();
   Command c;
+  c.libcrypto_exit = kExitFailure;  // hashes tokens
   c.node = root.add_subcommand("token", "API tokens for /v1 (Authorization: Bearer)");
   c.node->require_subcommand(1);
   auto* create = c.node->add_subcommand("create", "create a token and print it once");

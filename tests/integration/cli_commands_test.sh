@@ -35,4 +35,26 @@ mkdir -p "$tmp/empty"
 grep -q -- "--nosuch" "$tmp/out" || fail "the unknown option is not named: $(cat "$tmp/out")"
 "$bin" >"$tmp/out" 2>&1
 [ $? -eq 2 ] || fail "no subcommand must exit 2"
+
+# libcrypto (crypto/libcrypto.h). With the lazy loader (the default build), parse-mail never loads
+# it, the commands that need it load it before any work, and an unusable libcrypto.so.3 is one
+# line on stderr and the command's failure code (75 for ingest-mail, so an MTA retries).
+LD_DEBUG=files "$bin" --data-dir "$tmp/data" token create --name t --scope read >/dev/null 2>"$tmp/ld" ||
+  fail "token create: $(grep -v 'file=' "$tmp/ld" | tail -3)"
+if grep -q 'file=libcrypto.so.3 .*dynamically loaded' "$tmp/ld"; then
+  LD_DEBUG=files "$bin" parse-mail "$tmp/empty" >/dev/null 2>"$tmp/ld" || fail "parse-mail"
+  grep -q 'file=libcrypto' "$tmp/ld" && fail "parse-mail loaded libcrypto"
+  mkdir -p "$tmp/badlib"
+  : >"$tmp/badlib/libcrypto.so.3"  # not an ELF object: dlopen fails
+  for args in "token list:1" "ingest-mail $tmp/empty:75" "simulate success:1"; do
+    want=${args##*:}
+    LD_LIBRARY_PATH="$tmp/badlib" "$bin" --data-dir "$tmp/data" ${args%:*} >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq "$want" ] || fail "${args%:*} without libcrypto exited $rc, expected $want"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'libcrypto could not be loaded' "$tmp/err" ||
+      fail "${args%:*} without libcrypto: $(cat "$tmp/err")"
+  done
+  LD_LIBRARY_PATH="$tmp/badlib" "$bin" parse-mail "$tmp/empty" >"$tmp/out" 2>&1 ||
+    fail "parse-mail needs no libcrypto: $(cat "$tmp/out")"
+fi
 echo "cli_commands_test: ok"
