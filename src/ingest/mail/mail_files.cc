@@ -30,25 +30,38 @@ void Walk(const std::string& dir, int depth, std::vector<std::string>& out) {
   if (d == nullptr) {
     return;
   }
+  // The names in one buffer and sorted as views into it: no string per entry (a directory of
+  // mails is mostly names longer than the 15 bytes a std::string holds without allocating).
   struct Entry {
-    std::string name;
+    uint32_t offset;
+    uint32_t size;
     unsigned char type;
   };
+  std::string names;
   std::vector<Entry> entries;
   while (const dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
+    const std::string_view name = e->d_name;
     if (name == "." || name == "..") {
       continue;
     }
-    entries.push_back({std::string(name), e->d_type});
+    entries.push_back({static_cast<uint32_t>(names.size()), static_cast<uint32_t>(name.size()),
+                       e->d_type});
+    names.append(name);
   }
   ::closedir(d);
+  const auto name_of = [&names](const Entry& e) {
+    return std::string_view(names.data() + e.offset, e.size);
+  };
   std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.name < b.name; });
+            [&](const Entry& a, const Entry& b) { return name_of(a) < name_of(b); });
+  if (out.capacity() < out.size() + entries.size()) {  // geometric: many directories in a row
+    out.reserve(std::max(out.size() + entries.size(), 2 * out.capacity()));
+  }
   for (const Entry& e : entries) {
+    const std::string_view name = name_of(e);
     std::string path;
-    path.reserve(dir.size() + 1 + e.name.size());
-    path.append(dir).append("/").append(e.name);
+    path.reserve(dir.size() + 1 + name.size());
+    path.append(dir).append("/").append(name);
     unsigned char type = e.type;
     if (type == DT_UNKNOWN || type == DT_LNK) {
       struct stat st {};
