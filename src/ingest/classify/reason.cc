@@ -3,9 +3,8 @@
 
 #include "core/ascii.h"
 #include "ingest/classify/literal_prefilter.h"
+#include "ingest/classify/reason_pcre2.h"
 #include "ingest/classify/reason_tables.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <algorithm>
 #include <array>
@@ -16,7 +15,6 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
-#include <pcre2.h>
 #include <vector>
 
 namespace bw::ingest {
@@ -27,6 +25,7 @@ using reason_tables::kSources;
 using reason_tables::PriorityPhrase;
 
 #include "ingest/classify/reason_prefilter.inc"  // generated: reason_prefilter_gen.cc
+#include "ingest/classify/reason_codes.inc"      // generated: kSerializedCodes
 
 // The analysis of the patterns the build made (kGenerated*) as AnalyzePatterns gives it.
 PrefilterAnalysis GeneratedAnalysis() {
@@ -61,19 +60,48 @@ struct CodeDeleter {
 };
 using CodePtr = std::unique_ptr<pcre2_code, CodeDeleter>;
 
-// `pattern` compiled for PCRE2's interpreter (LazyCode JIT-compiles it once it is used often);
-// null when it is empty or does not compile.
+// The serialized code the build compiled for `pattern` (reason_codes.inc); empty when none.
+std::string_view BuildCode(std::string_view pattern) {
+  const reason_pcre2::SerializedCode want{reason_pcre2::PatternKey(pattern),
+                                          static_cast<uint32_t>(pattern.size()), 0, 0};
+  const auto* end = std::end(kSerializedCodes);
+  const auto* it = std::lower_bound(std::begin(kSerializedCodes), end, want,
+                                    [](const auto& a, const auto& b) {
+                                      return a.key != b.key ? a.key < b.key : a.size < b.size;
+                                    });
+  if (it == end || it->key != want.key || it->size != want.size) {
+    return {};
+  }
+  return std::string_view(reinterpret_cast<const char*>(kSerializedCodeBytes) + it->offset,
+                          it->length);
+}
+
+// The code the build compiled for `pattern`, decoded; null when there is none or this process's
+// PCRE2 cannot decode it (pcre2_serialize_decode checks the version and configuration).
+CodePtr Decode(std::string_view pattern) {
+  const std::string_view bytes = BuildCode(pattern);
+  pcre2_code* code = nullptr;
+  if (bytes.empty() ||
+      pcre2_serialize_decode(&code, 1, reinterpret_cast<const uint8_t*>(bytes.data()), nullptr) !=
+          1) {
+    return nullptr;
+  }
+  return CodePtr(code);
+}
+
+// `pattern` compiled for PCRE2's interpreter (LazyCode JIT-compiles it once it is used often):
+// the build's code when it decodes, else compiled now; null when it is empty or does not compile.
 CodePtr Compile(std::string_view pattern) {
   if (pattern.empty()) {
     return nullptr;
   }
+  if (CodePtr decoded = Decode(pattern)) {
+    return decoded;
+  }
   int err = 0;
   PCRE2_SIZE off = 0;
-  // Not PCRE2_CASELESS: the patterns are lower case and always run on ASCII-lower-cased text
-  // (non-ASCII text in them has no case), and caseless matching costs more per position.
-  return CodePtr(
-      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                    PCRE2_EXTENDED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, nullptr));
+  return CodePtr(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                               reason_pcre2::kOptions, &err, &off, nullptr));
 }
 
 bool RunCode(const pcre2_code* code, std::string_view text) {
@@ -656,6 +684,45 @@ std::string PrefilterMissForTest(std::string_view text) {
     m[i].Ensure(i);
     if ((candidates & (uint64_t{1} << i)) == 0 && m[i].pattern.Match(lower)) {
       return std::string(kSources[i].reason);
+    }
+  }
+  return {};
+}
+
+std::string BuildCodeMismatchForTest() {
+  std::vector<std::string_view> patterns;
+  for (const auto& s : kSources) {
+    patterns.push_back(s.pattern);
+    patterns.push_back(s.isnot);
+  }
+  for (const auto& alt : Prefilter().Alternatives()) {
+    if (alt.plain.empty()) {
+      patterns.push_back(alt.source);
+    }
+  }
+  const auto serialize = [](const pcre2_code* code) {
+    uint8_t* bytes = nullptr;
+    PCRE2_SIZE size = 0;
+    std::string out;
+    if (pcre2_serialize_encode(&code, 1, &bytes, &size, nullptr) == 1) {
+      out.assign(reinterpret_cast<const char*>(bytes), size);
+      pcre2_serialize_free(bytes);
+    }
+    return out;
+  };
+  for (std::string_view p : patterns) {
+    int err = 0;
+    PCRE2_SIZE off = 0;
+    CodePtr fresh(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(p.data()), p.size(),
+                                reason_pcre2::kOptions, &err, &off, nullptr));
+    if (p.empty() || fresh == nullptr) {
+      continue;
+    }
+    if (Decode(p) == nullptr) {
+      return "no code from the build decodes for " + std::string(p.substr(0, 80));
+    }
+    if (BuildCode(p) != serialize(fresh.get())) {
+      return "the build's code differs from compiling " + std::string(p.substr(0, 80));
     }
   }
   return {};

@@ -57,6 +57,12 @@ int BrokenPatternCountForTest();
 // today's patterns gives. For tests.
 bool GeneratedPrefilterIsCurrentForTest();
 
+// "" when every pattern the classifier may compile (each reason's pattern and "is not" pattern,
+// each alternative it runs on its own) has a code from the build (reason_codes.inc) that decodes
+// and is byte for byte what compiling the pattern now gives; else the first pattern that does
+// not. For tests.
+std::string BuildCodeMismatchForTest();
+
 // How many reasons' patterns the literal prefilter can rule out before PCRE2 runs (the others
 // always run). For tests.
 int PrefilteredReasonCountForTest();

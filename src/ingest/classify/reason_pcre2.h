@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// How the reason patterns are compiled, shared by reason.cc and the build step that compiles
+// them ahead of time (reason_prefilter_gen.cc): the same options, and the key under which a
+// pattern's serialized code is found.
+#pragma once
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+
+#include <cstdint>
+#include <string_view>
+
+#include <pcre2.h>
+
+namespace bw::ingest::reason_pcre2 {
+
+// Not PCRE2_CASELESS: the patterns are lower case and always run on ASCII-lower-cased text
+// (non-ASCII text in them has no case), and caseless matching costs more per position.
+inline constexpr uint32_t kOptions = PCRE2_EXTENDED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+
+// FNV-1a (64 bits) of a pattern's text: with its size, the key of its serialized code. The build
+// step fails if two different patterns share a key.
+constexpr uint64_t PatternKey(std::string_view pattern) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (char c : pattern) {
+    h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3u;
+  }
+  return h;
+}
+
+// One pattern's code as pcre2_serialize_encode wrote it (a set of one), in the generated
+// reason_codes.inc: bytes [offset, offset + length) of kSerializedCodeBytes.
+struct SerializedCode {
+  uint64_t key;      // PatternKey(pattern)
+  uint32_t size;     // pattern.size()
+  uint32_t offset;   // a multiple of 8
+  uint32_t length;
+};
+
+}  // namespace bw::ingest::reason_pcre2
