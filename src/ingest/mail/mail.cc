@@ -214,14 +214,26 @@ size_t CountSlashes(std::string_view s) {
 }
 
 bool MoreContainersThan(std::string_view s, size_t max) {
-  if (s.size() / 7 < max || (s.size() / 7 == max && s.size() % 7 == 0)) {
-    return false;  // s.size() <= 7 * max (without overflow)
+  // A counted string ("ultipart/" or "essage/rfc822", any case) spans at least 9 bytes, and no two
+  // overlap (no suffix of either is a prefix of either: "ultipart/" has no 'u' after its first
+  // byte, "essage/rfc822" no "es" after its first two), so a text holds at most size / 9 of them.
+  if (s.size() / 9 <= max) {
+    return false;
   }
   // Every counted string holds a '/': counting the slashes (a quarter of an instruction per
   // byte) settles most large mails, whose base64 attachments are full of '/' that CountContainers
-  // would have to look at one by one.
-  if (CountSlashes(s) <= max) {
-    return false;
+  // would have to look at one by one. A chunk at a time, stopping once the rest cannot make up
+  // the difference: a string whose '/' lies in the rest (`rest` bytes) starts at most 8 bytes
+  // before it, so at most (rest + 8) / 9 such strings fit, and each string with its '/' in the
+  // part counted holds one of the slashes counted.
+  constexpr size_t kChunk = 2048;
+  size_t slashes = 0;
+  for (size_t at = 0; at < s.size(); at += kChunk) {
+    slashes += CountSlashes(s.substr(at, kChunk));
+    const size_t rest = s.size() - std::min(s.size(), at + kChunk);
+    if (slashes + (rest + 8) / 9 <= max) {
+      return false;  // (with nothing left: all the slashes, and no more of them than max)
+    }
   }
   return CountContainers(s) > max;
 }
@@ -466,6 +478,11 @@ bool ConvertOrKeep(std::string_view bytes, std::string_view charset, std::string
     return false;
   }
   if (!charset.empty()) {
+    // The two usual declarations without the table walk below (CommonCharsetIconvName maps them
+    // to "UTF-8" and "us-ascii", which are kept as they are).
+    if (IEqualsLower(charset, "utf-8") || IEqualsLower(charset, "us-ascii")) {
+      return false;
+    }
     if (const char* canon = CommonCharsetIconvName(charset)) {
       // Declared UTF-8 or US-ASCII text stays as it is whatever it holds: valid text is kept,
       // and iconv refuses the bytes of invalid text (so it is kept too), without reading it.
@@ -937,8 +954,8 @@ void Headers::AppendToLastValue(std::string_view piece) {
 }
 
 void Headers::KeepCopyOf(const char* lo, const char* hi) {
-  auto bytes = std::make_shared<const std::string>(lo, static_cast<size_t>(hi - lo));
-  const char* base = bytes->data();
+  std::shared_ptr<const char[]> bytes = internal::SharedCopy(lo, hi);
+  const char* base = bytes.get();
   const auto inside = [&](std::string_view v) {
     return v.data() >= lo && v.data() + v.size() <= hi;
   };
@@ -1054,40 +1071,10 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
   return out;
 }
 
-Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
-  if (raw.size() > limits.max_bytes) {
-    return TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
-  }
-  if (internal::MoreContainersThan(raw, static_cast<size_t>(std::max(limits.max_parts, 0)))) {
-    return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
-                    " MIME containers");
-  }
-  // A mail with CR line endings is normalised into a buffer kept per thread (no allocation and
-  // zero-filling per mail); nothing in the returned Mail points into it.
-  thread_local std::string normalized;
-  struct ReleaseLarge {  // a buffer grown by a very large mail is not kept
-    ~ReleaseLarge() {
-      if (normalized.capacity() > (size_t{1} << 20)) {
-        std::string().swap(normalized);
-      }
-    }
-  } release_large;
-  std::string_view data = raw;
-  if (std::memchr(raw.data(), '\r', raw.size()) != nullptr) {
-    data = internal::NormalizeLineEndingsInto(raw, normalized);
-  }
-  if (limits.engine != MimeEngine::kGMime) {
-    Mail fast;
-    if (internal::FastLoadMailInto(data, limits, fast)) {
-      fast.fast_path = true;
-      fast.text_lower = ToLower(fast.text);
-      fast.readable_size = FindOriginalStart(fast.text, fast.text_lower);
-      return fast;
-    }
-    if (limits.engine == MimeEngine::kFast) {
-      return NotFound("the fast MIME path does not handle this mail");
-    }
-  }
+namespace {
+
+// LoadMail with GMime's reader (`data` with LF line endings; GMime loaded on first use).
+Result<Mail> LoadWithGMime(std::string_view data, const MimeLimits& limits) {
   if (Status loaded = internal::LoadGMime(); !loaded) {
     return loaded.error();
   }
@@ -1119,6 +1106,53 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   mail.text_lower = ToLower(mail.text);
   mail.readable_size = FindOriginalStart(mail.text, mail.text_lower);
   return mail;
+}
+
+}  // namespace
+
+Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
+  // The fast path fills the Mail inside the returned Result, and every return below returns
+  // `result` (so it is constructed in the caller's place): no move of a whole Mail into a Result
+  // and no destruction of the moved-from one per mail.
+  Result<Mail> result(boost::system::in_place_value);
+  if (raw.size() > limits.max_bytes) {
+    result = TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
+    return result;
+  }
+  if (internal::MoreContainersThan(raw, static_cast<size_t>(std::max(limits.max_parts, 0)))) {
+    result =
+        TooLarge("the mail has more than " + std::to_string(limits.max_parts) + " MIME containers");
+    return result;
+  }
+  // A mail with CR line endings is normalised into a buffer kept per thread (no allocation and
+  // zero-filling per mail); nothing in the returned Mail points into it.
+  thread_local std::string normalized;
+  struct ReleaseLarge {  // a buffer grown by a very large mail is not kept
+    ~ReleaseLarge() {
+      if (normalized.capacity() > (size_t{1} << 20)) {
+        std::string().swap(normalized);
+      }
+    }
+  } release_large;
+  std::string_view data = raw;
+  if (std::memchr(raw.data(), '\r', raw.size()) != nullptr) {
+    data = internal::NormalizeLineEndingsInto(raw, normalized);
+  }
+  if (limits.engine != MimeEngine::kGMime) {
+    Mail& fast = *result;
+    if (internal::FastLoadMailInto(data, limits, fast)) {
+      fast.fast_path = true;
+      fast.text_lower = ToLower(fast.text);
+      fast.readable_size = FindOriginalStart(fast.text, fast.text_lower);
+      return result;
+    }
+    if (limits.engine == MimeEngine::kFast) {
+      result = NotFound("the fast MIME path does not handle this mail");
+      return result;
+    }
+  }
+  result = LoadWithGMime(data, limits);  // (the fast path's partial Mail is dropped here)
+  return result;
 }
 
 }  // namespace bw::mail

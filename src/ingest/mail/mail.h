@@ -156,8 +156,9 @@ class Headers {
   void AppendToLastValue(std::string_view piece);
   void reserve(size_t n) { fields_.reserve(n); }
   // Keeps `bytes` (the raw header block undecoded values point into) as long as these headers
-  // or a copy of them live.
-  void Keep(std::shared_ptr<const std::string> bytes) { bytes_ = std::move(bytes); }
+  // or a copy of them live. (An array rather than a std::string: one allocation for the control
+  // block and the bytes together, internal::SharedCopy.)
+  void Keep(std::shared_ptr<const char[]> bytes) { bytes_ = std::move(bytes); }
 
  private:
   // A hash (0-63) of a field name that is the same for every ASCII case of it: its length and
@@ -174,7 +175,7 @@ class Headers {
 
   std::vector<Header> fields_;
   uint64_t name_bits_ = 0;  // bit NameBit(name) set for the name of each field
-  std::shared_ptr<const std::string> bytes_;
+  std::shared_ptr<const char[]> bytes_;
 };
 
 // The value of the first field named `name` (any case), or "" when there is none.

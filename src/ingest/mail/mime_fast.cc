@@ -172,26 +172,31 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
     size_t stop = 0;
     bool bad = false;
     const size_t end = ScanFieldLine(entity, pos, stop, bad);
-    const bool has_colon = stop < n && entity[stop] == ':';
     const size_t next = end < n ? end + 1 : n;
-    const bool bad_name = has_colon && bad;
-    if ((!out.empty() || drop_first_junk) &&
-        (!has_colon || (bad_name && HasInnerSpace(entity.substr(pos, stop - pos))))) {
-      // A line among the fields without a colon, or whose "name" has a space inside (an
-      // unfolded continuation such as "by host ... for <a@b>; Wed, 17 Apr 2019 14:38:21"):
-      // GMime drops it and reads on, and so does this reader, unless a folded line follows it
-      // (that case stays with GMime).
-      if (next < n && IsLwsp(entity[next])) {
-        return false;
+    // The line's end is its stop exactly when the stop is no colon (an LF, or the end of the
+    // entity): a colon's line ends after it.
+    const bool has_colon = end != stop;
+    if (!has_colon || bad || stop == pos) {
+      // Not a plain "Name: value" line (the usual line takes none of this).
+      const bool bad_name = has_colon && bad;
+      if ((!out.empty() || drop_first_junk) &&
+          (!has_colon || (bad_name && HasInnerSpace(entity.substr(pos, stop - pos))))) {
+        // A line among the fields without a colon, or whose "name" has a space inside (an
+        // unfolded continuation such as "by host ... for <a@b>; Wed, 17 Apr 2019 14:38:21"):
+        // GMime drops it and reads on, and so does this reader, unless a folded line follows
+        // it (that case stays with GMime).
+        if (next < n && IsLwsp(entity[next])) {
+          return false;
+        }
+        pos = next;
+        continue;
       }
-      pos = next;
-      continue;
-    }
-    if (!has_colon || stop == pos || bad_name) {
-      return false;
+      return false;  // no colon on the first line, an empty name, a bad byte in the name
     }
     if (out.size() < 1000) {
-      const std::string_view name = entity.substr(pos, stop - pos);
+      // (Views made from pointers: pos < stop < end <= n, so substr's bounds checks are moot.)
+      const char* const p = entity.data();
+      const std::string_view name(p + pos, stop - pos);
       const bool content = IsContentField(name);
       if (content) {
         if (IsFieldName(name, kType)) {
@@ -200,7 +205,7 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
           encoding_at = encoding_count++ == 0 ? out.size() : encoding_at;
         }
       }
-      out.push_back({name, entity.substr(stop + 1, end - stop - 1), content});
+      out.push_back({name, std::string_view(p + stop + 1, end - stop - 1), content});
     }
     pos = next;
   }
@@ -306,10 +311,11 @@ inline bool NameIs(std::string_view name, std::string_view want) {
 
 // Byte classes for ParseContentType's scans, one table load per byte.
 enum : uint8_t {
-  kCtBlank = 1,    // ' ', '\t', '\n': skipped between the pieces
-  kCtEnd = 2,      // ends a token or an unquoted value: blanks and ';'
-  kCtNameEnd = 4,  // ends a parameter name: kCtEnd and '='
-  kCtQuoted = 8,   // ends a plain run inside quotes: '"', '\\', '\n'
+  kCtBlank = 1,     // ' ', '\t', '\n': skipped between the pieces
+  kCtEnd = 2,       // ends a token or an unquoted value: blanks and ';'
+  kCtNameEnd = 4,   // ends a parameter name: kCtEnd and '='
+  kCtQuoted = 8,    // ends a plain run inside quotes: '"', '\\', '\n'
+  kCtSpecial = 16,  // an RFC 2045 tspecial: cannot be in a parameter name
 };
 constexpr std::array<uint8_t, 256> kCtClass = [] {
   std::array<uint8_t, 256> t{};
@@ -320,6 +326,9 @@ constexpr std::array<uint8_t, 256> kCtClass = [] {
   t['='] |= kCtNameEnd;
   for (unsigned char c : {'"', '\\', '\n'}) {
     t[c] |= kCtQuoted;
+  }
+  for (unsigned char c : std::string_view("()<>@,;:\\\"/[]?=")) {
+    t[c] |= kCtSpecial;
   }
   return t;
 }();
@@ -413,8 +422,11 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
     }
     // A name that is no RFC 2045 token (a tspecial in it): GMime stops reading the parameters
     // there, so the shape is left to it.
-    if (name.find_first_of("()<>@,;:\\\"/[]?=") != std::string_view::npos) {
-      return false;
+    // (One table load per byte: find_first_of calls memchr on the 16 tspecials for each byte.)
+    for (char c : name) {
+      if ((CtClass(c) & kCtSpecial) != 0) {
+        return false;
+      }
     }
     ++i;
     skip();
@@ -595,6 +607,15 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
     if (i == n) {
       break;
     }
+    // An escape first (the usual case): a hex digit after '=' is neither a blank nor a line end,
+    // so such a '=' never starts a soft line break.
+    int hi = 0;
+    int lo = 0;
+    if (i + 2 < n && (hi = Hex(p[i + 1])) >= 0 && (lo = Hex(p[i + 2])) >= 0) {
+      *o++ = static_cast<char>(hi * 16 + lo);
+      i += 3;
+      continue;
+    }
     // A soft line break: '=' then optional trailing blanks then LF (or the end).
     size_t j = i + 1;
     while (j < n && IsLwsp(p[j])) {
@@ -602,13 +623,6 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
     }
     if (j == n || p[j] == '\n') {
       i = j + 1;
-      continue;
-    }
-    int hi = 0;
-    int lo = 0;
-    if (i + 2 < n && (hi = Hex(p[i + 1])) >= 0 && (lo = Hex(p[i + 2])) >= 0) {
-      *o++ = static_cast<char>(hi * 16 + lo);
-      i += 3;
       continue;
     }
     *o++ = '=';
@@ -647,8 +661,8 @@ void AppendMessageHeaders(const Fields& fields, Headers& out) {
   }
   const char* lo = fields.front().name.data();
   const char* hi = fields.back().value.data() + fields.back().value.size();
-  auto bytes = std::make_shared<const std::string>(lo, static_cast<size_t>(hi - lo));
-  const char* base = bytes->data();
+  std::shared_ptr<const char[]> bytes = SharedCopy(lo, hi);
+  const char* base = bytes.get();
   out.reserve(fields.size());
   for (const auto& f : fields) {
     if (f.content) {

@@ -18,6 +18,17 @@
 
 namespace bw::mail::internal {
 
+// A shared copy of the bytes [lo, hi) (for Headers::Keep): the control block and the bytes in one
+// allocation, not zero-filled before the copy.
+inline std::shared_ptr<const char[]> SharedCopy(const char* lo, const char* hi) {
+  const auto n = static_cast<size_t>(hi - lo);
+  std::shared_ptr<char[]> bytes = std::make_shared_for_overwrite<char[]>(n);
+  if (n > 0) {
+    std::memcpy(bytes.get(), lo, n);
+  }
+  return bytes;
+}
+
 // `raw` with CRLF and lone CR turned into LF.
 std::string NormalizeLineEndings(std::string_view raw);
 
@@ -29,11 +40,11 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& buf
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.
 size_t CountContainers(std::string_view raw);
 
-// Whether CountContainers(raw) > max, without counting when the size alone rules it out: two
-// counted '/' are at least 7 bytes apart ("essage/rfc822" has 6 non-'/' bytes on each side,
-// "ultipart/" 8 before it) and the first is at index 6 or later, so a text of at most 7 * max
-// bytes holds at most max of them.
-// Checks the cheaper upper bound CountSlashes(raw) first.
+// Whether CountContainers(raw) > max, without counting when the size alone rules it out: the
+// counted strings ("ultipart/", "essage/rfc822") span at least 9 bytes each and never overlap, so
+// a text of fewer than 9 * (max + 1) bytes holds at most max of them. Else the cheaper upper bound,
+// the '/' bytes (CountSlashes), is counted first, and only as far as the rest of the text could
+// still hold more than max strings.
 bool MoreContainersThan(std::string_view raw, size_t max);
 
 // How many '/' bytes `raw` holds (16 bytes at a time).
@@ -113,19 +124,41 @@ bool PlainFieldValue(std::string_view raw_value, std::string_view& plain);
 inline bool CopyBlocksUntil(const char* in, size_t& i, size_t n, char*& out, char stop) {
 #if defined(__SSE2__)
   const __m128i s = _mm_set1_epi8(stop);
-  while (i + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), v);
+  // Two blocks a step while 32 bytes are left (one test of both masks: the stretches between two
+  // stop bytes, such as lines, are mostly longer than a block), then one block.
+  size_t at = i;
+  char* o = out;
+  const auto found = [&](unsigned m) {
+    const auto k = static_cast<size_t>(__builtin_ctz(m));
+    i = at + k;
+    out = o + k;
+    return true;
+  };
+  if (n >= 32) {
+    for (const size_t last = n - 32; at <= last; at += 32, o += 32) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + at));
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + at + 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), w);
+      const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, s))) |
+                         (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(w, s))) << 16);
+      if (m != 0) {
+        return found(m);
+      }
+    }
+  }
+  if (at + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + at));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
     const auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, s)));
     if (m != 0) {
-      const auto k = static_cast<size_t>(__builtin_ctz(m));
-      i += k;
-      out += k;
-      return true;
+      return found(m);
     }
-    i += 16;
-    out += 16;
+    at += 16;
+    o += 16;
   }
+  i = at;
+  out = o;
 #else
   (void)in;
   (void)n;
@@ -144,17 +177,33 @@ inline size_t LineEnd(std::string_view s, size_t from) {
   return nl == nullptr ? s.size() : static_cast<size_t>(static_cast<const char*>(nl) - s.data());
 }
 
-// LineEnd(s, from), 16 bytes at a time without a call (SSE2): the header lines the fast path
-// reads are short, and memchr's call and set-up cost more than the few blocks they span.
+// LineEnd(s, from), 32 then 16 bytes at a time without a call (SSE2): the header lines the fast
+// path reads are short, and memchr's call and set-up cost more than the few blocks they span.
 inline size_t FindLineEnd(std::string_view s, size_t from) {
 #if defined(__SSE2__)
   const __m128i lf = _mm_set1_epi8('\n');
-  for (; from + 16 <= s.size(); from += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + from));
+  const char* p = s.data();
+  const size_t n = s.size();
+  // Two blocks a step while 32 bytes are left (most header lines are longer than one block), then
+  // one block.
+  if (n >= 32) {
+    for (const size_t last = n - 32; from <= last; from += 32) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from));
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from + 16));
+      const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf))) |
+                         (static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(w, lf))) << 16);
+      if (m != 0) {
+        return from + static_cast<size_t>(__builtin_ctz(m));
+      }
+    }
+  }
+  if (from + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + from));
     const auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
     if (m != 0) {
       return from + static_cast<size_t>(__builtin_ctz(m));
     }
+    from += 16;
   }
 #endif
   return LineEnd(s, from);

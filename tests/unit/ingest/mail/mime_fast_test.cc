@@ -383,6 +383,52 @@ TEST(MimeFastTest, MoreContainersThanAgreesWithCounting) {
   EXPECT_TRUE(internal::MoreContainersThan("multipart/multipart/", 1));
 }
 
+TEST(MimeFastTest, MoreContainersThanAgreesWithCountingOverLongTexts) {
+  // Texts of several slash-counting chunks: long runs of filler and of '/' around dense container
+  // strings, with limits around the slash and container counts, so that the count stops early
+  // in some chunks and runs to the end in others.
+  static constexpr std::string_view kPieces[] = {
+      "ultipart/", "multipart/", "essage/rfc822", "Message/RFC822", "/", "m", "rfc822", "\n"};
+  bw::testing::PieceText gen(777);
+  size_t early = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string s;
+    const int runs = 1 + round % 7;
+    for (int r = 0; r < runs; ++r) {
+      s += std::string(static_cast<size_t>((round * 997 + r * 331) % 4000), 'Q');
+      s += std::string(static_cast<size_t>((round * 13 + r * 7) % 300), '/');
+      s += gen.Next(kPieces, static_cast<size_t>((round + r) % 200));
+    }
+    const size_t count = internal::CountContainers(s);
+    const size_t slashes = internal::CountSlashes(s);
+    for (size_t max : {size_t{0}, count / 2, count, count + 1, slashes / 2, slashes, slashes + 1,
+                       s.size() / 9 - 1, s.size() / 9, s.size() / 20, s.size() / 12}) {
+      ASSERT_EQ(internal::MoreContainersThan(s, max), count > max)
+          << round << " size " << s.size() << " max " << max;
+      early += slashes > max && s.size() / 9 > max && count <= max ? 1 : 0;
+    }
+  }
+  EXPECT_GT(early, 50u);  // texts with more slashes than max that the count still let through
+  // Strings back to back over several chunks, shifted against the chunk edges: the bound on what
+  // the rest of a text can hold is tight here (one string fewer than counted must not pass).
+  for (size_t pad = 0; pad < 18; ++pad) {
+    for (size_t reps : {240u, 460u, 700u, 1000u, 1300u}) {
+      std::string s(pad % 9, 'Q');
+      for (size_t r = 0; r < reps; ++r) {
+        s += pad >= 9 && r % 3 == 2 ? "essage/rfc822" : "ultipart/";
+      }
+      const size_t count = internal::CountContainers(s);
+      ASSERT_EQ(count, reps);
+      for (size_t max : {reps - 2, reps - 1, reps, reps + 1}) {
+        ASSERT_EQ(internal::MoreContainersThan(s, max), count > max) << pad << " " << reps;
+      }
+    }
+  }
+  // The size bound is exact: 9 bytes per string, back to back.
+  EXPECT_TRUE(internal::MoreContainersThan("ultipart/ultipart/", 1));
+  EXPECT_FALSE(internal::MoreContainersThan("ultipart/ultipart/", 2));
+}
+
 TEST(MimeFastTest, AppendUtf8AppendsWhatConvertToUtf8Returns) {
   struct Case {
     std::string_view bytes;
@@ -787,6 +833,80 @@ TEST(MimeFastTest, DeclaredUtf8AndAsciiTextIsKeptAsIconvKeepsIt) {
                                    ? "UTF-8"
                                    : "us-ascii";
       ASSERT_EQ(IconvOrKeep(s, iconv_name), s) << cs << " " << round;
+    }
+  }
+}
+
+TEST(MimeFastTest, UsualCharsetNamesTakenAsTheTableTakesThem) {
+  // ConvertOrKeep answers "utf-8" and "us-ascii" (any case) before the charset table: every case
+  // of them keeps the bytes, and names that only look like them are converted as iconv converts
+  // them (a looser test, such as a prefix or a 0x20 fold, would keep these bytes unconverted).
+  const std::string_view bytes[] = {"ab", "caf\xc3\xa9", "caf\xe9",
+                                    std::string_view("a\0b\xff", 4)};
+  for (const char* cs : {"utf-8", "UTF-8", "uTf-8", "us-ascii", "US-ASCII", "Us-AsCiI"}) {
+    for (std::string_view b : bytes) {
+      EXPECT_EQ(internal::ConvertToUtf8(b, cs), std::string(b)) << cs;
+    }
+  }
+  for (const char* cs : {"utf-16", "UTF-16LE", "utf-32", "utf-7", "iso-8859-1", "latin1"}) {
+    for (std::string_view b : bytes) {
+      EXPECT_EQ(internal::ConvertToUtf8(b, cs), IconvOrKeep(b, cs)) << cs;
+    }
+  }
+  EXPECT_NE(internal::ConvertToUtf8("ab", "utf-16"), "ab");  // the near misses do convert
+  EXPECT_EQ(internal::ConvertToUtf8("caf\xe9", "latin1"), "caf\xc3\xa9");
+}
+
+TEST(MimeFastTest, BlockCopiesStopWhereAByteLoopStops) {
+  // CopyBlocksUntil (two blocks a step, then one) from every start, with the stop byte at every
+  // position or nowhere: where it stops, whether it found the byte, and the bytes it copied.
+  for (size_t n = 0; n <= 100; ++n) {
+    for (size_t at = 0; at <= n; ++at) {  // at == n: no stop byte
+      std::string in(n, 'a');
+      for (size_t k = 0; k < n; ++k) {
+        in[k] = static_cast<char>('a' + k % 26);
+      }
+      if (at < n) {
+        in[at] = '=';
+      }
+      for (size_t start = 0; start <= std::min(n, size_t{3}); ++start) {
+        std::string out(n + 16, '#');
+        size_t i = start;
+        char* o = out.data();
+        const bool found = internal::CopyBlocksUntil(in.data(), i, n, o, '=');
+#if defined(__SSE2__)
+        const bool blocks = true;
+#else
+        const bool blocks = false;
+#endif
+        // It stops at the byte when the byte lies in the blocks it reads (all but the last
+        // fewer than sixteen bytes), else where fewer than sixteen bytes are left.
+        const size_t full = start + (n - start) / 16 * 16;
+        const bool want_found = blocks && at >= start && at < n && at < full;
+        ASSERT_EQ(found, want_found) << n << " " << at << " " << start;
+        const size_t want_i = !blocks ? start : want_found ? at : full;
+        ASSERT_EQ(i, want_i) << n << " " << at << " " << start;
+        ASSERT_EQ(static_cast<size_t>(o - out.data()), i - start);
+        ASSERT_EQ(out.substr(0, i - start), in.substr(start, i - start))
+            << n << " " << at << " " << start;
+      }
+    }
+  }
+}
+
+TEST(MimeFastTest, LineEndsFoundAcrossLongRuns) {
+  // FindLineEnd over runs longer than its two-block steps: one LF at every position of texts up
+  // to 100 bytes (or none), from every start.
+  for (size_t n = 0; n <= 100; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      std::string s(n, 'x');
+      if (at < n) {
+        s[at] = '\n';
+      }
+      for (size_t from = 0; from <= n; ++from) {
+        const size_t want = from <= at && at < n ? at : n;
+        ASSERT_EQ(internal::FindLineEnd(s, from), want) << n << " " << at << " " << from;
+      }
     }
   }
 }
