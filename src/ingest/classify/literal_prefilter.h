@@ -152,7 +152,7 @@ class LiteralPrefilter {
   void Probe(const char* t, size_t i, size_t n, uint32_t lo, uint32_t hi, uint64_t& found,
              uint64_t* alternatives) const;
   template <bool kAlternatives>
-  void ProbeLongAndMid(const char* t, size_t i, size_t n, uint32_t hash4, uint64_t& found,
+  void ProbeLongAndMid(const char* t, size_t i, size_t n, uint64_t& found,
                        uint64_t* alternatives) const;
 
   uint64_t always_ = 0;  // patterns without a literal set

@@ -300,30 +300,40 @@ bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts
   const auto& pf = Prefilter();
   auto [first, last] = pf.AlternativesOf(i);
   auto& matchers = AltMatchers();
-  for (uint32_t j = first; j < last; ++j) {
-    if ((alts[j / 64] & (uint64_t{1} << (j % 64))) == 0) {
-      continue;
+  // The set bits of [first, last) in ascending order, a 64-bit word at a time: a reason has up
+  // to ≈ 100 alternatives and the scan leaves few, so testing each bit in turn was most of the
+  // cost of a call.
+  for (uint32_t w = first / 64; w * 64 < last; ++w) {
+    uint64_t bits = alts[w];
+    if (w == first / 64) {
+      bits &= ~uint64_t{0} << (first % 64);  // bits below `first`: other reasons'
     }
-    const auto& alt = pf.Alternatives()[j];
-    if (!alt.plain.empty()) {
-      if (alt.plain.size() <= 16 ||
-          memmem(text.data(), text.size(), alt.plain.data(), alt.plain.size()) != nullptr) {
+    if ((w + 1) * 64 > last) {
+      bits &= (uint64_t{1} << (last % 64)) - 1;  // bits from `last` on (last % 64 > 0 here)
+    }
+    for (; bits != 0; bits &= bits - 1) {
+      const uint32_t j = w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits));
+      const auto& alt = pf.Alternatives()[j];
+      if (!alt.plain.empty()) {
+        if (alt.plain.size() <= 16 ||
+            memmem(text.data(), text.size(), alt.plain.data(), alt.plain.size()) != nullptr) {
+          return true;
+        }
+        continue;
+      }
+      AltMatcher& m = matchers[j];
+      std::call_once(m.once, [&] {
+        m.code.Set(Compile(alt.source));
+        m.broken = !m.code.Compiled();
+      });
+      if (m.broken) {
+        auto& whole = Matchers()[i];
+        whole.Ensure(i);
+        return whole.pattern.Match(text);
+      }
+      if (m.code.Match(text)) {
         return true;
       }
-      continue;
-    }
-    AltMatcher& m = matchers[j];
-    std::call_once(m.once, [&] {
-      m.code.Set(Compile(alt.source));
-      m.broken = !m.code.Compiled();
-    });
-    if (m.broken) {
-      auto& whole = Matchers()[i];
-      whole.Ensure(i);
-      return whole.pattern.Match(text);
-    }
-    if (m.code.Match(text)) {
-      return true;
     }
   }
   return false;
@@ -353,50 +363,29 @@ bool MemoFor(std::string_view text) {
   return text.data() == tl_memo.data && text.size() == tl_memo.size;
 }
 
-// The index of `reason` in kSources, or kReasonCount. A table keyed by the name's length and
-// its first and last bytes gives the candidate (a name is checked in full; a key shared by two
-// names falls back to the table walk).
-size_t ReasonIndex(std::string_view reason) {
-  constexpr size_t kSlots = 4096;
-  const auto key = [](std::string_view r) {
-    return r.empty() ? size_t{0}
-                     : ((r.size() << 7) ^ (static_cast<unsigned char>(r.front()) << 3) ^
-                        static_cast<unsigned char>(r.back())) %
-                           kSlots;
-  };
-  static const auto kSlot = [&] {
-    std::array<uint8_t, kSlots> slot;
-    slot.fill(0xff);  // no reason
-    for (size_t i = 0; i < kReasonCount; ++i) {
-      uint8_t& s = slot[key(kSources[i].reason)];
-      s = s == 0xff ? static_cast<uint8_t>(i) : 0xfe;  // 0xfe: shared, walk the table
+// The index of `reason` in kSources (the first entry of that name), at compile time.
+consteval size_t IndexOfReason(std::string_view reason) {
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    if (kSources[i].reason == reason) {
+      return i;
     }
-    return slot;
-  }();
-  const uint8_t s = kSlot[key(reason)];
-  if (s < kReasonCount) {
-    return kSources[s].reason == reason ? s : kReasonCount;
   }
-  if (s == 0xff) {
-    return kReasonCount;
-  }
-  size_t i = 0;
-  while (i < kReasonCount && kSources[i].reason != reason) {
-    ++i;
-  }
-  return i;
+  throw "not a reason of kSources";  // not a constant expression: the caller does not compile
 }
 
-// Whether the message patterns of `reason` match the lower-cased `text`.
-bool Match(std::string_view reason, std::string_view text) {
+// A reason of kSources named at compile time: Match does not look its name up per call.
+struct ReasonId {
+  consteval ReasonId(const char* name) : index(IndexOfReason(name)) {}  // NOLINT: implicit
+  std::string_view Name() const { return kSources[index].reason; }
+  size_t index;
+};
+
+// Whether the message patterns of reason i (kSources[i]) match the lower-cased `text`.
+bool MatchAt(size_t i, std::string_view text) {
   if (text.empty()) {
     return false;
   }
   auto& m = Matchers();
-  const size_t i = ReasonIndex(reason);
-  if (i == kReasonCount) {
-    return false;
-  }
   bool memo = MemoFor(text);
   if (memo && tl_memo.state[i] != 0) {
     return tl_memo.state[i] > 0;
@@ -421,6 +410,8 @@ bool Match(std::string_view reason, std::string_view text) {
   }
   return hit;
 }
+
+bool Match(ReasonId reason, std::string_view text) { return MatchAt(reason.index, text); }
 
 bool IsVague(std::string_view r) {
   return r == "undefined" || r == "onhold" || r == "systemerror" || r == "securityerror" ||
@@ -448,12 +439,23 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
   std::string_view found;
   if (memo) {
     const uint32_t first = Prefilter().ExtraLiterals().first;
-    for (size_t k = 0; k < std::size(kPriorityPhrases); ++k) {
-      const uint32_t j = first + static_cast<uint32_t>(k);
-      if ((tl_memo.alternatives[j / 64] & (uint64_t{1} << (j % 64))) != 0 &&
-          diag.find(kPriorityPhrases[k].needle) != std::string_view::npos) {
-        found = kPriorityPhrases[k].reason;
-        break;
+    const uint32_t last = first + static_cast<uint32_t>(std::size(kPriorityPhrases));
+    // The phrases whose bits are set, in table order: the set bits of [first, last), a 64-bit
+    // word at a time (most texts hold none of the phrases).
+    for (uint32_t w = first / 64; w * 64 < last && found.empty(); ++w) {
+      uint64_t bits = tl_memo.alternatives[w];
+      if (w == first / 64) {
+        bits &= ~uint64_t{0} << (first % 64);
+      }
+      if ((w + 1) * 64 > last) {
+        bits &= (uint64_t{1} << (last % 64)) - 1;
+      }
+      for (; bits != 0; bits &= bits - 1) {
+        const size_t k = w * 64 + static_cast<size_t>(__builtin_ctzll(bits)) - first;
+        if (diag.find(kPriorityPhrases[k].needle) != std::string_view::npos) {
+          found = kPriorityPhrases[k].reason;
+          break;
+        }
       }
     }
     tl_memo.phrase_known = true;
@@ -472,7 +474,7 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
 // The first pass (Sisimai::Reason::get): per reason, the status code and the text together.
 std::string FirstPass(std::string_view status, std::string_view diag, std::string_view cmd) {
   std::string_view by_status = ReasonFromStatus(status);
-  auto status_or_text = [&](std::string_view r) { return by_status == r || Match(r, diag); };
+  auto status_or_text = [&](ReasonId r) { return by_status == r.Name() || Match(r, diag); };
   if (!status.empty() && status_or_text("mailboxfull")) {
     return "mailboxfull";
   }
@@ -495,8 +497,10 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
   if (by_status != "suspend") {
     if (by_status == "userunknown") {
       bool other = false;
-      for (std::string_view r : {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected",
-                                 "notaccept", "requireptr", "authfailure", "badreputation"}) {
+      static constexpr ReasonId kOthers[] = {"norelaying", "blocked",     "mailboxfull",
+                                             "hasmoved",   "rejected",    "notaccept",
+                                             "requireptr", "authfailure", "badreputation"};
+      for (ReasonId r : kOthers) {
         if (Match(r, diag)) {
           other = true;
           break;
@@ -548,10 +552,11 @@ std::string FirstPass(std::string_view status, std::string_view diag, std::strin
   if (status_or_text("toomanyconn")) {
     return "toomanyconn";
   }
-  for (std::string_view r :
-       {"authfailure", "requireptr", "badreputation", "speeding", "notcompliantrfc"}) {
+  static constexpr ReasonId kLater[] = {"authfailure", "requireptr", "badreputation", "speeding",
+                                        "notcompliantrfc"};
+  for (ReasonId r : kLater) {
     if (status_or_text(r)) {
-      return std::string(r);
+      return std::string(r.Name());
     }
   }
   if (status_or_text("blocked")) {
@@ -568,14 +573,15 @@ std::string SecondPass(const ReasonInput& in, std::string_view diag) {
   if (!try_text) {
     return reason;
   }
-  for (std::string_view r :
-       {"mailboxfull", "spamdetected", "policyviolation", "virusdetected",   "norelaying",
-        "authfailure", "requireptr",   "badreputation",   "speeding",        "securityerror",
-        "systemerror", "networkerror", "suspend",         "expired",         "contenterror",
-        "systemfull",  "notaccept",    "mailererror",     "notcompliantrfc", "userunknown",
-        "filtered",    "rejected",     "hostunknown",     "toomanyconn",     "blocked"}) {
+  static constexpr ReasonId kOrder[] = {
+      "mailboxfull", "spamdetected", "policyviolation", "virusdetected",   "norelaying",
+      "authfailure", "requireptr",   "badreputation",   "speeding",        "securityerror",
+      "systemerror", "networkerror", "suspend",         "expired",         "contenterror",
+      "systemfull",  "notaccept",    "mailererror",     "notcompliantrfc", "userunknown",
+      "filtered",    "rejected",     "hostunknown",     "toomanyconn",     "blocked"};
+  for (ReasonId r : kOrder) {
     if (Match(r, diag)) {
-      return std::string(r);
+      return std::string(r.Name());
     }
   }
   if (!reason.empty()) {
@@ -623,15 +629,16 @@ std::string MatchReasonText(std::string_view text) {
   thread_local std::string buffer;
   std::string_view diag = LowerInto(text, buffer);
   ResetMemo(diag);
-  for (std::string_view r :
-       {"mailboxfull",     "mesgtoobig",    "exceedlimit",    "suspend",      "userunknown",
-        "filtered",        "rejected",      "hostunknown",    "spamdetected", "toomanyconn",
-        "authfailure",     "requireptr",    "badreputation",  "speeding",     "blocked",
-        "securityerror",   "systemerror",   "networkerror",   "expired",      "contenterror",
-        "hasmoved",        "systemfull",    "notaccept",      "mailererror",  "norelaying",
-        "policyviolation", "virusdetected", "notcompliantrfc"}) {
+  static constexpr ReasonId kOrder[] = {
+      "mailboxfull",     "mesgtoobig",    "exceedlimit",    "suspend",      "userunknown",
+      "filtered",        "rejected",      "hostunknown",    "spamdetected", "toomanyconn",
+      "authfailure",     "requireptr",    "badreputation",  "speeding",     "blocked",
+      "securityerror",   "systemerror",   "networkerror",   "expired",      "contenterror",
+      "hasmoved",        "systemfull",    "notaccept",      "mailererror",  "norelaying",
+      "policyviolation", "virusdetected", "notcompliantrfc"};
+  for (ReasonId r : kOrder) {
     if (Match(r, diag)) {
-      return std::string(r);
+      return std::string(r.Name());
     }
   }
   return {};
@@ -644,7 +651,7 @@ std::string SplitMismatchForTest(std::string_view text) {
   for (size_t i = 0; i < kReasonCount; ++i) {
     m[i].Ensure(i);
     bool whole = m[i].pattern.Match(lower) && !m[i].isnot.Match(lower);
-    if (Match(kSources[i].reason, lower) != whole) {
+    if (MatchAt(i, lower) != whole) {
       return std::string(kSources[i].reason);
     }
   }
@@ -655,6 +662,17 @@ std::vector<std::pair<std::string_view, std::string_view>> StatusTableForTest() 
   std::vector<std::pair<std::string_view, std::string_view>> out;
   for (const auto& e : kStatusTable) {
     out.emplace_back(e.code, e.reason);
+  }
+  return out;
+}
+
+std::vector<std::string> PlainAlternativesForTest() {
+  std::vector<std::string> out;
+  const auto& alts = Prefilter().Alternatives();
+  for (uint32_t j = 0; j < Prefilter().ExtraLiterals().first && j < alts.size(); ++j) {
+    if (!alts[j].plain.empty()) {
+      out.push_back(alts[j].plain);
+    }
   }
   return out;
 }

@@ -72,6 +72,10 @@ int PrefilteredReasonCountForTest();
 // pattern on the lower-cased `text` ("" when none). For tests.
 std::string SplitMismatchForTest(std::string_view text);
 
+// The alternatives of the reasons' patterns that are plain literals (matched without PCRE2 once
+// the literal scan finds them), in the prefilter's order. For tests.
+std::vector<std::string> PlainAlternativesForTest();
+
 // How many reasons' patterns are matched alternative by alternative. For tests.
 int SplitReasonCountForTest();
 

@@ -65,42 +65,55 @@ std::string ChooseStatus(const std::string& field, const std::string& from_text,
 template <size_t N>
 std::array<const Header*, N> FirstHeaders(const Headers& headers,
                                           const std::array<std::string_view, N>& names) {
+  static_assert(N <= 16, "a 16-bit mask of names");
   std::array<const Header*, N> found{};
-  uint64_t lengths = 0;  // bit n: some name is n bytes long (names under 64 bytes)
-  for (std::string_view name : names) {
-    lengths |= uint64_t{1} << (name.size() & 63);
+  // by_length[n], bit k: names[k] is n bytes long (every name is under 64 bytes). A field is
+  // compared only with the names of its length not found yet.
+  std::array<uint16_t, 64> by_length{};
+  for (size_t k = 0; k < N; ++k) {
+    by_length[names[k].size() & 63] |= static_cast<uint16_t>(1u << k);
   }
-  size_t left = N;
+  uint32_t pending = (1u << N) - 1;
   for (const Header& h : headers) {
-    if (h.name.size() >= 64 || ((lengths >> h.name.size()) & 1) == 0) {
+    if (h.name.size() >= 64) {
       continue;
     }
-    for (size_t k = 0; k < N; ++k) {
-      if (found[k] == nullptr && h.name.size() == names[k].size() && IEquals(h.name, names[k])) {
+    for (uint32_t cand = by_length[h.name.size()] & pending; cand != 0; cand &= cand - 1) {
+      const auto k = static_cast<size_t>(__builtin_ctz(cand));
+      if (IEquals(h.name, names[k])) {
         found[k] = &h;
-        --left;
+        pending &= ~(1u << k);
         break;
       }
     }
-    if (left == 0) {
+    if (pending == 0) {
       break;
     }
   }
   return found;
 }
 
-void Finish(const Delivery& d, const Mail& mail, std::string_view detector,
-            const ParseOptions& options, MailResult& r) {
-  r.recipient = ValidUtf8(d.recipient);
+// Fills `r` (default-constructed) from `d`; takes the fields of `d` it copies as they are
+// (recipient, action, diagnostic type, MTAs, feedback type): the caller is done with them.
+void Finish(Delivery& d, const Mail& mail, std::string_view detector, const ParseOptions& options,
+            MailResult& r) {
+  r.recipient = std::move(d.recipient);
+  MakeValidUtf8(r.recipient);
   r.detector = std::string(detector);
-  r.action = d.action;
-  r.diagnostic_code = ValidUtf8(JoinReplyLines(d.diagnostic));
-  r.diagnostic_type = d.diagnostic_type;
-  r.remote_mta = d.remote_mta;
-  r.reporting_mta = d.reporting_mta;
-  r.feedback_type = d.feedback_type;
+  r.action = std::move(d.action);
+  r.diagnostic_code = JoinReplyLines(d.diagnostic);
+  MakeValidUtf8(r.diagnostic_code);
+  r.diagnostic_type = std::move(d.diagnostic_type);
+  r.remote_mta = std::move(d.remote_mta);
+  r.reporting_mta = std::move(d.reporting_mta);
+  r.feedback_type = std::move(d.feedback_type);
   if (d.reason != "feedback" && d.reason != "vacation") {
-    r.status = ChooseStatus(d.status, FindStatus(d.diagnostic), d.diagnostic);
+    // ChooseStatus reads the code in the text only for an empty or an "x.y.0" field.
+    const bool text_status_needed =
+        d.status.empty() ||
+        (d.status.size() >= 5 && std::string_view(d.status).substr(d.status.size() - 2) == ".0");
+    r.status = ChooseStatus(d.status, text_status_needed ? FindStatus(d.diagnostic) : std::string(),
+                            d.diagnostic);
     r.reply_code = d.reply_code.empty() ? FindReplyCode(d.diagnostic) : d.reply_code;
     r.smtp_command = d.smtp_command.empty() ? FindSmtpCommand(d.diagnostic) : d.smtp_command;
     ingest::ReasonInput in;
@@ -296,7 +309,7 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
     if (found.empty()) {
       continue;
     }
-    for (const auto& d : found) {
+    for (auto& d : found) {
       bool dup = false;
       for (const auto& r : results) {
         dup = dup || IEquals(r.recipient, d.recipient);
@@ -304,9 +317,7 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
       if (dup) {
         continue;
       }
-      MailResult r;
-      Finish(d, *mail, detector->Name(), options, r);
-      results.push_back(std::move(r));
+      Finish(d, *mail, detector->Name(), options, results.emplace_back());
     }
     break;
   }
@@ -339,6 +350,15 @@ class JsonlWriter {
       p_ = b.bytes.get() + used;
     }
   }
+  // How many bytes were written so far.
+  size_t Size() const { return static_cast<size_t>(p_ - Scratch().bytes.get()); }
+
+  // Writes again the `size` bytes written from offset `at` (at + size <= Size()).
+  void Again(size_t at, size_t size) {
+    std::memcpy(p_, Scratch().bytes.get() + at, size);
+    p_ += size;
+  }
+
   // The bytes written so far.
   std::string Take() const {
     const char* start = Scratch().bytes.get();
@@ -363,18 +383,25 @@ class JsonlWriter {
     const size_t n = s.size();
     while (i < n) {
 #if defined(__SSE2__)
+      // The bytes to escape among the 16 from i; fewer than 16 left (short fields, a tail) are
+      // tested in a zero-padded copy, the padding masked out.
+      unsigned mask;
       if (i + 16 <= n) {
-        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
-        __m128i special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ctl, special)));
+        mask = EscapeMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
         if (mask == 0) {
           i += 16;
           continue;
         }
-        i += static_cast<size_t>(__builtin_ctz(mask));
+      } else {
+        alignas(16) char block[16] = {};
+        std::memcpy(block, s.data() + i, n - i);
+        mask = EscapeMask(_mm_load_si128(reinterpret_cast<const __m128i*>(block))) &
+               ((1u << (n - i)) - 1);
+        if (mask == 0) {
+          break;  // nothing left to escape
+        }
       }
+      i += static_cast<size_t>(__builtin_ctz(mask));
 #endif
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\') {
@@ -402,6 +429,16 @@ class JsonlWriter {
     Raw(s.substr(run));
     *p_++ = '"';
   }
+
+#if defined(__SSE2__)
+  // Bit k set when byte k of `v` must be escaped in a JSON string: '"', '\\' or a control byte.
+  static unsigned EscapeMask(__m128i v) {
+    const __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
+    const __m128i special =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(ctl, special)));
+  }
+#endif
 
   // The most that Iso8601Ms writes.
   static constexpr size_t kTimeRoom = 64;
@@ -467,12 +504,7 @@ class JsonlWriter {
 
 // `value` when it is printable ASCII (tab and LF allowed), else ValidUtf8(value) kept in `scratch`.
 std::string_view Printable(std::string_view value, std::string& scratch) {
-  bool ascii = true;
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    ascii = ascii && c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n');
-  }
-  if (ascii) {
+  if (IsPrintableAscii(value)) {
     return value;
   }
   scratch = ValidUtf8(value);
@@ -487,14 +519,10 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
   if (results.empty()) {
     return {};
   }
-  std::string file_json;
-  {
-    const std::string valid = ValidUtf8(file);
-    JsonlWriter w;
-    w.Reserve(JsonlWriter::StringRoom(valid));
-    w.String(valid);
-    file_json = w.Take();
-  }
+  std::string file_scratch;
+  const std::string_view file_text = Printable(file, file_scratch);  // = ValidUtf8(file)
+  size_t file_at = 0;  // the file name's JSON string, as written into the first line
+  size_t file_size = 0;
   JsonlWriter w;
   std::string scratch[5];
   int index = 0;
@@ -505,13 +533,19 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
     const std::string_view reason = Printable(r.reason, scratch[2]);
     const std::string_view feedback_type = Printable(r.feedback_type, scratch[3]);
     const std::string_view action = Printable(r.action, scratch[4]);
-    w.Reserve(256 + file_json.size() + JsonlWriter::StringRoom(r.recipient) +
+    w.Reserve(256 + JsonlWriter::StringRoom(file_text) + JsonlWriter::StringRoom(r.recipient) +
               JsonlWriter::StringRoom(status) + JsonlWriter::StringRoom(reply_code) +
               JsonlWriter::StringRoom(reason) + JsonlWriter::StringRoom(feedback_type) +
               JsonlWriter::StringRoom(action) + JsonlWriter::StringRoom(r.diagnostic_code) +
               JsonlWriter::kTimeRoom);
     w.Raw("{\"file\":");
-    w.Raw(file_json);
+    if (index == 0) {
+      file_at = w.Size();
+      w.String(file_text);
+      file_size = w.Size() - file_at;
+    } else {
+      w.Again(file_at, file_size);  // the same bytes as in the first line
+    }
     w.Raw(",\"index\":");
     char digits[16];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++index);

@@ -146,6 +146,14 @@ size_t FindCandidates(std::string_view h, std::string_view n, size_t from, unsig
     }
     i += 16;
   }
+  if (i <= last && last >= 15) {
+    // Fewer than 16 positions left: the block of the last 16 positions (its loads end at the
+    // haystack's last byte), those before i masked out (looked at already, or before `from`).
+    // Here last - 15 < i <= last, so the shift is 1 to 15.
+    const size_t at = last - 15;
+    return confirm_block(
+        at, static_cast<unsigned>(_mm_movemask_epi8(hits(at))) & (0xffffu << (i - at)));
+  }
 #endif
   for (; i <= last; ++i) {
     if (static_cast<char>(static_cast<unsigned char>(base[i]) | fold) == c0 &&
@@ -566,6 +574,8 @@ std::string ScanSmtpCommand(std::string_view s);
 
 }  // namespace
 
+std::string FindSmtpCommandOnce(std::string_view s) { return ScanSmtpCommand(s); }
+
 std::string FindSmtpCommand(std::string_view s) {
   // The same diagnostic is asked about more than once per mail (by its detector, then by the
   // pipeline's Finish): the last few answers are kept per thread, keyed by the text itself.
@@ -752,22 +762,41 @@ bool IsSystemAddress(std::string_view a) {
 
 namespace bw::mail {
 
-std::string ValidUtf8(std::string_view s) {
-  // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
+namespace {
+
+#if defined(__SSE2__)
+// Bit k set when byte k of `v` is not printable ASCII, tab or LF: >= 0x80 (signed < 0) or a
+// control byte but tab and LF.
+inline unsigned NotPrintableMask(__m128i v) {
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));  // controls and bytes >= 0x80
+  const __m128i ok =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(ok, low)));
+}
+#endif
+
+// The length of the longest prefix of `s` in printable ASCII, tab and LF.
+size_t PrintableAsciiPrefix(std::string_view s) {
   size_t i = 0;
 #if defined(__SSE2__)
-  // 16 bytes at a time: none >= 0x80 (signed < 0) and none a control byte but tab or LF.
-  while (i + 16 <= s.size()) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));  // controls and bytes >= 0x80
-    __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-    if (_mm_movemask_epi8(_mm_andnot_si128(ok, bad)) != 0) {
-      break;
+  for (; i + 16 <= s.size(); i += 16) {
+    if (const unsigned m =
+            NotPrintableMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
+        m != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(m));
     }
-    i += 16;
   }
-#endif
+  if (i < s.size()) {
+    // Fewer than 16 bytes left (most recipients and status fields are shorter than 16 bytes):
+    // a zero-padded copy, the padding (NUL: a control byte) masked out.
+    alignas(16) char block[16] = {};
+    std::memcpy(block, s.data() + i, s.size() - i);
+    const unsigned m = NotPrintableMask(_mm_load_si128(reinterpret_cast<const __m128i*>(block))) &
+                       ((1u << (s.size() - i)) - 1);
+    return m != 0 ? i + static_cast<size_t>(__builtin_ctz(m)) : s.size();
+  }
+  return i;
+#else
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
@@ -775,6 +804,23 @@ std::string ValidUtf8(std::string_view s) {
     }
     ++i;
   }
+  return i;
+#endif
+}
+
+}  // namespace
+
+bool IsPrintableAscii(std::string_view s) { return PrintableAsciiPrefix(s) == s.size(); }
+
+void MakeValidUtf8(std::string& s) {
+  if (PrintableAsciiPrefix(s) != s.size()) {
+    s = ValidUtf8(s);
+  }
+}
+
+std::string ValidUtf8(std::string_view s) {
+  // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
+  size_t i = PrintableAsciiPrefix(s);
   if (i == s.size()) {
     return std::string(s);
   }
@@ -786,6 +832,17 @@ std::string ValidUtf8(std::string_view s) {
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n')) {
+#if defined(__SSE2__)
+      // Up to the next byte that is not printable ASCII, 16 bytes at a time while 16 are left:
+      // most of the ASCII bytes after a first non-ASCII one are in long runs (the English part
+      // of a diagnostic in two languages). s[i] itself is printable, so the step is >= 1.
+      if (i + 16 <= s.size()) {
+        const unsigned m =
+            NotPrintableMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
+        i += m == 0 ? 16 : static_cast<size_t>(__builtin_ctz(m));
+        continue;
+      }
+#endif
       ++i;
       continue;
     }

@@ -147,6 +147,11 @@ std::string FindReplyCode(std::string_view s);
 // "HELO"), or "".
 std::string FindSmtpCommand(std::string_view s);
 
+// FindSmtpCommand(s), without its per-thread memo: for a text asked about once (a paragraph
+// built for one question, a whole readable text), which the memo would only copy and keep in
+// place of a diagnostic asked about again.
+std::string FindSmtpCommandOnce(std::string_view s);
+
 // Whether an address belongs to a mail system rather than a person (mailer-daemon, postmaster).
 bool IsSystemAddress(std::string_view address);
 
@@ -158,5 +163,13 @@ std::string JoinReplyLines(std::string_view s);
 // `s` with every byte sequence that is not UTF-8 replaced by U+FFFD and control characters by
 // spaces (tab and LF kept).
 std::string ValidUtf8(std::string_view s);
+
+// Whether `s` is printable ASCII (with tab and LF) throughout: ValidUtf8(s) == s. 16 bytes at
+// a time.
+bool IsPrintableAscii(std::string_view s);
+
+// `s` = ValidUtf8(s), without a copy when `s` is printable ASCII (with tab and LF) throughout,
+// as nearly every recipient and diagnostic is.
+void MakeValidUtf8(std::string& s);
 
 }  // namespace bw::mail

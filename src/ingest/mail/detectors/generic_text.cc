@@ -108,10 +108,11 @@ std::vector<Delivery> ScanBounceText(const Mail& mail) {
 namespace {
 
 std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
-  std::string sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
-  std::string orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
   // The bounce's own addressee is the original sender; an address equal to it is a recipient
-  // only when nothing else is (anonymised reports use one address for everything).
+  // only when nothing else is (anonymised reports use one address for everything). Both are
+  // looked up when the first address is added (most texts name none).
+  std::string sender;
+  std::string orig_from;
   std::vector<bool> is_sender;
   std::vector<Delivery> out;
   auto add = [&](std::string addr, std::string diag) {
@@ -126,11 +127,14 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
         return;
       }
     }
+    if (out.empty()) {
+      sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
+      orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
+    }
     std::string l = ToLower(addr);
-    Delivery d;
+    Delivery& d = out.emplace_back();
     d.recipient = std::move(addr);
     d.diagnostic = Squeeze(diag);
-    out.push_back(std::move(d));
     is_sender.push_back(l == sender || l == orig_from || IsSystemAddress(l));
   };
   std::string_view text = mail.Readable();
@@ -270,7 +274,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   for (auto& d : out) {
     if (FindSmtpCommand(d.diagnostic).empty()) {
       if (!command) {
-        command = FindSmtpCommand(text);
+        command = FindSmtpCommandOnce(text);
       }
       d.smtp_command = *command;
     }

@@ -53,7 +53,7 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
           para += line;
           para += ' ';
         }
-        d.smtp_command = FindSmtpCommand(Squeeze(para));
+        d.smtp_command = FindSmtpCommandOnce(Squeeze(para));
         if (!d.smtp_command.empty()) {
           break;
         }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "ingest/classify/reason_tables.h"
 
 namespace bw::ingest {
 namespace {
@@ -188,6 +191,49 @@ TEST(ReasonTest, HardRule) {
   EXPECT_FALSE(IsHardReason("notaccept"));
   EXPECT_FALSE(IsHardReason("mailboxfull", "5.2.2"));
   EXPECT_FALSE(IsHardReason("feedback"));
+}
+
+TEST(ReasonTest, PriorityPhrasesWinInTableOrder) {
+  // Every phrase alone, and every pair of phrases in one text (the later phrase of the table
+  // first): the first phrase of the table that the text contains gives the reason, whatever the
+  // other fields say (the phrase bits of the scan are read 64 at a time).
+  using reason_tables::kPriorityPhrases;
+  const auto expected = [](std::string_view lower) {
+    for (const auto& p : kPriorityPhrases) {
+      if (lower.find(p.needle) != std::string_view::npos) {
+        return std::string(p.reason);
+      }
+    }
+    return std::string();
+  };
+  const size_t count = std::size(kPriorityPhrases);
+  for (size_t k = 0; k < count; ++k) {
+    for (size_t m = k; m < count; ++m) {
+      std::string text = "550 " + std::string(kPriorityPhrases[m].needle);
+      if (m != k) {
+        text += " / " + std::string(kPriorityPhrases[k].needle);
+      }
+      ReasonInput in;
+      in.diagnostic = text;
+      in.status = "5.0.0";
+      const std::string want = expected(text);
+      ASSERT_FALSE(want.empty()) << text;
+      ASSERT_EQ(ClassifyReason(in), want) << text;
+    }
+  }
+}
+
+TEST(ReasonTest, EveryPlainAlternativeAloneMatchesAsTheWholePattern) {
+  // A text holding one plain alternative of a split pattern: the alternative-by-alternative
+  // match (the set bits of the reason's range of alternatives, a 64-bit word at a time, the
+  // range's first and last word masked) agrees with running the whole pattern, for every
+  // alternative, so also those at either end of a reason's range and of a word.
+  const std::vector<std::string> plain = PlainAlternativesForTest();
+  ASSERT_GT(plain.size(), 100u);
+  for (const std::string& p : plain) {
+    EXPECT_EQ(SplitMismatchForTest(p), "") << p;
+    EXPECT_EQ(SplitMismatchForTest("Error: " + p + " (retry)"), "") << p;
+  }
 }
 
 }  // namespace

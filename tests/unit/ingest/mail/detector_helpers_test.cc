@@ -463,5 +463,36 @@ TEST(ReadableLinesTest, TheReadableTextSplitOncePerScope) {
   }
 }
 
+TEST(ScanBounceTextTest, TheOriginalSenderIsARecipientOnlyWhenNothingElseIs) {
+  // The bounce's To (the original sender), the original's From and mail-system addresses are
+  // dropped when the text names other recipients too, whichever line names them first.
+  for (const char* order : {"sender first", "recipient first"}) {
+    const bool sender_first = std::string_view(order) == "sender first";
+    const std::string sender_line = "<news@sender.example>: 550 5.1.1 sender's own line\n";
+    const std::string from_line = "<owner@sender.example>: 550 5.1.1 the original's From\n";
+    const std::string daemon_line = "<postmaster@mx.example.org>: 550 5.1.1 a mail system\n";
+    const std::string gone_line = "<gone@example.net>: 550 5.1.1 no such user\n";
+    const std::string raw =
+        "From: MAILER-DAEMON@mx.example.org\nTo: News <News@Sender.example>\n"
+        "Subject: failure notice\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n" +
+        (sender_first ? sender_line + from_line + daemon_line + gone_line
+                      : gone_line + sender_line + from_line + daemon_line) +
+        "--b\nContent-Type: message/rfc822\n\nFrom: owner@sender.example\n"
+        "To: gone@example.net\nSubject: hi\n\nbody\n--b--\n";
+    Mail mail = LoadOrDie(raw);
+    const std::vector<Delivery> found = ScanBounceText(mail);
+    ASSERT_EQ(found.size(), 1u) << order;
+    EXPECT_EQ(found[0].recipient, "gone@example.net") << order;
+  }
+  // Alone, the sender's address is reported.
+  Mail alone = LoadOrDie(
+      "From: MAILER-DAEMON@mx.example.org\nTo: news@sender.example\nSubject: failure notice\n\n"
+      "<news@sender.example>: 550 5.1.1 no such user\n");
+  const std::vector<Delivery> found = ScanBounceText(alone);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].recipient, "news@sender.example");
+}
+
 }  // namespace
 }  // namespace bw::mail

@@ -282,6 +282,60 @@ TEST(FormatTest, JsonlIsTheSerializedObjectByteForByte) {
   EXPECT_EQ(FormatJsonl("f", {}), "");
 }
 
+TEST(FormatTest, JsonlEscapesEveryByteKindAtEveryPositionAndLength) {
+  // Values of 0 to 40 bytes (whole 16-byte blocks and the zero-padded rest) with a byte to escape
+  // (or one that is kept) at every position: each field's JSON string is boost::json's.
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      for (std::string_view b : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", " ", ""}) {
+        std::string v(n, 'x');
+        if (at < n) {
+          v.replace(at, 1, b);
+        } else if (!b.empty()) {
+          continue;
+        }
+        MailResult r;
+        r.recipient = v;
+        r.status = v;
+        r.diagnostic_code = v;
+        const std::string line = FormatJsonl(v, {r});
+        // The file name and the status are made valid UTF-8 first (a control byte: a space).
+        const std::string quoted = boost::json::serialize(boost::json::value(v));
+        const std::string valid = boost::json::serialize(boost::json::value(ValidUtf8(v)));
+        ASSERT_EQ(line.substr(0, 8 + valid.size()), "{\"file\":" + valid) << n << " " << at;
+        ASSERT_NE(line.find(",\"recipient\":" + quoted + ",\"status\":" + valid + ","),
+                  std::string::npos)
+            << n << " " << at;
+        ASSERT_NE(line.find(",\"diagnosticcode\":" + quoted + ","), std::string::npos)
+            << n << " " << at;
+      }
+    }
+  }
+}
+
+TEST(ParseMailTest, StatusFieldWinsUnlessEmptyOrOtherUndefined) {
+  // The Status field is kept unless it is empty or "x.y.0", where a code of the same class in
+  // the diagnostic is more specific (the code in the text is read only for those).
+  const auto status = [](std::string_view field, std::string_view diagnostic) {
+    std::string mail(kDsn);
+    const std::string old_status = "Status: 5.1.1\n";
+    mail.replace(mail.find(old_status), old_status.size(),
+                 field.empty() ? std::string() : "Status: " + std::string(field) + "\n");
+    const size_t d = mail.find("Diagnostic-Code: ");
+    const size_t eol = mail.find('\n', d);
+    mail.replace(d, eol - d, "Diagnostic-Code: smtp; " + std::string(diagnostic));
+    auto r = ParseMail(mail);
+    EXPECT_TRUE(r.has_value());
+    return r.has_value() && r->size() == 1 ? (*r)[0].status : std::string("?");
+  };
+  EXPECT_EQ(status("5.2.2", "550 5.1.1 no such user"), "5.2.2");
+  EXPECT_EQ(status("5.0.0", "550 5.1.1 no such user"), "5.1.1");
+  EXPECT_EQ(status("5.1.0", "550 5.1.1 no such user"), "5.1.1");
+  EXPECT_EQ(status("5.1.0", "550 4.1.1 no such user"), "5.1.0");
+  EXPECT_EQ(status("", "550 5.1.1 no such user"), "5.1.1");
+  EXPECT_EQ(status("5.7.1", "550 no code here"), "5.7.1");
+}
+
 TEST(FormatTest, JsonlHasTheContractFields) {
   auto r = ParseMail(kDsn);
   ASSERT_TRUE(r.has_value());

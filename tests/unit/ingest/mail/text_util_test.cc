@@ -643,6 +643,49 @@ TEST(TextUtilTest, FindAndIFindOnLongTextsMatchReferences) {
   }
 }
 
+TEST(TextUtilTest, FindAndIFindInTheLastPositionsRespectFrom) {
+  // The last (fewer than 16) positions are looked at as the haystack's last 16-position block,
+  // the positions before `from` or already looked at masked out: the needle (and a second copy)
+  // at every position of haystacks of 15 to 90 bytes, searched from every position around it.
+  for (std::string_view needle : {"xy", "Message", "m"}) {
+    for (size_t len = 15; len <= 90; ++len) {
+      for (size_t at = 0; at + needle.size() <= len; ++at) {
+        std::string h(len, 'a');
+        h.replace(at, needle.size(), needle);
+        if (at >= 2 * needle.size()) {
+          h.replace(at - 2 * needle.size(), needle.size(), needle);  // an earlier copy
+        }
+        for (size_t from : {size_t{0}, at > 0 ? at - 1 : 0, at, at + 1, len - 1}) {
+          ASSERT_EQ(Find(h, needle, from), std::string_view(h).find(needle, from))
+              << h << " / " << needle << " from " << from;
+          ASSERT_EQ(IFind(h, needle, from), RefIFind(h, needle, from))
+              << h << " / " << needle << " from " << from;
+        }
+      }
+    }
+  }
+}
+
+TEST(TextUtilTest, SmtpCommandOnceIsSmtpCommandWithoutTheMemo) {
+  // The same answers as FindSmtpCommand, asked before and after it (so from its memo too).
+  const std::string_view texts[] = {
+      "said EHLO then RCPT TO",
+      "reply TO DATA COMMAND",
+      "SMTP command\nDATA",
+      "nothing here",
+      "",
+      "h",
+      "550 5.1.1 <a@b>... User unknown (in reply to RCPT TO command)"};
+  for (std::string_view t : texts) {
+    const std::string once = FindSmtpCommandOnce(t);
+    EXPECT_EQ(once, FindSmtpCommand(t)) << t;
+    EXPECT_EQ(FindSmtpCommandOnce(t), FindSmtpCommand(t)) << t;
+  }
+  for (const auto& s : SampleStrings()) {
+    EXPECT_EQ(FindSmtpCommandOnce(s), FindSmtpCommand(s)) << s;
+  }
+}
+
 TEST(TextUtilTest, SmtpCommandTakesTheEarliestProbe) {
   // The probe that starts first in the text wins, wherever it stands in the probe table.
   const std::pair<std::string_view, std::string_view> cases[] = {
@@ -764,6 +807,62 @@ TEST(TextUtilTest, ValidUtf8FindsTheFirstBadByteAtEveryPosition) {
       s[at] = '\x80';
       want = plain.substr(0, at) + "\xef\xbf\xbd" + plain.substr(at + 1);
       ASSERT_EQ(ValidUtf8(s), want) << n << " " << at;
+    }
+  }
+}
+
+TEST(TextUtilTest, ValidUtf8FindsEveryBadByteAfterTheFirst) {
+  // After a first byte to replace, the printable ASCII that follows is skipped 16 bytes at a
+  // time: a second bad byte (or a kept multi-byte sequence) at every position of a run of 1 to
+  // 48 bytes is still found, the bytes around it kept.
+  for (size_t n = 1; n <= 48; ++n) {
+    const std::string run(n, 'a');
+    ASSERT_EQ(ValidUtf8("\xff" + run), "\xef\xbf\xbd" + run) << n;
+    for (size_t at = 0; at < n; ++at) {
+      const std::string head = run.substr(0, at);
+      const std::string tail = run.substr(at + 1);
+      ASSERT_EQ(ValidUtf8("\xff" + head + "\x80" + tail),
+                "\xef\xbf\xbd" + head + "\xef\xbf\xbd" + tail)
+          << n << " " << at;
+      ASSERT_EQ(ValidUtf8("\xff" + head + "\x01" + tail), "\xef\xbf\xbd" + head + " " + tail)
+          << n << " " << at;
+      ASSERT_EQ(ValidUtf8("\xff" + head + "\t" + tail), "\xef\xbf\xbd" + head + "\t" + tail)
+          << n << " " << at;
+      ASSERT_EQ(ValidUtf8("\xff" + head + "\xc3\xa9" + tail),
+                "\xef\xbf\xbd" + head + "\xc3\xa9" + tail)
+          << n << " " << at;
+    }
+  }
+}
+
+TEST(TextUtilTest, MakeValidUtf8IsValidUtf8InPlace) {
+  // Texts up to 40 bytes (the 16-byte steps and the byte tail) with one byte of each kind at
+  // every position, and a valid two-byte sequence: MakeValidUtf8 gives what ValidUtf8 gives, and
+  // IsPrintableAscii says whether every byte is printable ASCII, tab or LF.
+  const auto printable = [](std::string_view s) {
+    for (char ch : s) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n')) {
+        return false;
+      }
+    }
+    return true;
+  };
+  for (size_t n = 0; n <= 40; ++n) {
+    std::vector<std::string> texts = {std::string(n, 'a')};
+    for (size_t at = 0; at < n; ++at) {
+      for (std::string_view b : {"\t", "\n", "\r", "\x01", "\x1f", "\x7f", "\x80", "\xff",
+                                 "\xc3\xa9", "\xc3", " ", "~"}) {
+        std::string s(n, 'a');
+        s.replace(at, 1, b);
+        texts.push_back(s);
+      }
+    }
+    for (const std::string& s : texts) {
+      std::string made = s;
+      MakeValidUtf8(made);
+      ASSERT_EQ(made, ValidUtf8(s)) << n;
+      ASSERT_EQ(IsPrintableAscii(s), printable(s)) << n;
     }
   }
 }
