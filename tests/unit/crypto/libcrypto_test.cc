@@ -4,8 +4,6 @@
 // pointer results) reaches the real library; with OpenSSL::Crypto the same answers.
 #include "crypto/libcrypto.h"
 
-#include <link.h>
-
 #include <array>
 #include <cstring>
 #include <string>
@@ -20,21 +18,12 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "testing/loaded_objects.h"
+
 namespace bw::crypto {
 namespace {
 
-bool LibcryptoMapped() {
-  bool found = false;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "libcrypto.so") != nullptr) {
-          *static_cast<bool*>(data) = true;
-        }
-        return 0;
-      },
-      &found);
-  return found;
-}
+bool LibcryptoMapped() { return testing::SharedObjectLoaded("libcrypto.so"); }
 
 std::string Hex(const unsigned char* p, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iconv.h>
-#include <link.h>
 #include <random>
 #include <string>
 #include <sys/wait.h>
@@ -22,6 +21,7 @@
 #include "ingest/mail/mail_files.h"
 #include "ingest/mail/mail_parser.h"
 #include "ingest/mail/mime_internal.h"
+#include "testing/loaded_objects.h"
 #include "testing/test_data.h"
 
 namespace bw::mail::internal {
@@ -278,18 +278,7 @@ bool IconvTo(const char* charset, std::string_view bytes, std::string& out) {
 }
 
 // Whether a glibc gconv module (an iconv charset's shared object) is loaded in this process.
-bool GconvModuleLoaded() {
-  bool found = false;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/gconv/") != nullptr) {
-          *static_cast<bool*>(data) = true;
-        }
-        return 0;
-      },
-      &found);
-  return found;
-}
+bool GconvModuleLoaded() { return testing::SharedObjectLoaded("/gconv/"); }
 
 // Parses every corpus mail and fails at the first after which `loaded()` holds (what it loaded
 // is called `what`). When it holds already (an earlier test of this process loaded it), the test
