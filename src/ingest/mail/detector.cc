@@ -312,19 +312,108 @@ size_t NextLineMentioning(const Mail& mail, std::string_view needle, size_t from
   return std::string_view::npos;
 }
 
-size_t FindOriginalStart(std::string_view text, std::string_view lower) {
+namespace {
+
+#if defined(__SSE2__)
+// `a` with the ASCII letters 'A'..'Z' lower-cased, as AsciiLowerInto does it. Adding 128 - 'A'
+// maps 'A'..'Z' onto -128..-103 (signed) and every other byte above -103.
+inline __m128i LowerBlock(__m128i a) {
+  const __m128i upper =
+      _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(-128 + 26)),
+                     _mm_add_epi8(a, _mm_set1_epi8(static_cast<char>(128 - 'A'))));
+  return _mm_or_si128(a, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+}
+
+// The scan of ScanOriginalStart below: from the block at `i` on (16 bytes a step, while
+// i + kSentF + 16 <= n), the first block with a candidate: a '\n' before '-' or '=', an 'm'
+// with an 'e' six bytes on, or an 'x' with an 'f' kSentF bytes on. Returns its mask of
+// candidates with `i` at it, or 0 with `i` at the first block not read. Without kLowering `src`
+// is lower-cased already; with it, every block read is stored lower-cased (as AsciiLowerInto
+// does) at the same offset in `out`. A function of its own, so that the loop keeps its state
+// and constants in registers.
+template <bool kLowering, size_t kSentF>
+unsigned CandidateBlock(const char* src, char* out, size_t n, size_t& at) {
+  const __m128i nl = _mm_set1_epi8('\n');
+  const __m128i dash = _mm_set1_epi8('-');
+  const __m128i equal = _mm_set1_epi8('=');
+  const __m128i em = _mm_set1_epi8('m');
+  const __m128i ee = _mm_set1_epi8('e');
+  const __m128i ex = _mm_set1_epi8('x');
+  const __m128i ef = _mm_set1_epi8('f');
+  const __m128i bit = _mm_set1_epi8(0x20);
+  size_t i = at;
+  for (; i + kSentF + 16 <= n; i += 16) {
+    const char* p = src + i;
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 6));
+    __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kSentF));
+    if constexpr (kLowering) {
+      // The block lower-cased. b is only compared with '-' and '='; c
+      // and d only with the letters 'e' and 'f', and x | 0x20 is 'e' exactly when x is 'e' or 'E'
+      // (the same for 'f'): the masks are those of the lower-cased bytes.
+      a = LowerBlock(a);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), a);
+      c = _mm_or_si128(c, bit);
+      d = _mm_or_si128(d, bit);
+    }
+    __m128i sep = _mm_and_si128(_mm_cmpeq_epi8(a, nl),
+                                _mm_or_si128(_mm_cmpeq_epi8(b, dash), _mm_cmpeq_epi8(b, equal)));
+    __m128i msg = _mm_and_si128(_mm_cmpeq_epi8(a, em), _mm_cmpeq_epi8(c, ee));
+    __m128i sent = _mm_and_si128(_mm_cmpeq_epi8(a, ex), _mm_cmpeq_epi8(d, ef));
+    const auto m =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(sep, msg), sent)));
+    if (m != 0) {
+      at = i;
+      return m;
+    }
+  }
+  at = i;
+  return 0;
+}
+#endif
+
+// The one pass behind FindOriginalStart and LowerUntilOriginalStart. Without kLowering, `lower`
+// is ToLower(text) and `out` is unused. With kLowering, `out` is lower.data() and holds a copy
+// of `text`: the pass lower-cases it from `text` as it goes, so that every byte it reads from
+// `lower` is lower-cased first (`lowered` is how far that has gone), and stops lowering at the
+// cut (plus the bytes it read past it).
+template <bool kLowering>
+size_t ScanOriginalStart(std::string_view text, std::string_view lower, char* out) {
   static constexpr const auto& kMarkers = kOriginalMessageMarkers;
   size_t cut = text.size();
+  size_t lowered = 0;
+  const auto lower_to = [&](size_t end) {
+    if constexpr (kLowering) {
+      // Whole 16-byte blocks while the text has them; bytes lowered twice come out the same.
+#if defined(__SSE2__)
+      for (; lowered < end && lowered + 16 <= text.size(); lowered += 16) {
+        _mm_storeu_si128(
+            reinterpret_cast<__m128i*>(out + lowered),
+            LowerBlock(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + lowered))));
+      }
+#endif
+      if (end > lowered) {
+        AsciiLowerInto(text.substr(lowered), out + lowered);
+        lowered = text.size();
+      }
+    }
+  };
   // A separator line naming the original: "-------original message", "=== Original mail ===".
   // Only lines starting with "---" or "===" can be one.
   const auto separator_at = [&](size_t at) {
-    size_t eol = lower.find('\n', at);
+    size_t eol = text.find('\n', at);  // lower-casing keeps every '\n' where it is
     if (eol == std::string::npos) {
-      eol = lower.size();
+      eol = text.size();
     }
+    // The first three bytes are no letters: `text` tells before the line is lower-cased.
+    const std::string_view head = text.substr(at, std::min<size_t>(eol - at, 3));
+    if (eol - at <= 4 || (head != "---" && head != "===")) {
+      return false;
+    }
+    lower_to(eol);
     std::string_view line = lower.substr(at, eol - at);
-    return line.size() > 4 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "===") &&
-           (line.find("original message") != std::string_view::npos ||
+    return (line.find("original message") != std::string_view::npos ||
             line.find("original mail") != std::string_view::npos ||
             line.find("returned message") != std::string_view::npos);
   };
@@ -372,12 +461,22 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     }
     return by_byte;
   }();
+  // How far past position i `decide` reads (before separator_at, which lowers its own line).
+  static constexpr size_t kReach = [] {
+    size_t reach = std::max<size_t>(4, kSent.size() - kSentX);
+    for (std::string_view m : kMarkers) {
+      const size_t off = m.find(kAnchor);
+      reach = std::max(reach, off == std::string_view::npos ? 0 : m.size() - off);
+    }
+    return reach;
+  }();
   // What position i of `lower` decides, if anything: a separator line starting after the '\n'
   // at i (the cut is i), the first marker in table order around "message" at i, or kSent around
   // the 'x' at i (the cut is the marker's line's start). The first position in text order that
   // decides gives the cut: no marker spans the '\n' before a separator or before another
   // marker's line, so this is the earliest of all kinds.
   const auto decide = [&](size_t i) {
+    lower_to(std::min(i + kReach, lower.size()));
     if (lower[i] == '\n') {
       if (i + 4 <= lower.size() && (lower[i + 1] == '-' || lower[i + 1] == '=') &&
           lower[i + 2] == lower[i + 1] && lower[i + 3] == lower[i + 1] && separator_at(i + 1)) {
@@ -422,29 +521,50 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     size_t i = 0;
     bool done = false;
 #if defined(__SSE2__)
-    const __m128i nl = _mm_set1_epi8('\n');
-    const __m128i dash = _mm_set1_epi8('-');
-    const __m128i equal = _mm_set1_epi8('=');
-    const __m128i em = _mm_set1_epi8('m');
-    const __m128i ee = _mm_set1_epi8('e');
-    const __m128i ex = _mm_set1_epi8('x');
-    const __m128i ef = _mm_set1_epi8('f');
-    for (; !done && i + kSentF + 16 <= n; i += 16) {
-      const char* p = lower.data() + i;
-      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
-      __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 6));
-      __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kSentF));
-      __m128i sep = _mm_and_si128(_mm_cmpeq_epi8(a, nl),
-                                  _mm_or_si128(_mm_cmpeq_epi8(b, dash), _mm_cmpeq_epi8(b, equal)));
-      __m128i msg = _mm_and_si128(_mm_cmpeq_epi8(a, em), _mm_cmpeq_epi8(c, ee));
-      __m128i sent = _mm_and_si128(_mm_cmpeq_epi8(a, ex), _mm_cmpeq_epi8(d, ef));
-      __m128i hits = _mm_or_si128(_mm_or_si128(sep, msg), sent);
-      for (auto m = static_cast<unsigned>(_mm_movemask_epi8(hits)); m != 0 && !done; m &= m - 1) {
+    while (i + kSentF + 16 <= n) {
+      unsigned m =
+          CandidateBlock<kLowering, kSentF>(kLowering ? text.data() : lower.data(), out, n, i);
+      if (m == 0) {
+        break;
+      }
+      if constexpr (kLowering) {
+        lowered = std::max(lowered, i + 16);
+      }
+      for (; m != 0 && !done; m &= m - 1) {
         done = decide(i + static_cast<size_t>(__builtin_ctz(m)));
       }
+      if (done) {
+        break;
+      }
+      i += 16;
     }
     if (done) {
+      i = n;
+    } else if constexpr (kLowering) {
+      lowered = std::max(lowered, i);  // the blocks read are lower-cased
+    }
+#endif
+    if (i < n) {
+      lower_to(n);  // the bytes the blocks left (fewer than kSentF + 16 with SSE2)
+    }
+#if defined(__SSE2__)
+    if (i < n) {
+      // Those bytes in blocks too, copied with NUL bytes after them: a NUL is none of the bytes
+      // a candidate needs after its first ('-', '=', 'e', 'f'), so a candidate in the copy is
+      // one whose bytes all lie in the text, as the blocks above require, and `decide` reads
+      // `lower` itself.
+      // The blocks start below kSentF + 16 and read kSentF + 16 bytes each.
+      alignas(16) char tail[2 * (kSentF + 16)] = {};
+      const size_t left = n - i;  // < kSentF + 16
+      std::memcpy(tail, lower.data() + i, left);
+      for (size_t j = 0; j < left && !done; j += 16) {
+        size_t at = j;
+        // No candidate starts in the padding: a NUL is not '\n', 'm' or 'x'.
+        for (unsigned m = CandidateBlock<false, kSentF>(tail, nullptr, j + kSentF + 16, at);
+             m != 0 && !done; m &= m - 1) {
+          done = decide(i + j + static_cast<size_t>(__builtin_ctz(m)));
+        }
+      }
       i = n;
     }
 #endif
@@ -455,6 +575,16 @@ size_t FindOriginalStart(std::string_view text, std::string_view lower) {
     }
   }
   return cut;
+}
+
+}  // namespace
+
+size_t FindOriginalStart(std::string_view text, std::string_view lower) {
+  return ScanOriginalStart<false>(text, lower, nullptr);
+}
+
+size_t LowerUntilOriginalStart(std::string_view text, char* lower) {
+  return ScanOriginalStart<true>(text, std::string_view(lower, text.size()), lower);
 }
 
 std::string_view TextBeforeOriginal(std::string_view text) {

@@ -1103,8 +1103,8 @@ Result<Mail> LoadWithGMime(std::string_view data, const MimeLimits& limits) {
   if (Trim(mail.text).empty() && !walker.html.empty()) {
     mail.text = std::move(walker.html);
   }
-  mail.text_lower = ToLower(mail.text);
-  mail.readable_size = FindOriginalStart(mail.text, mail.text_lower);
+  mail.text_lower = mail.text;  // lower-cased only where it is searched: see Mail::text_lower
+  mail.readable_size = LowerUntilOriginalStart(mail.text, mail.text_lower.data());
   return mail;
 }
 
@@ -1142,8 +1142,8 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
     Mail& fast = *result;
     if (internal::FastLoadMailInto(data, limits, fast)) {
       fast.fast_path = true;
-      fast.text_lower = ToLower(fast.text);
-      fast.readable_size = FindOriginalStart(fast.text, fast.text_lower);
+      fast.text_lower = fast.text;  // lower-cased only where it is searched: see Mail::text_lower
+      fast.readable_size = LowerUntilOriginalStart(fast.text, fast.text_lower.data());
       return result;
     }
     if (limits.engine == MimeEngine::kFast) {

@@ -215,8 +215,10 @@ struct Mail {
   bool truncated = false;     // a limit cut the walk short; the result may be partial
   bool fast_path = false;     // taken apart by the fast path (false: by GMime)
   size_t readable_size = 0;   // length of `text` before a quoted original message
-  std::string text_lower;     // `text` with ASCII letters lower-cased (same length), for
-                              // case-insensitive searches (ReadableHas, NextLineMentioning)
+  std::string text_lower;     // `text` with the ASCII letters of Readable() lower-cased (same
+                              // length; past readable_size each byte is as in `text` or
+                              // lower-cased), for case-insensitive searches of Readable()
+                              // (ReadableHas, NextLineMentioning)
 
   // `text` up to where a quoted original message starts.
   std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }
@@ -252,6 +254,12 @@ inline constexpr std::string_view kOriginalMessageMarkers[] = {
 
 // Where the quoted original message starts in `text`, given also `lower` = ToLower(text).
 size_t FindOriginalStart(std::string_view text, std::string_view lower);
+
+// FindOriginalStart(text) in one pass that also lower-cases: `lower` points at text.size() bytes
+// holding a copy of `text`. On return its bytes before the returned position are those of
+// ToLower(text); each later byte is as in `text` or lower-cased (the pass stops at the cut, so
+// the rest of a long text is not lower-cased for nothing).
+size_t LowerUntilOriginalStart(std::string_view text, char* lower);
 
 // Where the quoted original message starts in `text` ("------ This is a copy of the message",
 // "--- Below this line is a copy", "Original message follows", ...); text.size() when nowhere.

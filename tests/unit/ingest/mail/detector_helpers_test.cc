@@ -95,6 +95,41 @@ TEST(FindOriginalStartTest, SameCutAsOneSearchPerMarker) {
   }
 }
 
+// LowerUntilOriginalStart lower-cases as it scans and stops at the cut: the cut must be
+// FindOriginalStart's, the bytes before it ToLower's, and each later byte as in the text or
+// lower-cased. Upper-case marker parts make a scan that reads a byte before lower-casing it find
+// a different cut; long filler runs put the markers at every offset of the 16-byte blocks.
+TEST(FindOriginalStartTest, LoweringScanCutsWhereTheSearchCuts) {
+  const std::string_view pieces[] = {
+      "message ", "MESSAGE", "Message", "\n", "---", "===", " ORIGINAL MESSAGE",
+      " Original Mail", "This Is A Copy Of The ", "RETURNED MESSAGE", "The Text You Sent Follows:",
+      "THE TEXT YOU SENT FOLLOWS:", "x", "X", "MAIL", "E", "M", "messag", "\nORIGINAL MESSAGE:",
+      "----- Original Message Follows -----", "UNSENT ", " BELOW", "Copy of the MESSAGE",
+      "\n---", "\n===", "  ", "The ", "Unsent Message Below", "THE ORIGINAL MESSAGE HEADERS",
+      "Message Headers Follow", "Returned ", "Included Is A Copy Of The Message Header",
+      "ed", "Filler Text Of Sixteen+", "\xc3\x89T\xc3\xa9", "0123456789ABCDEF"};
+  std::string every_byte;  // the block lowering against ToLower's, for each byte value
+  for (int c = 1; c < 256; ++c) {
+    every_byte.push_back(static_cast<char>(c));
+  }
+  bw::testing::PieceText gen(11);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = gen.Next(pieces, static_cast<size_t>(1 + round % 30));
+    if (round % 7 == 0) {
+      text.insert(text.size() / 2, every_byte);
+    }
+    std::string lower = text;
+    const size_t cut = LowerUntilOriginalStart(text, lower.data());
+    ASSERT_EQ(cut, FindOriginalStart(text)) << text;
+    const std::string all = ToLower(text);
+    ASSERT_EQ(lower.size(), text.size());
+    ASSERT_EQ(lower.substr(0, cut), all.substr(0, cut)) << text;
+    for (size_t i = cut; i < text.size(); ++i) {
+      ASSERT_TRUE(lower[i] == text[i] || lower[i] == all[i]) << text << " at " << i;
+    }
+  }
+}
+
 Mail LoadOrDie(std::string_view raw) {
   auto mail = LoadMail(raw, MimeLimits{});
   EXPECT_TRUE(mail.has_value());
