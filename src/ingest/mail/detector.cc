@@ -597,14 +597,26 @@ MailSignals SignalsOf(const Mail& mail) {
   s.mail = &mail;
   s.has_delivery_status = !mail.delivery_status.empty();
   s.has_feedback_report = !mail.feedback_report.empty();
-  for (std::string_view w : {"mailer-daemon", "postmaster", "mail delivery", "mail-daemon",
-                             "mailer_daemon", "mail administrator", "mailmaster", "daemon@",
-                             "system administrator"}) {
-    if (s.from.find(w) != std::string::npos) {
-      s.from_daemon = true;
-      break;
+  // From names a mail system when it holds one of "mailer-daemon", "mail delivery",
+  // "mail-daemon", "mailer_daemon", "mail administrator", "mailmaster", "postmaster", "daemon@",
+  // "system administrator". The first six start with "mail": their ends are compared where "mail"
+  // occurs (one search for the six instead of one each).
+  const std::string_view from = s.from;
+  constexpr std::string_view kMail = "mail";
+  for (size_t at = from.find(kMail); at != std::string_view::npos && !s.from_daemon;
+       at = from.find(kMail, at + 1)) {
+    const std::string_view rest = from.substr(at + kMail.size());
+    for (std::string_view end :
+         {"er-daemon", " delivery", "-daemon", "er_daemon", " administrator", "master"}) {
+      if (rest.starts_with(end)) {
+        s.from_daemon = true;
+        break;
+      }
     }
   }
+  s.from_daemon = s.from_daemon || from.find("postmaster") != std::string_view::npos ||
+                  from.find("daemon@") != std::string_view::npos ||
+                  from.find("system administrator") != std::string_view::npos;
   return s;
 }
 

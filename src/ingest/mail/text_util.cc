@@ -61,10 +61,56 @@ inline bool IsDomainChar(char c) { return kDomainTable[static_cast<unsigned char
 
 }  // namespace
 
+namespace {
+
+// The bytes of a text, each read lower-cased as AsciiLowerInto writes it. A std::string built from
+// a range of these is written once, with no zero fill before (C++20 has no resize_and_overwrite):
+// the copy loop in the constructor is a plain byte loop the compiler vectorizes.
+class LowerIterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  LowerIterator() = default;
+  explicit LowerIterator(const char* p) : p_(p) {}
+  char operator*() const {
+    const char c = *p_;
+    return static_cast<unsigned char>(c - 'A') < 26 ? static_cast<char>(c | 0x20) : c;
+  }
+  LowerIterator& operator++() {
+    ++p_;
+    return *this;
+  }
+  LowerIterator operator++(int) {
+    LowerIterator before = *this;
+    ++p_;
+    return before;
+  }
+  bool operator==(const LowerIterator& other) const { return p_ == other.p_; }
+  friend difference_type operator-(const LowerIterator& a, const LowerIterator& b) {
+    return a.p_ - b.p_;
+  }
+
+ private:
+  const char* p_ = nullptr;
+};
+
+}  // namespace
+
 std::string ToLower(std::string_view s) {
-  std::string out(s.size(), '\0');
-  AsciiLowerInto(s, out.data());
-  return out;
+  // Short texts (most calls: header values, addresses) through AsciiLowerInto, whose 16-byte step
+  // starts at once; longer ones (the mail's text) from the iterator range, which skips the zero
+  // fill (in callgrind: 13-17 instructions more at 20-60 bytes, fewer from ~200 bytes on, half at
+  // 12 KB).
+  if (s.size() <= 128) {
+    std::string out(s.size(), '\0');
+    AsciiLowerInto(s, out.data());
+    return out;
+  }
+  return std::string(LowerIterator(s.data()), LowerIterator(s.data() + s.size()));
 }
 
 bool IEquals(std::string_view a, std::string_view b) {
@@ -316,7 +362,9 @@ std::string Squeeze(std::string_view s) {
   // nearly always in header values and diagnostics.
   const size_t n = s.size();
   std::string out;
-  out.resize(n);
+  // 16 bytes of room past the input's size for the block copies below (a text of 16 bytes or more
+  // is on the heap anyway; a shorter one keeps the short-string buffer).
+  out.resize(n >= 16 ? n + 16 : n);
   char* o = out.data();
   size_t w = 0;
   bool prev_ws = true;  // leading white space is dropped
@@ -356,14 +404,24 @@ std::string Squeeze(std::string_view s) {
       w += 16;
       continue;
     }
-    // A run of white space inside the block (a folded line): every byte is written, and the
-    // output position moves past the kept ones only.
-    alignas(16) char block[16];
+    // A run of white space inside the block (a line break and its indent, a blank line): the
+    // kept runs between dropped bytes, each moved with one 16-byte copy from the block (loads
+    // reach block[31]). A copy writes past its run; the next run or block writes over that, and
+    // it stays inside `out`: w + 16 <= i + 16 <= n + 16.
+    alignas(16) char block[32];
     _mm_store_si128(reinterpret_cast<__m128i*>(block), spaced);
-    for (int k = 0; k < 16; ++k) {
-      o[w] = block[k];
-      w += ((drop >> k) & 1u) ^ 1u;
+    _mm_store_si128(reinterpret_cast<__m128i*>(block + 16), spaced);
+    unsigned from = 0;
+    for (; drop != 0; drop &= drop - 1) {
+      const auto k = static_cast<unsigned>(__builtin_ctz(drop));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w),
+                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + from)));
+      w += k - from;
+      from = k + 1;
     }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + from)));
+    w += 16 - from;
   }
 #endif
   for (; i < n; ++i) {
@@ -376,7 +434,9 @@ std::string Squeeze(std::string_view s) {
   return out;
 }
 
-std::string FindAddress(std::string_view s) {
+std::string FindAddress(std::string_view s) { return std::string(FindAddressIn(s)); }
+
+std::string_view FindAddressIn(std::string_view s) {
   size_t at = 0;
   while ((at = s.find('@', at)) != std::string_view::npos) {
     size_t b = at;
@@ -407,7 +467,7 @@ std::string FindAddress(std::string_view s) {
       std::string_view domain = s.substr(at + 1, e - at - 1);
       if (domain.find('.') != std::string_view::npos || domain.front() == '[' ||
           domain == "localhost") {
-        return std::string(s.substr(b, e - b));
+        return s.substr(b, e - b);
       }
     }
     at += 1;
@@ -427,7 +487,7 @@ bool IsAddressOnly(std::string_view s) {
   if (s.empty() || s.find(' ') != std::string_view::npos) {
     return false;
   }
-  std::string a = FindAddress(s);
+  std::string_view a = FindAddressIn(s);
   return !a.empty() && a.size() == s.size();
 }
 

@@ -133,6 +133,8 @@ std::string Squeeze(std::string_view s);
 // The first e-mail address in `s` ("<a@b>", "rfc822; a@b", "a@b"), lower-cased domain kept as
 // written; "" when there is none.
 std::string FindAddress(std::string_view s);
+// FindAddress's address as a view into `s` (no copy: most callers only compare it).
+std::string_view FindAddressIn(std::string_view s);
 
 // Whether `s` is exactly one address, optionally in <> and with surrounding spaces/punctuation.
 bool IsAddressOnly(std::string_view s);

@@ -115,7 +115,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   std::string orig_from;
   std::vector<bool> is_sender;
   std::vector<Delivery> out;
-  auto add = [&](std::string addr, std::string diag) {
+  auto add = [&](std::string_view addr, std::string diag) {
     if (addr.empty()) {
       return;
     }
@@ -128,12 +128,12 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
       }
     }
     if (out.empty()) {
-      sender = ToLower(FindAddress(FindHeader(mail.headers, "To")));
-      orig_from = ToLower(FindAddress(FindHeader(mail.original_headers, "From")));
+      sender = ToLower(FindAddressIn(FindHeader(mail.headers, "To")));
+      orig_from = ToLower(FindAddressIn(FindHeader(mail.original_headers, "From")));
     }
     std::string l = ToLower(addr);
     Delivery& d = out.emplace_back();
-    d.recipient = std::move(addr);
+    d.recipient = std::string(addr);
     d.diagnostic = Squeeze(diag);
     is_sender.push_back(l == sender || l == orig_from || IsSystemAddress(l));
   };
@@ -151,7 +151,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
         break;
       }
       std::string_view tl = Trim(l);
-      std::string lead = FindAddress(tl);
+      std::string_view lead = FindAddressIn(tl);
       if (!lead.empty() && tl.substr(0, lead.size()) == lead && tl.size() > lead.size() &&
           tl[lead.size()] == ':') {
         break;  // the next recipient's "a@b: error" line
@@ -172,7 +172,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
     if (line.empty()) {
       continue;
     }
-    std::string addr = FindAddress(line);
+    std::string_view addr = FindAddressIn(line);
     if (addr.empty()) {
       continue;
     }

@@ -37,11 +37,13 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
     const size_t first = NextLineMentioning(mail, d.recipient, 0);
     if (needs_command) {
       // "(in reply to RCPT TO command)" is often only in the human-readable part: the paragraph
-      // (at most 8 lines) from each line naming the recipient.
+      // (at most 8 lines) from each line naming the recipient, squeezed. The paragraph is the
+      // span of text its lines cover: Squeeze makes the line ends (CR, LF) between them one
+      // space, as it would the lines joined with spaces, so no joined copy is made.
       for (size_t at = first; at != kNone;) {
-        std::string para;
         size_t after_first = 0;
         size_t next = at;
+        size_t end = at;  // after the paragraph's last line
         for (size_t k = 0; k < 8 && next < text.size(); ++k) {
           std::string_view line = LineFrom(text, next, next);
           if (k == 0) {
@@ -50,10 +52,9 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
           if (Trim(line).empty()) {
             break;
           }
-          para += line;
-          para += ' ';
+          end = next;
         }
-        d.smtp_command = FindSmtpCommandOnce(Squeeze(para));
+        d.smtp_command = FindSmtpCommandOnce(Squeeze(text.substr(at, end - at)));
         if (!d.smtp_command.empty()) {
           break;
         }
@@ -64,24 +65,25 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
       continue;
     }
     // The first line naming the recipient and the (at most 5) lines after it, up to the next
-    // recipient's line.
+    // recipient's line, squeezed: as above, the span of text they cover squeezes to what the
+    // lines trimmed and joined with spaces would.
     size_t next = first;
-    std::string diag(LineFrom(text, first, next));
+    LineFrom(text, first, next);
+    size_t end = next;  // after the last line taken
     for (size_t k = 1; k < 6 && next < text.size(); ++k) {
       std::string_view line = LineFrom(text, next, next);
       if (Trim(line).empty()) {
         break;
       }
       std::string_view trimmed = Trim(line);
-      std::string lead = FindAddress(trimmed);
-      if (!lead.empty() && (trimmed.substr(0, lead.size()) == lead ||
-                            trimmed.substr(0, lead.size() + 1) == "<" + lead)) {
+      std::string_view lead = FindAddressIn(trimmed);
+      if (!lead.empty() && (trimmed.starts_with(lead) ||
+                            (trimmed.starts_with('<') && trimmed.substr(1).starts_with(lead)))) {
         break;  // the next recipient's line
       }
-      diag += ' ';
-      diag += trimmed;
+      end = next;
     }
-    d.diagnostic = Squeeze(diag);
+    d.diagnostic = Squeeze(text.substr(first, end - first));
   }
   // A diagnostic that is only the address (or nothing) says nothing: with one recipient, the
   // human-readable explanation is the diagnostic.

@@ -324,6 +324,34 @@ TEST(TakeMemoizedTest, HelpersGiveTheSameDeliveriesOnEveryAskInAScope) {
   }
 }
 
+// DeliveryStatusWithText squeezes the span of text the paragraph's lines cover instead of the
+// lines joined with spaces: the command split over a line end (and indent) is still found, the
+// paragraph ends at the blank line, the diagnostic at the next recipient's line.
+TEST(DeliveryStatusWithTextTest, TextLinesGiveTheCommandAndTheDiagnostic) {
+  Mail mail = LoadOrDie(
+      "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+      "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n"
+      "Delivery to the following recipients failed.\n\n"
+      "  gone@example.net\n\thost mx.example.net said:   550 5.1.1\n"
+      "    User unknown (in reply to RCPT\n\tTO command)\n  other@example.net\n\n"
+      "rcpt to: after the blank line\n"
+      "--b\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; gone@example.net\n"
+      "Action: failed\nStatus: 5.1.1\n\nFinal-Recipient: rfc822; other@example.net\n"
+      "Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\n--b--\n");
+  const std::vector<Delivery> got = DeliveryStatusWithText(mail);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].recipient, "gone@example.net");
+  EXPECT_EQ(got[0].smtp_command, "RCPT");
+  EXPECT_EQ(got[0].diagnostic,
+            "gone@example.net host mx.example.net said: 550 5.1.1 User unknown (in reply to RCPT "
+            "TO command)");
+  EXPECT_EQ(got[1].recipient, "other@example.net");
+  EXPECT_EQ(got[1].smtp_command, "");  // its paragraph is its line: the blank line ends it
+  EXPECT_EQ(got[1].diagnostic, "552 5.2.2 mailbox full");
+}
+
 TEST(HeadersMentionTest, FieldsOfThatNameInAnyCase) {
   Mail mail = LoadOrDie(
       "RECEIVED: from mx.example.org (SMTPD32-8.15) by relay\n"

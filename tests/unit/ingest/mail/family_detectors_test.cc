@@ -2,17 +2,21 @@
 // The MTA family detectors (detectors/postfix.cc, sendmail.cc, qmail.cc, exchange.cc, yahoo.cc,
 // outlook.cc): each claims a small hand-written report in its family's wording, declines the
 // others' reports, and adds what the family's format says beyond the generic parsers.
-#include <gtest/gtest.h>
-
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
+#include <gtest/gtest.h>
+
+#include "detect_with.h"
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
-#include "detect_with.h"
 #include "ingest/mail/mail_parser.h"
+#include "ingest/mail/text_util.h"
 #include "testing/test_data.h"
 
 namespace bw::mail {
@@ -391,6 +395,40 @@ TEST(FamilyDetectorsTest, SignalsReadTheSubjectOnFirstUse) {
   EXPECT_FALSE(FindDetector("mcafee")->Accepts(none));
   none.has_delivery_status = true;
   EXPECT_TRUE(FindDetector("mcafee")->Accepts(none));
+}
+
+// SignalsOf looks for the six mail-system words that start with "mail" only where "mail" occurs:
+// every word, cut short by a byte, between other text, after another "mail", in any case, against
+// looking for each of the nine words.
+TEST(FamilyDetectorsTest, FromDaemonIsAnyMailSystemWordInFrom) {
+  constexpr std::string_view kWords[] = {"mailer-daemon", "postmaster",    "mail delivery",
+                                         "mail-daemon",   "mailer_daemon", "mail administrator",
+                                         "mailmaster",    "daemon@",       "system administrator"};
+  std::vector<std::string> pieces = {"", "mail", "x", "Mail ", "mailmail", "MAILER"};
+  for (std::string_view w : kWords) {
+    pieces.emplace_back(w);
+    pieces.emplace_back(w.substr(0, w.size() - 1));
+    pieces.emplace_back(w.substr(1));
+  }
+  int daemons = 0;
+  for (const std::string& before : pieces) {
+    for (const std::string& word : pieces) {
+      std::string from = "\"" + before + word + "\" <" + word + "@example.org>";
+      std::transform(from.begin(), from.end(), from.begin(), [&](char c) {
+        return from.size() % 2 == 0 ? static_cast<char>(std::toupper(c)) : c;
+      });
+      auto mail = LoadMail("From: " + from + "\nSubject: x\n\nx\n", MimeLimits{});
+      ASSERT_TRUE(mail.has_value());
+      const std::string lower = ToLower(FindHeader(mail->headers, "From"));
+      bool want = false;
+      for (std::string_view w : kWords) {
+        want = want || lower.find(w) != std::string::npos;
+      }
+      daemons += want ? 1 : 0;
+      EXPECT_EQ(SignalsOf(*mail).from_daemon, want) << from;
+    }
+  }
+  EXPECT_GT(daemons, 100);
 }
 
 TEST(FamilyDetectorsTest, AcceptsUsesOnlyTheSignals) {

@@ -111,6 +111,24 @@ TEST(TextUtilTest, ToLowerMatchesBytewiseLowerCaseForEveryByteAndAlignment) {
   EXPECT_EQ(ToLower("MAILER-Daemon@EXAMPLE.jp \xc3\x89"), "mailer-daemon@example.jp \xc3\x89");
 }
 
+// ToLower takes one path up to 128 bytes and another above: every length on both sides, with the
+// bytes around the letters' range ('@', 'A', 'Z', '[', '`', 'a', 'z', '{', 0x80, 0xc1, 0xff) at
+// every position.
+TEST(TextUtilTest, ToLowerIsBytewiseLowerCaseAtEveryLength) {
+  const std::string edges = "@AZ[`az{\x80\xc1\xff";
+  for (size_t n = 0; n <= 300; ++n) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+      s.push_back(edges[(i * 7 + n) % edges.size()]);
+    }
+    std::string want;
+    for (char c : s) {
+      want.push_back(RefLow(c));
+    }
+    ASSERT_EQ(ToLower(s), want) << "length " << n;
+  }
+}
+
 TEST(TextUtilTest, IEqualsMatchesBytewiseFoldingForEveryBytePairAndLength) {
   auto ref = [](std::string_view a, std::string_view b) {
     if (a.size() != b.size()) {
@@ -578,6 +596,33 @@ TEST(TextUtilTest, SqueezeMatchesReferenceOnLongHeaderLikeValues) {
       }
     }
     ASSERT_EQ(Squeeze(s), RefSqueeze(s)) << "[" << s << "]";
+  }
+}
+
+// Squeeze moves the kept runs of a block with a dropped byte by 16-byte copies that write past
+// each run: a white space run of every length at every position of texts of 16-64 bytes (one,
+// several and all bytes of a block dropped, a run at the end), and texts whose every byte is
+// white space or every other pair is.
+TEST(TextUtilTest, SqueezeDropsWhiteSpaceRunsAtEveryPositionAndLength) {
+  const std::string_view blanks = " \t\r\n";
+  for (size_t n = 16; n <= 64; ++n) {
+    for (size_t at = 0; at < n; ++at) {
+      for (size_t len = 1; len <= 18 && at + len <= n; ++len) {
+        std::string s;
+        for (size_t i = 0; i < n; ++i) {
+          s.push_back(i >= at && i < at + len ? blanks[(i + len) % blanks.size()]
+                                              : static_cast<char>('a' + i % 26));
+        }
+        ASSERT_EQ(Squeeze(s), RefSqueeze(s)) << ::testing::PrintToString(s);
+      }
+    }
+    std::string all(n, ' ');
+    std::string pairs;
+    for (size_t i = 0; i < n; ++i) {
+      pairs.push_back(i % 4 < 2 ? 'x' : blanks[i % blanks.size()]);
+    }
+    ASSERT_EQ(Squeeze(all), RefSqueeze(all));
+    ASSERT_EQ(Squeeze(pairs), RefSqueeze(pairs)) << ::testing::PrintToString(pairs);
   }
 }
 
