@@ -942,7 +942,8 @@ std::string_view Header::Value() const {
 
 void Headers::AppendToLastValue(std::string_view piece) {
   Header& h = fields_.back();
-  if (h.owns_name_ && !h.pending_ && !h.verbatim_) {
+  // A field that holds its own decoded value (neither pending nor verbatim) grows in place.
+  if (!h.pending_ && !h.verbatim_) {
     h.value_ += ' ';
     h.value_ += piece;
     return;

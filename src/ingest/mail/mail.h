@@ -18,9 +18,14 @@ namespace bw::mail {
 // thus write to the field, so one Header (and one Mail) is read from one thread at a time.
 struct Header {
   Header() = default;
-  Header(std::string field_name, std::string decoded_value)
-      : owned_name_(std::move(field_name)), owns_name_(true), value_(std::move(decoded_value)) {
-    name = owned_name_;
+  // A field that owns its name (one shared copy, so copies of the Header share it and `name`
+  // stays valid through copies and moves) and its decoded value.
+  Header(std::string_view field_name, std::string decoded_value)
+      : owned_name_(std::make_shared_for_overwrite<char[]>(field_name.size())),
+        value_(std::move(decoded_value)),
+        owns_name_(true) {
+    field_name.copy(owned_name_.get(), field_name.size());
+    name = std::string_view(owned_name_.get(), field_name.size());
   }
   // A field whose name and value stay where they are written and whose value is decoded on
   // first use; both must outlive the Header (the fast path points them into the bytes its
@@ -36,48 +41,8 @@ struct Header {
   struct VerbatimTag {};
   Header(VerbatimTag, std::string_view field_name, std::string_view value)
       : name(field_name), raw_(value), verbatim_(true) {}
-  // Copies and moves keep `name` pointing at the copy's own name when the Header owns it.
-  Header(const Header& o)
-      : name(o.name),
-        owned_name_(o.owned_name_),
-        owns_name_(o.owns_name_),
-        value_(o.value_),
-        raw_(o.raw_),
-        pending_(o.pending_),
-        verbatim_(o.verbatim_),
-        raw_is_text_(o.raw_is_text_) {
-    Repoint();
-  }
-  Header(Header&& o) noexcept
-      : name(o.name),
-        owned_name_(std::move(o.owned_name_)),
-        owns_name_(o.owns_name_),
-        value_(std::move(o.value_)),
-        raw_(o.raw_),
-        pending_(o.pending_),
-        verbatim_(o.verbatim_),
-        raw_is_text_(o.raw_is_text_) {
-    Repoint();
-  }
-  Header& operator=(const Header& o) {
-    if (this != &o) {
-      Header copy(o);
-      *this = std::move(copy);
-    }
-    return *this;
-  }
-  Header& operator=(Header&& o) noexcept {
-    name = o.name;
-    owned_name_ = std::move(o.owned_name_);
-    owns_name_ = o.owns_name_;
-    value_ = std::move(o.value_);
-    raw_ = o.raw_;
-    pending_ = o.pending_;
-    verbatim_ = o.verbatim_;
-    raw_is_text_ = o.raw_is_text_;
-    Repoint();
-    return *this;
-  }
+  // Copies and moves are member-wise: an owned name lives in shared bytes that do not move, so
+  // `name` stays valid in every copy.
 
   // The value unfolded, RFC 2047-decoded to UTF-8, white space squeezed.
   std::string_view Value() const;
@@ -93,18 +58,15 @@ struct Header {
  private:
   friend class Headers;
 
-  void Repoint() {
-    if (owns_name_) {
-      name = owned_name_;
-    }
-  }
-
-  std::string owned_name_;
-  bool owns_name_ = false;
+  // The layout keeps a Header small and cheap to build (the fast path makes one per field):
+  // the name's bytes when the Header owns them (one shared copy; null otherwise), then the flags
+  // packed together.
+  std::shared_ptr<char[]> owned_name_;
   mutable std::string value_;
   // The value as written (undecoded or verbatim fields). Value() narrows it to the decoded value
   // (and sets verbatim_) when decoding a plain value would only trim its ends.
   mutable std::string_view raw_;
+  bool owns_name_ = false;  // `name` is owned_name_'s bytes (KeepCopyOf leaves it as it is)
   mutable bool pending_ = false;
   mutable bool verbatim_ = false;  // Value() is raw_ itself
   // Whether raw_ (of a pending field) is ASCII without "=?", so that decoding keeps its runs of
@@ -146,10 +108,14 @@ class Headers {
   // verbatim values) that lies in it into the copy instead: for fields read from bytes that do
   // not outlive these headers.
   void KeepCopyOf(const char* lo, const char* hi);
-  // Replaces the value of the last field (which must exist) with a decoded one.
+  // Replaces the value of the last field (which must exist) with a decoded one. The name stays
+  // as it is: owned, or a view into bytes that must outlive these headers as before (or that
+  // KeepCopyOf re-points), so no copy of it is made.
   void SetLastValue(std::string value) {
     Header& h = fields_.back();
-    h = Header(std::string(h.name), std::move(value));
+    h.value_ = std::move(value);
+    h.pending_ = false;
+    h.verbatim_ = false;
   }
   // Appends ' ' and `piece` to the value of the last field (which must exist), in place once the
   // field holds its own decoded value (a folded line).

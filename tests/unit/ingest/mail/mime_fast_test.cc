@@ -258,6 +258,71 @@ TEST(MimeFastTest, OwnedHeaderNamesSurviveCopiesMovesAndReassignment) {
   folded.SetLastValue("first second");
   EXPECT_EQ(folded[0].name, "X-Some-Long-Folded-Header-Name");
   EXPECT_EQ(folded[0].Value(), "first second");
+  // Folded lines append to an owned value in place, and the name stays the field's.
+  folded.AppendToLastValue("third");
+  folded.AppendToLastValue("fourth");
+  EXPECT_EQ(folded[0].name, "X-Some-Long-Folded-Header-Name");
+  EXPECT_EQ(folded[0].Value(), "first second third fourth");
+}
+
+TEST(MimeFastTest, OwnedHeaderNamesOutliveTheHeaderTheyWereCopiedFrom) {
+  // The Header copies the name it is given; a copy shares those bytes: they must stay readable
+  // once the original is gone, and a moved-from original must not take them with it.
+  for (const std::string n : {"", "A", "X-A-Name-Longer-Than-Sixteen-Bytes"}) {
+    std::string source = n + std::string(40, '.');
+    auto original = std::make_unique<Header>(std::string_view(source).substr(0, n.size()), "v");
+    source.assign(source.size(), '#');  // the name given is overwritten
+    Header copy = *original;
+    Header moved_to(std::move(*original));
+    original.reset();
+    EXPECT_EQ(copy.name, n);
+    EXPECT_EQ(moved_to.name, n);
+    EXPECT_EQ(copy.Value(), "v");
+    EXPECT_EQ(moved_to.Value(), "v");
+    {
+      Headers hs;
+      hs.push_back(copy);
+      copy = Header("Other", "w");
+      EXPECT_EQ(hs[0].name, n);
+      EXPECT_EQ(hs[0].Value(), "v");
+      EXPECT_TRUE(hs.MayHave(n));
+      EXPECT_EQ(FindHeader(hs, n), "v");
+    }
+    EXPECT_EQ(copy.name, "Other");
+  }
+}
+
+TEST(MimeFastTest, FoldedFieldBlockNamesOutliveTheText) {
+  // ParseFieldBlock's folded fields keep their names as views, which KeepCopyOf re-points into
+  // the copy the Headers keep: names and values must survive the text they were read from.
+  auto text = std::make_unique<std::string>(
+      "Received: from a.example.org\r\n"
+      "\tby b.example.org;\r\n"
+      "  Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+      "X-A-Rather-Long-Folded-Field-Name: one\n"
+      "\ttwo\n"
+      "Subject: plain\n"
+      "To: x@example.org\n"
+      " , y@example.org\n"
+      "\n"
+      "body\n");
+  const Headers hs = ParseFieldBlock(*text);
+  const Headers copy = hs;
+  text->assign(text->size(), '#');  // the bytes read are overwritten, then freed
+  text.reset();
+  for (const Headers* h : {&hs, &copy}) {
+    ASSERT_EQ(h->size(), 4u);
+    EXPECT_EQ((*h)[0].name, "Received");
+    EXPECT_EQ((*h)[0].Value(),
+              "from a.example.org by b.example.org; Mon, 1 Jan 2024 00:00:00 +0000");
+    EXPECT_EQ((*h)[1].name, "X-A-Rather-Long-Folded-Field-Name");
+    EXPECT_EQ((*h)[1].Value(), "one two");
+    EXPECT_EQ((*h)[2].name, "Subject");
+    EXPECT_EQ((*h)[2].Value(), "plain");
+    EXPECT_EQ((*h)[3].name, "To");
+    EXPECT_EQ((*h)[3].Value(), "x@example.org , y@example.org");
+    EXPECT_EQ(FindHeader(*h, "x-a-rather-long-folded-field-name"), "one two");
+  }
 }
 
 TEST(MimeFastTest, StripHtmlKeepsTextOutsideTags) {
