@@ -289,40 +289,10 @@ std::string PartBytes(GMimePart* part) {
   return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
 }
 
-// Open iconv descriptors, one per source charset, kept per thread: opening one makes glibc load
-// (and closing the last one unload) a gconv module, which used to dominate parse time. Keeping
-// them open also keeps the modules loaded for GMime's own header decoding.
-class IconvCache {
- public:
-  ~IconvCache() {
-    for (auto& [name, cd] : open_) {
-      iconv_close(cd);
-    }
-  }
-  // The descriptor converting `from` to UTF-8, reset to its initial state; (iconv_t)-1 when the
-  // charset is unknown.
-  iconv_t Get(const std::string& from) {
-    auto it = open_.find(from);
-    if (it == open_.end()) {
-      if (open_.size() >= 64) {
-        return reinterpret_cast<iconv_t>(-1);  // a mail naming endless charsets
-      }
-      it = open_.emplace(from, iconv_open("UTF-8", from.c_str())).first;
-    }
-    if (it->second != reinterpret_cast<iconv_t>(-1)) {
-      iconv(it->second, nullptr, nullptr, nullptr, nullptr);
-    }
-    return it->second;
-  }
-
- private:
-  std::map<std::string, iconv_t> open_;
-};
-
 // Converts `bytes` from `from` to UTF-8. Returns false when `from` is unknown or the bytes do not
 // fit it.
 bool Convert(std::string_view bytes, const char* from, std::string& out) {
-  thread_local IconvCache cache;
+  thread_local internal::IconvCache cache(64);
   iconv_t cd = cache.Get(from);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     return false;

@@ -241,19 +241,11 @@ bool ToUtf8(const std::string& bytes, const char* canon, std::string& out) {
       return false;  // glibc's ISO-2022-JP refuses every 8-bit byte
     }
   }
-  thread_local std::map<std::string, iconv_t> open;  // a handful of charsets per process
-  auto it = open.find(canon);
-  if (it == open.end()) {
-    if (open.size() >= 16) {
-      return false;
-    }
-    it = open.emplace(canon, iconv_open("UTF-8", canon)).first;
-  }
-  iconv_t cd = it->second;
+  thread_local IconvCache open(16);  // a handful of charsets per process
+  iconv_t cd = open.Get(canon);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     return false;
   }
-  iconv(cd, nullptr, nullptr, nullptr, nullptr);
   std::string buf(bytes.size() * 4 + 16, '\0');
   char* in = const_cast<char*>(bytes.data());
   size_t in_left = bytes.size();
