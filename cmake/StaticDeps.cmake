@@ -59,6 +59,7 @@ bw_static_archive(BW_STATIC_IDN2 libidn2.a libidn2-dev)
 bw_static_archive(BW_STATIC_UNISTRING libunistring.a libunistring-dev)
 bw_static_archive(BW_STATIC_PCRE2 libpcre2-8.a libpcre2-dev)
 bw_static_archive(BW_STATIC_ZSTD libzstd.a libzstd-dev)
+bw_static_archive(BW_STATIC_NETTLE libnettle.a nettle-dev)
 
 bw_use_archive(SQLite::SQLite3 "${BW_STATIC_SQLITE3}")
 set_property(TARGET SQLite::SQLite3 APPEND PROPERTY INTERFACE_LINK_LIBRARIES m)
@@ -72,6 +73,8 @@ bw_use_archive(OpenSSL::SSL "${BW_STATIC_SSL}")
 # definitions (BOOST_*_DYN_LINK) only select visibility attributes on ELF: kept as they are.
 bw_use_archive(Boost::json "${BW_STATIC_BOOST_JSON}")
 bw_use_archive(Boost::url "${BW_STATIC_BOOST_URL}")
+
+set_property(TARGET PkgConfig::NETTLE PROPERTY INTERFACE_LINK_LIBRARIES "${BW_STATIC_NETTLE}")
 
 set_property(TARGET PkgConfig::IDN2 PROPERTY INTERFACE_LINK_LIBRARIES
              "${BW_STATIC_IDN2};${BW_STATIC_UNISTRING}")

@@ -219,7 +219,6 @@ int IngestMail(const GlobalOptions& g, const IngestMailOptions& o, CLI::App& nod
 Command AddIngestMailCommand(CLI::App& root, GlobalOptions& g) {
   auto o = std::make_shared<IngestMailOptions>();
   Command c;
-  c.libcrypto_exit = kExTempFail;  // hashes each mail (dedup); 75 so the MTA retries
   c.node = root.add_subcommand(
       "ingest-mail",
       "store the events of bounce, complaint and auto-reply mails; exit codes are sysexits "

@@ -6,23 +6,25 @@
 #include <cstdio>
 #include <utility>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "ingest/mail/mail.h"
 
 namespace bw::mailbox {
 namespace {
 
+// SHA-256 with Nettle (no libcrypto in `ingest-mail`: CMakeLists.txt says why).
 std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
-    return "";
-  }
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+  std::array<uint8_t, SHA256_DIGEST_SIZE> md{};
+  sha256_digest(&ctx, md.size(), md.data());
+  const size_t len = md.size();
   std::string hex;
   hex.reserve(len * 2);
   static const char kDigits[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < len; ++i) {
+  for (size_t i = 0; i < len; ++i) {
     hex += kDigits[md[i] >> 4];
     hex += kDigits[md[i] & 0xf];
   }
