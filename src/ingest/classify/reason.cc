@@ -98,10 +98,7 @@ CodePtr Compile(std::string_view pattern) {
   if (CodePtr decoded = Decode(pattern)) {
     return decoded;
   }
-  int err = 0;
-  PCRE2_SIZE off = 0;
-  return CodePtr(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                               reason_pcre2::kOptions, &err, &off, nullptr));
+  return CodePtr(reason_pcre2::CompilePattern(pattern));
 }
 
 bool RunCode(const pcre2_code* code, std::string_view text) {
@@ -293,6 +290,27 @@ struct Memo {
 
 thread_local Memo tl_memo;
 
+// Calls f(j) for the set bits j of [first, last) in `words` (bit j: words[j / 64], bit j % 64),
+// in ascending order, until f returns true. A 64-bit word at a time: a reason has up to ≈ 100
+// alternatives and the scan leaves few, so testing each bit in turn was most of a call's cost.
+template <typename F>
+void FirstSetBit(const uint64_t* words, uint32_t first, uint32_t last, F&& f) {
+  for (uint32_t w = first / 64; w * 64 < last; ++w) {
+    uint64_t bits = words[w];
+    if (w == first / 64) {
+      bits &= ~uint64_t{0} << (first % 64);  // bits below `first`
+    }
+    if ((w + 1) * 64 > last) {
+      bits &= (uint64_t{1} << (last % 64)) - 1;  // bits from `last` on (last % 64 > 0 here)
+    }
+    for (; bits != 0; bits &= bits - 1) {
+      if (f(w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits)))) {
+        return;
+      }
+    }
+  }
+}
+
 // Whether the pattern of reason i matches `text`, running only the top-level alternatives the
 // literal scan left (`alts`: the memo's bits for `text`). Plain-literal alternatives need no
 // PCRE2 run: the scan found them (or their first 16 bytes, confirmed with memmem).
@@ -300,43 +318,29 @@ bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts
   const auto& pf = Prefilter();
   auto [first, last] = pf.AlternativesOf(i);
   auto& matchers = AltMatchers();
-  // The set bits of [first, last) in ascending order, a 64-bit word at a time: a reason has up
-  // to ≈ 100 alternatives and the scan leaves few, so testing each bit in turn was most of the
-  // cost of a call.
-  for (uint32_t w = first / 64; w * 64 < last; ++w) {
-    uint64_t bits = alts[w];
-    if (w == first / 64) {
-      bits &= ~uint64_t{0} << (first % 64);  // bits below `first`: other reasons'
+  bool hit = false;
+  FirstSetBit(alts.data(), first, last, [&](uint32_t j) {
+    const auto& alt = pf.Alternatives()[j];
+    if (!alt.plain.empty()) {
+      hit = alt.plain.size() <= 16 ||
+            memmem(text.data(), text.size(), alt.plain.data(), alt.plain.size()) != nullptr;
+      return hit;
     }
-    if ((w + 1) * 64 > last) {
-      bits &= (uint64_t{1} << (last % 64)) - 1;  // bits from `last` on (last % 64 > 0 here)
+    AltMatcher& m = matchers[j];
+    std::call_once(m.once, [&] {
+      m.code.Set(Compile(alt.source));
+      m.broken = !m.code.Compiled();
+    });
+    if (m.broken) {
+      auto& whole = Matchers()[i];
+      whole.Ensure(i);
+      hit = whole.pattern.Match(text);
+      return true;  // the whole pattern answered
     }
-    for (; bits != 0; bits &= bits - 1) {
-      const uint32_t j = w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits));
-      const auto& alt = pf.Alternatives()[j];
-      if (!alt.plain.empty()) {
-        if (alt.plain.size() <= 16 ||
-            memmem(text.data(), text.size(), alt.plain.data(), alt.plain.size()) != nullptr) {
-          return true;
-        }
-        continue;
-      }
-      AltMatcher& m = matchers[j];
-      std::call_once(m.once, [&] {
-        m.code.Set(Compile(alt.source));
-        m.broken = !m.code.Compiled();
-      });
-      if (m.broken) {
-        auto& whole = Matchers()[i];
-        whole.Ensure(i);
-        return whole.pattern.Match(text);
-      }
-      if (m.code.Match(text)) {
-        return true;
-      }
-    }
-  }
-  return false;
+    hit = m.code.Match(text);
+    return hit;
+  });
+  return hit;
 }
 
 // Starts a new classification of `text` (which must stay alive and unchanged until the next
@@ -440,24 +444,15 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
   if (memo) {
     const uint32_t first = Prefilter().ExtraLiterals().first;
     const uint32_t last = first + static_cast<uint32_t>(std::size(kPriorityPhrases));
-    // The phrases whose bits are set, in table order: the set bits of [first, last), a 64-bit
-    // word at a time (most texts hold none of the phrases).
-    for (uint32_t w = first / 64; w * 64 < last && found.empty(); ++w) {
-      uint64_t bits = tl_memo.alternatives[w];
-      if (w == first / 64) {
-        bits &= ~uint64_t{0} << (first % 64);
+    // The phrases whose bits are set, in table order (most texts hold none of them).
+    FirstSetBit(tl_memo.alternatives.data(), first, last, [&](uint32_t j) {
+      const PriorityPhrase& p = kPriorityPhrases[j - first];
+      if (diag.find(p.needle) == std::string_view::npos) {
+        return false;
       }
-      if ((w + 1) * 64 > last) {
-        bits &= (uint64_t{1} << (last % 64)) - 1;
-      }
-      for (; bits != 0; bits &= bits - 1) {
-        const size_t k = w * 64 + static_cast<size_t>(__builtin_ctzll(bits)) - first;
-        if (diag.find(kPriorityPhrases[k].needle) != std::string_view::npos) {
-          found = kPriorityPhrases[k].reason;
-          break;
-        }
-      }
-    }
+      found = p.reason;
+      return true;
+    });
     tl_memo.phrase_known = true;
     tl_memo.phrase = found;
     return found;
@@ -718,28 +713,15 @@ std::string BuildCodeMismatchForTest() {
       patterns.push_back(alt.source);
     }
   }
-  const auto serialize = [](const pcre2_code* code) {
-    uint8_t* bytes = nullptr;
-    PCRE2_SIZE size = 0;
-    std::string out;
-    if (pcre2_serialize_encode(&code, 1, &bytes, &size, nullptr) == 1) {
-      out.assign(reinterpret_cast<const char*>(bytes), size);
-      pcre2_serialize_free(bytes);
-    }
-    return out;
-  };
   for (std::string_view p : patterns) {
-    int err = 0;
-    PCRE2_SIZE off = 0;
-    CodePtr fresh(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(p.data()), p.size(),
-                                reason_pcre2::kOptions, &err, &off, nullptr));
-    if (p.empty() || fresh == nullptr) {
+    CodePtr fresh(p.empty() ? nullptr : reason_pcre2::CompilePattern(p));
+    if (fresh == nullptr) {
       continue;
     }
     if (Decode(p) == nullptr) {
       return "no code from the build decodes for " + std::string(p.substr(0, 80));
     }
-    if (BuildCode(p) != serialize(fresh.get())) {
+    if (BuildCode(p) != reason_pcre2::SerializeCode(fresh.get())) {
       return "the build's code differs from compiling " + std::string(p.substr(0, 80));
     }
   }

@@ -9,6 +9,7 @@
 #endif
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <pcre2.h>
@@ -18,6 +19,26 @@ namespace bw::ingest::reason_pcre2 {
 // Not PCRE2_CASELESS: the patterns are lower case and always run on ASCII-lower-cased text
 // (non-ASCII text in them has no case), and caseless matching costs more per position.
 inline constexpr uint32_t kOptions = PCRE2_EXTENDED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+
+// `pattern` compiled with kOptions; null when it does not compile. The caller frees it.
+inline pcre2_code* CompilePattern(std::string_view pattern) {
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  return pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), kOptions,
+                       &err, &off, nullptr);
+}
+
+// `code` as pcre2_serialize_encode writes it (a set of one); "" when it cannot.
+inline std::string SerializeCode(const pcre2_code* code) {
+  uint8_t* bytes = nullptr;
+  PCRE2_SIZE size = 0;
+  std::string out;
+  if (pcre2_serialize_encode(&code, 1, &bytes, &size, nullptr) == 1) {
+    out.assign(reinterpret_cast<const char*>(bytes), size);
+    pcre2_serialize_free(bytes);
+  }
+  return out;
+}
 
 // FNV-1a (64 bits) of a pattern's text: with its size, the key of its serialized code. The build
 // step fails if two different patterns share a key.

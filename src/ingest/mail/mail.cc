@@ -934,7 +934,7 @@ void Headers::KeepCopyOf(const char* lo, const char* hi) {
     return std::string_view(base + (v.data() - lo), v.size());
   };
   for (Header& h : fields_) {
-    if (!h.owns_name_ && inside(h.name)) {
+    if (h.owned_name_ == nullptr && inside(h.name)) {  // an owned name stays as it is
       h.name = rebase(h.name);
     }
     if ((h.pending_ || h.verbatim_) && inside(h.raw_)) {

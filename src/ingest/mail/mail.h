@@ -22,8 +22,7 @@ struct Header {
   // stays valid through copies and moves) and its decoded value.
   Header(std::string_view field_name, std::string decoded_value)
       : owned_name_(std::make_shared_for_overwrite<char[]>(field_name.size())),
-        value_(std::move(decoded_value)),
-        owns_name_(true) {
+        value_(std::move(decoded_value)) {
     field_name.copy(owned_name_.get(), field_name.size());
     name = std::string_view(owned_name_.get(), field_name.size());
   }
@@ -59,14 +58,13 @@ struct Header {
   friend class Headers;
 
   // The layout keeps a Header small and cheap to build (the fast path makes one per field):
-  // the name's bytes when the Header owns them (one shared copy; null otherwise), then the flags
-  // packed together.
+  // the name's bytes when the Header owns them (one shared copy; null when `name` is a view into
+  // bytes kept elsewhere), then the flags packed together.
   std::shared_ptr<char[]> owned_name_;
   mutable std::string value_;
   // The value as written (undecoded or verbatim fields). Value() narrows it to the decoded value
   // (and sets verbatim_) when decoding a plain value would only trim its ends.
   mutable std::string_view raw_;
-  bool owns_name_ = false;  // `name` is owned_name_'s bytes (KeepCopyOf leaves it as it is)
   mutable bool pending_ = false;
   mutable bool verbatim_ = false;  // Value() is raw_ itself
   // Whether raw_ (of a pending field) is ASCII without "=?", so that decoding keeps its runs of
