@@ -35,43 +35,35 @@ int ParseMailFiles(const ParseMailOptions& o) {
   mail::ParseOptions options;
   mail::MailFileReader reader;
   bool first_table = true;
-  std::string out;  // written in blocks, not per mail
+  mail::BlockWriter out(stdout);
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& file = files[i];
     std::string_view raw;
     if (!reader.ReadAt(files, i, files.size(), &raw)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-      std::fflush(stdout);
+      out.Flush();
       std::cerr << "bouncewatch parse-mail: cannot read " << file << "\n";
       failed = true;
       continue;
     }
     auto results = mail::ParseMail(raw, options);
     if (results.has_error()) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-      std::fflush(stdout);
+      out.Flush();
       std::cerr << "bouncewatch parse-mail: " << file << ": " << results.error().message() << "\n";
       failed = true;
       continue;
     }
     if (o.format == "jsonl") {
-      out += mail::FormatJsonl(file, *results);
+      out.buffer() += mail::FormatJsonl(file, *results);
     } else if (!results->empty()) {
-      out += mail::FormatTable(file, *results, first_table);
+      out.buffer() += mail::FormatTable(file, *results, first_table);
       first_table = false;
     }
-    if (out.size() >= (64u << 10)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
+    out.MaybeFlush();
     if (progress && (i + 1) % 100 == 0) {
       std::cerr << "\rparse-mail: " << (i + 1) << "/" << files.size() << " mails" << std::flush;
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  out.Flush();
   if (progress) {
     std::cerr << "\rparse-mail: " << files.size() << "/" << files.size() << " mails\n";
   }

@@ -347,4 +347,16 @@ bool MailFileReader::Read(const std::string& path, std::string_view* out) {
   return true;
 }
 
+BlockWriter::BlockWriter(std::FILE* to) : to_(to) {
+  out_.reserve(kBlock + (16u << 10));  // room for the mail that crosses kBlock
+}
+
+BlockWriter::~BlockWriter() { Flush(); }
+
+void BlockWriter::Flush() {
+  std::fwrite(out_.data(), 1, out_.size(), to_);
+  out_.clear();
+  std::fflush(to_);
+}
+
 }  // namespace bw::mail

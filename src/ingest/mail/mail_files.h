@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,6 +69,36 @@ class MailFileReader {
   // mail never reaches.
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
+};
+
+// Output for a stdio stream, written in blocks of about kBlock bytes rather than per mail. Its
+// buffer is reserved once: a std::string grown by appends reallocates on every doubling, and each
+// copy touches new pages (≈ 30 page faults in a corpus run, docs/benchmarks.md, issue 6). Text
+// appended to `buffer()` is written by the next MaybeFlush that finds kBlock bytes or more, by
+// Flush, or by the destructor, in the order appended. Not thread-safe.
+class BlockWriter {
+ public:
+  static constexpr size_t kBlock = 64u << 10;
+
+  explicit BlockWriter(std::FILE* to);
+  ~BlockWriter();  // Flush()
+  BlockWriter(const BlockWriter&) = delete;
+  BlockWriter& operator=(const BlockWriter&) = delete;
+
+  // The text not written yet; append to it, then call MaybeFlush.
+  std::string& buffer() { return out_; }
+  // Writes the buffer when it holds kBlock bytes or more.
+  void MaybeFlush() {
+    if (out_.size() >= kBlock) {
+      Flush();
+    }
+  }
+  // Writes the buffer and the stream's own buffer (fflush).
+  void Flush();
+
+ private:
+  std::FILE* to_;
+  std::string out_;
 };
 
 }  // namespace bw::mail

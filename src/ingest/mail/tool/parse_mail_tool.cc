@@ -119,19 +119,15 @@ int main(int argc, char** argv) {
   int rc = missing.empty() ? 0 : 1;
   if (jobs <= 1) {
     bw::mail::MailFileReader reader;
-    std::string out;
+    bw::mail::BlockWriter out(stdout);
     for (size_t i = 0; i < files.size(); ++i) {
       std::string err;
-      if (!parse_one(i, files.size(), reader, out, err)) {
+      if (!parse_one(i, files.size(), reader, out.buffer(), err)) {
         rc = 1;
       }
       std::fputs(err.c_str(), stderr);
-      if (out.size() > (1u << 16)) {
-        std::fwrite(out.data(), 1, out.size(), stdout);
-        out.clear();
-      }
+      out.MaybeFlush();
     }
-    std::fwrite(out.data(), 1, out.size(), stdout);
     return rc;
   }
   // --jobs N: N threads take batches of files in turn; the output keeps the sorted file order.

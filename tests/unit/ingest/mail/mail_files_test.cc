@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -233,6 +235,63 @@ TEST(MailFileReaderTest, FallsBackToPlainReadsWhenIoUringIsRefused) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "3: seccomp not installed, 4: io_uring used anyway, "
                                        "5: wrong bytes or errors";
+}
+
+// What `BlockWriter` has written to its stream so far (an open_memstream stream).
+struct MemoryStream {
+  MemoryStream() : file(open_memstream(&data, &size)) {}
+  ~MemoryStream() {
+    std::fclose(file);
+    std::free(data);
+  }
+  std::string Written() {
+    std::fflush(file);
+    return std::string(data, size);
+  }
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* file;
+};
+
+TEST(BlockWriterTest, WritesWholeBlocksInOrderAndTheRestWhenDestroyed) {
+  MemoryStream stream;
+  ASSERT_NE(stream.file, nullptr);
+  std::string expected;
+  {
+    BlockWriter out(stream.file);
+    EXPECT_GE(out.buffer().capacity(), BlockWriter::kBlock);  // reserved, never regrown per block
+    const std::string line(1000, 'x');
+    size_t appended = 0;
+    while (appended + line.size() < BlockWriter::kBlock) {
+      out.buffer() += line;
+      expected += line;
+      appended += line.size();
+      out.MaybeFlush();
+    }
+    EXPECT_EQ(stream.Written(), "");  // below kBlock: nothing written yet
+    out.buffer() += "crossing\n";
+    out.buffer() += line;
+    expected += "crossing\n" + line;
+    out.MaybeFlush();
+    EXPECT_EQ(stream.Written(), expected);  // the block, in the order appended
+    EXPECT_EQ(out.buffer(), "");
+    out.buffer() += "tail\n";
+    expected += "tail\n";
+    out.MaybeFlush();
+    EXPECT_EQ(stream.Written().size(), expected.size() - 5);
+  }
+  EXPECT_EQ(stream.Written(), expected);  // the destructor wrote the rest
+}
+
+TEST(BlockWriterTest, FlushWritesWhatIsBufferedAtOnce) {
+  MemoryStream stream;
+  ASSERT_NE(stream.file, nullptr);
+  BlockWriter out(stream.file);
+  out.buffer() += "one mail\n";
+  out.Flush();
+  EXPECT_EQ(stream.Written(), "one mail\n");
+  out.Flush();  // nothing buffered: writes nothing
+  EXPECT_EQ(stream.Written(), "one mail\n");
 }
 
 }  // namespace
