@@ -7,6 +7,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,11 +110,52 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
 
 #ifdef BW_HAVE_LIBURING
 
+// Memory for the read-ahead chunks: one 2 MiB-aligned block, which the kernel may back with one
+// huge page (MADV_HUGEPAGE; transparent huge pages set to "always" or "madvise"). Reading into
+// 4 KiB pages faulted in each page the first time a file reached it: ≈ 85 faults over the corpus,
+// a few per cent of a 5-round parse-mail run on a VM where a fault costs 10-20 µs
+// (docs/benchmarks.md, issue 6, session 11). Without huge pages it is ordinary anonymous memory,
+// touched page by page as before. Empty (data() null) when the mapping fails.
+class HugePageBlock {
+ public:
+  static constexpr size_t kSize = size_t{2} << 20;
+
+  HugePageBlock() {
+    // Twice the size, then the unaligned head and tail unmapped.
+    void* m = mmap(nullptr, 2 * kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      return;
+    }
+    auto* base = static_cast<char*>(m);
+    const uintptr_t at = reinterpret_cast<uintptr_t>(base);
+    char* aligned = base + ((kSize - at % kSize) % kSize);
+    if (aligned > base) {
+      munmap(base, static_cast<size_t>(aligned - base));
+    }
+    munmap(aligned + kSize, static_cast<size_t>(base + 2 * kSize - (aligned + kSize)));
+    madvise(aligned, kSize, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages
+    data_ = aligned;
+  }
+  ~HugePageBlock() {
+    if (data_ != nullptr) {
+      munmap(data_, kSize);
+    }
+  }
+  HugePageBlock(const HugePageBlock&) = delete;
+  HugePageBlock& operator=(const HugePageBlock&) = delete;
+
+  char* data() const { return data_; }
+
+ private:
+  char* data_ = nullptr;
+};
+
 // One ring per reader: kBatch registered file slots and kBatch chunks of kChunk bytes.
 struct MailFileReader::Ring {
+  static_assert(kBatch * kChunk == HugePageBlock::kSize, "the chunks fill one huge page");
   io_uring ring{};
   bool inited = false;
-  std::unique_ptr<char[]> chunks;
+  HugePageBlock chunks;
   const std::vector<std::string>* files = nullptr;
   size_t begin = 0;  // files[begin, begin + count) have been read ahead
   size_t count = 0;
@@ -143,7 +185,9 @@ struct MailFileReader::Ring {
     if (!ops || io_uring_register_files_sparse(&r->ring, kBatch) < 0) {
       return nullptr;
     }
-    r->chunks.reset(new char[kBatch * kChunk]);
+    if (r->chunks.data() == nullptr) {
+      return nullptr;
+    }
     return r;
   }
 
@@ -191,7 +235,7 @@ struct MailFileReader::Ring {
                                   static_cast<unsigned>(k));
       open->flags |= IOSQE_IO_HARDLINK;
       open->user_data = 2 * k;
-      io_uring_prep_read(read, static_cast<int>(k), chunks.get() + k * kChunk, kChunk, 0);
+      io_uring_prep_read(read, static_cast<int>(k), chunks.data() + k * kChunk, kChunk, 0);
       read->flags |= IOSQE_FIXED_FILE;
       read->user_data = 2 * k + 1;
     }
@@ -283,7 +327,7 @@ bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, siz
     return Read(files[i], out);  // the plain way reports (and sets errno for) the failure
   }
   const size_t first = static_cast<size_t>(r.read_res[k]);
-  const char* chunk = r.chunks.get() + k * kChunk;
+  const char* chunk = r.chunks.data() + k * kChunk;
   if (first < kChunk) {  // a short read of a regular file: its end
     *out = std::string_view(chunk, first);
     return true;

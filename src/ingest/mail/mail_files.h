@@ -36,7 +36,7 @@ class MailFileReader {
  public:
   enum class Mode { kAuto, kPlain };
   static constexpr size_t kBatch = 32;        // files opened and read per io_uring submission
-  static constexpr size_t kChunk = 16u << 10;  // bytes read ahead per file (most mails fit)
+  static constexpr size_t kChunk = 64u << 10;  // bytes read ahead per file (most mails fit)
 
   explicit MailFileReader(Mode mode = Mode::kAuto);
   ~MailFileReader();
