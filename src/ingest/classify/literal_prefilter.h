@@ -4,13 +4,16 @@
 // tells which patterns could match at all. Patterns whose matches need no literal it can prove
 // (or that use constructs it does not analyse) are always candidates. Library
 // bw_literal_prefilter (no dependencies); used by reason.cc so that PCRE2 runs only where a
-// match is possible, and by its build step reason_prefilter_gen.cc (AnalyzePatterns).
+// match is possible, and by its build step reason_prefilter_gen.cc, which builds reason.cc's
+// prefilters once and writes their tables as constant data (TablesToCpp).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,9 +39,7 @@ std::optional<std::vector<std::string_view>> TopLevelAlternatives(std::string_vi
 std::optional<std::string> PlainLiteral(std::string_view pattern);
 
 // What analysing the patterns of a split prefilter yields (the costly part of building one: every
-// pattern parsed), apart from the tables built from it, so that a build step can analyse constant
-// patterns once and compile the result in (reason_prefilter_gen.cc). Texts are views: into
-// `storage` when AnalyzePatterns made it, into static strings when generated.
+// pattern parsed), apart from the tables built from it. Texts are views into `storage`.
 struct PrefilterAnalysis {
   struct Literal {
     std::string_view text;              // lower case, 2 to 16 bytes
@@ -46,8 +47,8 @@ struct PrefilterAnalysis {
     uint32_t alternative = UINT32_MAX;  // the alternative it stands for; UINT32_MAX: none
   };
   struct Alternative {
-    uint32_t pattern = 0;    // its pattern; patterns.size(): extra literal number `offset`
-    uint32_t offset = 0;     // its source: patterns[pattern].substr(offset, size)
+    uint32_t pattern = 0;  // its pattern; patterns.size(): extra literal number `offset`
+    uint32_t offset = 0;   // its source: patterns[pattern].substr(offset, size)
     uint32_t size = 0;
     std::string_view plain;  // LiteralPrefilter::Alternative::plain
   };
@@ -64,13 +65,7 @@ struct PrefilterAnalysis {
 PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns, bool split,
                                   const std::vector<std::string_view>& extra_literals);
 
-// Whether two analyses say the same (storage aside).
-bool SameAnalysis(const PrefilterAnalysis& a, const PrefilterAnalysis& b);
-
-// C++ definitions of `a` (kGeneratedLiterals, kGeneratedAlternatives, kGeneratedAltRange,
-// kGeneratedExtraRange, kGeneratedAlways, kGeneratedAlwaysAlts) for a generated header.
-std::string PrefilterAnalysisToCpp(const PrefilterAnalysis& a);
-
+// Move-only: a prefilter built at run time owns its tables (a move leaves them in place).
 class LiteralPrefilter {
  public:
   // Pattern i of `patterns` gets bit i of Candidates(); at most 64 patterns. Build once.
@@ -89,7 +84,8 @@ class LiteralPrefilter {
   struct Alternative {
     std::string_view source;  // the alternative's pattern text (a view into the pattern)
     uint32_t pattern = 0;     // index of its pattern
-    std::string plain;        // PlainLiteral(source), when it is one (else empty)
+    std::string_view plain;   // PlainLiteral(source), when it is one (else empty)
+    friend bool operator==(const Alternative&, const Alternative&) = default;  // texts compared
   };
 
   // Built with `split`: every pattern whose top-level alternatives all have required literals
@@ -105,11 +101,81 @@ class LiteralPrefilter {
   LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split,
                    const std::vector<std::string_view>& extra_literals);
 
-  // As the constructor above, from an analysis of the same patterns and extra literals made
-  // before (AnalyzePatterns, or generated at build time): only the tables are built.
-  LiteralPrefilter(const std::vector<std::string_view>& patterns,
-                   const std::vector<std::string_view>& extra_literals,
-                   const PrefilterAnalysis& analysis);
+  // A literal's entry in the scan's tables (see the members below).
+  struct Entry {
+    uint64_t bytes = 0;   // the literal's first 8 bytes, little-endian, zero-padded
+    uint64_t bytes2 = 0;  // its bytes 9 to 16
+    uint64_t mask = 0;    // which of those bytes count
+    uint64_t mask2 = 0;
+    uint64_t patterns = 0;
+    uint32_t alt_begin = 0;  // its alternatives: alt_ids_[alt_begin, alt_end)
+    uint32_t alt_end = 0;
+    uint8_t size = 0;
+    friend bool operator==(const Entry&, const Entry&) = default;
+  };
+
+  // A prefilter's tables as constant data, as TablesToCpp writes them at build time (so that no
+  // process builds them: ≈ 0.6 M instructions and ≈ 50 page faults for the reason patterns'):
+  // the prefilter made from them reads them in place, and is made at compile time. REQUIRES:
+  // the tables of a built prefilter (TablesToCpp's output, or Tables()), alive as long as it.
+  struct ConstTables {
+    uint64_t always = 0;
+    std::span<const uint64_t> filter;
+    int long_bits = 0;
+    int mid_bits = 0;
+    int short_bits = 0;
+    std::span<const uint32_t> long_start;
+    std::span<const uint32_t> mid_start;
+    std::span<const uint32_t> short_start;
+    std::span<const Entry> entries;
+    std::span<const uint32_t> alt_ids;
+    std::span<const Alternative> alternatives;  // their texts must outlive the prefilter
+    std::span<const std::pair<uint32_t, uint32_t>> alt_range;
+    std::pair<uint32_t, uint32_t> extra_range{0, 0};
+    std::span<const uint32_t> always_alts;
+  };
+  constexpr explicit LiteralPrefilter(const ConstTables& t)
+      : always_(t.always),
+        filter_(t.filter),
+        long_{t.long_bits, t.long_start},
+        mid_{t.mid_bits, t.mid_start},
+        short_{t.short_bits, t.short_start},
+        has_mid_(!t.mid_start.empty() && t.mid_start.back() != t.mid_start.front()),
+        has_short_(!t.short_start.empty() && t.short_start.back() != t.short_start.front()),
+        entries_(t.entries),
+        alt_ids_(t.alt_ids),
+        alternatives_(t.alternatives),
+        alt_range_(t.alt_range),
+        extra_range_(t.extra_range),
+        always_alts_(t.always_alts) {}
+
+  // Views of this prefilter's tables (valid while it lives).
+  ConstTables Tables() const {
+    return {.always = always_,
+            .filter = filter_,
+            .long_bits = long_.bits,
+            .mid_bits = mid_.bits,
+            .short_bits = short_.bits,
+            .long_start = long_.start,
+            .mid_start = mid_.start,
+            .short_start = short_.start,
+            .entries = entries_,
+            .alt_ids = alt_ids_,
+            .alternatives = alternatives_,
+            .alt_range = alt_range_,
+            .extra_range = extra_range_,
+            .always_alts = always_alts_};
+  }
+
+  // C++ definitions, for a generated header, of constant arrays holding this prefilter's tables
+  // and of `name`, a ConstTables over them; every array's name starts with `name`.
+  // `sources[j]` is a C++ expression of alternative j's source (a std::string_view of static
+  // storage: a view into the constant pattern it comes from). Pure.
+  std::string TablesToCpp(std::string_view name, const std::vector<std::string>& sources) const;
+
+  // Whether `other` has the same tables (alternatives' texts compared, not where they are): a
+  // prefilter generated at build time against one built now. For tests.
+  bool SameTables(const LiteralPrefilter& other) const;
 
   // The alternatives [first, last) that stand for the extra literals (empty without them).
   std::pair<uint32_t, uint32_t> ExtraLiterals() const { return extra_range_; }
@@ -120,7 +186,7 @@ class LiteralPrefilter {
 
   // Every alternative, grouped by pattern; AlternativesOf(i) is pattern i's range [first, last)
   // (empty when pattern i is not filtered per alternative).
-  const std::vector<Alternative>& Alternatives() const { return alternatives_; }
+  std::span<const Alternative> Alternatives() const { return alternatives_; }
   std::pair<uint32_t, uint32_t> AlternativesOf(size_t pattern) const {
     return pattern < alt_range_.size() ? alt_range_[pattern] : std::pair<uint32_t, uint32_t>{0, 0};
   }
@@ -129,22 +195,30 @@ class LiteralPrefilter {
   int FilteredCount() const;
 
  private:
-  struct Entry {
-    uint64_t bytes = 0;   // the literal's first 8 bytes, little-endian, zero-padded
-    uint64_t bytes2 = 0;  // its bytes 9 to 16
-    uint64_t mask = 0;    // which of those bytes count
-    uint64_t mask2 = 0;
-    uint64_t patterns = 0;
-    uint32_t alt_begin = 0;  // its alternatives: alt_ids_[alt_begin, alt_end)
-    uint32_t alt_end = 0;
-    uint8_t size = 0;
-  };
   struct Literal {
     std::string_view text;  // alive while Build runs (entries keep copies of the bytes)
     uint64_t patterns = 0;
     uint32_t alternative = UINT32_MAX;  // UINT32_MAX: none
   };
-  LiteralPrefilter() = default;
+  // The tables of a prefilter built at run time, which its views below point into.
+  struct Storage {
+    std::vector<uint64_t> filter;
+    std::vector<uint32_t> long_start;
+    std::vector<uint32_t> mid_start;
+    std::vector<uint32_t> short_start;
+    std::vector<Entry> entries;
+    std::vector<uint32_t> alt_ids;
+    std::vector<Alternative> alternatives;
+    std::vector<std::pair<uint32_t, uint32_t>> alt_range;
+    std::vector<uint32_t> always_alts;
+    std::deque<std::string> plains;  // the alternatives' plain texts
+  };
+  LiteralPrefilter() : owned_(std::make_unique<Storage>()) {}
+  LiteralPrefilter(const std::vector<std::string_view>& patterns,
+                   const std::vector<std::string_view>& extra_literals,
+                   const PrefilterAnalysis& analysis);
+  // Builds the tables of `lits` (and the alternatives already in owned_) into owned_, and points
+  // the views at owned_.
   void Build(std::vector<Literal> lits);
   template <bool kAlternatives>
   uint64_t Scan(std::string_view lower, uint64_t* alternatives) const;
@@ -165,23 +239,25 @@ class LiteralPrefilter {
   // out nearly every position of a text. Runs of the same bucket are short (a shared 8-byte
   // prefix, or a hash collision), where a two-byte key had runs of up to 30 entries ("user",
   // "not ") all compared at each occurrence.
+  // The tables are views: into owned_ (built at run time) or into constant data (ConstTables).
   struct Table {
-    int bits = 0;                 // 2^bits buckets
-    std::vector<uint32_t> start;  // bucket b's entries: [start[b], start[b + 1]); empty: none
+    int bits = 0;                     // 2^bits buckets
+    std::span<const uint32_t> start;  // bucket b's entries: [start[b], start[b + 1]); empty: none
   };
   static constexpr int kFilterBits = 15;  // 32,768 bits: 4 KiB, stays in L1
-  std::vector<uint64_t> filter_;
+  std::span<const uint64_t> filter_;
   Table long_;
   Table mid_;
   Table short_;
   bool has_mid_ = false;
   bool has_short_ = false;
-  std::vector<Entry> entries_;
-  std::vector<uint32_t> alt_ids_;   // the alternatives of each entry
-  std::vector<Alternative> alternatives_;
-  std::vector<std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern
+  std::span<const Entry> entries_;
+  std::span<const uint32_t> alt_ids_;  // the alternatives of each entry
+  std::span<const Alternative> alternatives_;
+  std::span<const std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern
   std::pair<uint32_t, uint32_t> extra_range_{0, 0};
-  std::vector<uint32_t> always_alts_;  // extra literals shorter than 2 bytes: always candidates
+  std::span<const uint32_t> always_alts_;  // extra literals shorter than 2 bytes: always candidates
+  std::unique_ptr<Storage> owned_;         // null for ConstTables
 };
 
 }  // namespace bw::ingest

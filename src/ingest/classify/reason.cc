@@ -24,20 +24,16 @@ using reason_tables::kPriorityPhrases;
 using reason_tables::kSources;
 using reason_tables::PriorityPhrase;
 
-#include "ingest/classify/reason_prefilter.inc"  // generated: reason_prefilter_gen.cc
+#include "ingest/classify/reason_prefilter.inc"  // generated: k{Reason,Phrase}PrefilterTables
 #include "ingest/classify/reason_codes.inc"      // generated: kSerializedCodes
 
-// The analysis of the patterns the build made (kGenerated*) as AnalyzePatterns gives it.
-PrefilterAnalysis GeneratedAnalysis() {
-  PrefilterAnalysis a;
-  a.literals.assign(std::begin(kGeneratedLiterals), std::end(kGeneratedLiterals));
-  a.alternatives.assign(std::begin(kGeneratedAlternatives), std::end(kGeneratedAlternatives));
-  a.alt_range.assign(std::begin(kGeneratedAltRange), std::end(kGeneratedAltRange));
-  a.extra_range = kGeneratedExtraRange;
-  a.always = kGeneratedAlways;
-  a.always_alts.assign(kGeneratedAlwaysAlts.begin(), kGeneratedAlwaysAlts.end());
-  return a;
-}
+// Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
+// literal scan of the text (the priority phrases ride along as extra literals). Its tables are
+// the build's (reason_prefilter_gen.cc): constant data, nothing built at run time.
+constinit const LiteralPrefilter kPrefilter(kReasonPrefilterTables);
+
+// Which priority phrases may occur in a text that is not the memo's (FromPriorityPhrase).
+constinit const LiteralPrefilter kPhrasePrefilter(kPhrasePrefilterTables);
 
 std::string Lower(std::string_view s) {
   std::string out(s.size(), '\0');
@@ -180,20 +176,17 @@ static_assert(kReasonCount <= 64, "the literal prefilter keeps one bit per reaso
 // Index i belongs to kSources[i]. Thread-safe: each entry compiles once under its once_flag (and
 // JIT-compiles once, LazyCode).
 std::array<Matcher, kReasonCount>& Matchers() {
-  static std::array<Matcher, kReasonCount> kMatchers;
+  static constinit std::array<Matcher, kReasonCount> kMatchers;
   return kMatchers;
 }
 
-// Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
-// literal scan of the text.
-const LiteralPrefilter& Prefilter() {
-  static const LiteralPrefilter kPrefilter(reason_tables::PatternTexts(),
-                                           reason_tables::PhraseTexts(), GeneratedAnalysis());
-  return kPrefilter;
-}
+const LiteralPrefilter& Prefilter() { return kPrefilter; }
 
-std::vector<AltMatcher>& AltMatchers() {
-  static std::vector<AltMatcher> kAlts(Prefilter().Alternatives().size());
+// Index j belongs to Prefilter().Alternatives()[j]. Static storage, initialized at compile time:
+// only the pages of the entries used are ever touched.
+using AltMatcherArray = std::array<AltMatcher, kReasonPrefilterAlternatives.size()>;
+AltMatcherArray& AltMatchers() {
+  static constinit AltMatcherArray kAlts;
   return kAlts;
 }
 
@@ -429,13 +422,6 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
   // The reason prefilter's scan of the text (ResetMemo) also says which phrases may occur; only
   // those are searched for, in table order (the first phrase of the table that occurs wins).
   // Without that scan (not the memo's text), a scan of its own.
-  static const LiteralPrefilter kPhrases = [] {
-    std::vector<std::string_view> needles;
-    for (const auto& e : kPriorityPhrases) {
-      needles.push_back(e.needle);
-    }
-    return LiteralPrefilter::FromLiterals(needles);
-  }();
   const bool memo = MemoFor(diag);
   if (memo && tl_memo.phrase_known) {
     return tl_memo.phrase;
@@ -457,7 +443,7 @@ std::string_view FromPriorityPhrase(std::string_view diag) {
     tl_memo.phrase = found;
     return found;
   }
-  for (uint64_t maybe = kPhrases.Candidates(diag); maybe != 0; maybe &= maybe - 1) {
+  for (uint64_t maybe = kPhrasePrefilter.Candidates(diag); maybe != 0; maybe &= maybe - 1) {
     const PriorityPhrase& e = kPriorityPhrases[__builtin_ctzll(maybe)];
     if (diag.find(e.needle) != std::string_view::npos) {
       return e.reason;
@@ -666,7 +652,7 @@ std::vector<std::string> PlainAlternativesForTest() {
   const auto& alts = Prefilter().Alternatives();
   for (uint32_t j = 0; j < Prefilter().ExtraLiterals().first && j < alts.size(); ++j) {
     if (!alts[j].plain.empty()) {
-      out.push_back(alts[j].plain);
+      out.emplace_back(alts[j].plain);
     }
   }
   return out;
@@ -682,9 +668,10 @@ int SplitReasonCountForTest() {
 }
 
 bool GeneratedPrefilterIsCurrentForTest() {
-  return SameAnalysis(GeneratedAnalysis(),
-                      AnalyzePatterns(reason_tables::PatternTexts(), /*split=*/true,
-                                      reason_tables::PhraseTexts()));
+  const LiteralPrefilter reasons(reason_tables::PatternTexts(), /*split=*/true,
+                                 reason_tables::PhraseTexts());
+  return kPrefilter.SameTables(reasons) &&
+         kPhrasePrefilter.SameTables(LiteralPrefilter::FromLiterals(reason_tables::PhraseTexts()));
 }
 
 int PrefilteredReasonCountForTest() { return Prefilter().FilteredCount(); }

@@ -53,8 +53,8 @@ bool LooksLikeVacation(std::string_view text);
 // How many built-in message patterns failed to compile (0 unless a pattern is broken).
 int BrokenPatternCountForTest();
 
-// Whether the pattern analysis compiled in at build time (reason_prefilter_gen) is what analysing
-// today's patterns gives. For tests.
+// Whether the literal prefilters' tables compiled in at build time (reason_prefilter_gen) are
+// exactly what building them now from today's patterns and priority phrases gives. For tests.
 bool GeneratedPrefilterIsCurrentForTest();
 
 // "" when every pattern the classifier may compile (each reason's pattern and "is not" pattern,

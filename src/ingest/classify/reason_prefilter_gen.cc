@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Build step of bw_ingest_classify: analyses the reason patterns and priority phrases
-// (reason_tables.h) once, as LiteralPrefilter would at every process start, and writes the
-// result as C++ for reason.cc to compile in. Parsing ~60 long patterns cost ~5 M instructions
-// (≈ 2 ms) in every `parse-mail` / `ingest-mail` process; building the tables from the result
-// costs a sixth of that.
+// Build step of bw_ingest_classify: builds reason.cc's literal prefilters once, as every
+// `parse-mail` / `ingest-mail` process otherwise would at first use — the reason patterns with
+// the priority phrases, and the priority phrases alone — and writes their tables as constant
+// C++ data (LiteralPrefilter::TablesToCpp) for reason.cc to compile in. Parsing ~60 long patterns
+// cost ~5 M instructions (≈ 2 ms) a process, and building the tables from the result ≈ 0.6 M
+// more and ≈ 50 page faults (heap pages filled); the constant tables cost neither.
 //
 // It also compiles every pattern reason.cc may compile (each reason's pattern and "is not"
 // pattern, each top-level alternative the prefilter runs on its own) with PCRE2 and writes the
@@ -95,19 +96,42 @@ std::string SerializedCodesToCpp(const std::vector<std::string_view>& patterns) 
   return out.str();
 }
 
+// The tables of reason.cc's prefilters as C++: kReasonPrefilter* (the reason patterns split,
+// with the priority phrases as extra literals) and kPhrasePrefilter* (the priority phrases).
+// An alternative's source is written as the view into reason_tables.h it is (kSources[i].pattern
+// or kPriorityPhrases[k].needle), not as a copy of its text.
+std::string PrefiltersToCpp(const bw::ingest::LiteralPrefilter& reasons,
+                            const std::vector<std::string_view>& texts,
+                            const bw::ingest::LiteralPrefilter& phrases) {
+  std::vector<std::string> sources;
+  const auto alts = reasons.Alternatives();
+  for (size_t j = 0; j < alts.size(); ++j) {
+    const auto& alt = alts[j];
+    if (alt.pattern < texts.size()) {
+      const auto offset = static_cast<size_t>(alt.source.data() - texts[alt.pattern].data());
+      sources.push_back("kSources[" + std::to_string(alt.pattern) + "].pattern.substr(" +
+                        std::to_string(offset) + ", " + std::to_string(alt.source.size()) + ")");
+    } else {
+      sources.push_back("kPriorityPhrases[" + std::to_string(j - reasons.ExtraLiterals().first) +
+                        "].needle");
+    }
+  }
+  return reasons.TablesToCpp("kReasonPrefilter", sources) +
+         phrases.TablesToCpp("kPhrasePrefilter", {});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3 || std::string(argv[1]) == "--help") {
     std::cerr << "usage: reason_prefilter_gen PREFILTER.inc CODES.inc\n"
-                 "Writes the analysis of the reason patterns (literals, alternatives) and the\n"
+                 "Writes the tables of the reason patterns' literal prefilters and the\n"
                  "patterns' PCRE2 codes, serialized, as C++.\n";
     return argc == 2 ? 0 : 64;
   }
   namespace rt = bw::ingest::reason_tables;
   const std::vector<std::string_view> texts = rt::PatternTexts();
-  const bw::ingest::PrefilterAnalysis analysis =
-      bw::ingest::AnalyzePatterns(texts, /*split=*/true, rt::PhraseTexts());
+  const bw::ingest::LiteralPrefilter reasons(texts, /*split=*/true, rt::PhraseTexts());
   // What reason.cc may compile: every pattern and "is not" pattern, and every alternative that
   // is run on its own (not a plain literal, not an extra literal).
   std::vector<std::string_view> patterns;
@@ -117,18 +141,19 @@ int main(int argc, char** argv) {
       patterns.push_back(s.isnot);
     }
   }
-  for (const auto& alt : analysis.alternatives) {
+  for (const auto& alt : reasons.Alternatives()) {
     if (alt.pattern < texts.size() && alt.plain.empty()) {
-      patterns.push_back(texts[alt.pattern].substr(alt.offset, alt.size));
+      patterns.push_back(alt.source);
     }
   }
   const std::string codes = SerializedCodesToCpp(patterns);
   if (codes.empty()) {
     return 1;
   }
-  for (const auto& [path, text] :
-       {std::pair<std::string, std::string>{argv[1], bw::ingest::PrefilterAnalysisToCpp(analysis)},
-        std::pair<std::string, std::string>{argv[2], codes}}) {
+  const std::string prefilters = PrefiltersToCpp(
+      reasons, texts, bw::ingest::LiteralPrefilter::FromLiterals(rt::PhraseTexts()));
+  for (const auto& [path, text] : {std::pair<std::string, std::string>{argv[1], prefilters},
+                                   std::pair<std::string, std::string>{argv[2], codes}}) {
     if (!WriteIfChanged(path, text)) {
       std::cerr << "reason_prefilter_gen: cannot write " << path << "\n";
       return 1;

@@ -256,30 +256,6 @@ bool IContains(std::string_view h, std::string_view n) {
   return IFind(h, n) != std::string_view::npos;
 }
 
-PhraseSet::PhraseSet(std::span<const std::string_view> phrases)
-    : phrases_(phrases.begin(), phrases.end()) {
-  window_ = 255 + kBlock - 1;  // a shift must fit in a byte
-  for (const std::string& p : phrases_) {
-    window_ = std::min(window_, p.size());
-  }
-  all_ = phrases_.size() == kMaxPhrases ? ~uint64_t{0} : (uint64_t{1} << phrases_.size()) - 1;
-  // A window whose last kBlock bytes occur nowhere in a phrase's first window_ bytes can move by
-  // window_ - kBlock + 1 (they may still start a phrase's first part); one whose last kBlock
-  // bytes are a phrase's ending at j can move by window_ - 1 - j at most.
-  shift_.fill(static_cast<uint8_t>(window_ - kBlock + 1));
-  for (size_t k = 0; k < phrases_.size(); ++k) {
-    const auto* p = reinterpret_cast<const unsigned char*>(phrases_[k].data());
-    for (size_t j = kBlock - 1; j < window_; ++j) {
-      const size_t h = Hash(p + j + 1 - kBlock);
-      shift_[h] = std::min(shift_[h], static_cast<uint8_t>(window_ - 1 - j));
-    }
-    ending_[Hash(p + window_ - kBlock)] |= uint64_t{1} << k;
-    uint32_t head;
-    std::memcpy(&head, p, sizeof(head));
-    heads_.push_back(head);
-  }
-}
-
 uint64_t PhraseSet::Scan(std::string_view text) const {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
@@ -312,7 +288,7 @@ uint64_t PhraseSet::Scan(std::string_view text) const {
   std::memcpy(&head, text.data() + start, sizeof(head));
   for (; candidates != 0; candidates &= candidates - 1) {
     const auto k = static_cast<size_t>(__builtin_ctzll(candidates));
-    const std::string& p = phrases_[k];
+    const std::string_view p = phrases_[k];
     if (heads_[k] == head && p.size() <= text.size() - start &&
         std::memcmp(text.data() + start, p.data(), p.size()) == 0) {
       found |= uint64_t{1} << k;

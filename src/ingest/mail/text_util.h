@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -82,35 +84,79 @@ size_t Find(std::string_view haystack, std::string_view needle, size_t from = 0)
 // (Wu-Manber: a window as long as the shortest phrase moves on by as much as the four bytes at
 // its end allow; only windows whose last four bytes end some phrase's first part are compared).
 // Bytes are compared as they are (search lower-case text for lower-case phrases to ignore case).
-// Immutable after construction; Scan is thread-safe.
+// Immutable after construction; Scan is thread-safe. The constructor is constexpr: a set of
+// constant phrases (a `static const PhraseSet` of a constexpr array) is built by the compiler,
+// its 37 KiB of tables constant data in the executable instead of built (and their pages faulted
+// in) at first use in every process.
 class PhraseSet {
  public:
   static constexpr size_t kMaxPhrases = 64;
   static constexpr size_t kMinPhraseSize = 4;
 
-  // REQUIRES: 1 to kMaxPhrases phrases, each at least kMinPhraseSize bytes. The phrases are
-  // copied.
-  explicit PhraseSet(std::span<const std::string_view> phrases);
-
+  // REQUIRES: 1 to kMaxPhrases phrases, each at least kMinPhraseSize bytes, whose bytes stay
+  // alive and unchanged as long as the set (it keeps views of them, so that it needs no
+  // allocation and can be built at compile time). Plain loops and data() instead of std::copy,
+  // fill or a span's []: GCC initializes a `static const` (not constinit) set at compile time
+  // only when evaluating the constructor never reaches a library function's run-time branch or
+  // assertion (is_constant_evaluated() is false while it tries).
+  constexpr explicit PhraseSet(std::span<const std::string_view> phrases) {
+    count_ = phrases.size();
+    window_ = 255 + kBlock - 1;  // a shift must fit in a byte
+    for (size_t k = 0; k < count_; ++k) {
+      phrases_[k] = phrases.data()[k];
+      window_ = std::min(window_, phrases_[k].size());
+    }
+    all_ = count_ == kMaxPhrases ? ~uint64_t{0} : (uint64_t{1} << count_) - 1;
+    // A window whose last kBlock bytes occur nowhere in a phrase's first window_ bytes can move
+    // by window_ - kBlock + 1 (they may still start a phrase's first part); one whose last
+    // kBlock bytes are a phrase's ending at j can move by window_ - 1 - j at most.
+    for (uint8_t& shift : shift_) {
+      shift = static_cast<uint8_t>(window_ - kBlock + 1);
+    }
+    for (size_t k = 0; k < count_; ++k) {
+      const std::string_view p = phrases_[k];
+      for (size_t j = kBlock - 1; j < window_; ++j) {
+        const size_t h = Mix(Load(p, j + 1 - kBlock));
+        shift_[h] = std::min(shift_[h], static_cast<uint8_t>(window_ - 1 - j));
+      }
+      ending_[Mix(Load(p, window_ - kBlock))] |= uint64_t{1} << k;
+      heads_[k] = Load(p, 0);
+    }
+  }
   // Bit i is set when phrases[i] occurs in `text`. Never reads outside `text`.
   uint64_t Scan(std::string_view text) const;
+
+  // Same phrases (compared by text) and same tables: a set built at compile time against one
+  // built at run time.
+  friend bool operator==(const PhraseSet&, const PhraseSet&) = default;
 
  private:
   static constexpr size_t kBlock = 4;  // the bytes a window's shift is looked up by
   static constexpr size_t kHashBits = 12;
+  static constexpr size_t Mix(uint32_t block) { return (block * 2654435761u) >> (32 - kHashBits); }
   static size_t Hash(const unsigned char* block) {
     uint32_t x;
     std::memcpy(&x, block, sizeof(x));
-    return (x * 2654435761u) >> (32 - kHashBits);
+    return Mix(x);
+  }
+  // The kBlock bytes of `s` at `at` as Hash's memcpy reads them (in a constant expression too).
+  static constexpr uint32_t Load(std::string_view s, size_t at) {
+    uint32_t x = 0;
+    for (size_t b = 0; b < kBlock; ++b) {
+      const size_t byte = std::endian::native == std::endian::little ? b : kBlock - 1 - b;
+      x |= uint32_t{static_cast<unsigned char>(s.data()[at + b])} << (8 * byte);
+    }
+    return x;
   }
 
   // The bits of the `candidates` whose phrase starts at text[start] (out of line: the scan loop
   // keeps its values in registers).
   uint64_t Confirm(std::string_view text, size_t start, uint64_t candidates) const;
 
-  std::vector<std::string> phrases_;
+  std::array<std::string_view, kMaxPhrases> phrases_{};  // the first count_ are the phrases
+  size_t count_ = 0;
   // Each phrase's first four bytes, as Hash reads them.
-  std::vector<uint32_t> heads_;
+  std::array<uint32_t, kMaxPhrases> heads_{};
   size_t window_ = 0;  // the shortest phrase's size (at most 255 + kBlock - 1)
   uint64_t all_ = 0;   // a bit per phrase
   // By the hash of a window's last kBlock bytes: how far the window may move (0: some phrase's

@@ -204,20 +204,42 @@ TEST(LiteralPrefilterTest, LiteralsOfEveryLengthAreFoundWhereverTheyOccur) {
   }
 }
 
-TEST(LiteralPrefilterTest, BuildTimeAnalysisOfTheReasonPatternsIsCurrent) {
+TEST(LiteralPrefilterTest, BuildTimeTablesOfTheReasonPrefiltersAreCurrent) {
   EXPECT_TRUE(GeneratedPrefilterIsCurrentForTest());
 }
 
-TEST(LiteralPrefilterTest, AnalysisWrittenAsCppKeepsEveryByte) {
-  // Extra literals with quotes, backslashes, non-ASCII bytes and hex digits after an escape.
+TEST(LiteralPrefilterTest, TablesWrittenAsCppKeepEveryByte) {
+  // Extra literals with quotes, backslashes, non-ASCII bytes and hex digits after an escape
+  // (their plain texts are written as string literals).
   const std::vector<std::string_view> extra = {"say \"no\"", "a\\b", "\xe5\xae\x9b" "cafe",
                                                "?" "?="};
-  const std::string cpp = PrefilterAnalysisToCpp(AnalyzePatterns({"abc|def"}, true, extra));
+  const LiteralPrefilter p({"abc|def"}, true, extra);
+  const std::string cpp = p.TablesToCpp(
+      "kTest", {"kA.substr(0, 3)", "kA.substr(4, 3)", "kB[0]", "kB[1]", "kB[2]", "kB[3]"});
   EXPECT_NE(cpp.find(R"("say \x22no\x22")"), std::string::npos) << cpp;
   EXPECT_NE(cpp.find(R"("a\x5c" "b")"), std::string::npos) << cpp;  // b is a hex digit
   EXPECT_NE(cpp.find(R"("\xe5\xae\x9b" "cafe")"), std::string::npos) << cpp;
   EXPECT_NE(cpp.find(R"("\x3f\x3f=")"), std::string::npos) << cpp;
-  EXPECT_NE(cpp.find("kGeneratedAlways = "), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find("{kA.substr(4, 3), 0u, \"def\"}"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find("ConstTables kTestTables = {"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find("std::array<bw::ingest::LiteralPrefilter::Entry, 6> kTestEntries"),
+            std::string::npos)
+      << cpp;
+}
+
+TEST(LiteralPrefilterTest, APrefilterOverConstantTablesAnswersAsTheBuiltOne) {
+  // The views of a ConstTables over a built prefilter's own tables: the same answers.
+  const std::vector<std::string_view> extra = {"over quota", "x"};
+  const LiteralPrefilter built({"user[ ]unknown|no[ ]such[ ]user", "[0-9]+", "ab"}, true, extra);
+  const LiteralPrefilter view(built.Tables());
+  EXPECT_TRUE(view.SameTables(built));
+  for (std::string_view text : {"550 user unknown", "no such user, over quota", "xab", ""}) {
+    std::vector<uint64_t> a;
+    std::vector<uint64_t> b;
+    EXPECT_EQ(view.Candidates(text, a), built.Candidates(text, b)) << text;
+    EXPECT_EQ(a, b) << text;
+  }
+  EXPECT_FALSE(view.SameTables(LiteralPrefilter::FromLiterals({"user unknown"})));
 }
 
 TEST(LiteralPrefilterTest, MostReasonPatternsAreSplit) { EXPECT_GE(SplitReasonCountForTest(), 20); }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <iterator>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -294,16 +295,14 @@ TEST(TextUtilTest, PhraseSetFindsWhatOneFindPerPhraseFinds) {
       owned.push_back(gen.NextBytes(
           alphabet, PhraseSet::kMinPhraseSize + (static_cast<size_t>(round) * 7 + k) % 14));
     }
-    const std::vector<std::string> copies = owned;
-    const std::vector<std::string_view> phrases(copies.begin(), copies.end());
-    const PhraseSet set(std::vector<std::string_view>(owned.begin(), owned.end()));
-    owned.assign(owned.size(), std::string(40, '#'));  // the set keeps its own copies
+    const std::vector<std::string_view> phrases(owned.begin(), owned.end());
+    const PhraseSet set(phrases);  // views of `owned`
     for (size_t t = 0; t < 8; ++t) {
       std::string text = gen.NextBytes(alphabet, (static_cast<size_t>(round) * 13 + t * 29) % 90);
       if (t % 3 == 0) {
-        text = copies[t % count] + text;  // a phrase at the start
+        text = owned[t % count] + text;  // a phrase at the start
       } else if (t % 3 == 1) {
-        text += copies[static_cast<size_t>(round) % count];  // at the end
+        text += owned[static_cast<size_t>(round) % count];  // at the end
       }
       const uint64_t want = FindEachPhrase(text, phrases);
       ASSERT_EQ(set.Scan(text), want) << ::testing::PrintToString(text) << " round " << round;
@@ -311,6 +310,22 @@ TEST(TextUtilTest, PhraseSetFindsWhatOneFindPerPhraseFinds) {
     }
   }
   EXPECT_GT(found, 10000u);  // most texts held some phrase
+}
+
+TEST(TextUtilTest, PhraseSetOfConstantPhrasesIsBuiltAtCompileTimeAsAtRunTime) {
+  // The detectors' sets are `static const` of constant phrases: the compiler builds them.
+  // `constexpr` here fails to compile if the constructor cannot run at compile time, and the
+  // tables must be what building the set at run time gives.
+  static constexpr std::string_view kPhrases[] = {"the mail system", "qmail-send program",
+                                                  "auto:", "r\xc3\xa9ponse automatique",
+                                                  "\xe4\xb8\x8d\xe5\x9c\xa8"};
+  static constexpr PhraseSet kAtCompileTime(kPhrases);
+  volatile size_t count = std::size(kPhrases);  // not a constant: built at run time
+  const std::vector<std::string_view> phrases(kPhrases, kPhrases + count);
+  const PhraseSet at_run_time(phrases);
+  EXPECT_TRUE(kAtCompileTime == at_run_time);
+  EXPECT_FALSE(kAtCompileTime == PhraseSet(std::span(phrases).first(count - 1)));
+  EXPECT_EQ(kAtCompileTime.Scan("from the mail system: auto: r\xc3\xa9ponse automatique"), 0b1101u);
 }
 
 TEST(TextUtilTest, PhraseSetOddSizes) {
