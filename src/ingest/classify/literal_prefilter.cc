@@ -15,9 +15,102 @@ bool IsAlnum(char c) {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-// Reads a PCRE2 pattern (extended mode) far enough to find required literals. Every match of a
-// sequence contains each of its unquantified literal runs, and one literal of each mandatory
-// group's set; an alternation needs one set per alternative.
+// A set of strings (sorted, no duplicates after Normalize).
+using StringSet = std::vector<std::string>;
+
+void Normalize(StringSet& set) {
+  std::sort(set.begin(), set.end());
+  set.erase(std::unique(set.begin(), set.end()), set.end());
+}
+
+// At most this many strings in the set of all strings a piece of pattern matches (its "exact"
+// set, see Analyzer): "bad[-_ \t]recipient" has 4, "5[.]7[.](?:2[0-3]|26)" 5.
+constexpr size_t kMaxExact = 16;
+
+// What the analysis knows about a piece of pattern (an atom, a sequence, an alternation).
+struct PieceInfo {
+  // Literals one of which every match contains; nullopt when none is proven.
+  std::optional<StringSet> required;
+  // Every string the piece can match (a superset of them: an atomic group or a zero-width
+  // assertion may match fewer), when that is a small finite set; "" for the empty match.
+  std::optional<StringSet> exact;
+  // Strings one of which every match starts with ({""} when none is known).
+  StringSet prefix{""};
+  // Of an alternation: each alternative's prefix and required literals.
+  struct Choice {
+    StringSet prefix;
+    std::optional<StringSet> required;
+  };
+  std::vector<Choice> choices;
+};
+
+// `set` as a required literal set: sorted, without duplicates and without the strings that
+// contain another of the set (the other occurs wherever they do).
+StringSet Simplified(StringSet set) {
+  Normalize(set);
+  std::stable_sort(set.begin(), set.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  StringSet kept;
+  for (auto& s : set) {
+    bool redundant = false;
+    for (const auto& k : kept) {
+      redundant = redundant || s.find(k) != std::string::npos;
+    }
+    if (!redundant) {
+      kept.push_back(std::move(s));
+    }
+  }
+  Normalize(kept);
+  return kept;
+}
+
+// How well a simplified required set filters: its shortest string (up to the 16 bytes the scan
+// compares), longer first, then fewer strings. Better(a, b): a filters better than b.
+bool Better(const StringSet& a, const StringSet& b) {
+  const auto shortest = [](const StringSet& set) {
+    size_t m = set.empty() ? 0 : 16;
+    for (const auto& s : set) {
+      m = std::min(m, s.size());
+    }
+    return m;
+  };
+  const size_t ma = shortest(a);
+  const size_t mb = shortest(b);
+  return ma > mb || (ma == mb && ma > 0 && a.size() < b.size());
+}
+
+// Each string of `a` followed by each of `b`; nullopt when that makes more than kMaxExact.
+std::optional<StringSet> Product(const StringSet& a, const StringSet& b) {
+  if (a.size() * b.size() > kMaxExact) {
+    return std::nullopt;
+  }
+  StringSet product;
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      product.push_back(x + y);
+    }
+  }
+  Normalize(product);
+  return product;
+}
+
+// How often an atom may occur, from its quantifier.
+enum class Repeat {
+  kOnce,      // no quantifier, {1}
+  kOptional,  // ?, {0}, {0,1}
+  kAny,       // *, {0,n} with n > 1, {0,}
+  kSome,      // +, {n,...} with n >= 1 (not {1})
+};
+
+// Reads a PCRE2 pattern (extended mode) far enough to find required literals. A sequence's atoms
+// whose exact sets are known (literal characters, short classes, groups of such, optional ones)
+// are joined, the strings of one followed by those of the next, as long as the product stays
+// small: every match of the sequence contains one string of each such product, so each product
+// is a candidate literal set. So is each mandatory group that is not exact, alone and per
+// alternative after the product before it (Distributed). Of the candidates the Better one is
+// kept; an alternation needs one set per alternative. Every match of a pattern contains one of
+// the literals found (LiteralPrefilter relies on it); the literals are only as selective as the
+// pattern allows.
 class Analyzer {
  public:
   explicit Analyzer(std::string_view p) : p_(p) {}
@@ -25,30 +118,46 @@ class Analyzer {
   bool failed() const { return failed_; }
   bool at_end() const { return i_ >= p_.size(); }
 
-  // Alternatives up to ')' or the end. nullopt when one alternative has no provable literal.
-  std::optional<std::vector<std::string>> Alternation() {
-    std::vector<std::string> all;
-    bool ok = true;
+  // Alternatives up to ')' or the end. `required` is nullopt when one alternative has no
+  // provable literal; `exact` when one has no (small) exact set or they have too many together.
+  PieceInfo Alternation() {
+    StringSet required;
+    StringSet exact;
+    std::vector<PieceInfo::Choice> choices;
+    bool all_required = true;
+    bool all_exact = true;
     while (true) {
-      auto seq = Sequence();
+      PieceInfo seq = Sequence();
       if (failed_) {
-        return std::nullopt;
+        return {};
       }
-      if (!seq) {
-        ok = false;
+      if (!seq.required) {
+        all_required = false;
       } else {
-        all.insert(all.end(), seq->begin(), seq->end());
+        required.insert(required.end(), seq.required->begin(), seq.required->end());
       }
+      if (!seq.exact) {
+        all_exact = false;
+      } else if (all_exact) {
+        exact.insert(exact.end(), seq.exact->begin(), seq.exact->end());
+      }
+      choices.push_back({std::move(seq.prefix), std::move(seq.required)});
       if (i_ < p_.size() && p_[i_] == '|') {
         ++i_;
         continue;
       }
       break;
     }
-    if (!ok) {
-      return std::nullopt;
+    PieceInfo out;
+    if (all_required) {
+      out.required = std::move(required);
     }
-    return all;
+    Normalize(exact);
+    if (all_exact && exact.size() <= kMaxExact) {
+      out.exact = std::move(exact);
+    }
+    out.choices = std::move(choices);
+    return out;
   }
 
  private:
@@ -68,8 +177,8 @@ class Analyzer {
   }
 
   // At a '{': the length of a valid {n}, {n,} or {n,m} quantifier (0 when it is a literal '{'),
-  // and whether its minimum is 0.
-  size_t BraceQuantifier(bool& optional) const {
+  // and how often it lets its atom occur.
+  size_t BraceQuantifier(Repeat& repeat) const {
     size_t j = i_ + 1;
     size_t digits = j;
     while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') {
@@ -78,209 +187,315 @@ class Analyzer {
     if (j == digits) {
       return 0;
     }
-    optional = std::string_view(p_.substr(digits, j - digits)).find_first_not_of('0') ==
-               std::string_view::npos;
+    const auto number = [&](size_t from, size_t to) {
+      std::string_view d = p_.substr(from, to - from);
+      d.remove_prefix(std::min(d.size(), d.find_first_not_of('0')));
+      return d.empty() ? 0 : d.size() > 1 ? 2 : d[0] - '0';  // 0, 1, or 2 for "more than 1"
+    };
+    const int min = number(digits, j);
+    int max = min;
     if (j < p_.size() && p_[j] == ',') {
       ++j;
+      const size_t from = j;
       while (j < p_.size() && p_[j] >= '0' && p_[j] <= '9') {
         ++j;
       }
+      max = j == from ? 2 : number(from, j);
     }
     if (j >= p_.size() || p_[j] != '}') {
       return 0;
     }
+    repeat = min == 0 ? (max <= 1 ? Repeat::kOptional : Repeat::kAny)
+                      : (max == 1 ? Repeat::kOnce : Repeat::kSome);
     return j + 1 - i_;
   }
 
-  // Consumes a quantifier after an atom, if there is one. Returns 0 for none, 1 for one that
-  // allows zero repetitions, 2 for one that requires at least one.
-  int Quantifier() {
+  // Consumes a quantifier after an atom, if there is one.
+  Repeat Quantifier() {
     SkipSpace();
     if (i_ >= p_.size()) {
-      return 0;
+      return Repeat::kOnce;
     }
-    int kind = 0;
+    Repeat repeat = Repeat::kOnce;
     char c = p_[i_];
-    if (c == '?' || c == '*') {
-      kind = 1;
-      ++i_;
-    } else if (c == '+') {
-      kind = 2;
+    if (c == '?' || c == '*' || c == '+') {
+      repeat = c == '?' ? Repeat::kOptional : c == '*' ? Repeat::kAny : Repeat::kSome;
       ++i_;
     } else if (c == '{') {
-      bool optional = false;
-      size_t len = BraceQuantifier(optional);
+      size_t len = BraceQuantifier(repeat);
       if (len == 0) {
-        return 0;
+        return Repeat::kOnce;
       }
-      kind = optional ? 1 : 2;
       i_ += len;
     } else {
-      return 0;
+      return Repeat::kOnce;
     }
     if (i_ < p_.size() && (p_[i_] == '?' || p_[i_] == '+')) {
       ++i_;  // lazy or possessive
     }
-    return kind;
+    return repeat;
   }
 
-  std::optional<std::vector<std::string>> Sequence() {
-    std::string run;
-    std::vector<std::string> best;
-    size_t best_min = 0;
-    auto offer = [&](std::vector<std::string> set) {
-      if (set.empty()) {
-        return;
+  // The character an escape `\e` inside or outside a class stands for, when it is one: a
+  // non-alphanumeric character as itself, \t \n \r. 0 otherwise.
+  static char EscapedChar(char e) {
+    if (!IsAlnum(e)) {
+      return static_cast<unsigned char>(e) < 0x80 ? e : 0;
+    }
+    return e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : 0;
+  }
+
+  // The (lower-cased) characters the class body (between '[' and ']') matches, when it is a
+  // short list of ASCII characters and ranges within digits or within letters; nullopt
+  // otherwise (negated classes, \d and other escapes, POSIX classes, non-ASCII).
+  static std::optional<StringSet> ClassChars(std::string_view body) {
+    if (body.empty() || body[0] == '^') {
+      return std::nullopt;
+    }
+    std::string chars;
+    for (size_t k = 0; k < body.size();) {
+      char c = body[k];
+      if (c == '\\') {
+        c = k + 1 < body.size() ? EscapedChar(body[k + 1]) : 0;
+        k += 2;
+      } else if (c == '[' || static_cast<unsigned char>(c) >= 0x80) {
+        c = 0;
+      } else {
+        ++k;
       }
-      size_t m = set[0].size();
-      for (const auto& s : set) {
-        m = std::min(m, s.size());
+      if (c == 0) {
+        return std::nullopt;
       }
-      if (m > best_min) {
-        best_min = m;
+      if (k + 1 < body.size() && body[k] == '-') {  // a range c-d
+        const char d = body[k + 1];
+        const auto same_kind = [](char a, char b) {
+          return (a >= '0' && a <= '9' && b >= '0' && b <= '9') ||
+                 (a >= 'a' && a <= 'z' && b >= 'a' && b <= 'z') ||
+                 (a >= 'A' && a <= 'Z' && b >= 'A' && b <= 'Z');
+        };
+        if (!same_kind(c, d) || d < c) {
+          return std::nullopt;
+        }
+        for (char x = c; x <= d; ++x) {
+          chars.push_back(Lower(x));
+        }
+        k += 2;
+        continue;
+      }
+      chars.push_back(Lower(c));
+    }
+    StringSet set;
+    for (char c : chars) {
+      set.emplace_back(1, c);
+    }
+    Normalize(set);
+    if (set.size() > kMaxExact) {
+      return std::nullopt;
+    }
+    return set;
+  }
+
+  // The atom at i_ (after blanks), consumed: a literal character, an escape, a class, a group,
+  // '.', '^' or '$'. Sets failed_ for what is not analysed.
+  PieceInfo Atom() {
+    const auto exactly = [](std::string s) {
+      return PieceInfo{std::nullopt, StringSet{std::move(s)}};
+    };
+    char c = p_[i_];
+    if (c == '(') {
+      ++i_;
+      if (i_ < p_.size() && p_[i_] == '?') {
+        if (i_ + 1 < p_.size() && (p_[i_ + 1] == ':' || p_[i_ + 1] == '>')) {
+          i_ += 2;
+        } else {
+          failed_ = true;  // lookaround, inline options, named groups: not analysed
+          return {};
+        }
+      }
+      PieceInfo inner = Alternation();
+      if (failed_ || i_ >= p_.size() || p_[i_] != ')') {
+        failed_ = true;
+        return {};
+      }
+      ++i_;
+      return inner;
+    }
+    if (c == '[') {
+      size_t j = i_ + 1;
+      if (j < p_.size() && p_[j] == '^') {
+        ++j;
+      }
+      if (j < p_.size() && p_[j] == ']') {
+        ++j;
+      }
+      while (j < p_.size() && p_[j] != ']') {
+        j += p_[j] == '\\' ? 2 : 1;
+      }
+      if (j >= p_.size()) {
+        failed_ = true;
+        return {};
+      }
+      std::string_view body = p_.substr(i_ + 1, j - i_ - 1);
+      i_ = j + 1;
+      return {std::nullopt, ClassChars(body)};
+    }
+    if (c == '\\') {
+      if (i_ + 1 >= p_.size()) {
+        failed_ = true;
+        return {};
+      }
+      char e = p_[i_ + 1];
+      i_ += 2;
+      if (e == 'Q' || e == 'E' || e == 'x' || e == 'p' || e == 'P' || e == 'o' || e == 'N' ||
+          e == 'g' || e == 'k' || e == 'c') {
+        failed_ = true;  // escapes with arguments: not analysed
+        return {};
+      }
+      if (e == 'b' || e == 'B' || e == 'A' || e == 'z' || e == 'Z' || e == 'G') {
+        return exactly("");  // assertions match no character
+      }
+      const char ch = EscapedChar(e);
+      return ch == 0 ? PieceInfo{} : exactly(std::string(1, ch));  // \d, \s, \w, ...: no literal
+    }
+    if (c == '^' || c == '$') {
+      ++i_;
+      return exactly("");
+    }
+    if (c == '.') {
+      ++i_;
+      return {};
+    }
+    if (c == '?' || c == '*' || c == '+') {
+      failed_ = true;  // a quantifier where none is expected
+      return {};
+    }
+    unsigned char u = static_cast<unsigned char>(c);
+    size_t len = u < 0x80           ? 1
+                 : (u >> 5) == 0x6  ? 2
+                 : (u >> 4) == 0xe  ? 3
+                 : (u >> 3) == 0x1e ? 4
+                                    : 1;
+    if (i_ + len > p_.size()) {
+      failed_ = true;
+      return {};
+    }
+    std::string_view ch = p_.substr(i_, len);
+    i_ += len;
+    // Caseless matching folds non-ASCII letters that the ASCII-only lower-casing of the text
+    // leaves alone: only characters without case (CJK, general punctuation) stay literal.
+    bool caseless_safe =
+        len == 1 || (len == 3 && (u >= 0xe3 && u <= 0xe9)) ||
+        (len == 3 && u == 0xe2 &&
+         (static_cast<unsigned char>(ch[1]) == 0x80 || static_cast<unsigned char>(ch[1]) == 0x81));
+    if (!caseless_safe) {
+      return {};
+    }
+    return exactly(len == 1 ? std::string(1, Lower(c)) : std::string(ch));
+  }
+
+  // The literals of `group` (an alternation) in a sequence after `before` (the product of the
+  // exact atoms just before it): per alternative, the better of `before` followed by its
+  // prefixes and its own required literals, so that "user[ ](?:[^ ]+[ ]was[ ]not[ ]found|unknown)"
+  // gives " was not found" and "user unknown" instead of "unknown". nullopt when an alternative
+  // has neither.
+  static std::optional<StringSet> Distributed(const StringSet& before, const PieceInfo& group) {
+    StringSet all;
+    for (const auto& choice : group.choices) {
+      std::optional<StringSet> pick;
+      if (auto joined = Product(before, choice.prefix)) {
+        pick = Simplified(std::move(*joined));
+      }
+      if (choice.required) {
+        StringSet own = Simplified(*choice.required);
+        if (!pick || Better(own, *pick)) {
+          pick = std::move(own);
+        }
+      }
+      if (!pick) {
+        return std::nullopt;
+      }
+      all.insert(all.end(), pick->begin(), pick->end());
+    }
+    return all;
+  }
+
+  PieceInfo Sequence() {
+    StringSet best;
+    // Offers `set` as the sequence's required set: kept when Better than the best so far.
+    auto offer = [&](StringSet set) {
+      set = Simplified(std::move(set));
+      if (!set.empty() && Better(set, best)) {
         best = std::move(set);
       }
     };
-    auto flush = [&] {
-      if (!run.empty()) {
-        offer({run});
-        run.clear();
+    PieceInfo out;
+    StringSet cur{""};  // the product of the exact atoms since the last break
+    bool exact = true;  // cur is every string the sequence so far matches
+    auto cut = [&] {
+      if (exact) {
+        out.prefix = cur;  // every match starts with one of them
       }
+      offer(cur);
+      cur = {""};
+      exact = false;
     };
-    // A literal character (one or more bytes) followed by an optional quantifier.
-    auto literal = [&](std::string_view ch) {
-      int q = Quantifier();
-      if (q == 1) {
-        flush();
+    // cur followed by each string of `next`; a product too large starts over from `next`.
+    auto join = [&](const StringSet& next) {
+      if (auto product = Product(cur, next)) {
+        cur = std::move(*product);
         return;
       }
-      for (char c : ch) {
-        run.push_back(Lower(c));
-      }
-      if (q == 2) {
-        flush();
-      }
+      cut();
+      cur = next;
     };
     while (!failed_) {
       SkipSpace();
       if (i_ >= p_.size() || p_[i_] == '|' || p_[i_] == ')') {
         break;
       }
-      char c = p_[i_];
-      if (c == '(') {
-        flush();
-        ++i_;
-        if (i_ < p_.size() && p_[i_] == '?') {
-          if (i_ + 1 < p_.size() && (p_[i_ + 1] == ':' || p_[i_ + 1] == '>')) {
-            i_ += 2;
-          } else {
-            failed_ = true;  // lookaround, inline options, named groups: not analysed
-            break;
-          }
-        }
-        auto inner = Alternation();
-        if (failed_ || i_ >= p_.size() || p_[i_] != ')') {
-          failed_ = true;
-          break;
-        }
-        ++i_;
-        int q = Quantifier();
-        if (q != 1 && inner) {
-          offer(std::move(*inner));
-        }
-        continue;
-      }
-      if (c == '[') {
-        size_t j = i_ + 1;
-        if (j < p_.size() && p_[j] == '^') {
-          ++j;
-        }
-        if (j < p_.size() && p_[j] == ']') {
-          ++j;
-        }
-        while (j < p_.size() && p_[j] != ']') {
-          j += p_[j] == '\\' ? 2 : 1;
-        }
-        if (j >= p_.size()) {
-          failed_ = true;
-          break;
-        }
-        std::string_view body = p_.substr(i_ + 1, j - i_ - 1);
-        i_ = j + 1;
-        char ch = 0;
-        bool single = false;
-        if (body.size() == 1 && body[0] != '^' && body[0] != '\\') {
-          ch = body[0];
-          single = static_cast<unsigned char>(ch) < 0x80;
-        } else if (body.size() == 2 && body[0] == '\\' && !IsAlnum(body[1]) &&
-                   static_cast<unsigned char>(body[1]) < 0x80) {
-          ch = body[1];
-          single = true;
-        }
-        if (single) {
-          literal(std::string_view(&ch, 1));
-        } else {
-          flush();
-          Quantifier();
-        }
-        continue;
-      }
-      if (c == '\\') {
-        if (i_ + 1 >= p_.size()) {
-          failed_ = true;
-          break;
-        }
-        char e = p_[i_ + 1];
-        i_ += 2;
-        if (IsAlnum(e)) {
-          if (e == 'Q' || e == 'E' || e == 'x' || e == 'p' || e == 'P' || e == 'o' || e == 'N' ||
-              e == 'g' || e == 'k' || e == 'c') {
-            failed_ = true;  // escapes with arguments: not analysed
-            break;
-          }
-          flush();  // \d, \s, \w, \b, ...: not a literal
-          Quantifier();
-          continue;
-        }
-        literal(std::string_view(&p_[i_ - 1], 1));
-        continue;
-      }
-      if (c == '.' || c == '^' || c == '$') {
-        flush();
-        ++i_;
-        Quantifier();
-        continue;
-      }
-      if (c == '?' || c == '*' || c == '+') {
-        failed_ = true;  // a quantifier where none is expected
+      PieceInfo atom = Atom();
+      if (failed_) {
         break;
       }
-      unsigned char u = static_cast<unsigned char>(c);
-      size_t len = u < 0x80 ? 1 : (u >> 5) == 0x6 ? 2 : (u >> 4) == 0xe ? 3 : (u >> 3) == 0x1e ? 4 : 1;
-      if (i_ + len > p_.size()) {
-        failed_ = true;
-        break;
-      }
-      std::string_view ch = p_.substr(i_, len);
-      i_ += len;
-      // Caseless matching folds non-ASCII letters that the ASCII-only lower-casing of the text
-      // leaves alone: only characters without case (CJK, general punctuation) stay literal.
-      bool caseless_safe = len == 1 || (len == 3 && (u >= 0xe3 && u <= 0xe9)) ||
-                           (len == 3 && u == 0xe2 &&
-                            (static_cast<unsigned char>(ch[1]) == 0x80 ||
-                             static_cast<unsigned char>(ch[1]) == 0x81));
-      if (!caseless_safe) {
-        flush();
-        Quantifier();
+      const Repeat repeat = Quantifier();
+      if (atom.exact && repeat != Repeat::kAny) {
+        StringSet next = *atom.exact;
+        if (repeat == Repeat::kOptional) {
+          next.emplace_back();
+          Normalize(next);
+        }
+        join(next);
+        if (repeat == Repeat::kSome) {
+          cut();  // what follows is next to the last occurrence
+          cur = *atom.exact;
+        }
         continue;
       }
-      literal(ch);
+      const bool mandatory = repeat == Repeat::kOnce || repeat == Repeat::kSome;
+      std::optional<StringSet> distributed;
+      if (mandatory && !atom.choices.empty() && cur != StringSet{""}) {
+        distributed = Distributed(cur, atom);
+      }
+      cut();
+      if (mandatory && atom.required) {
+        offer(std::move(*atom.required));
+      }
+      if (distributed) {
+        offer(std::move(*distributed));
+      }
     }
-    flush();
-    if (failed_ || best.empty()) {
-      return std::nullopt;
+    if (failed_) {
+      return {};
     }
-    return best;
+    if (exact) {
+      out.exact = cur;
+      out.prefix = cur;
+    }
+    offer(std::move(cur));
+    if (!best.empty()) {
+      out.required = std::move(best);
+    }
+    return out;
   }
 
   std::string_view p_;
@@ -292,7 +507,7 @@ class Analyzer {
 
 std::optional<std::vector<std::string>> RequiredLiterals(std::string_view pattern) {
   Analyzer a(pattern);
-  auto set = a.Alternation();
+  auto set = a.Alternation().required;
   if (a.failed() || !a.at_end() || !set || set->empty()) {
     return std::nullopt;
   }

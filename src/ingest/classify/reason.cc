@@ -377,22 +377,14 @@ struct ReasonId {
   size_t index;
 };
 
-// Whether the message patterns of reason i (kSources[i]) match the lower-cased `text`.
-bool MatchAt(size_t i, std::string_view text) {
-  if (text.empty()) {
-    return false;
-  }
+// MatchAt for a reason the memo cannot answer (`memo`: whether it holds `text`'s results):
+// runs the patterns and keeps the answer. Out of line: the memo's answers, most of the calls,
+// then need no registers saved.
+[[gnu::noinline]] bool RunAt(size_t i, std::string_view text, bool memo) {
   auto& m = Matchers();
-  bool memo = MemoFor(text);
-  if (memo && tl_memo.state[i] != 0) {
-    return tl_memo.state[i] > 0;
-  }
-  if (memo && (tl_memo.candidates & (uint64_t{1} << i)) == 0) {
-    tl_memo.state[i] = -1;  // none of the literals every match needs is in the text
-    return false;
-  }
   bool hit = false;
-  if (memo && Prefilter().AlternativesOf(i).first != Prefilter().AlternativesOf(i).second) {
+  const auto [first, last] = Prefilter().AlternativesOf(i);
+  if (memo && first != last) {
     hit = RunSplit(i, text, tl_memo.alternatives);
     if (hit && !kSources[i].isnot.empty()) {
       m[i].EnsureIsnot(i);
@@ -406,6 +398,22 @@ bool MatchAt(size_t i, std::string_view text) {
     tl_memo.state[i] = hit ? 1 : -1;
   }
   return hit;
+}
+
+// Whether the message patterns of reason i (kSources[i]) match the lower-cased `text`.
+inline bool MatchAt(size_t i, std::string_view text) {
+  if (text.empty()) {
+    return false;
+  }
+  const bool memo = MemoFor(text);
+  if (memo && tl_memo.state[i] != 0) {
+    return tl_memo.state[i] > 0;
+  }
+  if (memo && (tl_memo.candidates & (uint64_t{1} << i)) == 0) {
+    tl_memo.state[i] = -1;  // none of the literals every match needs is in the text
+    return false;
+  }
+  return RunAt(i, text, memo);
 }
 
 bool Match(ReasonId reason, std::string_view text) { return MatchAt(reason.index, text); }

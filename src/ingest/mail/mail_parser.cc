@@ -373,10 +373,28 @@ class JsonlWriter {
   }
 
   // `s` as a JSON string, escaped exactly as boost::json::serialize escapes (", \\, the short
-  // escapes, other control characters as \u00xx; UTF-8 as is). Runs without a byte to escape
-  // are found 16 bytes at a time and copied whole.
-  void String(std::string_view s) {
+  // escapes, other control characters as \u00xx; UTF-8 as is).
+  void String(std::string_view s) { WriteString<false>(s); }
+
+  // What String(Printable(s, scratch)) writes: `s` when it is printable ASCII (tab and LF
+  // allowed), else ValidUtf8(s) (room for it reserved here). Printable `s`, nearly every value,
+  // is checked while it is written instead of in a pass of its own.
+  void PrintableString(std::string_view s, std::string& scratch) {
+    if (!WriteString<true>(s)) {
+      scratch = ValidUtf8(s);
+      Reserve(StringRoom(scratch));
+      WriteString<false>(scratch);
+    }
+  }
+
+ private:
+  // String(s). With kPrintableOnly, at the first byte that is not printable ASCII, tab or LF
+  // (>= 0x80, or another control byte), nothing is written and it returns false. Runs without a
+  // byte to escape are found 16 bytes at a time and copied whole.
+  template <bool kPrintableOnly>
+  bool WriteString(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
+    char* const start = p_;
     *p_++ = '"';
     size_t run = 0;
     size_t i = 0;
@@ -384,26 +402,40 @@ class JsonlWriter {
     while (i < n) {
 #if defined(__SSE2__)
       // The bytes to escape among the 16 from i; fewer than 16 left (short fields, a tail) are
-      // tested in a zero-padded copy, the padding masked out.
+      // tested in a zero-padded copy, the padding masked out. Bytes >= 0x80 have their top bit
+      // set.
       unsigned mask;
+      unsigned high;
       if (i + 16 <= n) {
-        mask = EscapeMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
-        if (mask == 0) {
-          i += 16;
-          continue;
-        }
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        mask = EscapeMask(v);
+        high = static_cast<unsigned>(_mm_movemask_epi8(v));
       } else {
         alignas(16) char block[16] = {};
         std::memcpy(block, s.data() + i, n - i);
-        mask = EscapeMask(_mm_load_si128(reinterpret_cast<const __m128i*>(block))) &
-               ((1u << (n - i)) - 1);
-        if (mask == 0) {
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(block));
+        const unsigned valid = (1u << (n - i)) - 1;
+        mask = EscapeMask(v) & valid;
+        high = static_cast<unsigned>(_mm_movemask_epi8(v)) & valid;
+      }
+      if (kPrintableOnly && high != 0) {
+        p_ = start;
+        return false;
+      }
+      if (mask == 0) {
+        if (i + 16 > n) {
           break;  // nothing left to escape
         }
+        i += 16;
+        continue;
       }
       i += static_cast<size_t>(__builtin_ctz(mask));
 #endif
       unsigned char c = static_cast<unsigned char>(s[i]);
+      if (kPrintableOnly && (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n'))) {
+        p_ = start;
+        return false;
+      }
       if (c >= 0x20 && c != '"' && c != '\\') {
         ++i;
         continue;
@@ -428,8 +460,10 @@ class JsonlWriter {
     }
     Raw(s.substr(run));
     *p_++ = '"';
+    return true;
   }
 
+ public:
 #if defined(__SSE2__)
   // Bit k set when byte k of `v` must be escaped in a JSON string: '"', '\\' or a control byte.
   static unsigned EscapeMask(__m128i v) {
@@ -524,19 +558,15 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
   size_t file_at = 0;  // the file name's JSON string, as written into the first line
   size_t file_size = 0;
   JsonlWriter w;
-  std::string scratch[5];
+  std::string scratch;  // a value made valid UTF-8 (PrintableString)
   int index = 0;
   for (const auto& r : results) {
-    // The recipient and the diagnostic are valid UTF-8 already (Finish); the others may not be.
-    const std::string_view status = Printable(r.status, scratch[0]);
-    const std::string_view reply_code = Printable(r.reply_code, scratch[1]);
-    const std::string_view reason = Printable(r.reason, scratch[2]);
-    const std::string_view feedback_type = Printable(r.feedback_type, scratch[3]);
-    const std::string_view action = Printable(r.action, scratch[4]);
+    // The recipient and the diagnostic are valid UTF-8 already (Finish); the others may not be
+    // (PrintableString).
     w.Reserve(256 + JsonlWriter::StringRoom(file_text) + JsonlWriter::StringRoom(r.recipient) +
-              JsonlWriter::StringRoom(status) + JsonlWriter::StringRoom(reply_code) +
-              JsonlWriter::StringRoom(reason) + JsonlWriter::StringRoom(feedback_type) +
-              JsonlWriter::StringRoom(action) + JsonlWriter::StringRoom(r.diagnostic_code) +
+              JsonlWriter::StringRoom(r.status) + JsonlWriter::StringRoom(r.reply_code) +
+              JsonlWriter::StringRoom(r.reason) + JsonlWriter::StringRoom(r.feedback_type) +
+              JsonlWriter::StringRoom(r.action) + JsonlWriter::StringRoom(r.diagnostic_code) +
               JsonlWriter::kTimeRoom);
     w.Raw("{\"file\":");
     if (index == 0) {
@@ -554,16 +584,16 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
     w.Raw(",\"recipient\":");
     w.String(r.recipient);
     w.Raw(",\"status\":");
-    w.String(status);
+    w.PrintableString(r.status, scratch);
     w.Raw(",\"replycode\":");
-    w.String(reply_code);
+    w.PrintableString(r.reply_code, scratch);
     w.Raw(",\"reason\":");
-    w.String(reason);
+    w.PrintableString(r.reason, scratch);
     w.Raw(r.hard_bounce ? ",\"hardbounce\":1" : ",\"hardbounce\":0");
     w.Raw(",\"feedbacktype\":");
-    w.String(feedback_type);
+    w.PrintableString(r.feedback_type, scratch);
     w.Raw(",\"action\":");
-    w.String(action);
+    w.PrintableString(r.action, scratch);
     w.Raw(",\"diagnosticcode\":");
     w.String(r.diagnostic_code);
     w.Raw(",\"timestamp\":\"");

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "ingest/classify/reason.h"
+#include "ingest/classify/reason_pcre2.h"
 #include "testing/piece_text.h"
 
 namespace bw::ingest {
@@ -29,13 +30,107 @@ TEST(RequiredLiteralsTest, AlternativesLiteralRunsAndGroups) {
   EXPECT_EQ(Lits("is[ ][^ ]+[ ]over[ ]quota"), (std::vector<std::string>{" over quota"}));
   EXPECT_EQ(Lits("mailbox[ ]is[ ]currently[ ]unavailable"),
             (std::vector<std::string>{"mailbox is curre"}));
-  // A mandatory group contributes one literal per alternative.
-  EXPECT_EQ(Lits("(?:blocked|refused)[ ]-"), (std::vector<std::string>{"blocked", "refused"}));
+  // A mandatory group that is not a small set of strings contributes its own literals.
+  EXPECT_EQ(Lits("(?:blocked|refused[ ]\\d+)[ ]-"),
+            (std::vector<std::string>{"blocked", "refused "}));
   // Optional characters and groups are not required.
-  EXPECT_EQ(Lits("mailbox[ ]?full"), (std::vector<std::string>{"mailbox"}));
-  EXPECT_EQ(Lits("(?:quota[ ])?exceeded"), (std::vector<std::string>{"exceeded"}));
+  EXPECT_EQ(Lits("mailbox[ ]*full"), (std::vector<std::string>{"mailbox"}));
+  EXPECT_EQ(Lits("(?:quota[ ]+)?exceeded"), (std::vector<std::string>{"exceeded"}));
   // Extended mode: spaces and comments are not part of the pattern; upper case is folded.
   EXPECT_EQ(Lits("  Host[ ]Unknown   # comment\n"), (std::vector<std::string>{"host unknown"}));
+}
+
+TEST(RequiredLiteralsTest, SmallSetsOfStringsAreJoinedWithTheirNeighbours) {
+  // Classes, groups and optional atoms that match a few strings only extend the literal run.
+  EXPECT_EQ(Lits("bad[-_ \\t]recipient"),
+            (std::vector<std::string>{"bad\trecipient", "bad recipient", "bad-recipient",
+                                      "bad_recipient"}));
+  EXPECT_EQ(Lits("mailbox[ ]?full"), (std::vector<std::string>{"mailbox full", "mailboxfull"}));
+  EXPECT_EQ(Lits("(?:blocked|refused)[ ]-"), (std::vector<std::string>{"blocked -", "refused -"}));
+  EXPECT_EQ(Lits("\\b5[.]7[.](?:2[0-3]|26)\\b"),
+            (std::vector<std::string>{"5.7.20", "5.7.21", "5.7.22", "5.7.23", "5.7.26"}));
+  EXPECT_EQ(Lits("not[ ](?:a[ ]valid[ ]user|Unknown)"),
+            (std::vector<std::string>{"not a valid user", "not unknown"}));
+  // A group that is not a small set: per alternative, what precedes it joined with the
+  // alternative's first strings, or the alternative's own literals, whichever filters better.
+  EXPECT_EQ(Lits("user[ ](?:[^ ]+[ ]was[ ]not[ ]found|unknown)"),
+            (std::vector<std::string>{" was not found", "user unknown"}));
+  // A string that contains another of the set adds nothing: "exceeded" occurs wherever
+  // "quota exceeded" does.
+  EXPECT_EQ(Lits("(?:quota[ ])?exceeded"), (std::vector<std::string>{"exceeded"}));
+  // Repeated atoms: the first occurrence follows what precedes, the last precedes what follows.
+  EXPECT_EQ(Lits("ab[ ]+cdef"), (std::vector<std::string>{" cdef"}));
+  // Too many strings: the product starts over (64 two-letter strings: the second letter, then
+  // "xyz"); a class of more than 16 characters is not enumerated.
+  EXPECT_EQ(Lits("[a-h][a-h]xyz"), (std::vector<std::string>{"axyz", "bxyz", "cxyz", "dxyz", "exyz",
+                                                             "fxyz", "gxyz", "hxyz"}));
+  EXPECT_EQ(Lits("q[a-q]xyz"), (std::vector<std::string>{"xyz"}));
+  // Classes it does not enumerate break the run: negated, \d, ranges across kinds, non-ASCII.
+  EXPECT_EQ(Lits("abc[^x]de"), (std::vector<std::string>{"abc"}));
+  EXPECT_EQ(Lits("abc[\\d]de"), (std::vector<std::string>{"abc"}));
+  EXPECT_EQ(Lits("abc[0-z]de"), (std::vector<std::string>{"abc"}));
+  EXPECT_EQ(Lits("abc[\xc3\xa9]de"), (std::vector<std::string>{"abc"}));
+}
+
+// Every match PCRE2 finds (the reason patterns' options) contains one of the required
+// literals: patterns built from the constructs the analysis reads, on every text of up to six
+// characters over their alphabet.
+TEST(RequiredLiteralsTest, EveryMatchContainsARequiredLiteral) {
+  const std::vector<std::string> patterns = {
+      "ab[-_ ]?ba",
+      "(?:ab|b)[ab]{1}a",
+      "a\\bb|ba\\b[ ]",
+      "(?>a|ab)b[ ]a",
+      "^ab|ba$",
+      "a[ -b]+b a",
+      "(?:a|b|)(?:ab|ba)(?:a|[ ])",
+      "ab?a?b",
+      "(?:a[b ]){2}",
+      "b(?:a|b)*ab",
+      "[a-b][a-b][ ]?ab",
+      "a{1,}b b",
+      "(?:ab)?(?:ba)+[ ]",
+      "a(?:bb|ab)+[ ]",
+      "b[ ](?:[^ ]+[ ]a|ab|a_?-)",
+      "(?:a|b)[ ](?:b[^a]|aa)+b",
+  };
+  const std::string alphabet = "ab -_";
+  for (const auto& pattern : patterns) {
+    const auto lits = RequiredLiterals(pattern);
+    ASSERT_TRUE(lits.has_value()) << pattern;
+    pcre2_code* code = reason_pcre2::CompilePattern(pattern);
+    ASSERT_NE(code, nullptr) << pattern;
+    pcre2_match_data* data = pcre2_match_data_create_from_pattern(code, nullptr);
+    int matched = 0;
+    for (size_t size = 0; size <= 6; ++size) {
+      std::vector<size_t> digit(size, 0);
+      while (true) {
+        std::string text;
+        for (size_t d : digit) {
+          text.push_back(alphabet[d]);
+        }
+        if (pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0, data,
+                        nullptr) >= 0) {
+          ++matched;
+          bool found = false;
+          for (const auto& lit : *lits) {
+            found = found || text.find(lit) != std::string::npos;
+          }
+          ASSERT_TRUE(found) << pattern << " matches [" << text << "]";
+        }
+        size_t k = 0;
+        while (k < size && ++digit[k] == alphabet.size()) {
+          digit[k++] = 0;
+        }
+        if (k == size) {
+          break;
+        }
+      }
+    }
+    EXPECT_GT(matched, 0) << pattern;
+    pcre2_match_data_free(data);
+    pcre2_code_free(code);
+  }
 }
 
 TEST(RequiredLiteralsTest, UnprovableOrUnanalysedPatternsHaveNone) {

@@ -287,7 +287,8 @@ TEST(FormatTest, JsonlEscapesEveryByteKindAtEveryPositionAndLength) {
   // (or one that is kept) at every position: each field's JSON string is boost::json's.
   for (size_t n = 0; n <= 40; ++n) {
     for (size_t at = 0; at <= n; ++at) {
-      for (std::string_view b : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", " ", ""}) {
+      for (std::string_view b :
+           {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xff", " ", ""}) {
         std::string v(n, 'x');
         if (at < n) {
           v.replace(at, 1, b);
@@ -297,13 +298,22 @@ TEST(FormatTest, JsonlEscapesEveryByteKindAtEveryPositionAndLength) {
         MailResult r;
         r.recipient = v;
         r.status = v;
+        r.reply_code = v;
+        r.reason = v;
+        r.feedback_type = v;
+        r.action = v;
         r.diagnostic_code = v;
         const std::string line = FormatJsonl(v, {r});
-        // The file name and the status are made valid UTF-8 first (a control byte: a space).
+        // The file name, status, reply code, reason, feedback type and action are made valid
+        // UTF-8 first (a control byte: a space).
         const std::string quoted = boost::json::serialize(boost::json::value(v));
         const std::string valid = boost::json::serialize(boost::json::value(ValidUtf8(v)));
         ASSERT_EQ(line.substr(0, 8 + valid.size()), "{\"file\":" + valid) << n << " " << at;
-        ASSERT_NE(line.find(",\"recipient\":" + quoted + ",\"status\":" + valid + ","),
+        ASSERT_NE(line.find(",\"recipient\":" + quoted + ",\"status\":" + valid +
+                            ",\"replycode\":" + valid + ",\"reason\":" + valid + ","),
+                  std::string::npos)
+            << n << " " << at;
+        ASSERT_NE(line.find(",\"feedbacktype\":" + valid + ",\"action\":" + valid + ","),
                   std::string::npos)
             << n << " " << at;
         ASSERT_NE(line.find(",\"diagnosticcode\":" + quoted + ","), std::string::npos)
