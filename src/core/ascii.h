@@ -42,6 +42,19 @@ inline std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
+#if defined(__SSE2__)
+// `v` with the ASCII letters 'A'..'Z' lower-cased and every other byte (UTF-8 sequences
+// included) as it is: the 16-byte step of AsciiLowerInto, for loops that lower-case blocks they
+// also look at. Adding 128 - 'A' maps 'A'..'Z' onto -128..-103 (signed) and every other byte
+// above -103, so one signed compare finds the capitals.
+inline __m128i AsciiLowerBlock(__m128i v) {
+  const __m128i upper =
+      _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(-128 + 26)),
+                     _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(128 - 'A'))));
+  return _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+}
+#endif
+
 // Writes `in` to out[0, in.size()) with the ASCII letters 'A'..'Z' lower-cased and every other
 // byte (UTF-8 sequences included) as it is; `out` may be in.data(). Sixteen bytes at a time:
 // the mail parser and the reason classifier lower-case every text they read, many short ones
@@ -51,16 +64,9 @@ inline void AsciiLowerInto(std::string_view in, char* out) {
   const size_t n = in.size();
   size_t i = 0;
 #if defined(__SSE2__)
-  // 0x20 added to the bytes in 'A'..'Z' (signed compares: bytes above 0x7f are negative, so
-  // never in range).
-  const __m128i below_a = _mm_set1_epi8('A' - 1);
-  const __m128i above_z = _mm_set1_epi8('Z' + 1);
-  const __m128i bit = _mm_set1_epi8(0x20);
   for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, below_a), _mm_cmplt_epi8(v, above_z));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
-                     _mm_or_si128(v, _mm_and_si128(upper, bit)));
+                     AsciiLowerBlock(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
   }
 #endif
   // Eight bytes at a time (SWAR): a byte gets 0x20 added when it is ASCII and in 'A'..'Z'.

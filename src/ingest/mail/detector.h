@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ingest/mail/mail.h"
+#include "ingest/mail/text_util.h"
 
 namespace bw::mail {
 
@@ -261,9 +262,18 @@ struct ReasonPhrase {
 // it is when none does.
 void ApplyReasonPhrases(Delivery& d, std::span<const ReasonPhrase> phrases);
 
+// A needle for HeadersMention, written as a literal: its longest word (LongestWord, which
+// rules out most fields without decoding them) is worked out when it compiles.
+struct FieldNeedle {
+  consteval FieldNeedle(const char* literal)  // NOLINT: implicit, from the literal at each call
+      : text(literal), word(LongestWord(text)) {}
+  std::string_view text;
+  std::string_view word;
+};
+
 // Whether any top-level field called `lower_name` (written in lower case, matched in any case)
-// mentions `needle` (any case) in its value.
-bool HeadersMention(const Mail& mail, std::string_view lower_name, std::string_view needle);
+// mentions `needle` (any case) in its value (Header::ValueMentions).
+bool HeadersMention(const Mail& mail, std::string_view lower_name, FieldNeedle needle);
 
 // Factories, one per file under detectors/; registry.cc orders them.
 std::unique_ptr<Detector> MakeArfDetector();

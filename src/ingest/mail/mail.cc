@@ -944,35 +944,33 @@ void Headers::KeepCopyOf(const char* lo, const char* hi) {
   bytes_ = std::move(bytes);
 }
 
+std::optional<std::string_view> Header::PlainRawValue() const {
+  if (verbatim_) {
+    return raw_;  // Value() itself
+  }
+  if (!pending_) {
+    return std::nullopt;  // decoded into value_
+  }
+  // Decoding keeps every run of non-blank bytes of a plain value as it is (DecodeFieldValue:
+  // Squeeze), and an encoded word decodes into text that is not in the raw value.
+  if (raw_is_text_ < 0) {  // once per field: detectors ask about one field several times
+    raw_is_text_ = IsAscii(raw_) && raw_.find("=?") == std::string_view::npos ? 1 : 0;
+  }
+  if (raw_is_text_ == 0) {
+    return std::nullopt;
+  }
+  return raw_;
+}
+
 bool Header::ValueMentions(std::string_view needle) const {
-  if (pending_) {
-    // Decoding keeps every run of non-blank bytes of a plain value as it is, and an encoded
-    // word decodes into text that is not in the raw value: a needle piece without white space
-    // missing from a plain (ASCII, no "=?") raw value is missing from the decoded one too.
-    const auto blank = [](char c) {
-      return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-    };
-    std::string_view piece;
-    size_t i = 0;
-    while (i < needle.size()) {
-      while (i < needle.size() && blank(needle[i])) {
-        ++i;
-      }
-      size_t start = i;
-      while (i < needle.size() && !blank(needle[i])) {
-        ++i;
-      }
-      if (i - start > piece.size()) {
-        piece = needle.substr(start, i - start);
-      }
-    }
-    if (!piece.empty() && !IContains(raw_, piece)) {
-      if (raw_is_text_ < 0) {  // once per field: detectors ask about one field several times
-        raw_is_text_ = IsAscii(raw_) && raw_.find("=?") == std::string_view::npos ? 1 : 0;
-      }
-      if (raw_is_text_ == 1) {
-        return false;
-      }
+  return ValueMentions(needle, LongestWord(needle));
+}
+
+bool Header::ValueMentions(std::string_view needle, std::string_view word) const {
+  if (!word.empty()) {
+    if (const std::optional<std::string_view> raw = PlainRawValue();
+        raw && !IContains(*raw, word)) {
+      return false;  // the word is not in Value() either
     }
   }
   return IContains(Value(), needle);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,10 +47,22 @@ struct Header {
   // The value unfolded, RFC 2047-decoded to UTF-8, white space squeezed.
   std::string_view Value() const;
 
-  // Whether Value() contains `needle` (ASCII case ignored). A value not decoded yet is first
-  // searched as written for the needle's longest piece without white space: when that is not
-  // there, the answer is no without decoding.
+  // Whether Value() contains `needle` (ASCII case ignored). A plain value (PlainRawValue) is
+  // first searched as written for the needle's longest word (LongestWord, text_util.h): when
+  // that is not there, the answer is no without decoding.
   bool ValueMentions(std::string_view needle) const;
+  // ValueMentions(needle) for a caller that asks many fields about one needle and works out its
+  // word once. REQUIRES: word == LongestWord(needle).
+  bool ValueMentions(std::string_view needle, std::string_view word) const;
+
+  // The value as written, when it holds exactly the words of Value(): a field not decoded yet
+  // whose raw value is ASCII without "=?" (decoding it only squeezes its white space: ' ', '\t',
+  // '\n', '\r'), or a field whose Value() is its raw value. A text without those four bytes is
+  // then in this value exactly when it is in Value() (whether ASCII case is ignored or not), so
+  // a search can rule a needle out without decoding. nullopt for other fields (Value() has to be
+  // read).
+  // Whether a pending raw value is plain is worked out once per field.
+  std::optional<std::string_view> PlainRawValue() const;
 
   // The field name as written: the Header's own copy, or a view into the bytes its Headers keep.
   std::string_view name;
@@ -68,7 +81,7 @@ struct Header {
   mutable bool pending_ = false;
   mutable bool verbatim_ = false;  // Value() is raw_ itself
   // Whether raw_ (of a pending field) is ASCII without "=?", so that decoding keeps its runs of
-  // non-blank bytes: -1 not known yet (ValueMentions works it out once per field).
+  // non-blank bytes: -1 not known yet (PlainRawValue works it out once per field).
   mutable int8_t raw_is_text_ = -1;
 };
 

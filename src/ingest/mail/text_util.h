@@ -176,6 +176,28 @@ std::string_view LineFrom(std::string_view text, size_t start, size_t& next);
 // Whitespace runs collapsed to one space, trimmed.
 std::string Squeeze(std::string_view s);
 
+// The longest run of `s` without white space (' ', '\t', '\n', '\r': what Squeeze collapses),
+// the first of them at a tie; "" when `s` has none. A needle's word to look for in a text before
+// Squeeze (see Header::PlainRawValue): where the word is missing, so is the needle. Constexpr:
+// a literal needle's word can be worked out when it compiles (see FieldNeedle).
+constexpr std::string_view LongestWord(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  std::string_view word;
+  for (size_t i = 0; i < s.size();) {
+    while (i < s.size() && space(s[i])) {
+      ++i;
+    }
+    const size_t start = i;
+    while (i < s.size() && !space(s[i])) {
+      ++i;
+    }
+    if (i - start > word.size()) {
+      word = s.substr(start, i - start);
+    }
+  }
+  return word;
+}
+
 // The first e-mail address in `s` ("<a@b>", "rfc822; a@b", "a@b"), lower-cased domain kept as
 // written; "" when there is none.
 std::string FindAddress(std::string_view s);

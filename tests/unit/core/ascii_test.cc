@@ -37,6 +37,28 @@ TEST(AsciiTest, AsciiLowerIntoChangesOnlyAsciiCapitalsForEveryByteAndLength) {
   }
 }
 
+#if defined(__SSE2__)
+TEST(AsciiTest, AsciiLowerBlockChangesOnlyAsciiCapitalsInEveryLane) {
+  // Every byte value in every lane, the other lanes holding the neighbours of the capital range
+  // ('@', 'A', 'Z', '[') and bytes whose low seven bits are capitals (0xc1, 0xda).
+  const char fill[] = {'@', 'A', 'Z', '[', '\xc1', '\xda', '`', '{'};
+  for (int b = 0; b < 256; ++b) {
+    for (size_t lane = 0; lane < 16; ++lane) {
+      std::string s(16, '\0');
+      for (size_t k = 0; k < 16; ++k) {
+        s[k] = fill[(k + lane) % sizeof(fill)];
+      }
+      s[lane] = static_cast<char>(b);
+      std::string got(16, '\0');
+      _mm_storeu_si128(
+          reinterpret_cast<__m128i*>(got.data()),
+          AsciiLowerBlock(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data()))));
+      ASSERT_EQ(got, Reference(s)) << "byte " << b << " in lane " << lane;
+    }
+  }
+}
+#endif
+
 TEST(AsciiTest, AsciiLowerIntoWorksInPlaceOnUtf8Text) {
   std::string s = "Mailbox UNAVAILABLE: Ünbekannt — ÄÖÜ stays, ASCII GOES lower 550 5.1.1 <Bob@X>";
   const std::string want = Reference(s);

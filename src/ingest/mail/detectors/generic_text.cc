@@ -68,12 +68,12 @@ bool IsErrorLabel(std::string_view before) {
   return false;
 }
 bool IEndsWithRcpt(std::string_view before) {
-  std::string l = ToLower(before);
+  // In any ASCII case, on `before` as it is (no lower-cased copy).
   for (std::string_view w : {"rcpt to:<", "rcpt to: <", "rcpt to:", "recipient:", "recipient: <",
                              "address:", "original-recipient: rfc822;", "to:<"}) {
-    if (l.size() >= w.size() && l.compare(l.size() - w.size(), w.size(), w) == 0) {
-      return l.size() == w.size() || l.find("rcpt") != std::string::npos ||
-             l.find("recipient") != std::string::npos;
+    if (IEndsWith(before, w)) {
+      return before.size() == w.size() || IContains(before, "rcpt") ||
+             IContains(before, "recipient");
     }
   }
   return false;
@@ -110,9 +110,10 @@ namespace {
 std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   // The bounce's own addressee is the original sender; an address equal to it is a recipient
   // only when nothing else is (anonymised reports use one address for everything). Both are
-  // looked up when the first address is added (most texts name none).
-  std::string sender;
-  std::string orig_from;
+  // looked up when the first address is added (most texts name none), and compared in any
+  // ASCII case (views into the mail's header values: no lower-cased copies).
+  std::string_view sender;
+  std::string_view orig_from;
   std::vector<bool> is_sender;
   std::vector<Delivery> out;
   auto add = [&](std::string_view addr, std::string diag) {
@@ -128,14 +129,13 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
       }
     }
     if (out.empty()) {
-      sender = ToLower(FindAddressIn(FindHeader(mail.headers, "To")));
-      orig_from = ToLower(FindAddressIn(FindHeader(mail.original_headers, "From")));
+      sender = FindAddressIn(FindHeader(mail.headers, "To"));
+      orig_from = FindAddressIn(FindHeader(mail.original_headers, "From"));
     }
-    std::string l = ToLower(addr);
     Delivery& d = out.emplace_back();
     d.recipient = std::string(addr);
     d.diagnostic = Squeeze(diag);
-    is_sender.push_back(l == sender || l == orig_from || IsSystemAddress(l));
+    is_sender.push_back(IEquals(addr, sender) || IEquals(addr, orig_from) || IsSystemAddress(addr));
   };
   std::string_view text = mail.Readable();
   std::vector<std::string_view> scratch;

@@ -364,6 +364,9 @@ TEST(HeadersMentionTest, FieldsOfThatNameInAnyCase) {
   EXPECT_TRUE(HeadersMention(mail, "x-received", "(exim "));
   EXPECT_FALSE(HeadersMention(mail, "receive", "smtpd32"));
   EXPECT_TRUE(HeadersMention(mail, "from", "mailer-daemon@"));
+  // The needle's word is worked out when the literal compiles.
+  static_assert(FieldNeedle("invoked for bounce").word == "invoked");
+  static_assert(FieldNeedle("(Exim ").text == "(Exim ");
 }
 
 TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
@@ -391,6 +394,28 @@ TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
     EXPECT_EQ(got[1].recipient, "two@example.net");
     EXPECT_EQ(got[1].action, "delayed");
     EXPECT_EQ(got[1].status, "4.4.1");
+  }
+}
+
+TEST(ParseDeliveryStatusTest, ActionIsItsFirstWordLowerCased) {
+  // Action: the value up to the first space or '(' (a comment), lower-cased; the address of a
+  // recipient field is the one after its type, as written.
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"failed", "failed"},
+      {"  FAILED (permanent error) ", "failed"},
+      {"Delayed(retrying)", "delayed"},
+      {"DeLiVeReD \t", "delivered"},
+      {"(no action)", ""},
+      {"RELAYED-elsewhere x", "relayed-elsewhere"},
+  };
+  for (const auto& [value, want] : cases) {
+    Mail mail;
+    mail.delivery_status.push_back("Final-Recipient: rfc822; Kiji.Tora@Example.ORG\nAction: " +
+                                   std::string(value) + "\nStatus: 5.1.1\n");
+    const std::vector<Delivery> got = ParseDeliveryStatus(mail);
+    ASSERT_EQ(got.size(), 1u) << value;
+    EXPECT_EQ(got[0].action, want) << value;
+    EXPECT_EQ(got[0].recipient, "Kiji.Tora@Example.ORG") << value;
   }
 }
 

@@ -164,6 +164,79 @@ TEST(MimeFastCorpusTest, ValueMentionsAgreesWithSearchingTheDecodedValue) {
   EXPECT_GT(checked, 10000u);
 }
 
+// The words of `s` (the runs Squeeze keeps), in order.
+std::vector<std::string_view> WordsOf(std::string_view s) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < s.size();) {
+    const auto blank = [&](size_t k) {
+      return s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r';
+    };
+    while (i < s.size() && blank(i)) {
+      ++i;
+    }
+    const size_t start = i;
+    while (i < s.size() && !blank(i)) {
+      ++i;
+    }
+    if (i > start) {
+      words.push_back(s.substr(start, i - start));
+    }
+  }
+  return words;
+}
+
+TEST(MimeFastCorpusTest, PlainRawValuesHoldTheWordsOfTheDecodedValue) {
+  // Header::PlainRawValue's contract on every corpus header: when there is a raw value, its words
+  // are those of the decoded value, in order (so a text without white space is in one exactly
+  // when it is in the other). Each Mail is loaded twice: reading Value() decodes.
+  size_t plain = 0;
+  size_t other = 0;
+  for (const auto& f : CorpusFiles()) {
+    std::string raw = ReadFile(f);
+    auto undecoded = Load(raw, MimeEngine::kAuto);
+    auto decoded = Load(raw, MimeEngine::kAuto);
+    if (!undecoded) {
+      continue;
+    }
+    ASSERT_TRUE(decoded.has_value());
+    for (auto block : {&Mail::headers, &Mail::original_headers}) {
+      const Headers& hs = (*undecoded).*block;
+      const Headers& ds = (*decoded).*block;
+      ASSERT_EQ(hs.size(), ds.size());
+      for (size_t i = 0; i < hs.size(); ++i) {
+        const std::optional<std::string_view> raw_value = hs[i].PlainRawValue();
+        if (!raw_value) {
+          ++other;
+          continue;
+        }
+        ++plain;
+        EXPECT_EQ(WordsOf(*raw_value), WordsOf(ds[i].Value())) << f << " " << hs[i].name;
+        EXPECT_EQ(hs[i].PlainRawValue(), raw_value) << "the same on a second ask";
+      }
+    }
+  }
+  EXPECT_GT(plain, 5000u);
+  EXPECT_GT(other, 10u);  // encoded words and 8-bit values have none
+}
+
+TEST(MimeFastTest, PlainRawValueOnlyWhereDecodingKeepsTheWords) {
+  const Header plain = Header::Undecoded("Received", "from mx\n\t(Exim  4.92)");
+  EXPECT_EQ(plain.PlainRawValue(), "from mx\n\t(Exim  4.92)");
+  EXPECT_EQ(plain.Value(), "from mx (Exim 4.92)");
+  const Header trimmed = Header::Undecoded("Subject", " hello ");
+  EXPECT_EQ(trimmed.PlainRawValue(), " hello ");
+  EXPECT_EQ(trimmed.Value(), "hello");
+  EXPECT_EQ(trimmed.PlainRawValue(), "hello") << "after Value(): the value itself";
+  EXPECT_EQ(Header::Undecoded("Subject", "=?UTF-8?Q?J=C3=B6rg?=").PlainRawValue(), std::nullopt);
+  EXPECT_EQ(Header::Undecoded("Subject", "a =?x b").PlainRawValue(), std::nullopt);
+  EXPECT_EQ(Header::Undecoded("Subject", "J\xC3\xB6rg").PlainRawValue(), std::nullopt);
+  EXPECT_EQ(Header(Header::VerbatimTag{}, "X-Note", "as  =?is").PlainRawValue(), "as  =?is");
+  EXPECT_EQ(Header("Subject", "decoded").PlainRawValue(), std::nullopt);
+  const Header encoded = Header::Undecoded("Subject", "=?UTF-8?Q?J=C3=B6rg?=");
+  EXPECT_EQ(encoded.Value(), "J\xC3\xB6rg");
+  EXPECT_EQ(encoded.PlainRawValue(), std::nullopt) << "decoded into its own string";
+}
+
 TEST(MimeFastTest, HeaderValuesDecodeWhenReadAndOutliveTheirMail) {
   const std::string raw =
       "From: =?UTF-8?Q?J=C3=B6rg?= <j@example.org>\n"

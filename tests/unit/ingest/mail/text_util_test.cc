@@ -927,6 +927,51 @@ TEST(TextUtilTest, MakeValidUtf8IsValidUtf8InPlace) {
   }
 }
 
+// LongestWord by its definition: the runs between Squeeze's white space bytes, the first of the
+// longest.
+std::string_view RefLongestWord(std::string_view s) {
+  std::string_view best;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+      if (i - start > best.size()) {
+        best = s.substr(start, i - start);
+      }
+      start = i + 1;
+    }
+  }
+  return best;
+}
+
+TEST(TextUtilTest, LongestWordIsTheFirstLongestRunBetweenWhiteSpace) {
+  static_assert(LongestWord("invoked for bounce") == "invoked");  // worked out when it compiles
+  static_assert(LongestWord("(Exim ") == "(Exim");
+  static_assert(LongestWord(" \t\r\n").empty());
+  // Every text of up to 7 bytes over word bytes ('a', 'b', '\v': not white space to Squeeze)
+  // and the four white space bytes.
+  const std::string_view alphabet = "ab\v \t\n\r";
+  for (size_t len = 0; len <= 7; ++len) {
+    std::vector<size_t> digit(len, 0);
+    for (bool more = true; more;) {
+      std::string s;
+      for (size_t d : digit) {
+        s += alphabet[d];
+      }
+      const std::string_view got = LongestWord(s);
+      const std::string_view want = RefLongestWord(s);
+      ASSERT_EQ(got, want) << ::testing::PrintToString(s);
+      ASSERT_EQ(got.data() - s.data(), want.data() - s.data()) << ::testing::PrintToString(s);
+      more = false;
+      for (size_t k = 0; k < len && !more; ++k) {
+        more = ++digit[k] < alphabet.size();
+        if (!more) {
+          digit[k] = 0;
+        }
+      }
+    }
+  }
+}
+
 TEST(TextUtilTest, TrimCutsSpaceTabCrLfAtBothEndsOnly) {
   // Every text of up to four bytes from white space, other control bytes, a letter and a byte
   // above 0x7f, against a search for the first and last byte to keep.
