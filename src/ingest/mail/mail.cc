@@ -245,6 +245,7 @@ namespace {
 using internal::CommonCharsetIconvName;
 using internal::ConvertToUtf8;
 using internal::GlibValidUtf8;
+using internal::IsAscii;
 using internal::StripHtml;
 
 Headers ReadHeaders(GMimeObject* obj) {
@@ -327,31 +328,6 @@ bool Convert(std::string_view bytes, const char* from, std::string& out) {
   return true;
 }
 
-// Whether every byte is below 0x80, 64 bytes at a time, then eight.
-bool IsAscii(std::string_view s) {
-  size_t i = 0;
-  uint64_t acc = 0;
-#if defined(__SSE2__)
-  for (; i + 64 <= s.size(); i += 64) {
-    const auto* p = reinterpret_cast<const __m128i*>(s.data() + i);
-    __m128i v = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1)),
-                             _mm_or_si128(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)));
-    if (_mm_movemask_epi8(v) != 0) {
-      return false;
-    }
-  }
-#endif
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    acc |= w;
-  }
-  for (; i < s.size(); ++i) {
-    acc |= static_cast<unsigned char>(s[i]);
-  }
-  return (acc & 0x8080808080808080ull) == 0;
-}
-
 }  // namespace
 
 namespace {
@@ -419,8 +395,29 @@ bool ConvertSingleByte(std::string_view bytes, const SingleByteTable& table, std
   out.clear();
   out.resize(bytes.size() * 3);  // at most three bytes per input byte (code points < 0x10000)
   char* o = out.data();
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
+  const char* const p = bytes.data();
+  const size_t n = bytes.size();
+  size_t i = 0;
+  while (i < n) {
+#if defined(__SSE2__)
+    // ASCII runs sixteen bytes at a time, each block stored whole: the output so far is at most
+    // three bytes per input byte read and `out` has room for three per input byte, so a block
+    // stored while sixteen input bytes are left fits.
+    for (; i + 16 <= n; i += 16, o += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
+      if (const auto high = static_cast<unsigned>(_mm_movemask_epi8(v)); high != 0) {
+        const auto k = static_cast<size_t>(__builtin_ctz(high));
+        i += k;
+        o += k;
+        break;
+      }
+    }
+    if (i == n) {
+      break;
+    }
+#endif
+    const auto c = static_cast<unsigned char>(p[i++]);
     if (c < 0x80) {
       *o++ = static_cast<char>(c);
       continue;
@@ -610,10 +607,17 @@ size_t FindEither(std::string_view s, size_t i, char a, char b) {
 #if defined(__SSE2__)
   const __m128i va = _mm_set1_epi8(a);
   const __m128i vb = _mm_set1_epi8(b);
+  // When `a` and `b` differ in one bit only ('<' and '>'), a byte is one of them exactly when,
+  // with that bit set, it equals `a | b`: one compare instead of two.
+  const auto diff = static_cast<unsigned char>(a ^ b);
+  const bool one_bit = diff != 0 && (diff & (diff - 1)) == 0;
+  const __m128i vd = _mm_set1_epi8(static_cast<char>(diff));
+  const __m128i vab = _mm_set1_epi8(static_cast<char>(a | b));
   for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    unsigned m = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb))));
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i hit = one_bit ? _mm_cmpeq_epi8(_mm_or_si128(v, vd), vab)
+                                : _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
+    const auto m = static_cast<unsigned>(_mm_movemask_epi8(hit));
     if (m != 0) {
       return i + static_cast<size_t>(__builtin_ctz(m));
     }
@@ -710,11 +714,14 @@ bool internal::PlainFieldValue(std::string_view raw, std::string_view& plain) {
     return false;
   }
   // What Squeeze would change (tab, CR, LF, two spaces) and what needs decoding (8-bit bytes,
-  // "=?"): each position compared with the byte after it, 16 positions at a time.
+  // "=?"): each position compared with the byte after it, 16 positions at a time. Every control
+  // byte is taken as a change (one signed compare finds them and the 8-bit bytes): a value with
+  // another control byte is merely decoded, which keeps it.
   const char* p = raw.data();
   const size_t n = raw.size();
 #if defined(__SSE2__)
-  // Whether a position of the 16 at `at` holds such a byte or pair (reads at[0..16]).
+  // The positions of the 16 at `at` that hold such a byte or pair, as a bit mask (reads
+  // at[0..16]).
   const auto changes = [](const char* at) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
     const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 1));
@@ -723,34 +730,31 @@ bool internal::PlainFieldValue(std::string_view raw, std::string_view& plain) {
         _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(w, space)),
                      _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
                                    _mm_cmpeq_epi8(w, _mm_set1_epi8('?'))));
-    const __m128i blanks = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-    // The sign bit of `v` marks bytes above 0x7f.
-    return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(pairs, blanks), v)) != 0;
+    // As signed bytes, the control bytes and the bytes above 0x7f are the ones below ' '.
+    const __m128i odd = _mm_cmplt_epi8(v, space);
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(pairs, odd)));
   };
   if (n >= 17) {
     // Positions [0, n - 1) in blocks, the last one overlapping the one before; the last byte
     // (which starts no pair) on its own.
     for (size_t i = 0;; i += 16) {
       const size_t at = std::min(i, n - 17);
-      if (changes(p + at)) {
+      if (changes(p + at) != 0) {
         return false;
       }
       if (at == n - 17) {
         break;
       }
     }
-    const auto last = static_cast<unsigned char>(p[n - 1]);
-    if (last >= 0x80 || last == '\t' || last == '\n' || last == '\r') {
+    if (static_cast<signed char>(p[n - 1]) < ' ') {
       return false;
     }
   } else {
-    alignas(16) char padded[32] = {};  // NUL pairs with nothing
+    alignas(16) char padded[32] = {};  // NUL pairs with nothing; the padding's NULs are masked
     if (n > 0) {
       std::memcpy(padded, p, n);
     }
-    if (changes(padded)) {
+    if ((changes(padded) & ((1u << n) - 1)) != 0) {
       return false;
     }
   }
@@ -758,8 +762,7 @@ bool internal::PlainFieldValue(std::string_view raw, std::string_view& plain) {
   for (size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(p[i]);
     const char next = i + 1 < n ? p[i + 1] : '\0';
-    if (c >= 0x80 || c == '\t' || c == '\n' || c == '\r' || (c == ' ' && next == ' ') ||
-        (c == '=' && next == '?')) {
+    if (c < ' ' || c >= 0x80 || (c == ' ' && next == ' ') || (c == '=' && next == '?')) {
       return false;
     }
   }

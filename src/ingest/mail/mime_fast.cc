@@ -154,20 +154,23 @@ bool ReadFields(std::string_view entity, Fields& out, ContentFields& cf, std::st
   size_t pos = 0;
   while (pos < n) {
     const char first = entity[pos];
-    if (first == '\n') {
-      body = entity.substr(pos + 1);
-      return done();
-    }
-    if (IsLwsp(first)) {
-      if (out.empty()) {
-        return false;
+    // (LF, space and tab are below '!': one test lets most field lines pass.)
+    if (static_cast<unsigned char>(first) <= ' ') {
+      if (first == '\n') {
+        body = entity.substr(pos + 1);
+        return done();
       }
-      // A folded line: extend the previous value up to this line's end.
-      const size_t end = FindLineEnd(entity, pos);
-      Field& f = out.back();
-      f.value = std::string_view(f.value.data(), entity.data() + end - f.value.data());
-      pos = end < n ? end + 1 : n;
-      continue;
+      if (IsLwsp(first)) {
+        if (out.empty()) {
+          return false;
+        }
+        // A folded line: extend the previous value up to this line's end.
+        const size_t end = FindLineEnd(entity, pos);
+        Field& f = out.back();
+        f.value = std::string_view(f.value.data(), entity.data() + end - f.value.data());
+        pos = end < n ? end + 1 : n;
+        continue;
+      }
     }
     size_t stop = 0;
     bool bad = false;
@@ -253,7 +256,7 @@ Kind KindOf(std::string_view type) {
 }
 
 // A parsed Content-Type. The views point into the field value (or a literal) when the text is
-// usable as written, else into the strings here, so a ContentType is neither copied nor moved.
+// usable as written, else into the strings it owns, so a ContentType is neither copied nor moved.
 struct ContentType {
   ContentType() = default;
   ContentType(const ContentType&) = delete;
@@ -267,30 +270,44 @@ struct ContentType {
 
   // Sets `type` (and `kind`) to `token` lower-cased.
   void SetType(std::string_view token) {
-    type = LowerView(token, own_type_);
+    type = LowerView(token, &Owned::type);
     kind = KindOf(type);
   }
-  void SetReportType(std::string_view value) { report_type = LowerView(value, own_report_type_); }
+  void SetReportType(std::string_view value) {
+    report_type = LowerView(value, &Owned::report_type);
+  }
   // Where the value of parameter `which` (1 boundary, 2 charset, 3 report-type) is kept when it
   // has quoted-pair escapes or line breaks to drop.
   std::string& Unescaped(int which) {
-    return which == 1 ? own_boundary_ : which == 2 ? own_charset_ : own_report_type_;
+    return Own(which == 1 ? &Owned::boundary : which == 2 ? &Owned::charset : &Owned::report_type);
   }
 
  private:
-  // `s` itself when it has no upper-case ASCII letter, else its lower-case copy in `own`.
-  static std::string_view LowerView(std::string_view s, std::string& own) {
+  // The copies, made only for a value that needs one (rarely): most ContentTypes own no string,
+  // so making and dropping one (once per MIME entity) costs a pointer.
+  struct Owned {
+    std::string type;
+    std::string report_type;
+    std::string boundary;
+    std::string charset;
+  };
+  std::string& Own(std::string Owned::*which) {
+    if (owned_ == nullptr) {
+      owned_ = std::make_unique<Owned>();
+    }
+    return (*owned_).*which;
+  }
+  // `s` itself when it has no upper-case ASCII letter, else its lower-case copy in `which`.
+  std::string_view LowerView(std::string_view s, std::string Owned::*which) {
     if (HasAsciiUpper(s)) {
+      std::string& own = Own(which);
       own = ToLower(s);
       return own;
     }
     return s;
   }
 
-  std::string own_type_;
-  std::string own_report_type_;
-  std::string own_boundary_;
-  std::string own_charset_;
+  std::unique_ptr<Owned> owned_;
 };
 
 // Whether `name` (a parameter name) is `want` (lower-case letters and '-') in any ASCII case,
@@ -312,7 +329,7 @@ inline bool NameIs(std::string_view name, std::string_view want) {
 // Byte classes for ParseContentType's scans, one table load per byte.
 enum : uint8_t {
   kCtBlank = 1,     // ' ', '\t', '\n': skipped between the pieces
-  kCtEnd = 2,       // ends a token or an unquoted value: blanks and ';'
+  kCtEnd = 2,       // ends a token or an unquoted value: blanks, ';' and '(' (a comment)
   kCtNameEnd = 4,   // ends a parameter name: kCtEnd and '='
   kCtQuoted = 8,    // ends a plain run inside quotes: '"', '\\', '\n'
   kCtSpecial = 16,  // an RFC 2045 tspecial: cannot be in a parameter name
@@ -323,6 +340,7 @@ constexpr std::array<uint8_t, 256> kCtClass = [] {
     t[c] |= kCtBlank | kCtEnd | kCtNameEnd;
   }
   t[';'] |= kCtEnd | kCtNameEnd;
+  t['('] |= kCtEnd | kCtNameEnd;
   t['='] |= kCtNameEnd;
   for (unsigned char c : {'"', '\\', '\n'}) {
     t[c] |= kCtQuoted;
@@ -336,43 +354,39 @@ constexpr std::array<uint8_t, 256> kCtClass = [] {
 inline uint8_t CtClass(char c) { return kCtClass[static_cast<unsigned char>(c)]; }
 
 // The first position at or after `i` of a byte of class `end` (kCtEnd, kCtNameEnd or kCtQuoted),
-// or v.size(); `paren` gets whether a '(' lies before it. 16 bytes at a time (SSE2) while they
-// lie in `v`, then a byte loop over the class table.
-inline size_t ScanCt(std::string_view v, size_t i, uint8_t end, bool& paren) {
+// or v.size(). 16 bytes at a time (SSE2) while they lie in `v`, then a byte loop over the class
+// table.
+inline size_t ScanCt(std::string_view v, size_t i, uint8_t end) {
   const size_t n = v.size();
-  bool seen_paren = false;
 #if defined(__SSE2__)
   // The class's bytes; a slot it does not use repeats one it does.
-  const char a = end == kCtQuoted ? '"' : ' ';
-  const char b = end == kCtQuoted ? '\\' : '\t';
-  const char c = end == kCtQuoted ? '\n' : ';';
-  const char d = end == kCtNameEnd ? '=' : end == kCtQuoted ? '"' : ';';
+  const bool quoted = end == kCtQuoted;
+  const char a = quoted ? '"' : ' ';
+  const char b = quoted ? '\\' : '\t';
+  const char c = quoted ? '\n' : ';';
+  const char d = end == kCtNameEnd ? '=' : quoted ? '"' : ';';
+  const char e = quoted ? '"' : '(';
   const __m128i va = _mm_set1_epi8(a);
   const __m128i vb = _mm_set1_epi8(b);
   const __m128i vc = _mm_set1_epi8(c);
   const __m128i vd = _mm_set1_epi8(d);
-  const __m128i ve = _mm_set1_epi8('\n');  // in every class
-  const __m128i vp = _mm_set1_epi8('(');
+  const __m128i ve = _mm_set1_epi8(e);
+  const __m128i vf = _mm_set1_epi8('\n');  // in every class
   for (; i + 16 <= n; i += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v.data() + i));
-    const unsigned stops = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
-                                  _mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vd))),
-                     _mm_cmpeq_epi8(x, ve))));
-    const unsigned parens = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, vp)));
+    const __m128i ab = _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb));
+    const __m128i cd = _mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vd));
+    const __m128i ef = _mm_or_si128(_mm_cmpeq_epi8(x, ve), _mm_cmpeq_epi8(x, vf));
+    const auto stops =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ab, cd), ef)));
     if (stops != 0) {
-      const unsigned k = static_cast<unsigned>(__builtin_ctz(stops));
-      paren = seen_paren || (parens & ((1u << k) - 1)) != 0;
-      return i + k;
+      return i + static_cast<size_t>(__builtin_ctz(stops));
     }
-    seen_paren = seen_paren || parens != 0;
   }
 #endif
   while (i < n && (CtClass(v[i]) & end) == 0) {
-    seen_paren = seen_paren || v[i] == '(';
     ++i;
   }
-  paren = seen_paren;
   return i;
 }
 
@@ -387,18 +401,16 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       ++i;
     }
   };
-  // The run from `i` up to a byte of class `end`; `paren` gets whether it holds a '('.
-  auto run = [&](uint8_t end, bool& paren) {
+  // The run from `i` up to a byte of class `end`.
+  auto run = [&](uint8_t end) {
     const size_t start = i;
-    i = ScanCt(v, i, end, paren);
+    i = ScanCt(v, i, end);
     return v.substr(start, i - start);
   };
+  // A comment's '(' ends every run but a quoted one, and then stands where only ';', '=' or the
+  // end may: the value is refused there.
   skip();
-  bool paren = false;
-  std::string_view token = run(kCtEnd, paren);
-  if (paren) {
-    return false;  // a comment
-  }
+  std::string_view token = run(kCtEnd);
   size_t slash = token.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == token.size() ||
       token.find('/', slash + 1) != std::string_view::npos) {
@@ -408,14 +420,14 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
   skip();
   while (i < n) {
     if (v[i] != ';') {
-      return false;  // a comment or junk after the type
+      return false;  // a comment or junk after the type or a value
     }
     ++i;
     skip();
     if (i >= n) {
       break;  // a trailing ';'
     }
-    std::string_view name = run(kCtNameEnd, paren);
+    std::string_view name = run(kCtNameEnd);
     skip();
     if (name.empty() || i >= n || v[i] != '=' || name.back() == '*') {
       return false;
@@ -443,7 +455,7 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       bool closed = false;
       while (i < n) {
         // A plain run up to the next '"', '\\' or line break.
-        i = ScanCt(v, i, kCtQuoted, paren);
+        i = ScanCt(v, i, kCtQuoted);
         if (i >= n) {
           break;
         }
@@ -474,10 +486,7 @@ bool ParseContentType(std::string_view v, ContentType& ct) {
       }
       ++i;  // the closing quote
     } else {
-      value = run(kCtEnd, paren);
-      if (paren) {
-        return false;  // a comment
-      }
+      value = run(kCtEnd);
     }
     skip();
     if (which != 0 && value.find("=?") != std::string_view::npos) {
@@ -599,13 +608,15 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
   const char* p = in.data();
   size_t i = 0;
   while (i < n) {
-    // Blocks without '=' are stored as they are (the output never outruns the input).
-    CopyBlocksUntil(p, i, n, o, '=');
-    while (i < n && p[i] != '=') {
-      *o++ = p[i++];
-    }
-    if (i == n) {
-      break;
+    // Blocks without '=' are stored as they are (the output never outruns the input); the bytes
+    // are read one at a time only where fewer than sixteen are left.
+    if (!CopyBlocksUntil(p, i, n, o, '=')) {
+      while (i < n && p[i] != '=') {
+        *o++ = p[i++];
+      }
+      if (i == n) {
+        break;
+      }
     }
     // An escape first (the usual case): a hex digit after '=' is neither a blank nor a line end,
     // so such a '=' never starts a soft line break.

@@ -110,10 +110,10 @@ void StripHtmlInto(std::string_view html, std::string& out);
 std::string DecodeFieldValue(std::string_view raw_value);
 
 // Whether DecodeFieldValue(raw_value) is `raw_value` with at most one space cut at each end and
-// nothing else changed (ASCII bytes, no "=?", no tab, CR or LF, no two spaces in a row): then
-// true, with that part of `raw_value` in `plain`. Most header values are such one-line texts,
-// which Value() then serves as a view instead of a decoded copy. False only means "not known to
-// be plain": DecodeFieldValue gives the value then.
+// nothing else changed (ASCII bytes, no "=?", no control byte such as a tab, CR or LF, no two
+// spaces in a row): then true, with that part of `raw_value` in `plain`. Most header values are
+// such one-line texts, which Value() then serves as a view instead of a decoded copy. False only
+// means "not known to be plain": DecodeFieldValue gives the value then.
 bool PlainFieldValue(std::string_view raw_value, std::string_view& plain);
 
 // Copies in[i, n) to `out` sixteen bytes at a time up to the first `stop` byte: true with `i` at

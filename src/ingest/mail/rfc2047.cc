@@ -73,15 +73,6 @@ constexpr uint16_t kJis0208[94 * 94] = {
 #include "ingest/mail/jis0208_table.inc"
 };
 
-bool IsAscii(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      return false;
-    }
-  }
-  return true;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -8,10 +8,16 @@
 #include <iconv.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace bw::mail::internal {
 
@@ -52,6 +58,32 @@ class IconvCache {
   size_t max_;
   std::map<std::string, iconv_t> open_;
 };
+
+// Whether every byte of `s` is below 0x80 (64 bytes at a time, then eight, then one). Inline:
+// most callers ask about short header values.
+inline bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  uint64_t acc = 0;
+#if defined(__SSE2__)
+  for (; i + 64 <= s.size(); i += 64) {
+    const auto* p = reinterpret_cast<const __m128i*>(s.data() + i);
+    __m128i v = _mm_or_si128(_mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1)),
+                             _mm_or_si128(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)));
+    if (_mm_movemask_epi8(v) != 0) {
+      return false;
+    }
+  }
+#endif
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    acc |= w;
+  }
+  for (; i < s.size(); ++i) {
+    acc |= static_cast<unsigned char>(s[i]);
+  }
+  return (acc & 0x8080808080808080ull) == 0;
+}
 
 // g_utf8_validate(s.data(), s.size(), nullptr) without GLib: UTF-8 with no NUL byte, no overlong
 // form, no surrogate and nothing above U+10FFFF.

@@ -438,6 +438,22 @@ TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
     EXPECT_EQ(internal::NormalizeLineEndings(s), want) << round;
     EXPECT_EQ(internal::NormalizeLineEndingsInto(s, buffer), want) << round;
   }
+  // Sparse line ends, as in mail: CRLF (or a lone CR, or CR CR LF) after lines of every length,
+  // from every offset, so that a CR falls in every lane of a 16-byte block, and at its last lane
+  // with the LF in the next block.
+  for (size_t line = 0; line <= 40; ++line) {
+    for (size_t offset = 0; offset < 16; ++offset) {
+      for (std::string_view end : {"\r\n", "\r", "\r\r\n", "\n"}) {
+        std::string s(offset, '-');
+        for (int k = 0; k < 6; ++k) {
+          s += std::string(line, static_cast<char>('a' + k));
+          s += end;
+        }
+        const std::string want = reference(s);
+        EXPECT_EQ(internal::NormalizeLineEndingsInto(s, buffer), want) << line << " " << offset;
+      }
+    }
+  }
 }
 
 TEST(MimeFastTest, ContainersCountedAsAByteLoopDoes) {
@@ -678,6 +694,18 @@ TEST(MimeFastTest, SameMailAsGMimeForCommonShapes) {
       "body\n"
       "--=_B(1)--\n"
       "epilogue\n");
+  // A type in capitals and quoted parameters with quoted pairs, all four in one Content-Type (the
+  // lower-cased and unescaped copies are kept side by side).
+  ExpectSameMail(
+      "From: MAILER-DAEMON@mx.example.org\n"
+      "Content-Type: Multipart/Report; report-type=\"Delivery\\-Status\";\n"
+      " boundary=\"B\\-1\"; charset=\"us\\-ascii\"\n"
+      "\n"
+      "--B-1\n"
+      "Content-Type: text/plain\n"
+      "\n"
+      "failed\n"
+      "--B-1--\n");
   // quoted-printable and base64 text parts, ISO-8859-1 text, encoded-word and raw 8-bit headers.
   ExpectSameMail(
       "From: =?ISO-8859-1?Q?Postma=EEtre?= <postmaster@example.fr>\n"
@@ -807,6 +835,17 @@ TEST(MimeFastTest, LeavesUnusualShapesToGMime) {
                             "port-type=delivery-status; boundary=B\n\n--B\n"
                             "Content-Type: text/plain\n\nx\n--B--\n";
     EXPECT_TRUE(Declined(raw)) << special;
+  }
+  // Comments: a '(' in the type, after it, in a parameter name or in an unquoted value (one in a
+  // quoted value is text: see SameMailAsGMimeForCommonShapes).
+  for (std::string_view ct :
+       {"text/pl(x)ain", "text/plain (c)", "(c) text/plain", "text/plain; (c)charset=us-ascii",
+        "text/plain; charset=us-(c)ascii", "text/plain; charset=us-ascii(c)",
+        // the same beyond the first 16 bytes of a run (the block scan)
+        "application/vnd.example.long(c)+xml", "text/plain; a-long-parameter-name(c)=x",
+        "text/plain; name=a-long-unquoted-value-goes(c)-on; charset=us-ascii"}) {
+    EXPECT_TRUE(Declined("From: a@example.org\nContent-Type: " + std::string(ct) + "\n\nx\n"))
+        << ct;
   }
   // ... and LoadMail still reads them, with GMime.
   auto r = LoadMail("From: a@example.org\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n",
@@ -951,6 +990,17 @@ TEST(MimeFastTest, SingleByteCharsetsConvertAsIconvDoes) {
       std::string appended = "x";
       internal::AppendUtf8(s, cs, appended);
       ASSERT_EQ(appended, "x" + IconvOrKeep(s, cs)) << cs << " " << round;
+    }
+    // ASCII runs longer than a block (copied sixteen bytes at a time), with 8-bit bytes at every
+    // position and ASCII tails of every length.
+    for (size_t at = 0; at < 48; ++at) {
+      for (const char b : {'\x80', '\xa4', '\xe9', '\xff'}) {
+        std::string s(48, 'x');
+        s[at] = b;
+        s[47 - at] = b;
+        s += std::string(at, 'y');
+        ASSERT_EQ(internal::ConvertToUtf8(s, cs), IconvOrKeep(s, cs)) << cs << " " << at;
+      }
     }
   }
   EXPECT_EQ(internal::ConvertToUtf8("\x80 \xa4", "windows-1252"), "\xe2\x82\xac \xc2\xa4");
@@ -1165,8 +1215,7 @@ bool PlainByByte(std::string_view raw) {
   for (size_t i = 0; i < raw.size(); ++i) {
     const auto c = static_cast<unsigned char>(raw[i]);
     const char next = i + 1 < raw.size() ? raw[i + 1] : '\0';
-    if (c >= 0x80 || c == '\t' || c == '\n' || c == '\r' || (c == ' ' && next == ' ') ||
-        (c == '=' && next == '?')) {
+    if (c < ' ' || c >= 0x80 || (c == ' ' && next == ' ') || (c == '=' && next == '?')) {
       return false;
     }
   }
@@ -1178,7 +1227,7 @@ TEST(MimeFastTest, PlainFieldValuesAreWhatDecodingGives) {
   // the last block overlaps) from bytes decoding changes and bytes it keeps: PlainFieldValue
   // takes exactly the values the byte rule takes, and its view (inside the value) is what
   // DecodeFieldValue returns.
-  static constexpr std::string_view kMixed(" \t\n\r=?aZ.\x80\xc3\xa9\0-", 14);
+  static constexpr std::string_view kMixed(" \t\n\r=?aZ.\x80\xc3\xa9\0-\x1f\x7f", 16);
   static constexpr std::string_view kMostlyPlain(" aZ.,<>@=?-0 bcd", 16);
   bw::testing::PieceText gen(2718);
   size_t plain = 0;
@@ -1205,7 +1254,8 @@ TEST(MimeFastTest, PlainFieldValuesAreWhatDecodingGives) {
         Case{" a=b?c ", true}, Case{"  two spaces first", false}, Case{"a\tb", false},
         Case{" =?utf-8?q?x?=", false}, Case{" caf\xc3\xa9", false}, Case{" folded\n value", false},
         Case{" ends with two spaces  ", false}, Case{"a  ", false}, Case{"  ", true},
-        Case{" \xc3\xa9", false}}) {
+        Case{" \xc3\xa9", false}, Case{" a\x01z", false}, Case{" del\x7f", true},
+        Case{" a value longer than one block\x1f", false}}) {
     std::string_view view;
     EXPECT_EQ(internal::PlainFieldValue(c.raw, view), c.plain) << c.raw;
     if (c.plain) {

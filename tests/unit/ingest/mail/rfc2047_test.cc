@@ -65,6 +65,22 @@ TEST(Rfc2047Test, CommonCharsetNamesAreGMimes) {
   EXPECT_EQ(CommonCharsetIconvName(""), nullptr);
 }
 
+TEST(Rfc2047Test, AsciiCheckedAsAByteLoopChecksIt) {
+  // Every length up to 150 (the 64-byte blocks, the 8-byte words and the last bytes), with one
+  // byte from each side of 0x80 at every position.
+  for (size_t len = 0; len <= 150; ++len) {
+    std::string s(len, 'a');
+    EXPECT_TRUE(IsAscii(s)) << len;
+    for (size_t at = 0; at < len; ++at) {
+      for (const int b : {0x00, 0x01, 0x20, 0x7e, 0x7f, 0x80, 0x81, 0xc3, 0xfe, 0xff}) {
+        s[at] = static_cast<char>(b);
+        EXPECT_EQ(IsAscii(s), b < 0x80) << len << " " << at << " " << b;
+      }
+      s[at] = 'a';
+    }
+  }
+}
+
 TEST(Rfc2047Test, Utf8CheckIsGLibs) {
   ASSERT_TRUE(LoadGMime());
   std::mt19937 rng(2047);
