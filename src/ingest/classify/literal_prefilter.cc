@@ -102,6 +102,24 @@ enum class Repeat {
   kSome,      // +, {n,...} with n >= 1 (not {1})
 };
 
+// The end of the character class that starts at p[i] == '[' (the index after its ']'), or npos.
+size_t ClassEnd(std::string_view p, size_t i) {
+  size_t j = i + 1;
+  if (j < p.size() && p[j] == '^') {
+    ++j;
+  }
+  if (j < p.size() && p[j] == ']') {
+    ++j;
+  }
+  while (j < p.size() && p[j] != ']') {
+    if (p[j] == '[' && j + 1 < p.size() && (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
+      return std::string_view::npos;  // POSIX classes: not read here
+    }
+    j += p[j] == '\\' ? 2 : 1;
+  }
+  return j < p.size() ? j + 1 : std::string_view::npos;
+}
+
 // Reads a PCRE2 pattern (extended mode) far enough to find required literals. A sequence's atoms
 // whose exact sets are known (literal characters, short classes, groups of such, optional ones)
 // are joined, the strings of one followed by those of the next, as long as the product stays
@@ -321,22 +339,13 @@ class Analyzer {
       return inner;
     }
     if (c == '[') {
-      size_t j = i_ + 1;
-      if (j < p_.size() && p_[j] == '^') {
-        ++j;
-      }
-      if (j < p_.size() && p_[j] == ']') {
-        ++j;
-      }
-      while (j < p_.size() && p_[j] != ']') {
-        j += p_[j] == '\\' ? 2 : 1;
-      }
-      if (j >= p_.size()) {
+      const size_t end = ClassEnd(p_, i_);  // npos also for a POSIX class, not read here
+      if (end == std::string_view::npos) {
         failed_ = true;
         return {};
       }
-      std::string_view body = p_.substr(i_ + 1, j - i_ - 1);
-      i_ = j + 1;
+      std::string_view body = p_.substr(i_ + 1, end - i_ - 2);
+      i_ = end;
       return {std::nullopt, ClassChars(body)};
     }
     if (c == '\\') {
@@ -543,23 +552,6 @@ size_t SkipExtended(std::string_view p, size_t i) {
   return i;
 }
 
-// The end of the character class that starts at p[i] == '[' (the index after its ']'), or npos.
-size_t ClassEnd(std::string_view p, size_t i) {
-  size_t j = i + 1;
-  if (j < p.size() && p[j] == '^') {
-    ++j;
-  }
-  if (j < p.size() && p[j] == ']') {
-    ++j;
-  }
-  while (j < p.size() && p[j] != ']') {
-    if (p[j] == '[' && j + 1 < p.size() && (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
-      return std::string_view::npos;  // POSIX classes: not read here
-    }
-    j += p[j] == '\\' ? 2 : 1;
-  }
-  return j < p.size() ? j + 1 : std::string_view::npos;
-}
 
 // Splits `p` at its depth-0 '|'; `close` gets the index of the ')' that closes a group opened at
 // p[0] (npos when p does not start with '('). False for what is not read.
