@@ -112,7 +112,8 @@ size_t ClassEnd(std::string_view p, size_t i) {
     ++j;
   }
   while (j < p.size() && p[j] != ']') {
-    if (p[j] == '[' && j + 1 < p.size() && (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
+    if (p[j] == '[' && j + 1 < p.size() &&
+        (p[j + 1] == ':' || p[j + 1] == '.' || p[j + 1] == '=')) {
       return std::string_view::npos;  // POSIX classes: not read here
     }
     j += p[j] == '\\' ? 2 : 1;
@@ -551,7 +552,6 @@ size_t SkipExtended(std::string_view p, size_t i) {
   }
   return i;
 }
-
 
 // Splits `p` at its depth-0 '|'; `close` gets the index of the ')' that closes a group opened at
 // p[0] (npos when p does not start with '('). False for what is not read.

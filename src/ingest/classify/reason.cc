@@ -24,8 +24,8 @@ using reason_tables::kPriorityPhrases;
 using reason_tables::kSources;
 using reason_tables::PriorityPhrase;
 
-#include "ingest/classify/reason_prefilter.inc"  // generated: k{Reason,Phrase}PrefilterTables
 #include "ingest/classify/reason_codes.inc"      // generated: kSerializedCodes
+#include "ingest/classify/reason_prefilter.inc"  // generated: k{Reason,Phrase}PrefilterTables
 
 // Which reasons' patterns, and which of their top-level alternatives, can match at all, from one
 // literal scan of the text (the priority phrases ride along as extra literals). Its tables are

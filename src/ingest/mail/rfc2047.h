@@ -5,11 +5,10 @@
 // left to GMime by the callers (mail.cc).
 #pragma once
 
-#include <iconv.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iconv.h>
 #include <map>
 #include <optional>
 #include <string>
