@@ -42,6 +42,12 @@ inline std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
+// `c` lower-cased when it is an ASCII letter 'A'..'Z', else as it is (UTF-8 bytes included): one
+// byte of AsciiLowerInto.
+constexpr char AsciiLower(char c) {
+  return static_cast<unsigned char>(c - 'A') < 26 ? static_cast<char>(c | 0x20) : c;
+}
+
 #if defined(__SSE2__)
 // `v` with the ASCII letters 'A'..'Z' lower-cased and every other byte (UTF-8 sequences
 // included) as it is: the 16-byte step of AsciiLowerInto, for loops that lower-case blocks they
@@ -82,8 +88,7 @@ inline void AsciiLowerInto(std::string_view in, char* out) {
     std::memcpy(out + i, &w, 8);
   }
   for (; i < n; ++i) {
-    const char c = s[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    out[i] = AsciiLower(s[i]);
   }
 }
 

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <deque>
 #include <sstream>
+
+#include "core/ascii.h"
 
 namespace bw::ingest {
 namespace {
@@ -12,8 +15,6 @@ namespace {
 bool IsAlnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // A set of strings (sorted, no duplicates after Normalize).
 using StringSet = std::vector<std::string>;
@@ -296,12 +297,12 @@ class Analyzer {
           return std::nullopt;
         }
         for (char x = c; x <= d; ++x) {
-          chars.push_back(Lower(x));
+          chars.push_back(AsciiLower(x));
         }
         k += 2;
         continue;
       }
-      chars.push_back(Lower(c));
+      chars.push_back(AsciiLower(c));
     }
     StringSet set;
     for (char c : chars) {
@@ -400,7 +401,7 @@ class Analyzer {
     if (!caseless_safe) {
       return {};
     }
-    return exactly(len == 1 ? std::string(1, Lower(c)) : std::string(ch));
+    return exactly(len == 1 ? std::string(1, AsciiLower(c)) : std::string(ch));
   }
 
   // The literals of `group` (an alternation) in a sequence after `before` (the product of the
@@ -682,6 +683,32 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns
 LiteralPrefilter::LiteralPrefilter(const std::vector<std::string_view>& patterns, bool split)
     : LiteralPrefilter(patterns, split, {}) {}
 
+// What analysing the patterns of a split prefilter yields (the costly part of building one: every
+// pattern parsed), apart from the tables built from it. Texts are views into `storage`.
+struct PrefilterAnalysis {
+  struct Literal {
+    std::string_view text;              // lower case, 2 to 16 bytes
+    uint64_t patterns = 0;              // bit i: pattern i may match where it occurs
+    uint32_t alternative = UINT32_MAX;  // the alternative it stands for; UINT32_MAX: none
+  };
+  struct Alternative {
+    uint32_t pattern = 0;  // its pattern; patterns.size(): extra literal number `offset`
+    uint32_t offset = 0;   // its source: patterns[pattern].substr(offset, size)
+    uint32_t size = 0;
+    std::string_view plain;  // LiteralPrefilter::Alternative::plain
+  };
+  std::vector<Literal> literals;  // sorted by text
+  std::vector<Alternative> alternatives;
+  std::vector<std::pair<uint32_t, uint32_t>> alt_range;  // per pattern
+  std::pair<uint32_t, uint32_t> extra_range{0, 0};
+  uint64_t always = 0;                // patterns without a literal set
+  std::vector<uint32_t> always_alts;  // extra literals shorter than 2 bytes
+  std::deque<std::string> storage;
+};
+
+namespace {
+
+// The analysis the (patterns, split, extra_literals) constructor builds from. Pure.
 PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns, bool split,
                                   const std::vector<std::string_view>& extra_literals) {
   PrefilterAnalysis out;
@@ -749,8 +776,7 @@ PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns,
     out.alternatives.push_back(a);
   }
   out.extra_range = {first_extra, static_cast<uint32_t>(out.alternatives.size())};
-  // In the order Build wants them (by text), so that a generated analysis needs no sort at
-  // every start.
+  // In the order Build wants them (by text; literals of one text keep the analysis's order).
   std::stable_sort(out.literals.begin(), out.literals.end(),
                    [](const PrefilterAnalysis::Literal& a, const PrefilterAnalysis::Literal& b) {
                      return a.text < b.text;
@@ -758,7 +784,6 @@ PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns,
   return out;
 }
 
-namespace {
 
 // `s` as a C++ string literal (every byte outside printable ASCII, and quotes, escaped as hex;
 // the literal is split after a hex escape so that a following hex digit does not extend it).

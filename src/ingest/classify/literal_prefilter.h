@@ -38,32 +38,8 @@ std::optional<std::vector<std::string_view>> TopLevelAlternatives(std::string_vi
 // upper-case letter); nullopt otherwise. Pure.
 std::optional<std::string> PlainLiteral(std::string_view pattern);
 
-// What analysing the patterns of a split prefilter yields (the costly part of building one: every
-// pattern parsed), apart from the tables built from it. Texts are views into `storage`.
-struct PrefilterAnalysis {
-  struct Literal {
-    std::string_view text;              // lower case, 2 to 16 bytes
-    uint64_t patterns = 0;              // bit i: pattern i may match where it occurs
-    uint32_t alternative = UINT32_MAX;  // the alternative it stands for; UINT32_MAX: none
-  };
-  struct Alternative {
-    uint32_t pattern = 0;  // its pattern; patterns.size(): extra literal number `offset`
-    uint32_t offset = 0;   // its source: patterns[pattern].substr(offset, size)
-    uint32_t size = 0;
-    std::string_view plain;  // LiteralPrefilter::Alternative::plain
-  };
-  std::vector<Literal> literals;  // sorted by text
-  std::vector<Alternative> alternatives;
-  std::vector<std::pair<uint32_t, uint32_t>> alt_range;  // per pattern
-  std::pair<uint32_t, uint32_t> extra_range{0, 0};
-  uint64_t always = 0;                // patterns without a literal set
-  std::vector<uint32_t> always_alts;  // extra literals shorter than 2 bytes
-  std::deque<std::string> storage;
-};
-
-// The analysis the (patterns, split, extra_literals) constructor below builds from. Pure.
-PrefilterAnalysis AnalyzePatterns(const std::vector<std::string_view>& patterns, bool split,
-                                  const std::vector<std::string_view>& extra_literals);
+// What analysing the patterns yields, before the tables are built from it (literal_prefilter.cc).
+struct PrefilterAnalysis;
 
 // Move-only: a prefilter built at run time owns its tables (a move leaves them in place).
 class LiteralPrefilter {

@@ -76,10 +76,7 @@ class LowerIterator {
 
   LowerIterator() = default;
   explicit LowerIterator(const char* p) : p_(p) {}
-  char operator*() const {
-    const char c = *p_;
-    return static_cast<unsigned char>(c - 'A') < 26 ? static_cast<char>(c | 0x20) : c;
-  }
+  char operator*() const { return AsciiLower(*p_); }
   LowerIterator& operator++() {
     ++p_;
     return *this;

@@ -11,8 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
+
 // Small string helpers shared by the detectors. All pure and thread-safe; none allocate more than
 // their result.
+
 namespace bw::mail {
 
 std::string ToLower(std::string_view s);
@@ -45,8 +48,7 @@ inline bool IEqualsLower(std::string_view s, std::string_view lower) {
   }
   if (n < 8) {
     for (size_t i = 0; i < n; ++i) {
-      const char c = s[i];
-      if (((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c) != lower[i]) {
+      if (AsciiLower(s[i]) != lower[i]) {
         return false;
       }
     }

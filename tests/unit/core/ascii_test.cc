@@ -20,6 +20,14 @@ std::string Reference(const std::string& s) {
   return out;
 }
 
+TEST(AsciiTest, AsciiLowerChangesOnlyAsciiCapitalsForEveryByte) {
+  static_assert(AsciiLower('Q') == 'q' && AsciiLower('@') == '@');  // usable at compile time
+  for (int b = 0; b < 256; ++b) {
+    const std::string one(1, static_cast<char>(b));
+    ASSERT_EQ(std::string(1, AsciiLower(one[0])), Reference(one)) << "byte " << b;
+  }
+}
+
 TEST(AsciiTest, AsciiLowerIntoChangesOnlyAsciiCapitalsForEveryByteAndLength) {
   // Every byte value at every offset of texts long enough for the 16- and 8-byte steps and the
   // tail, so that each path meets '@', '[', '`', '{', 0x7f, 0x80 and 0xc1 / 0xda (bytes whose
