@@ -37,6 +37,12 @@ struct Command {
   // or sign: main.cc loads it before `run` and fails with this code and a one-line error.
   // 0: the command does not need libcrypto up front.
   int libcrypto_exit = 0;
+  // Whether the process may end as soon as `run` returns, without destroying static objects
+  // (main calls FlushOutputAndExit, core/process_exit.h): for commands that leave nothing to
+  // save in static objects (no store, log file or thread outlives `run`). Their destructors,
+  // called only to free memory, cost a one-shot command page faults on code it never ran
+  // (docs/benchmarks.md, issue 6, session 12).
+  bool exit_without_static_destructors = false;
 };
 
 // Each command file defines one of these; main.cc lists them.

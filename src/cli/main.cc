@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/simulate_cmd.h"
+#include "core/process_exit.h"
 #include "crypto/libcrypto.h"
 
 int main(int argc, char** argv) {
@@ -70,7 +71,11 @@ int main(int argc, char** argv) {
         }
       }
       try {
-        return c.run();
+        const int code = c.run();
+        if (c.exit_without_static_destructors) {
+          bw::FlushOutputAndExit(code);
+        }
+        return code;
       } catch (const bw::app::ConfigError& e) {
         std::cerr << "bouncewatch " << c.node->get_name() << ": " << e.what() << "\n";
         return kExitFailure;

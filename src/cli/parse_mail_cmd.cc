@@ -86,6 +86,7 @@ Command AddParseMailCommand(CLI::App& root, GlobalOptions& g) {
                    "jsonl (default; one object per recipient, Sisimai field names) or table")
       ->type_name("FORMAT");
   c.run = [o] { return ParseMailFiles(*o); };
+  c.exit_without_static_destructors = true;  // reads files, writes stdout and stderr
   return c;
 }
 

@@ -42,7 +42,7 @@ struct SimulateOptions {
   std::string ack_log;
 };
 
-int Usage(const std::string& sentence) {
+int UsageError(const std::string& sentence) {
   std::cerr << kPrefix << sentence << "\n";
   return kExitUsage;
 }
@@ -98,43 +98,44 @@ std::string BadStatusSentence(int status, const std::string& body, const std::st
 int Simulate(const GlobalOptions& g, const SimulateOptions& o) {
   auto scenario = sim::ParseScenario(o.scenario);
   if (!scenario) {
-    return Usage("unknown scenario \"" + o.scenario +
-                 "\"; use success, bounce, complaint, suppressionlist, ooto or custom");
+    return UsageError("unknown scenario \"" + o.scenario +
+                      "\"; use success, bounce, complaint, suppressionlist, ooto or custom");
   }
   auto format = sim::ParseSesFormat(o.format);
   if (!format) {
-    return Usage(
+    return UsageError(
         "--format must be ses (identity notifications) or event (event publishing), "
         "not \"" +
         o.format + "\"");
   }
   if (o.suppression != "account" && o.suppression != "global") {
-    return Usage("--suppression must be account or global, not \"" + o.suppression + "\"");
+    return UsageError("--suppression must be account or global, not \"" + o.suppression + "\"");
   }
   std::string custom_json;
   if (*scenario == sim::Scenario::kCustom) {
     if (o.notification_file.empty()) {
-      return Usage("the custom scenario needs --notification-file FILE with SES JSON");
+      return UsageError("the custom scenario needs --notification-file FILE with SES JSON");
     }
     if (!ReadFile(o.notification_file, &custom_json)) {
       return Failure("cannot read the notification file " + o.notification_file);
     }
     auto ok = sim::CheckSesJson(custom_json);
     if (ok.has_error()) {
-      return Usage(o.notification_file + " is not an SES notification: " + ok.error().message());
+      return UsageError(o.notification_file +
+                        " is not an SES notification: " + ok.error().message());
     }
   } else if (!o.notification_file.empty()) {
-    return Usage("--notification-file is only for the custom scenario");
+    return UsageError("--notification-file is only for the custom scenario");
   }
   if (!o.write_dir.empty() && !o.ack_log.empty()) {
-    return Usage("--ack-log needs answers, so it cannot be used with --write-dir");
+    return UsageError("--ack-log needs answers, so it cannot be used with --write-dir");
   }
 
   app::Config config = LoadConfigFor(g);
   const std::string url = o.to.empty() ? DefaultUrl(config) : o.to;
   auto target = sim::ParseHttpUrl(url);
   if (target.has_error()) {
-    return Usage(target.error().message());
+    return UsageError(target.error().message());
   }
   const std::string topic =
       !o.topic.empty() ? o.topic : (config.sns.topics.empty() ? kDemoTopic : config.sns.topics[0]);

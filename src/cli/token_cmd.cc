@@ -20,7 +20,7 @@ struct TokenOptions {
   std::string id;
 };
 
-int Fail(const std::string& what, const std::string& message, int code = kExitFailure) {
+int TokenFail(const std::string& what, const std::string& message, int code = kExitFailure) {
   std::cerr << "bouncewatch token " << what << ": " << message << "\n";
   return code;
 }
@@ -30,13 +30,13 @@ int Run(const GlobalOptions& g, const TokenOptions& o, const std::string& what) 
   spdlog::set_level(spdlog::level::warn);
   auto store = app::OpenStore(config, SystemClock::Instance(), what == "list");
   if (!store) {
-    return Fail(what, store.error().message());
+    return TokenFail(what, store.error().message());
   }
   if (what == "create") {
     auto token = app::CreateApiToken(**store, o.name, o.scope, SystemClock::Instance());
     if (!token) {
-      return Fail(what, token.error().message(),
-                  token.error().code() == Code::kInvalidInput ? kExitUsage : kExitFailure);
+      return TokenFail(what, token.error().message(),
+                       token.error().code() == Code::kInvalidInput ? kExitUsage : kExitFailure);
     }
     std::cerr << "created token \"" << o.name << "\" (scope " << o.scope
               << "); it is shown only now:\n";
@@ -46,7 +46,7 @@ int Run(const GlobalOptions& g, const TokenOptions& o, const std::string& what) 
   if (what == "list") {
     auto tokens = (*store)->ListTokens();
     if (!tokens) {
-      return Fail(what, tokens.error().message());
+      return TokenFail(what, tokens.error().message());
     }
     std::cout << "ID\tNAME\tSCOPE\tCREATED\tREVOKED\n";
     for (const auto& t : *tokens) {
@@ -57,7 +57,7 @@ int Run(const GlobalOptions& g, const TokenOptions& o, const std::string& what) 
     return kExitOk;
   }
   if (auto s = (*store)->RevokeToken(o.id, ToUnixMs(SystemClock::Instance().Now())); !s) {
-    return Fail(what, s.error().message());
+    return TokenFail(what, s.error().message());
   }
   std::cout << "revoked " << o.id << "\n";
   return kExitOk;
