@@ -33,6 +33,7 @@ int ParseMailFiles(const ParseMailOptions& o) {
   bool failed = !missing.empty();
   const bool progress = isatty(STDERR_FILENO) && files.size() > 200;
   mail::ParseOptions options;
+  options.original_fields = false;  // neither format prints them
   mail::MailFileReader reader;
   bool first_table = true;
   mail::BlockWriter out(stdout);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/ascii.h"
+#include "core/cpu.h"
 
 namespace bw::ingest {
 namespace {
@@ -876,7 +877,8 @@ uint64_t Load64(const char* p) {
 }
 
 // Multiplicative hashes: the top bits of the product.
-uint32_t Hash4(uint32_t first4) { return first4 * 0x9e3779b1u; }
+constexpr uint32_t kHash4Factor = 0x9e3779b1u;
+uint32_t Hash4(uint32_t first4) { return first4 * kHash4Factor; }
 uint32_t Bucket8(uint64_t first8, int bits) {
   return static_cast<uint32_t>((first8 * 0x9e3779b97f4a7c15ull) >> (64 - bits));
 }
@@ -1113,13 +1115,21 @@ template <bool kAlternatives>
   }
 }
 
-// Out of line: the scan's loop over positions keeps its few values in registers. The 4 bytes'
-// hash is computed again here rather than passed: the loop then needs it for the filter lookup
-// only (one register move a position less).
+// Out of line for the byte scan: its loop over positions keeps its few values in registers. The
+// 4 bytes' hash is computed again here rather than passed: the loop then needs it for the filter
+// lookup only (one register move a position less). The AVX2 scan, which keeps its values in
+// memory across a call anyway, has it inlined (ProbeLongAndMidInline): no registers saved and
+// restored per probe.
 template <bool kAlternatives>
 [[gnu::noinline]] void LiteralPrefilter::ProbeLongAndMid(const char* t, size_t i, size_t n,
                                                          uint64_t& found,
                                                          uint64_t* alternatives) const {
+  ProbeLongAndMidInline<kAlternatives>(t, i, n, found, alternatives);
+}
+
+template <bool kAlternatives>
+[[gnu::always_inline]] inline void LiteralPrefilter::ProbeLongAndMidInline(
+    const char* t, size_t i, size_t n, uint64_t& found, uint64_t* alternatives) const {
   if (i + 8 <= n) {
     const uint32_t* start = long_.start.data();
     const uint32_t b = Bucket8(Load64(t + i), long_.bits);
@@ -1136,13 +1146,76 @@ template <bool kAlternatives>
   }
 }
 
+#if defined(BW_CPU_AVX2_TARGET)
+namespace {
+
+// Bit k set when the filter (`filter`, its bits as 32-bit words: bit b of the table is bit
+// b % 32 of word b / 32 on a little-endian CPU; 2^kFilterBits bits) lets position k of `p`
+// through, for k < 8: Scan's test of the 4 bytes at p + k, 8 positions at once. Reads p[0, 16).
+template <int kFilterBits>
+[[gnu::target("avx2"), gnu::always_inline]] inline unsigned FilterHits8(const char* p,
+                                                                        const int* filter) {
+  // Dword k of the 16 bytes broadcast to both lanes: the 4 bytes at k (lane 0 holds positions
+  // 0 to 3, lane 1 positions 4 to 7: bytes up to 10).
+  const __m256i grams = _mm256_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6,  //
+                                         4, 5, 6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7, 8, 9, 10);
+  const __m256i v =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  const __m256i hash = _mm256_mullo_epi32(_mm256_shuffle_epi8(v, grams),
+                                          _mm256_set1_epi32(static_cast<int>(kHash4Factor)));
+  const __m256i bit = _mm256_srli_epi32(hash, 32 - kFilterBits);
+  const __m256i word = _mm256_i32gather_epi32(filter, _mm256_srli_epi32(bit, 5), 4);
+  // Each position's filter bit shifted into its dword's sign bit.
+  const __m256i up = _mm256_sllv_epi32(word, _mm256_andnot_si256(bit, _mm256_set1_epi32(31)));
+  return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(up)));
+}
+
+}  // namespace
+
 template <bool kAlternatives>
-uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives) const {
+[[gnu::target("avx2")]] void LiteralPrefilter::ScanAvx2(std::string_view lower, uint64_t& found,
+                                                        uint64_t* alternatives) const {
+  const char* t = lower.data();
+  const size_t n = lower.size();
+  const size_t end = n - 3;  // the positions with 4 bytes (n >= 4)
+  const int* filter = reinterpret_cast<const int*>(filter_.data());
+  size_t i = 0;
+  for (; i + 16 <= n; i += 8) {
+    for (unsigned m = FilterHits8<kFilterBits>(t + i, filter); m != 0; m &= m - 1) {
+      ProbeLongAndMidInline<kAlternatives>(t, i + static_cast<size_t>(__builtin_ctz(m)), n, found,
+                                           alternatives);
+    }
+  }
+  // The last positions (fewer than 16 bytes from i on) in a zero-padded copy; those without 4
+  // bytes of the text masked out.
+  for (; i < end; i += 8) {
+    alignas(16) char block[16] = {};
+    std::memcpy(block, t + i, std::min<size_t>(16, n - i));
+    const unsigned valid = (1u << std::min<size_t>(8, end - i)) - 1;
+    for (unsigned m = FilterHits8<kFilterBits>(block, filter) & valid; m != 0; m &= m - 1) {
+      ProbeLongAndMidInline<kAlternatives>(t, i + static_cast<size_t>(__builtin_ctz(m)), n, found,
+                                           alternatives);
+    }
+  }
+}
+#endif
+
+template <bool kAlternatives>
+uint64_t LiteralPrefilter::Scan(std::string_view lower, uint64_t* alternatives, bool simd) const {
   uint64_t found = always_;
   const char* t = lower.data();
   const size_t n = lower.size();
   const uint64_t* filter = filter_.data();
-  if (n >= 4) {
+  bool scanned = false;  // the positions with 4 bytes
+#if defined(BW_CPU_AVX2_TARGET)
+  if (simd && n >= 4 && HasAvx2()) {
+    ScanAvx2<kAlternatives>(lower, found, alternatives);
+    scanned = true;
+  }
+#else
+  (void)simd;
+#endif
+  if (n >= 4 && !scanned) {
     const size_t end = n - 3;  // the positions with 4 bytes
     // Unrolled: the loop's own increment, compare and branch were 3 of its 11 instructions a
     // position.
@@ -1181,6 +1254,15 @@ uint64_t LiteralPrefilter::Candidates(std::string_view lower,
     alternatives[id / 64] |= uint64_t{1} << (id % 64);
   }
   return Scan<true>(lower, alternatives.data());
+}
+
+uint64_t LiteralPrefilter::CandidatesWithoutSimdForTest(std::string_view lower,
+                                                        std::vector<uint64_t>& alternatives) const {
+  alternatives.assign((alternatives_.size() + 63) / 64, 0);
+  for (uint32_t id : always_alts_) {
+    alternatives[id / 64] |= uint64_t{1} << (id % 64);
+  }
+  return Scan<true>(lower, alternatives.data(), /*simd=*/false);
 }
 
 int LiteralPrefilter::FilteredCount() const {

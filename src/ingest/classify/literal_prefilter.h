@@ -170,6 +170,11 @@ class LiteralPrefilter {
   // How many patterns have a literal set (the others are always candidates). For tests.
   int FilteredCount() const;
 
+  // Candidates(lower, alternatives) without the AVX2 scan, on any CPU: what the scan must answer
+  // with it too. For tests.
+  uint64_t CandidatesWithoutSimdForTest(std::string_view lower,
+                                        std::vector<uint64_t>& alternatives) const;
+
  private:
   struct Literal {
     std::string_view text;  // alive while Build runs (entries keep copies of the bytes)
@@ -197,13 +202,20 @@ class LiteralPrefilter {
   // the views at owned_.
   void Build(std::vector<Literal> lits);
   template <bool kAlternatives>
-  uint64_t Scan(std::string_view lower, uint64_t* alternatives) const;
+  uint64_t Scan(std::string_view lower, uint64_t* alternatives, bool simd = true) const;
+  // Scan's filter pass with AVX2 (8 positions a step), for a CPU that has it: the positions of
+  // `lower` with 4 bytes, each probed (ProbeLongAndMid) where the filter lets it through.
+  template <bool kAlternatives>
+  void ScanAvx2(std::string_view lower, uint64_t& found, uint64_t* alternatives) const;
   template <bool kAlternatives>
   void Probe(const char* t, size_t i, size_t n, uint32_t lo, uint32_t hi, uint64_t& found,
              uint64_t* alternatives) const;
   template <bool kAlternatives>
   void ProbeLongAndMid(const char* t, size_t i, size_t n, uint64_t& found,
                        uint64_t* alternatives) const;
+  template <bool kAlternatives>
+  void ProbeLongAndMidInline(const char* t, size_t i, size_t n, uint64_t& found,
+                             uint64_t* alternatives) const;
 
   uint64_t always_ = 0;  // patterns without a literal set
 

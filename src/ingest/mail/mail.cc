@@ -60,6 +60,30 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out
   char* o = out.data();
   const size_t n = raw.size();
   size_t i = 0;
+  if (std::memchr(raw.data(), '\n', n) == nullptr) {
+    // CR line endings only (no LF anywhere, so no CRLF): each CR becomes an LF where it stands
+    // (CR ^ 7 is LF), 32 then 16 bytes at a time, without the restart of the copy at each CR
+    // below.
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i flip = _mm_set1_epi8('\r' ^ '\n');
+    const auto map = [&](size_t at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw.data() + at));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + at),
+                       _mm_xor_si128(v, _mm_and_si128(_mm_cmpeq_epi8(v, cr), flip)));
+    };
+    for (; i + 32 <= n; i += 32) {
+      map(i);
+      map(i + 16);
+    }
+    if (i + 16 <= n) {
+      map(i);
+      i += 16;
+    }
+    for (; i < n; ++i) {
+      o[i] = raw[i] == '\r' ? '\n' : raw[i];
+    }
+    return std::string_view(out.data(), n);
+  }
   // The bytes before a CR are kept. A CR before an LF is dropped (the next block starts with the
   // LF); a lone CR becomes an LF.
   while (CopyBlocksUntil(raw.data(), i, n, o, '\r')) {

@@ -138,6 +138,21 @@ void Finish(Delivery& d, const Mail& mail, std::string_view detector, const Pars
     klass = r.action == "delayed" ? "4" : "5";
   }
   r.hard_bounce = ingest::IsHardReason(r.reason, klass);
+  std::optional<int64_t> ts;
+  if (!d.date.empty()) {
+    ts = ParseRfc5322DateMs(d.date);
+    if (!ts) {
+      ts = ParseIso8601Ms(d.date);
+    }
+  }
+  if (!options.original_fields) {
+    // Of the mail's header fields only Date, when the delivery has no date.
+    if (!ts) {
+      ts = ParseRfc5322DateMs(FindHeader(mail.headers, "Date"));
+    }
+    r.timestamp_ms = ts.value_or(0);
+    return;
+  }
   // The headers Finish reads, each list found in one walk of its header block.
   enum : size_t { kDate, kOriginalTo, kDeliveredTo, kTo, kEnvelopeTo, kMailNames };
   static constexpr std::array<std::string_view, kMailNames> kMailHeaderNames = {
@@ -161,14 +176,6 @@ void Finish(Delivery& d, const Mail& mail, std::string_view detector, const Pars
   const auto own = FirstHeaders(mail.headers, kMailHeaderNames);
   const auto original = FirstHeaders(mail.original_headers, kOriginalHeaderNames);
   const auto value = [](const Header* h) { return h == nullptr ? std::string_view{} : h->Value(); };
-
-  std::optional<int64_t> ts;
-  if (!d.date.empty()) {
-    ts = ParseRfc5322DateMs(d.date);
-    if (!ts) {
-      ts = ParseIso8601Ms(d.date);
-    }
-  }
   if (!ts) {
     ts = ParseRfc5322DateMs(value(own[kDate]));
   }

@@ -26,6 +26,12 @@ struct ParseOptions {
   // Which MIME reader takes the mail apart (mail.h): the fast path with GMime as fallback by
   // default; tests and benchmarks force one.
   MimeEngine engine = MimeEngine::kAuto;
+  // Whether results get the fields that link them to the original message
+  // (MailResult::original_message_id, provider_message_id, original_from, original_subject,
+  // verp_recipient): what ToEvents stores. False leaves them empty, for callers that never read
+  // them (`parse-mail` prints none of them): finding them decodes the original's header fields.
+  // Default: true.
+  bool original_fields = true;
 };
 
 // One recipient's outcome found in a bounce, complaint or auto-reply. Plain data.

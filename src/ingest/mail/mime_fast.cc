@@ -33,18 +33,23 @@ bool HasAsciiUpper(std::string_view s) {
     const uint64_t gt_z = low7 + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
     return ((ge_a ^ gt_z) & ~w & kHigh) != 0;
   };
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w = 0;
+  const size_t n = s.size();
+  uint64_t w = 0;
+  if (n < 8) {
+    // The bytes zero-padded (NUL is not a letter); a byte loop rather than a memcpy call of
+    // variable length.
+    for (size_t i = 0; i < n; ++i) {
+      w |= uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+    }
+    return upper(w);
+  }
+  for (size_t i = 0; i + 8 < n; i += 8) {
     std::memcpy(&w, s.data() + i, 8);
     if (upper(w)) {
       return true;
     }
   }
-  uint64_t w = 0;  // the last bytes, zero-padded (NUL is not a letter)
-  if (i < s.size()) {
-    std::memcpy(&w, s.data() + i, s.size() - i);
-  }
+  std::memcpy(&w, s.data() + n - 8, 8);  // the last 8 bytes (overlapping the ones before)
   return upper(w);
 }
 
@@ -91,13 +96,6 @@ class PooledFields {
 };
 
 inline bool IsLwsp(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view LineAt(std::string_view s, size_t pos, size_t& next) {
-  const void* nl = std::memchr(s.data() + pos, '\n', s.size() - pos);
-  size_t end = nl == nullptr ? s.size() : static_cast<const char*>(nl) - s.data();
-  next = nl == nullptr ? s.size() : end + 1;
-  return s.substr(pos, end - pos);
-}
 
 // Whether `name` has a space or tab followed by something else ("by host", not "Name ").
 bool HasInnerSpace(std::string_view name) {
@@ -642,24 +640,71 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
   return std::string_view(start, static_cast<size_t>(o - start));
 }
 
+NeedleFinder::NeedleFinder(std::string_view needle) : needle_(needle) {
+  const size_t m = needle.size();
+  if (m < kMinSkip || m > kMaxSkip) {
+    return;  // searched with Find
+  }
+  // A window whose last pair is no pair of the needle: the needle ends m - 1 bytes further on at
+  // the earliest. A pair that ends at needle[j]: the window moves until that pair of the needle
+  // is under it (m - 1 - j bytes; later pairs overwrite earlier ones of their slot, with less).
+  // (m <= 256: every skip fits a byte.)
+  skip_.fill(static_cast<uint8_t>(m - 1));
+  auto skip = static_cast<uint8_t>(m - 2);
+  for (const char* pair = needle.data(); pair + 1 < needle.data() + m; ++pair, --skip) {
+    skip_[PairSlot(pair)] = skip;
+  }
+}
+
+size_t NeedleFinder::Find(std::string_view text, size_t from) const {
+  const size_t m = needle_.size();
+  if (m < kMinSkip || m > kMaxSkip) {
+    return bw::mail::Find(text, needle_, from);
+  }
+  const size_t n = text.size();
+  if (n < m || from > n - m) {
+    return std::string_view::npos;
+  }
+  const char* const p = text.data();
+  uint64_t head = 0;  // the needle's first 8 bytes: most windows that reach a compare differ there
+  std::memcpy(&head, needle_.data(), 8);
+  // `end` is the window's last byte: the window is [end + 1 - m, end].
+  for (size_t end = from + m - 1; end < n;) {
+    const uint8_t skip = skip_[PairSlot(p + end - 1)];
+    if (skip != 0) {
+      end += skip;
+      continue;
+    }
+    const char* const start = p + end + 1 - m;
+    uint64_t first = 0;
+    std::memcpy(&first, start, 8);
+    if (first == head && std::memcmp(start + 8, needle_.data() + 8, m - 8) == 0) {
+      return end + 1 - m;
+    }
+    ++end;
+  }
+  return std::string_view::npos;
+}
+
 namespace {
 
-// Whether `line` is "--boundary" (or "--boundary--" when `end`), optionally followed by blanks.
-bool IsBoundary(std::string_view line, std::string_view boundary, bool& end) {
-  if (line.size() < boundary.size() + 2 || line[0] != '-' || line[1] != '-' ||
-      line.compare(2, boundary.size(), boundary) != 0) {
+// Whether the line that starts with "--boundary" and holds it up to `at` (in `body`) is a boundary
+// line: "--" (then `end`), or nothing, then blanks up to its LF or the end of `body`. `next` gets
+// where the next line starts. (The caller has found the "--boundary": only the rest is read, and
+// a line that is no boundary line is not read to its end.)
+bool IsBoundaryLineRest(std::string_view body, size_t at, bool& end, size_t& next) {
+  const size_t n = body.size();
+  end = at + 1 < n && body[at] == '-' && body[at + 1] == '-';
+  if (end) {
+    at += 2;
+  }
+  while (at < n && IsLwsp(body[at])) {
+    ++at;
+  }
+  if (at < n && body[at] != '\n') {
     return false;
   }
-  std::string_view rest = line.substr(2 + boundary.size());
-  end = rest.size() >= 2 && rest[0] == '-' && rest[1] == '-';
-  if (end) {
-    rest.remove_prefix(2);
-  }
-  for (char c : rest) {
-    if (!IsLwsp(c)) {
-      return false;
-    }
-  }
+  next = at < n ? at + 1 : n;
   return true;
 }
 
@@ -863,6 +908,7 @@ class FastWalker {
     }
     // Split at the boundary lines; the line break before a boundary line belongs to it. Each
     // part is walked as soon as its end is found.
+    const NeedleFinder finder(dash_boundary);
     PooledFields pooled;
     Fields& fields = pooled.get();
     size_t walked = 0;
@@ -878,11 +924,11 @@ class FastWalker {
     };
     size_t part_start = std::string_view::npos;  // npos: still in the prologue
     bool ended = false;
-    // Only lines starting with "--boundary" can be boundary lines: they are found with Find
-    // rather than by reading every line.
+    // Only lines starting with "--boundary" can be boundary lines: they are found with the
+    // finder rather than by reading every line.
     size_t from = 0;
     while (from < body.size()) {
-      size_t pos = bw::mail::Find(body, dash_boundary, from);
+      size_t pos = finder.Find(body, from);
       if (pos == std::string_view::npos) {
         break;
       }
@@ -891,9 +937,8 @@ class FastWalker {
         continue;  // not at the start of a line
       }
       size_t next = 0;
-      std::string_view line = LineAt(body, pos, next);
       bool end = false;
-      if (IsBoundary(line, boundary, end)) {
+      if (IsBoundaryLineRest(body, pos + dash_boundary.size(), end, next)) {
         if (end && part_start == std::string_view::npos) {
           ok_ = false;  // a closing line before any part: GMime's prologue stops there
           return;

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "core/ascii.h"
+#include "core/cpu.h"
 
 namespace bw::mail {
 namespace {
@@ -129,6 +130,59 @@ bool IStartsWith(std::string_view s, std::string_view prefix) {
 
 namespace {
 
+#if defined(BW_CPU_AVX2_TARGET)
+// FindCandidates's scan with AVX2, 64 positions a step, then 32: from position i (advanced past
+// the positions looked at, fewer than 32 are left), the first of [i, last] whose bytes at
+// `base` + i and `base` + i + m - 1, with `fold` OR-ed in, are c0 and c1 and that `confirm`
+// confirms; npos when none of those it looked at is.
+template <typename Confirm>
+[[gnu::target("avx2")]] size_t FindCandidatesAvx2(const char* base, size_t m, size_t& i,
+                                                  size_t last, char c0, char c1, char fold,
+                                                  Confirm& confirm) {
+  const __m256i f = _mm256_set1_epi8(fold);
+  const __m256i first = _mm256_set1_epi8(c0);
+  const __m256i final = _mm256_set1_epi8(c1);
+  for (; i + 64 <= last + 1; i += 64) {
+    const char* p = base + i;
+    const __m256i a0 = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), f);
+    const __m256i b0 =
+        _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + m - 1)), f);
+    const __m256i a1 =
+        _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32)), f);
+    const __m256i b1 =
+        _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 + m - 1)), f);
+    const __m256i h0 = _mm256_and_si256(_mm256_cmpeq_epi8(a0, first), _mm256_cmpeq_epi8(b0, final));
+    const __m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(a1, first), _mm256_cmpeq_epi8(b1, final));
+    if (_mm256_testz_si256(_mm256_or_si256(h0, h1), _mm256_or_si256(h0, h1)) != 0) {
+      continue;  // no candidate among the 64 (most of a text)
+    }
+    uint64_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(h0)) |
+                    (uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(h1))} << 32);
+    for (; mask != 0; mask &= mask - 1) {
+      const size_t at = i + static_cast<size_t>(__builtin_ctzll(mask));
+      if (confirm(base + at)) {
+        return at;
+      }
+    }
+  }
+  for (; i + 32 <= last + 1; i += 32) {
+    const char* p = base + i;
+    const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), f);
+    const __m256i b =
+        _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + m - 1)), f);
+    for (auto mask = static_cast<uint32_t>(_mm256_movemask_epi8(
+             _mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, final))));
+         mask != 0; mask &= mask - 1) {
+      const size_t at = i + static_cast<size_t>(__builtin_ctz(mask));
+      if (confirm(base + at)) {
+        return at;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+#endif
+
 // The first candidate position in [from, last] (last = h.size() - n.size()) whose first and last
 // bytes match the needle's, with `fold` OR-ed into every compared byte (0x20 folds ASCII case and
 // may admit a few other bytes, so each candidate is confirmed by `confirm`). npos when none.
@@ -141,6 +195,17 @@ size_t FindCandidates(std::string_view h, std::string_view n, size_t from, unsig
   const auto c0 = static_cast<char>(static_cast<unsigned char>(n[0]) | fold);
   const auto c1 = static_cast<char>(static_cast<unsigned char>(n[m - 1]) | fold);
   size_t i = from;
+#if defined(BW_CPU_AVX2_TARGET)
+  // Texts of 64 positions or more with AVX2 when the CPU has it (32 bytes a compare); the last
+  // positions (fewer than 32) as below.
+  if (i + 64 <= last + 1 && HasAvx2()) {
+    if (const size_t p =
+            FindCandidatesAvx2(base, m, i, last, c0, c1, static_cast<char>(fold), confirm);
+        p != std::string_view::npos) {
+      return p;
+    }
+  }
+#endif
 #if defined(__SSE2__)
   const __m128i f = _mm_set1_epi8(static_cast<char>(fold));
   const __m128i first = _mm_set1_epi8(c0);
@@ -605,6 +670,57 @@ std::string ScanSmtpCommand(std::string_view s);
 }
 #endif
 
+#if defined(BW_CPU_AVX2_TARGET)
+// The bytes of `v` that are `c`.
+[[gnu::target("avx2"), gnu::always_inline]] inline __m256i Eq32(__m256i v, char c) {
+  return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
+}
+
+// ProbePairMask for the 32 positions from p with AVX2; reads p[0, 33).
+[[gnu::target("avx2"), gnu::always_inline]] inline uint32_t ProbePairMask32(const char* p) {
+  const __m256i fold = _mm256_set1_epi8(0x20);
+  const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), fold);
+  const __m256i b =
+      _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1)), fold);
+  const __m256i b_a = Eq32(b, 'a');
+  const __m256i b_n = Eq32(b, 'n');
+  const __m256i b_o = Eq32(b, 'o');
+  __m256i m = _mm256_and_si256(Eq32(a, 'r'), _mm256_or_si256(Eq32(b, 'c'), Eq32(b, 'e')));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 's'), Eq32(b, 'm')));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'a'), Eq32(b, 'f')));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'm'), b_a));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'e'), _mm256_or_si256(b_n, Eq32(b, 'h'))));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 't'), b_o));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'd'), b_a));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'i'), b_n));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'c'), b_o));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'g'), Eq32(b, 'r')));
+  m = _mm256_or_si256(m, _mm256_and_si256(Eq32(a, 'h'), Eq32(b, 'e')));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(m));
+}
+
+// ProbePairMask32 called from code built without AVX2 (ScanSmtpCommand's check of its table).
+[[gnu::target("avx2"), gnu::noinline]] uint32_t ProbePairMask32Of(const char* p) {
+  return ProbePairMask32(p);
+}
+
+// ScanSmtpCommand's scan with AVX2, 32 positions a step while 33 bytes are left from i (i is
+// advanced past them): `first(mask, at)` is asked about the candidates of each step's mask (bit
+// k: position at + k) and what it returns first (a probe) is returned; null when none.
+template <typename First>
+[[gnu::target("avx2")]] auto ScanProbePairsAvx2(const char* s, size_t n, size_t& i, First& first)
+    -> decltype(first(0u, size_t{0})) {
+  for (; i + 33 <= n; i += 32) {
+    if (const uint32_t m = ProbePairMask32(s + i); m != 0) {
+      if (const auto* p = first(m, i)) {
+        return p;
+      }
+    }
+  }
+  return nullptr;
+}
+#endif
+
 }  // namespace
 
 std::string FindSmtpCommandOnce(std::string_view s) { return ScanSmtpCommand(s); }
@@ -676,6 +792,11 @@ std::string ScanSmtpCommand(std::string_view s) {
     // little-endian: compared with the text's four bytes folded the same way, they reject most
     // positions whose first two bytes match before the byte-by-byte comparison.
     std::array<uint32_t, std::size(kProbes)> head{};
+    // The heads by a hash of theirs, (head * mult) >> 24, chosen so that different heads have
+    // different slots (0: no head; a head has no zero byte): one slot answers whether a folded
+    // word is a head.
+    std::array<uint32_t, 256> slot{};
+    uint32_t mult = 0;
   };
   static const Tables kTables = [] {
     Tables t;
@@ -690,21 +811,29 @@ std::string ScanSmtpCommand(std::string_view s) {
                       0x20u) << (8 * b);
       }
     }
+    for (uint32_t mult = 0x9e3779b1u;; mult += 2) {  // odd multipliers until the heads part
+      std::array<uint32_t, 256> slot{};
+      bool parted = true;
+      for (uint32_t h : t.head) {
+        uint32_t& at = slot[(h * mult) >> 24];
+        parted = parted && (at == 0 || at == h);
+        at = h;
+      }
+      if (parted) {
+        t.slot = slot;
+        t.mult = mult;
+        break;
+      }
+    }
     return t;
   }();
-  // False when no probe can start at p (p[0, 4) readable): the folded four bytes match no
-  // probe's head among those starting with p[0]'s letter. (Folding with 0x20 maps a few other
-  // bytes together too; probe_at decides exactly.)
+  // False when no probe can start at p (p[0, 4) readable): the folded four bytes are no probe's
+  // head. (Folding with 0x20 maps a few other bytes together too; probe_at decides exactly.)
   const auto may_start = [&](const char* p) {
     uint32_t w;
     std::memcpy(&w, p, 4);
     w |= 0x20202020u;
-    for (uint32_t cand = kTables.first[LowByte(p[0])]; cand != 0; cand &= cand - 1) {
-      if (kTables.head[__builtin_ctz(cand)] == w) {
-        return true;
-      }
-    }
-    return false;
+    return kTables.slot[(w * kTables.mult) >> 24] == w;
   };
   // The probe starting at i (the first in table order), or nullptr.
   const auto probe_at = [&](size_t i) -> const Probe* {
@@ -735,17 +864,22 @@ std::string ScanSmtpCommand(std::string_view s) {
   // of the text's end.
   static const bool kPairMaskCovers = [] {
     for (const Probe& p : kProbes) {
-      char block[17] = {};
+      char block[33] = {};
       std::memcpy(block, p.needle.data(), 2);
       if ((ProbePairMask(block) & 1u) == 0) {
         return false;
       }
+#if defined(BW_CPU_AVX2_TARGET)
+      if (HasAvx2() && (ProbePairMask32Of(block) & 1u) == 0) {  // its AVX2 twin too
+        return false;
+      }
+#endif
     }
     return true;
   }();
   if (kPairMaskCovers) {
-    // The candidates of mask `m` for the 16 positions from `base`: the probe of the first one
-    // that starts a probe, or nullptr.
+    // The candidates of mask `m` for the 16 (32 with AVX2) positions from `base`: the probe of
+    // the first one that starts a probe, or nullptr.
     const auto first_probe = [&](unsigned m, size_t base) -> const Probe* {
       for (; m != 0; m &= m - 1) {
         const size_t at = base + static_cast<size_t>(__builtin_ctz(m));
@@ -758,6 +892,13 @@ std::string ScanSmtpCommand(std::string_view s) {
       }
       return nullptr;
     };
+#if defined(BW_CPU_AVX2_TARGET)
+    if (s.size() >= 33 && HasAvx2()) {
+      if (const Probe* p = ScanProbePairsAvx2(s.data(), s.size(), i, first_probe)) {
+        return std::string(p->command);
+      }
+    }
+#endif
     for (; i + 17 <= s.size(); i += 16) {
       if (const Probe* p = first_probe(ProbePairMask(s.data() + i), i)) {
         return std::string(p->command);

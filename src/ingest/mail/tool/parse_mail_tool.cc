@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
     std::cerr << "bw_parse_mail_tool: cannot read " << m << "\n";
   }
   bw::mail::ParseOptions options;
+  options.original_fields = false;  // as parse-mail: no output prints them
   // One file: its output, or why it failed.
   // files[i, end): a batch the reader may read ahead in.
   auto parse_one = [&](size_t i, size_t end, bw::mail::MailFileReader& reader, std::string& out,

@@ -13,6 +13,7 @@
 
 #include "ingest/classify/reason.h"
 #include "ingest/classify/reason_pcre2.h"
+#include "ingest/classify/reason_tables.h"
 #include "testing/piece_text.h"
 
 namespace bw::ingest {
@@ -296,6 +297,59 @@ TEST(LiteralPrefilterTest, LiteralsOfEveryLengthAreFoundWhereverTheyOccur) {
       }
       ASSERT_EQ(p.Candidates(text), want) << "round " << round << " text [" << text << "]";
     }
+  }
+}
+
+TEST(LiteralPrefilterTest, TheSimdScanFindsWhatTheByteScanFinds) {
+  // Texts of every length up to 80 (the SIMD scan's steps, its zero-padded last block) with
+  // literals planted at every offset, on the reason prefilter's own tables (their alternatives
+  // too) and on random literals: the same answers with and without the SIMD scan (which one runs
+  // by default depends on the CPU), and for random literals exactly where they occur.
+  std::mt19937 rng(20261202);
+  const std::string alphabet = "abc ";
+  auto random_text = [&](size_t size) {
+    std::string s;
+    for (size_t k = 0; k < size; ++k) {
+      s.push_back(alphabet[rng() % alphabet.size()]);
+    }
+    return s;
+  };
+  std::vector<std::string> owned;
+  for (size_t k = 0; k < 48; ++k) {
+    owned.push_back(random_text(2 + rng() % 15));
+  }
+  const std::vector<std::string_view> lits(owned.begin(), owned.end());
+  const auto p = LiteralPrefilter::FromLiterals(lits);
+  for (size_t size = 0; size <= 80; ++size) {
+    for (int k = 0; k < 60; ++k) {
+      std::string text = random_text(size);
+      const std::string& lit = owned[rng() % owned.size()];
+      if (lit.size() <= size) {
+        text.replace(rng() % (size - lit.size() + 1), lit.size(), lit);
+      }
+      uint64_t want = 0;
+      for (size_t j = 0; j < lits.size(); ++j) {
+        want |= text.find(lits[j]) != std::string::npos ? uint64_t{1} << j : 0;
+      }
+      std::vector<uint64_t> a;
+      std::vector<uint64_t> b;
+      ASSERT_EQ(p.Candidates(text, a), want) << "[" << text << "]";
+      ASSERT_EQ(p.CandidatesWithoutSimdForTest(text, b), want) << "[" << text << "]";
+      ASSERT_EQ(a, b) << "[" << text << "]";
+    }
+  }
+  const LiteralPrefilter reasons(reason_tables::PatternTexts(), /*split=*/true,
+                                 reason_tables::PhraseTexts());
+  for (std::string_view text :
+       {"550 5.1.1 <user@example.org>: recipient address rejected: user unknown in virtual "
+        "mailbox table",
+        "552 5.2.2 mailbox full; the user's mailbox is over quota, try again later please",
+        "host mx.example.net said: 554 5.7.1 message rejected as spam by content filtering",
+        "smtp; 550 requested action not taken: mailbox unavailable", "no such user", ""}) {
+    std::vector<uint64_t> a;
+    std::vector<uint64_t> b;
+    EXPECT_EQ(reasons.Candidates(text, a), reasons.CandidatesWithoutSimdForTest(text, b)) << text;
+    EXPECT_EQ(a, b) << text;
   }
 }
 

@@ -131,6 +131,37 @@ TEST(ParseMailTest, LinkingFieldsFollowTheFirstFieldOfEachNameInAnyCase) {
   EXPECT_EQ((*r)[0].verp_recipient, "");
 }
 
+// Without the linking fields the results are the same but for them (the mail's Date still
+// gives the time when the DSN has none).
+TEST(ParseMailTest, OriginalFieldsOffLeavesOnlyTheLinkingFieldsEmpty) {
+  ParseOptions off;
+  off.original_fields = false;
+  auto with = ParseMail(kDsn);
+  auto without = ParseMail(kDsn, off);
+  ASSERT_TRUE(with.has_value());
+  ASSERT_TRUE(without.has_value());
+  ASSERT_EQ(with->size(), 1u);
+  ASSERT_EQ(without->size(), 1u);
+  const MailResult& a = (*with)[0];
+  const MailResult& b = (*without)[0];
+  EXPECT_EQ(b.original_message_id, "");
+  EXPECT_EQ(b.provider_message_id, "");
+  EXPECT_EQ(b.original_from, "");
+  EXPECT_EQ(b.original_subject, "");
+  EXPECT_EQ(b.verp_recipient, "");
+  EXPECT_FALSE(a.original_from.empty());
+  EXPECT_EQ(b.recipient, a.recipient);
+  EXPECT_EQ(b.status, a.status);
+  EXPECT_EQ(b.reply_code, a.reply_code);
+  EXPECT_EQ(b.reason, a.reason);
+  EXPECT_EQ(b.hard_bounce, a.hard_bounce);
+  EXPECT_EQ(b.action, a.action);
+  EXPECT_EQ(b.diagnostic_code, a.diagnostic_code);
+  EXPECT_EQ(b.timestamp_ms, a.timestamp_ms);
+  EXPECT_EQ(b.timestamp_ms, *ParseRfc5322DateMs("Thu, 29 Apr 2021 23:34:45 +0000"));
+  EXPECT_EQ(FormatJsonl("f", *without), FormatJsonl("f", *with));
+}
+
 TEST(ParseMailTest, SameResultForCrlfAndCrOnlyLineEndings) {
   for (std::string_view eol : {"\r\n", "\r"}) {
     auto r = ParseMail(WithEndings(kDsn, eol));
