@@ -165,9 +165,46 @@ struct Matcher {
 // One top-level alternative of a reason's pattern, compiled on first use (most never are: the
 // literal scan rules them out).
 struct AltMatcher {
-  std::once_flag once;
   LazyCode code;
   bool broken = false;  // does not compile on its own: the whole pattern runs instead
+};
+
+// The AltMatchers of a pattern set's alternatives, each made (compiled) on first use. A table of
+// pointers: a static array of the AltMatchers themselves (48 bytes each, 571 of them) was 7 pages
+// of .bss, each a page fault the first time one of its alternatives ran (≈ 12 µs each on a VM;
+// docs/benchmarks.md, issue 6, session 12), while a process uses a few dozen. Thread-safe: two
+// threads may compile the same alternative at once; the first to publish its AltMatcher wins and
+// the other's is dropped.
+template <size_t N>
+class AltMatcherTable {
+ public:
+  constexpr AltMatcherTable() = default;
+  ~AltMatcherTable() {
+    for (auto& slot : slots_) {
+      delete slot.load(std::memory_order_relaxed);
+    }
+  }
+  AltMatcherTable(const AltMatcherTable&) = delete;
+  AltMatcherTable& operator=(const AltMatcherTable&) = delete;
+
+  // The AltMatcher of alternative j (< N), whose pattern is `source`: compiled on the first call.
+  AltMatcher& At(size_t j, std::string_view source) {
+    if (AltMatcher* m = slots_[j].load(std::memory_order_acquire)) {
+      return *m;
+    }
+    auto made = std::make_unique<AltMatcher>();
+    made->code.Set(Compile(source));
+    made->broken = !made->code.Compiled();
+    AltMatcher* seen = nullptr;
+    if (slots_[j].compare_exchange_strong(seen, made.get(), std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      return *made.release();
+    }
+    return *seen;  // another thread's, published first
+  }
+
+ private:
+  std::array<std::atomic<AltMatcher*>, N> slots_{};
 };
 
 constexpr size_t kReasonCount = sizeof(kSources) / sizeof(kSources[0]);
@@ -182,9 +219,8 @@ std::array<Matcher, kReasonCount>& Matchers() {
 
 const LiteralPrefilter& Prefilter() { return kPrefilter; }
 
-// Index j belongs to Prefilter().Alternatives()[j]. Static storage, initialized at compile time:
-// only the pages of the entries used are ever touched.
-using AltMatcherArray = std::array<AltMatcher, kReasonPrefilterAlternatives.size()>;
+// Index j belongs to Prefilter().Alternatives()[j]. Static storage, initialized at compile time.
+using AltMatcherArray = AltMatcherTable<kReasonPrefilterAlternatives.size()>;
 AltMatcherArray& AltMatchers() {
   static constinit AltMatcherArray kAlts;
   return kAlts;
@@ -319,11 +355,7 @@ bool RunSplit(size_t i, std::string_view text, const std::vector<uint64_t>& alts
       hit = alt.plain.size() <= 16 || text.find(alt.plain) != std::string_view::npos;
       return hit;
     }
-    AltMatcher& m = matchers[j];
-    std::call_once(m.once, [&] {
-      m.code.Set(Compile(alt.source));
-      m.broken = !m.code.Compiled();
-    });
+    AltMatcher& m = matchers.At(j, alt.source);
     if (m.broken) {
       auto& whole = Matchers()[i];
       whole.Ensure(i);

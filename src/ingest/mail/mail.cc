@@ -45,20 +45,14 @@ namespace internal {
 
 // CRLF and lone CR become LF: GMime and the detectors then see one convention.
 std::string NormalizeLineEndings(std::string_view raw) {
-  std::string out;
+  ScratchBuffer out;
   return std::string(NormalizeLineEndingsInto(raw, out));
 }
 
-std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out) {
-#if defined(__SSE2__)
-  // 16 bytes at a time: a block without CR is stored as it is; at a CR the bytes before it are
-  // kept (the rest of the block is written over later: the output never outruns the input).
-  // `out` only grows (no zero-filling of a reused buffer).
-  if (out.size() < raw.size()) {
-    out.resize(raw.size());
-  }
-  char* o = out.data();
+std::string_view NormalizeLineEndingsInto(std::string_view raw, ScratchBuffer& buffer) {
   const size_t n = raw.size();
+  char* const start = buffer.Reserve(n);  // the output is never longer than the input
+  char* o = start;
   size_t i = 0;
   if (std::memchr(raw.data(), '\n', n) == nullptr) {
     // CR line endings only (no LF anywhere, so no CRLF): each CR becomes an LF where it stands
@@ -82,10 +76,11 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out
     for (; i < n; ++i) {
       o[i] = raw[i] == '\r' ? '\n' : raw[i];
     }
-    return std::string_view(out.data(), n);
+    return std::string_view(start, n);
   }
-  // The bytes before a CR are kept. A CR before an LF is dropped (the next block starts with the
-  // LF); a lone CR becomes an LF.
+  // 16 bytes at a time (with SSE2): a block without CR is stored as it is; at a CR the bytes
+  // before it are kept (the rest of the block is written over later). A CR before an LF is
+  // dropped (the next block starts with the LF); a lone CR becomes an LF.
   while (CopyBlocksUntil(raw.data(), i, n, o, '\r')) {
     ++i;
     if (i >= n || raw[i] != '\n') {
@@ -102,26 +97,7 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& out
       *o++ = raw[i];
     }
   }
-  return std::string_view(out.data(), static_cast<size_t>(o - out.data()));
-#else
-  out.clear();
-  out.reserve(raw.size());
-  size_t i = 0;
-  while (i < raw.size()) {
-    const void* cr = std::memchr(raw.data() + i, '\r', raw.size() - i);
-    size_t at = cr == nullptr ? raw.size() : static_cast<const char*>(cr) - raw.data();
-    out.append(raw.substr(i, at - i));
-    if (at == raw.size()) {
-      break;
-    }
-    out.push_back('\n');
-    i = at + 1;
-    if (i < raw.size() && raw[i] == '\n') {
-      ++i;
-    }
-  }
-  return out;
-#endif
+  return std::string_view(start, static_cast<size_t>(o - start));
 }
 
 // Counts MIME containers cheaply, so that a mail nested thousands deep is refused before GMime
@@ -1122,13 +1098,9 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
   }
   // A mail with CR line endings is normalised into a buffer kept per thread (no allocation and
   // zero-filling per mail); nothing in the returned Mail points into it.
-  thread_local std::string normalized;
+  thread_local internal::ScratchBuffer normalized(&internal::ThreadBlockForNormalized);
   struct ReleaseLarge {  // a buffer grown by a very large mail is not kept
-    ~ReleaseLarge() {
-      if (normalized.capacity() > (size_t{1} << 20)) {
-        std::string().swap(normalized);
-      }
-    }
+    ~ReleaseLarge() { normalized.ReleaseAbove(size_t{1} << 20); }
   } release_large;
   std::string_view data = raw;
   if (std::memchr(raw.data(), '\r', raw.size()) != nullptr) {

@@ -7,13 +7,16 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/mman.h>
+#include <memory>
+#include <span>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef BW_HAVE_LIBURING
 #include <liburing.h>
 #endif
+
+#include "ingest/mail/huge_page_block.h"
 
 namespace bw::mail {
 namespace {
@@ -110,52 +113,18 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
 
 #ifdef BW_HAVE_LIBURING
 
-// Memory for the read-ahead chunks: one 2 MiB-aligned block, which the kernel may back with one
-// huge page (MADV_HUGEPAGE; transparent huge pages set to "always" or "madvise"). Reading into
-// 4 KiB pages faulted in each page the first time a file reached it: ≈ 85 faults over the corpus,
-// a few per cent of a 5-round parse-mail run on a VM where a fault costs 10-20 µs
-// (docs/benchmarks.md, issue 6, session 11). Without huge pages it is ordinary anonymous memory,
-// touched page by page as before. Empty (data() null) when the mapping fails.
-class HugePageBlock {
- public:
-  static constexpr size_t kSize = size_t{2} << 20;
-
-  HugePageBlock() {
-    // Twice the size, then the unaligned head and tail unmapped.
-    void* m = mmap(nullptr, 2 * kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-      return;
-    }
-    auto* base = static_cast<char*>(m);
-    const uintptr_t at = reinterpret_cast<uintptr_t>(base);
-    char* aligned = base + ((kSize - at % kSize) % kSize);
-    if (aligned > base) {
-      munmap(base, static_cast<size_t>(aligned - base));
-    }
-    munmap(aligned + kSize, static_cast<size_t>(base + 2 * kSize - (aligned + kSize)));
-    madvise(aligned, kSize, MADV_HUGEPAGE);  // a hint: without it, 4 KiB pages
-    data_ = aligned;
-  }
-  ~HugePageBlock() {
-    if (data_ != nullptr) {
-      munmap(data_, kSize);
-    }
-  }
-  HugePageBlock(const HugePageBlock&) = delete;
-  HugePageBlock& operator=(const HugePageBlock&) = delete;
-
-  char* data() const { return data_; }
-
- private:
-  char* data_ = nullptr;
-};
-
-// One ring per reader: kBatch registered file slots and kBatch chunks of kChunk bytes.
+// One ring per reader: kBatch registered file slots and kBatch chunks of kChunk bytes. The chunks
+// are the read-ahead part of this thread's ThreadBlock (a huge page): reading into 4 KiB pages
+// faulted in each page the first time a file reached it, ≈ 85 faults over the corpus, a few per
+// cent of a 5-round parse-mail run on a VM where a fault costs 10-20 µs (docs/benchmarks.md,
+// issue 6, session 11). A second reader of the same thread maps a block of its own.
 struct MailFileReader::Ring {
-  static_assert(kBatch * kChunk == HugePageBlock::kSize, "the chunks fill one huge page");
+  static_assert(kBatch * kChunk == ThreadBlock::kReadAheadBytes, "the chunks fill their part");
   io_uring ring{};
   bool inited = false;
-  HugePageBlock chunks;
+  char* chunks = nullptr;
+  bool claimed = false;                // chunks are the thread's block's
+  std::unique_ptr<HugePageBlock> own;  // else they are this one's
   const std::vector<std::string>* files = nullptr;
   size_t begin = 0;  // files[begin, begin + count) have been read ahead
   size_t count = 0;
@@ -165,6 +134,9 @@ struct MailFileReader::Ring {
   ~Ring() {
     if (inited) {
       io_uring_queue_exit(&ring);  // also closes the files left in the slots
+    }
+    if (claimed) {
+      ThreadBlock::ReleaseReadAhead();
     }
   }
 
@@ -185,7 +157,14 @@ struct MailFileReader::Ring {
     if (!ops || io_uring_register_files_sparse(&r->ring, kBatch) < 0) {
       return nullptr;
     }
-    if (r->chunks.data() == nullptr) {
+    if (const std::span<char> part = ThreadBlock::ClaimReadAhead(); !part.empty()) {
+      r->claimed = true;
+      r->chunks = part.data();
+    } else {
+      r->own = std::make_unique<HugePageBlock>();
+      r->chunks = r->own->data();
+    }
+    if (r->chunks == nullptr) {
       return nullptr;
     }
     return r;
@@ -235,7 +214,7 @@ struct MailFileReader::Ring {
                                   static_cast<unsigned>(k));
       open->flags |= IOSQE_IO_HARDLINK;
       open->user_data = 2 * k;
-      io_uring_prep_read(read, static_cast<int>(k), chunks.data() + k * kChunk, kChunk, 0);
+      io_uring_prep_read(read, static_cast<int>(k), chunks + k * kChunk, kChunk, 0);
       read->flags |= IOSQE_FIXED_FILE;
       read->user_data = 2 * k + 1;
     }
@@ -327,7 +306,7 @@ bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, siz
     return Read(files[i], out);  // the plain way reports (and sets errno for) the failure
   }
   const size_t first = static_cast<size_t>(r.read_res[k]);
-  const char* chunk = r.chunks.data() + k * kChunk;
+  const char* chunk = r.chunks + k * kChunk;
   if (first < kChunk) {  // a short read of a regular file: its end
     *out = std::string_view(chunk, first);
     return true;

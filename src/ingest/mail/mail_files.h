@@ -35,7 +35,7 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
 class MailFileReader {
  public:
   enum class Mode { kAuto, kPlain };
-  static constexpr size_t kBatch = 32;        // files opened and read per io_uring submission
+  static constexpr size_t kBatch = 28;        // files opened and read per io_uring submission
   static constexpr size_t kChunk = 64u << 10;  // bytes read ahead per file (most mails fit)
 
   explicit MailFileReader(Mode mode = Mode::kAuto);

@@ -11,12 +11,14 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "ingest/mail/huge_page_block.h"
 #include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
 
@@ -577,9 +579,10 @@ std::string_view DecodeBase64Into(std::string_view in, ScratchBuffer& buffer) {
   return std::string_view(start, static_cast<size_t>(o - start));
 }
 
-// A per-thread buffer for transfer-decoded bytes, released after a very large part.
+// A per-thread buffer for transfer-decoded bytes (large parts in this thread's block), released
+// after a very large part.
 ScratchBuffer& DecodeBuffer() {
-  thread_local ScratchBuffer buffer;
+  thread_local ScratchBuffer buffer(&ThreadBlockForDecoded);
   return buffer;
 }
 
@@ -592,6 +595,24 @@ void ReleaseIfLarge(std::string& buffer) {
 }
 
 }  // namespace
+
+void ScratchBuffer::Grow(size_t n) {
+  if (region_ != nullptr && n > kSmall) {
+    const std::span<char> region = region_();
+    if (n <= region.size()) {
+      owned_.reset();
+      data_ = region.data();
+      capacity_ = region.size();
+      return;
+    }
+  }
+  owned_.reset(new char[n]);  // default-initialised: not zero-filled
+  data_ = owned_.get();
+  capacity_ = n;
+}
+
+std::span<char> ThreadBlockForNormalized() { return ThreadBlock::Scratch(0); }
+std::span<char> ThreadBlockForDecoded() { return ThreadBlock::Scratch(1); }
 
 std::string DecodeQuotedPrintable(std::string_view in) {
   ScratchBuffer buffer;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,13 +30,6 @@ inline std::shared_ptr<const char[]> SharedCopy(const char* lo, const char* hi) 
   }
   return bytes;
 }
-
-// `raw` with CRLF and lone CR turned into LF.
-std::string NormalizeLineEndings(std::string_view raw);
-
-// The same written into `buffer` (which only grows, so a reused one is not refilled); the
-// result is a view into `buffer`, valid until it changes.
-std::string_view NormalizeLineEndingsInto(std::string_view raw, std::string& buffer);
 
 // How many "multipart/" and "message/rfc822" strings `raw` contains (any case of the two common
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.
@@ -61,29 +55,62 @@ std::string DecodeQuotedPrintable(std::string_view in);
 
 // A byte buffer for decoded bytes that only grows and is never zero-filled (a std::string's
 // resize writes every new byte): reused from part to part and mail to mail.
+//
+// A buffer given a `Region` (a function returning memory it may use, e.g. ThreadBlockForDecoded)
+// serves every request of more than kSmall bytes that fits in the region from the region, and
+// the others from the heap. The region is asked for on such a request while the buffer holds
+// none. The per-thread buffers are given one in this thread's ThreadBlock, whose huge page the
+// mail reader has already faulted in: their first touches in a process then cost no page fault,
+// not one per 4 KiB page the largest part reached (≈ 32 faults over the corpus:
+// docs/benchmarks.md, issue 6, session 12), while small mails never reach the region.
 class ScratchBuffer {
  public:
+  using Region = std::span<char> (*)();
+  static constexpr size_t kSmall = size_t{16} << 10;
+
+  ScratchBuffer() = default;
+  explicit ScratchBuffer(Region region) : region_(region) {}
+
   // At least `n` writable bytes; what they held before is not kept.
   char* Reserve(size_t n) {
     if (n > capacity_) {
-      data_.reset(new char[n]);  // default-initialised: not zero-filled
-      capacity_ = n;
+      Grow(n);
     }
-    return data_.get();
+    return data_;
   }
   size_t capacity() const { return capacity_; }
-  // Frees the bytes when they are more than `keep` (after a very large part).
+  // Whether the bytes are the region's (else the heap's, or none).
+  bool InRegion() const { return data_ != nullptr && owned_ == nullptr; }
+  // Frees heap bytes when they are more than `keep` (after a very large part); the region is kept.
   void ReleaseAbove(size_t keep) {
-    if (capacity_ > keep) {
-      data_.reset();
+    if (owned_ != nullptr && capacity_ > keep) {
+      owned_.reset();
+      data_ = nullptr;
       capacity_ = 0;
     }
   }
 
  private:
-  std::unique_ptr<char[]> data_;
+  void Grow(size_t n);
+
+  Region region_ = nullptr;
+  std::unique_ptr<char[]> owned_;  // null when the bytes are the region's
+  char* data_ = nullptr;
   size_t capacity_ = 0;
 };
+
+// This thread's ThreadBlock scratch regions (empty while no mail reader of the thread has mapped
+// the block). Each is the Region of one per-thread buffer: LoadMail's normalised mail, the fast
+// path's decoded parts.
+std::span<char> ThreadBlockForNormalized();
+std::span<char> ThreadBlockForDecoded();
+
+// `raw` with CRLF and lone CR turned into LF.
+std::string NormalizeLineEndings(std::string_view raw);
+
+// The same written into `buffer` (a reused one is not refilled); the result is a view into
+// `buffer`, valid until it changes.
+std::string_view NormalizeLineEndingsInto(std::string_view raw, ScratchBuffer& buffer);
 
 // DecodeQuotedPrintable(in) written into `buffer`; the result is a view into `buffer`, valid
 // until it is used again.

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/classify/reason.h"
 
+#include <atomic>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -20,6 +22,41 @@ std::string Classify(std::string_view status, std::string_view diag, std::string
   in.smtp_command = cmd;
   in.action = action;
   return ClassifyReason(in);
+}
+
+// First: the patterns' alternatives are compiled on first use (AltMatcherTable in reason.cc),
+// and here several threads first use them at once; each must get every text's reason, every time.
+TEST(ReasonTest, ThreadsClassifyingAtOnceGetTheirReasons) {
+  struct Case {
+    std::string text, reason;
+  };
+  std::vector<Case> cases = {
+      {"Mailbox quota exceeded for account no. ", "mailboxfull"},
+      {"Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "blocked"},
+      {"Message rejected: spf check failed for host.example.net", "authfailure"},
+      {"552 Mailbox is full", "mailboxfull"},
+      {"554 Relay access denied", "norelaying"},
+      {"550 5.7.1 Message rejected as spam by Content Filtering", "spamdetected"},
+      {"The email account that you tried to reach is disabled.", "suspend"},
+      {"Hello there, apples", ""},
+  };
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int k = 0; k < 20; ++k) {  // past the JIT compilation too
+        for (const Case& c : cases) {
+          if (MatchReasonText(c.text + std::string(static_cast<size_t>(k), ' ')) != c.reason) {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(ReasonTest, SesSubtypesKeepWorking) {

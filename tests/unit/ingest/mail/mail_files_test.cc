@@ -187,6 +187,35 @@ TEST(MailFileReaderTest, ReadAtGivesTheSameBytesAndErrorsWithAndWithoutIoUring) 
   }
 }
 
+TEST(MailFileReaderTest, TwoReadersOfOneThreadReadAtOnceEachItsOwnBytes) {
+  // The first reader's chunks are the thread's block; the second, alive at the same time, maps
+  // its own; a third, after both, takes the thread's again.
+  ReadAtFixture f;
+  std::vector<int> errors;
+  {
+    MailFileReader a;
+    MailFileReader b;
+    for (size_t i = 0; i < f.files.size(); ++i) {
+      std::string_view from_a;
+      std::string_view from_b;
+      const bool ok_a = a.ReadAt(f.files, i, f.files.size(), &from_a);
+      const bool ok_b = b.ReadAt(f.files, f.files.size() - 1 - i, f.files.size(), &from_b);
+      EXPECT_EQ(ok_a, i != MailFileReader::kBatch + 2) << i;
+      if (ok_a) {
+        EXPECT_EQ(from_a, f.contents[i]) << i;
+      }
+      if (ok_b) {
+        EXPECT_EQ(from_b, f.contents[f.files.size() - 1 - i]) << i;
+      }
+    }
+  }
+  MailFileReader c;
+  std::vector<std::string> got = f.ReadAll(c, &errors);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i], f.contents[i]) << i;
+  }
+}
+
 TEST(MailFileReaderTest, ReadAtStaysWithinTheGivenEndAndRereadsOutOfOrderIndexes) {
   ReadAtFixture f;
   MailFileReader reader;

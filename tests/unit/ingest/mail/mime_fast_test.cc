@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 
 #include <iconv.h>
 
 #include <gtest/gtest.h>
 
+#include "ingest/mail/huge_page_block.h"
 #include "ingest/mail/mail.h"
 #include "ingest/mail/mail_parser.h"
 #include "ingest/mail/mime_internal.h"
@@ -428,7 +430,7 @@ TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
     }
     return out;
   };
-  std::string buffer;  // reused: longer inputs first, so it holds stale bytes for later ones
+  internal::ScratchBuffer buffer;  // reused: longer inputs first, so it holds stale bytes
   bw::testing::PieceText gen(12345);
   for (int round = 0; round < 3000; ++round) {
     const size_t len = static_cast<size_t>(200 - round % 200);
@@ -455,6 +457,96 @@ TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
         EXPECT_EQ(internal::NormalizeLineEndingsInto(s, buffer), want) << line << " " << offset;
       }
     }
+  }
+}
+
+// A region for the ScratchBuffer tests, and how often it was asked for.
+int region_calls = 0;
+std::span<char> TestRegion() {
+  static char bytes[4 * internal::ScratchBuffer::kSmall];
+  ++region_calls;
+  return bytes;
+}
+std::span<char> NoRegion() {  // as when the thread's block could not be mapped
+  ++region_calls;
+  return {};
+}
+
+TEST(MimeFastTest, ScratchBufferServesLargeRequestsFromItsRegionAndSmallOnesFromTheHeap) {
+  constexpr size_t kSmall = internal::ScratchBuffer::kSmall;
+  const std::span<char> region = TestRegion();
+  region_calls = 0;
+  internal::ScratchBuffer buffer(&TestRegion);
+  // Small requests: the heap; the region is not even asked for.
+  char* small = buffer.Reserve(100);
+  ASSERT_NE(small, nullptr);
+  EXPECT_FALSE(buffer.InRegion());
+  char* grown = buffer.Reserve(kSmall);
+  EXPECT_EQ(buffer.Reserve(50), grown);  // grown to kSmall once, then kept
+  EXPECT_EQ(buffer.capacity(), kSmall);
+  EXPECT_EQ(region_calls, 0);
+  // Larger ones, up to the region's size: the region, whole.
+  EXPECT_EQ(buffer.Reserve(kSmall + 1), region.data());
+  EXPECT_TRUE(buffer.InRegion());
+  EXPECT_EQ(buffer.capacity(), region.size());
+  EXPECT_EQ(buffer.Reserve(region.size()), region.data());
+  EXPECT_EQ(buffer.Reserve(10), region.data());  // it only grows
+  EXPECT_EQ(region_calls, 1);
+  buffer.ReleaseAbove(kSmall);  // the region is kept
+  EXPECT_TRUE(buffer.InRegion());
+  // More than the region holds: the heap, freed by ReleaseAbove; then the region again.
+  char* big = buffer.Reserve(region.size() + 1);
+  EXPECT_FALSE(buffer.InRegion());
+  EXPECT_EQ(buffer.capacity(), region.size() + 1);
+  big[region.size()] = 'x';
+  buffer.ReleaseAbove(region.size());
+  EXPECT_EQ(buffer.capacity(), 0u);
+  EXPECT_EQ(buffer.Reserve(kSmall + 1), region.data());
+  // Without a region (or an empty one) every request is the heap's.
+  internal::ScratchBuffer plain;
+  EXPECT_NE(plain.Reserve(kSmall + 1), region.data());
+  EXPECT_FALSE(plain.InRegion());
+  internal::ScratchBuffer failed(&NoRegion);
+  EXPECT_NE(failed.Reserve(kSmall + 1), nullptr);
+  EXPECT_FALSE(failed.InRegion());
+  EXPECT_EQ(failed.capacity(), kSmall + 1);
+}
+
+TEST(MimeFastTest, PerThreadBuffersUseTheThreadBlocksScratchRegions) {
+  EXPECT_EQ(internal::ThreadBlockForNormalized().data(), ThreadBlock::Scratch(0).data());
+  EXPECT_EQ(internal::ThreadBlockForDecoded().data(), ThreadBlock::Scratch(1).data());
+  EXPECT_EQ(internal::ThreadBlockForDecoded().size(), ThreadBlock::Scratch(1).size());
+}
+
+TEST(MimeFastTest, LargeTextsDecodedAndNormalisedInTheThreadBlockAsOnTheHeap) {
+  // Texts over kSmall go to the per-thread buffers' region (once a reader has mapped the thread's
+  // block): the same bytes as the copying API, which uses the heap, also for a longer text after
+  // a shorter one and back, and for texts larger than the region (the heap again).
+  const bool mapped = !ThreadBlock::ClaimReadAhead().empty();
+  internal::ScratchBuffer normalized(&internal::ThreadBlockForNormalized);
+  internal::ScratchBuffer decoded(&internal::ThreadBlockForDecoded);
+  bw::testing::PieceText gen(77);
+  static constexpr std::string_view kPieces[] = {
+      "=3D", "= \n", "=\n", "\r\n", "\r", "plain text ", "=C3=A9", "0123456789abcdef01234"};
+  for (size_t size : {size_t{20000}, size_t{100000}, size_t{300000}, size_t{40000},
+                      size_t{1200000}, size_t{30}}) {
+    const std::string s = gen.Next(kPieces, size / 6);  // ≈ 6 bytes a piece
+    ASSERT_EQ(internal::NormalizeLineEndingsInto(s, normalized), internal::NormalizeLineEndings(s))
+        << size;
+    ASSERT_EQ(internal::DecodeQuotedPrintableInto(s, decoded), internal::DecodeQuotedPrintable(s))
+        << size;
+    if (size == 100000 && mapped) {
+      EXPECT_TRUE(normalized.InRegion());
+      EXPECT_TRUE(decoded.InRegion());
+    }
+    if (size == 300000) {
+      EXPECT_FALSE(normalized.InRegion());
+    }
+    decoded.ReleaseAbove(size_t{1} << 20);
+    normalized.ReleaseAbove(size_t{1} << 20);
+  }
+  if (mapped) {
+    ThreadBlock::ReleaseReadAhead();
   }
 }
 
