@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -55,25 +57,29 @@ void SetField(Delivery& d, internal::DsnField field, std::string_view value) {
     AsciiLowerInto(d.action, d.action.data());
   } else if (field == DsnField::kStatus) {
     std::string s = FindStatus(value);
-    d.status = s.empty() ? std::string(Trim(value)) : s;
+    if (s.empty()) {
+      d.status.assign(Trim(value));
+    } else {
+      d.status = std::move(s);
+    }
   } else if (field == DsnField::kRemoteMta) {
     size_t semi = value.find(';');
-    d.remote_mta =
-        std::string(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
+    d.remote_mta.assign(Trim(semi == std::string_view::npos ? value : value.substr(semi + 1)));
   } else if (field == DsnField::kDiagnosticCode) {
     size_t semi = value.find(';');
     if (semi != std::string_view::npos && semi < 16 &&
         Trim(value.substr(0, semi)).find(' ') == std::string_view::npos) {
-      d.diagnostic_type = std::string(Trim(value.substr(0, semi)));
+      d.diagnostic_type.assign(Trim(value.substr(0, semi)));
       for (auto& c : d.diagnostic_type) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        // std::toupper in the "C" locale (bouncewatch never calls setlocale), without its call.
+        c = c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
       }
       d.diagnostic = Squeeze(value.substr(semi + 1));
     } else {
       d.diagnostic = Squeeze(value);
     }
   } else if (field == DsnField::kLastAttemptDate) {
-    d.date = std::string(Trim(value));
+    d.date.assign(Trim(value));
   }
 }
 
@@ -82,6 +88,34 @@ std::string_view AddressOfField(std::string_view value) {
   size_t semi = value.find(';');
   std::string_view v = semi == std::string_view::npos ? value : value.substr(semi + 1);
   return FindAddressIn(v);
+}
+
+// The offset in the line text.substr(at, size) of its first ':' or ' ' (size when it has neither):
+// one scan for both, 16 bytes at a time while `text` has them (bits past the line masked off).
+size_t ColonOrSpace(std::string_view text, size_t at, size_t size) {
+  size_t k = 0;
+#if defined(__SSE2__)
+  const __m128i colon = _mm_set1_epi8(':');
+  const __m128i space = _mm_set1_epi8(' ');
+  for (; k < size && at + k + 16 <= text.size(); k += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at + k));
+    auto m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, space))));
+    if (size - k < 16) {
+      m &= (1u << (size - k)) - 1;
+    }
+    if (m != 0) {
+      return k + static_cast<size_t>(__builtin_ctz(m));
+    }
+  }
+#endif
+  for (; k < size; ++k) {
+    const char c = text[at + k];
+    if (c == ':' || c == ' ') {
+      return k;
+    }
+  }
+  return size;
 }
 
 void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
@@ -133,9 +167,9 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
     const bool final_recipient = field == DsnField::kFinalRecipient;
     if (field == DsnField::kReportingMta) {
       size_t semi = value.find(';');
-      reporting_mta = std::string(Trim(semi == std::string::npos ? value : value.substr(semi + 1)));
+      reporting_mta.assign(Trim(semi == std::string::npos ? value : value.substr(semi + 1)));
     } else if (field == DsnField::kArrivalDate) {
-      arrival = std::string(value);
+      arrival.assign(value);
     } else if (final_recipient || field == DsnField::kXActualRecipient) {
       if (final_recipient &&
           (has_final || (has_orig && (!out.back().action.empty() || !out.back().status.empty())))) {
@@ -193,9 +227,10 @@ void ParseDsnText(std::string_view text, std::vector<Delivery>& out) {
       continue;
     }
     apply();
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 ||
-        line.substr(0, colon).find(' ') != std::string_view::npos) {
+    // A field line: a ':' with no ' ' before it, and not at the start.
+    const size_t colon =
+        ColonOrSpace(text, static_cast<size_t>(line.data() - text.data()), line.size());
+    if (colon == 0 || colon == line.size() || line[colon] != ':') {
       continue;
     }
     name = line.substr(0, colon);

@@ -406,6 +406,12 @@ class JsonlWriter {
     size_t run = 0;
     size_t i = 0;
     const size_t n = s.size();
+#if defined(__SSE2__)
+    if (n < 16 && WriteShortAsIs<kPrintableOnly>(s)) {
+      *p_++ = '"';
+      return true;
+    }
+#endif
     while (i < n) {
 #if defined(__SSE2__)
       // The bytes to escape among the 16 from i; fewer than 16 left (short fields, a tail) are
@@ -469,6 +475,64 @@ class JsonlWriter {
     *p_++ = '"';
     return true;
   }
+
+#if defined(__SSE2__)
+  // A value shorter than 16 bytes (most fields: "5.1.1", "550", "failed"), written as is when no
+  // byte needs escaping (and, with kPrintableOnly, all are ASCII); false, with nothing written,
+  // otherwise. Two overlapping 8- or 4-byte loads cover the value and two stores write it: no
+  // zero-padded block and no memcpy calls.
+  template <bool kPrintableOnly>
+  bool WriteShortAsIs(std::string_view s) {
+    const char* const d = s.data();
+    const size_t n = s.size();
+    if (n < 4) {
+      for (size_t k = 0; k < n; ++k) {
+        const auto c = static_cast<unsigned char>(d[k]);
+        if (c < 0x20 || c == '"' || c == '\\' || (kPrintableOnly && c >= 0x80)) {
+          return false;
+        }
+      }
+      for (size_t k = 0; k < n; ++k) {
+        p_[k] = d[k];
+      }
+      p_ += n;
+      return true;
+    }
+    __m128i v;
+    unsigned valid;
+    uint64_t lo8 = 0;
+    uint64_t hi8 = 0;
+    uint32_t lo4 = 0;
+    uint32_t hi4 = 0;
+    if (n >= 8) {
+      std::memcpy(&lo8, d, 8);
+      std::memcpy(&hi8, d + n - 8, 8);
+      v = _mm_set_epi64x(static_cast<int64_t>(hi8), static_cast<int64_t>(lo8));
+      valid = 0xffff;
+    } else {
+      std::memcpy(&lo4, d, 4);
+      std::memcpy(&hi4, d + n - 4, 4);
+      v = _mm_set_epi32(0, 0, static_cast<int>(hi4), static_cast<int>(lo4));
+      valid = 0xff;
+    }
+    unsigned bad = EscapeMask(v);
+    if constexpr (kPrintableOnly) {
+      bad |= static_cast<unsigned>(_mm_movemask_epi8(v));
+    }
+    if ((bad & valid) != 0) {
+      return false;
+    }
+    if (n >= 8) {
+      std::memcpy(p_, &lo8, 8);
+      std::memcpy(p_ + n - 8, &hi8, 8);
+    } else {
+      std::memcpy(p_, &lo4, 4);
+      std::memcpy(p_ + n - 4, &hi4, 4);
+    }
+    p_ += n;
+    return true;
+  }
+#endif
 
  public:
 #if defined(__SSE2__)

@@ -567,6 +567,36 @@ void ForEachCodeStart(std::string_view s, char lo, char hi, Visit visit) {
 
 }  // namespace
 
+namespace {
+
+// The length of the RFC 3463 status FindStatus would take at i ("5.1.1": s[i] is '2', '4' or
+// '5', s[i + 1] is '.', and i + 5 <= s.size()), or 0 when there is none there: not after a digit
+// or '.', one to three digits, '.', one to three digits, then no digit and no ".digit".
+size_t StatusLengthAt(std::string_view s, size_t i) {
+  if (i > 0 && (IsDigit(s[i - 1]) || s[i - 1] == '.')) {
+    return 0;
+  }
+  size_t j = i + 2;
+  size_t d1 = j;
+  while (j < s.size() && IsDigit(s[j]) && j - d1 < 3) {
+    ++j;
+  }
+  if (j == d1 || j >= s.size() || s[j] != '.') {
+    return 0;
+  }
+  size_t d2 = ++j;
+  while (j < s.size() && IsDigit(s[j]) && j - d2 < 3) {
+    ++j;
+  }
+  if (j == d2 ||
+      (j < s.size() && (IsDigit(s[j]) || (s[j] == '.' && j + 1 < s.size() && IsDigit(s[j + 1]))))) {
+    return 0;
+  }
+  return j - i;
+}
+
+}  // namespace
+
 std::string FindStatus(std::string_view s) {
   // The first 4.x.x / 5.x.x code wins over an earlier 2.x.x one (a transcript's "250 2.1.5 Ok"
   // before the error).
@@ -576,32 +606,16 @@ std::string FindStatus(std::string_view s) {
     if (i + 5 > s.size()) {
       return true;  // too close to the end, and so is every later position
     }
-    const char c = s[i];
-    if (i > 0 && (IsDigit(s[i - 1]) || s[i - 1] == '.')) {
+    const size_t length = StatusLengthAt(s, i);
+    if (length == 0) {
       return false;
     }
-    size_t j = i + 2;
-    size_t d1 = j;
-    while (j < s.size() && IsDigit(s[j]) && j - d1 < 3) {
-      ++j;
-    }
-    if (j == d1 || j >= s.size() || s[j] != '.') {
-      return false;
-    }
-    size_t d2 = ++j;
-    while (j < s.size() && IsDigit(s[j]) && j - d2 < 3) {
-      ++j;
-    }
-    if (j == d2 || (j < s.size() &&
-                    (IsDigit(s[j]) || (s[j] == '.' && j + 1 < s.size() && IsDigit(s[j + 1]))))) {
-      return false;
-    }
-    if (c != '2') {
-      found = std::string(s.substr(i, j - i));
+    if (s[i] != '2') {
+      found = std::string(s.substr(i, length));
       return true;
     }
     if (first.empty()) {
-      first = std::string(s.substr(i, j - i));
+      first = std::string(s.substr(i, length));
     }
     return false;
   });
@@ -1092,6 +1106,23 @@ size_t NextReplyCodeStart(std::string_view s, size_t from) {
   return n;
 }
 
+// The length of FindStatus(t) when t starts with it, else 0. A status FindStatus would find
+// later in t cannot read the same as t's first bytes and be followed by a space there: then t
+// would start with a valid status too (only what follows a status decides its validity).
+size_t StatusPrefixLength(std::string_view t) {
+  if (t.size() < 5 || t[1] != '.') {
+    return 0;
+  }
+  if (t[0] == '4' || t[0] == '5') {
+    return StatusLengthAt(t, 0);  // FindStatus takes the first 4.x.x or 5.x.x
+  }
+  if (t[0] != '2') {
+    return 0;
+  }
+  const std::string st = FindStatus(t);  // a later 4.x.x or 5.x.x wins over this 2.x.x
+  return !st.empty() && t.substr(0, st.size()) == st ? st.size() : 0;
+}
+
 }  // namespace
 
 std::string JoinReplyLines(std::string_view s) {
@@ -1106,10 +1137,9 @@ std::string JoinReplyLines(std::string_view s) {
         (s[i + 3] == '-' || s[i + 3] == ' ')) {
       // "550-" or "550 " optionally followed by "5.7.1 "
       size_t j = i + 4;
-      std::string st = FindStatus(s.substr(j, 12));
-      if (!st.empty() && s.substr(j, st.size()) == st && j + st.size() < s.size() &&
-          s[j + st.size()] == ' ') {
-        j += st.size() + 1;
+      const size_t status = StatusPrefixLength(s.substr(j, 12));
+      if (status != 0 && j + status < s.size() && s[j + status] == ' ') {
+        j += status + 1;
       } else if (s[i + 3] == ' ') {
         j = i;  // "550 text" without a status is not a continuation prefix
       }

@@ -460,6 +460,45 @@ TEST(ParseDeliveryStatusTest, GroupsWithoutAnAddressAreDroppedTheOthersKeptInOrd
   EXPECT_TRUE(ParseDeliveryStatus(none).empty());
 }
 
+TEST(ParseDeliveryStatusTest, ALineIsAFieldOnlyWithAColonBeforeAnySpace) {
+  // A line names a field when it has a ':' that is not its first byte and no ' ' before it,
+  // wherever the line starts (a padding field moves it) and however near the part's end it is.
+  for (size_t pad = 0; pad < 40; ++pad) {
+    for (const bool last_line_ends : {false, true}) {
+      const std::string part = "X-Pad: " + std::string(pad, 'p') +
+                               "\n"
+                               "Final-Recipient: rfc822; one@example.net\n"
+                               "Status : 4.0.0\n"
+                               ":Action: delayed\n"
+                               "Remote MTA: dns; wrong.example\n"
+                               "Remote-MTA\n"
+                               "X: y\n"
+                               "Last-Attempt-Date: Mon, 1 Jan 2024\n"
+                               "Action:failed\n"
+                               "Status: 5.1.1" +
+                               std::string(last_line_ends ? "\n" : "");
+      Mail mail;
+      mail.delivery_status.push_back(part);
+      const std::vector<Delivery> got = ParseDeliveryStatus(mail);
+      ASSERT_EQ(got.size(), 1u) << part;
+      EXPECT_EQ(got[0].recipient, "one@example.net") << part;
+      EXPECT_EQ(got[0].status, "5.1.1") << part;
+      EXPECT_EQ(got[0].action, "failed") << part;
+      EXPECT_EQ(got[0].remote_mta, "") << part;
+      EXPECT_EQ(got[0].date, "Mon, 1 Jan 2024") << part;
+    }
+  }
+  // A status line as the whole part's last 13 bytes, and one whose name runs past 16 bytes.
+  Mail mail;
+  mail.delivery_status.push_back("Final-Recipient: rfc822; a@example.net\nStatus: 5.2.2");
+  mail.delivery_status.push_back(
+      "Original-Recipient: rfc822; b@example.net\nX-Actual-Recipient x: rfc822; c@example.net\n");
+  const std::vector<Delivery> got = ParseDeliveryStatus(mail);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].status, "5.2.2");
+  EXPECT_EQ(got[1].recipient, "b@example.net");
+}
+
 TEST(NextLineMentioningTest, MailBuiltByHandFallsBackToThePerLineSearch) {
   Mail mail;
   mail.text = "a@b.example here\nnothing\nA@B.EXAMPLE again\n";

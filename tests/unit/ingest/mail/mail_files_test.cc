@@ -88,6 +88,49 @@ TEST(ListMailFilesTest, OrderIsThePathOrderForNamesAroundTheSlashByte) {
   EXPECT_TRUE(missing.empty());
 }
 
+// Names that share their first 8 or 16 bytes and differ (or end) just before, at or after them,
+// with bytes above 0x7f there, and a subdirectory among them: the listing is the order
+// std::filesystem::path gives the same files (the names sorted as byte strings).
+TEST(ListMailFilesTest, SortsNamesThatShareLongPrefixesAsByteStrings) {
+  testing::TempDir tmp;
+  const std::string p8 = "lhost-ac";
+  const std::string p16 = "lhost-activehunt";
+  const std::vector<std::string> names = {p8.substr(0, 7),
+                                          p8,
+                                          p8 + "a",
+                                          p8 + "\x80",
+                                          p8 + "\xff-01.eml",
+                                          p8 + "\x7f",
+                                          p16.substr(0, 15),
+                                          p16.substr(0, 15) + "\xe9",
+                                          p16,
+                                          p16 + "er-01.eml",
+                                          p16 + "er-02.eml",
+                                          p16 + "er-1",
+                                          p16 + "\xc3",
+                                          p16 + "a",
+                                          "lhost-b",
+                                          "\xfflhost-activehunter-01.eml",
+                                          "lhost-activehunter-01.em"};
+  std::vector<fs::path> expected;
+  for (const auto& n : names) {
+    Write(tmp.path() / n, "f");
+    expected.push_back(tmp.path() / n);
+  }
+  for (const std::string n : {"er-10.eml", "er-2.eml"}) {
+    Write(tmp.path() / (p16 + "er-01") / (p16 + n), "d");
+    expected.push_back(tmp.path() / (p16 + "er-01") / (p16 + n));
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> want;
+  for (const auto& p : expected) {
+    want.push_back(p.string());
+  }
+  std::vector<std::string> missing;
+  EXPECT_EQ(ListMailFiles({tmp.path().string()}, &missing), want);
+  EXPECT_TRUE(missing.empty());
+}
+
 TEST(ListMailFilesTest, KeepsInputOrderAndReportsWhatIsMissing) {
   testing::TempDir tmp;
   const std::string root = tmp.path().string();
