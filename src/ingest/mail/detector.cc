@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -598,53 +599,46 @@ size_t ScanOriginalStart(std::string_view text, std::string_view lower, char* ou
     const size_t n = lower.size();
     size_t i = 0;
     bool done = false;
-#if defined(BW_CPU_AVX2_TARGET)
-    // 32 positions a step with AVX2 when the CPU has it; the 16-byte blocks below take the rest.
-    if (HasAvx2()) {
-      while (i + kSentF + 32 <= n) {
-        uint32_t m = CandidateBlockAvx2<kLowering, kSentF>(kLowering ? text.data() : lower.data(),
-                                                           out, n, i);
+#if defined(__SSE2__)
+    // Blocks of `width` positions from `block`, which moves i to the first block with a
+    // candidate (lower-casing what it reads) and returns their bits; each candidate is decided.
+    const auto scan_blocks = [&](auto width, auto block) {
+      constexpr size_t kWidth = decltype(width)::value;
+      while (!done && i + kSentF + kWidth <= n) {
+        auto m = block();
         if (m == 0) {
           break;
         }
         if constexpr (kLowering) {
-          lowered = std::max(lowered, i + 32);
+          lowered = std::max(lowered, i + kWidth);
         }
         for (; m != 0 && !done; m &= m - 1) {
           done = decide(i + static_cast<size_t>(__builtin_ctz(m)));
         }
-        if (done) {
-          break;
+        if (!done) {
+          i += kWidth;
         }
-        i += 32;
       }
       if constexpr (kLowering) {
-        lowered = std::max(lowered, i);  // the blocks read are lower-cased
+        if (!done) {
+          lowered = std::max(lowered, i);  // the blocks read are lower-cased
+        }
       }
+    };
+    const char* const src = kLowering ? text.data() : lower.data();
+#endif
+#if defined(BW_CPU_AVX2_TARGET)
+    // 32 positions a step with AVX2 when the CPU has it; the 16-byte blocks below take the rest.
+    if (HasAvx2()) {
+      scan_blocks(std::integral_constant<size_t, 32>{},
+                  [&] { return CandidateBlockAvx2<kLowering, kSentF>(src, out, n, i); });
     }
 #endif
 #if defined(__SSE2__)
-    while (!done && i + kSentF + 16 <= n) {
-      unsigned m =
-          CandidateBlock<kLowering, kSentF>(kLowering ? text.data() : lower.data(), out, n, i);
-      if (m == 0) {
-        break;
-      }
-      if constexpr (kLowering) {
-        lowered = std::max(lowered, i + 16);
-      }
-      for (; m != 0 && !done; m &= m - 1) {
-        done = decide(i + static_cast<size_t>(__builtin_ctz(m)));
-      }
-      if (done) {
-        break;
-      }
-      i += 16;
-    }
+    scan_blocks(std::integral_constant<size_t, 16>{},
+                [&] { return CandidateBlock<kLowering, kSentF>(src, out, n, i); });
     if (done) {
       i = n;
-    } else if constexpr (kLowering) {
-      lowered = std::max(lowered, i);  // the blocks read are lower-cased
     }
 #endif
     if (i < n) {
