@@ -927,9 +927,51 @@ void Headers::AppendToLastValue(std::string_view piece) {
   SetLastValue(std::move(value));
 }
 
+char* Headers::KeepRoom(size_t n, bool reuse) {
+  if (reuse && n <= bytes_capacity_ && bytes_.use_count() == 1) {
+    // Made writable below (make_shared_for_overwrite<char[]>), and no copy of these headers
+    // shares it.
+    return const_cast<char*>(bytes_.get());
+  }
+  // Headers filled again (bytes_capacity_ > 0) grow by at least half, so a run of growing
+  // blocks allocates a few times only; others get what they need.
+  const size_t capacity =
+      bytes_capacity_ > 0 ? std::max(n, bytes_capacity_ + bytes_capacity_ / 2) : n;
+  std::shared_ptr<char[]> bytes = std::make_shared_for_overwrite<char[]>(capacity);
+  char* room = bytes.get();
+  bytes_ = std::move(bytes);
+  bytes_capacity_ = capacity;
+  return room;
+}
+
+const char* Headers::KeepCopy(const char* lo, const char* hi) {
+  const auto n = static_cast<size_t>(hi - lo);
+  char* room = KeepRoom(n, /*reuse=*/fields_.empty());
+  if (n > 0) {
+    std::memcpy(room, lo, n);
+  }
+  return room;
+}
+
 void Headers::KeepCopyOf(const char* lo, const char* hi) {
-  std::shared_ptr<const char[]> bytes = internal::SharedCopy(lo, hi);
-  const char* base = bytes.get();
+  // The kept bytes are written over only when no field points into them.
+  bool reuse = bytes_capacity_ > 0;
+  for (const Header& h : fields_) {
+    if (!reuse) {
+      break;
+    }
+    reuse = !((h.owned_name_ == nullptr && InKeptBytes(h.name)) ||
+              ((h.pending_ || h.verbatim_) && InKeptBytes(h.raw_)));
+  }
+  CopyAndRepoint(lo, hi, reuse);
+}
+
+void Headers::CopyAndRepoint(const char* lo, const char* hi, bool reuse) {
+  const auto n = static_cast<size_t>(hi - lo);
+  char* const base = KeepRoom(n, reuse);
+  if (n > 0) {
+    std::memcpy(base, lo, n);
+  }
   const auto inside = [&](std::string_view v) {
     return v.data() >= lo && v.data() + v.size() <= hi;
   };
@@ -944,7 +986,6 @@ void Headers::KeepCopyOf(const char* lo, const char* hi) {
       h.raw_ = rebase(h.raw_);
     }
   }
-  bytes_ = std::move(bytes);
 }
 
 std::optional<std::string_view> Header::PlainRawValue() const {
@@ -992,21 +1033,38 @@ std::string_view FindHeader(const Headers& headers, std::string_view name) {
 }
 
 Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
+  Headers out;
+  ParseFieldBlockInto(text, out, max_fields);
+  return out;
+}
+
+void ParseFieldBlockInto(std::string_view text, Headers& out, size_t max_fields) {
   // Lines one at a time (no line list); a field on one line is a verbatim view (name and trimmed
   // value) into `text`, re-pointed at the end into one copy of the bytes they use, which the
-  // Headers keep: no string per field. A folded field's value is built as a string.
-  Headers out;
+  // Headers keep: no string per field. A folded field's value is built as a string, at its final
+  // size.
+  out.clear();
   const char* hi = text.data();  // the end of the bytes the views use
   size_t start = 0;
-  while (start < text.size()) {
-    const void* nl = std::memchr(text.data() + start, '\n', text.size() - start);
+  // The line at `at` without its LF (and a CR before it); `at` moves to the next line.
+  const auto line_at = [&](size_t& at) {
+    const void* nl = std::memchr(text.data() + at, '\n', text.size() - at);
     const size_t end =
         nl == nullptr ? text.size() : static_cast<size_t>(static_cast<const char*>(nl) - text.data());
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
+    return line;
+  };
+  std::string_view line;
+  bool read_ahead = false;  // `line` is the next line already (read after a field's last line)
+  while (read_ahead || start < text.size()) {
+    if (!read_ahead) {
+      line = line_at(start);
+    }
+    read_ahead = false;
     if (Trim(line).empty()) {
       if (!out.empty()) {
         break;
@@ -1015,7 +1073,7 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
     }
     if ((line.front() == ' ' || line.front() == '\t')) {
       if (!out.empty()) {
-        out.AppendToLastValue(Trim(line));
+        out.AppendToLastValue(Trim(line));  // after a line that is no field
       }
       continue;
     }
@@ -1036,17 +1094,49 @@ Headers ParseFieldBlock(std::string_view text, size_t max_fields) {
     const std::string_view value = Trim(line.substr(colon + 1));
     out.AddVerbatim(name, value);
     hi = line.data() + line.size();
+    // The continuation lines that follow: the value joined with a space before each trimmed
+    // line (what AppendToLastValue makes of them), sized first, then built once (the lines read
+    // again).
+    const size_t folded_start = start;
+    size_t folded_lines = 0;
+    size_t size = value.size();
+    while (start < text.size()) {
+      line = line_at(start);
+      if (line.empty() || (line.front() != ' ' && line.front() != '\t')) {
+        read_ahead = true;  // not a continuation line
+        break;
+      }
+      const std::string_view piece = Trim(line);
+      if (piece.empty()) {
+        read_ahead = true;  // a blank line: the end of the block
+        break;
+      }
+      size += 1 + piece.size();
+      ++folded_lines;
+    }
+    if (folded_lines > 0) {
+      std::string folded;
+      folded.reserve(size);
+      folded.append(value);
+      for (size_t at = folded_start; folded_lines > 0; --folded_lines) {
+        folded.push_back(' ');
+        folded.append(Trim(line_at(at)));
+      }
+      out.SetLastValue(std::move(folded));
+    }
   }
   if (!out.empty()) {
-    out.KeepCopyOf(text.data(), hi);
+    // Every view of a field lies in [text.data(), hi) (the rest are owned strings): the kept
+    // bytes can be written over unless `text` lies in them.
+    out.CopyAndRepoint(text.data(), hi, /*reuse=*/!out.InKeptBytes(text));
   }
-  return out;
 }
 
 namespace {
 
-// LoadMail with GMime's reader (`data` with LF line endings; GMime loaded on first use).
-Result<Mail> LoadWithGMime(std::string_view data, const MimeLimits& limits) {
+// LoadMailInto with GMime's reader (`data` with LF line endings; GMime loaded on first use), into
+// a cleared `mail`.
+Status LoadWithGMimeInto(std::string_view data, const MimeLimits& limits, Mail& mail) {
   if (Status loaded = internal::LoadGMime(); !loaded) {
     return loaded.error();
   }
@@ -1057,7 +1147,6 @@ Result<Mail> LoadWithGMime(std::string_view data, const MimeLimits& limits) {
   if (!message) {
     return InvalidInput("the input is not a mail: no header found");
   }
-  Mail mail;
   mail.headers = ReadHeaders(GMIME_OBJECT(message.get()));
   if (mail.headers.empty()) {
     return InvalidInput("the input is not a mail: no header found");
@@ -1077,27 +1166,58 @@ Result<Mail> LoadWithGMime(std::string_view data, const MimeLimits& limits) {
   }
   mail.text_lower = mail.text;  // lower-cased only where it is searched: see Mail::text_lower
   mail.readable_size = LowerUntilOriginalStart(mail.text, mail.text_lower.data());
-  return mail;
+  return {};
+}
+
+// Empties `s`, and gives its memory back when it holds more than 1 MiB (after a very large mail).
+void ClearString(std::string& s) {
+  if (s.capacity() > (size_t{1} << 20)) {
+    std::string().swap(s);
+  } else {
+    s.clear();
+  }
 }
 
 }  // namespace
 
+void Mail::Clear() {
+  headers.clear();
+  ClearString(mime_type);
+  ClearString(report_type);
+  ClearString(text);
+  delivery_status.clear();
+  ClearString(feedback_report);
+  original_headers.clear();
+  ClearString(original_body);
+  has_original = false;
+  ClearString(original_raw);
+  truncated = false;
+  fast_path = false;
+  readable_size = 0;
+  ClearString(text_lower);
+}
+
 Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
-  // The fast path fills the Mail inside the returned Result, and every return below returns
-  // `result` (so it is constructed in the caller's place): no move of a whole Mail into a Result
-  // and no destruction of the moved-from one per mail.
+  // The Mail is filled inside the returned Result (constructed in the caller's place): no move of
+  // a whole Mail into a Result and no destruction of the moved-from one per mail.
   Result<Mail> result(boost::system::in_place_value);
+  if (Status loaded = LoadMailInto(raw, limits, *result); !loaded) {
+    result = loaded.error();
+  }
+  return result;
+}
+
+Status LoadMailInto(std::string_view raw, const MimeLimits& limits, Mail& mail) {
+  mail.Clear();
   if (raw.size() > limits.max_bytes) {
-    result = TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
-    return result;
+    return TooLarge("the mail is larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   if (internal::MoreContainersThan(raw, static_cast<size_t>(std::max(limits.max_parts, 0)))) {
-    result =
-        TooLarge("the mail has more than " + std::to_string(limits.max_parts) + " MIME containers");
-    return result;
+    return TooLarge("the mail has more than " + std::to_string(limits.max_parts) +
+                    " MIME containers");
   }
   // A mail with CR line endings is normalised into a buffer kept per thread (no allocation and
-  // zero-filling per mail); nothing in the returned Mail points into it.
+  // zero-filling per mail); nothing in the Mail points into it.
   thread_local internal::ScratchBuffer normalized(&internal::ThreadBlockForNormalized);
   struct ReleaseLarge {  // a buffer grown by a very large mail is not kept
     ~ReleaseLarge() { normalized.ReleaseAbove(size_t{1} << 20); }
@@ -1107,20 +1227,18 @@ Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits) {
     data = internal::NormalizeLineEndingsInto(raw, normalized);
   }
   if (limits.engine != MimeEngine::kGMime) {
-    Mail& fast = *result;
-    if (internal::FastLoadMailInto(data, limits, fast)) {
-      fast.fast_path = true;
-      fast.text_lower = fast.text;  // lower-cased only where it is searched: see Mail::text_lower
-      fast.readable_size = LowerUntilOriginalStart(fast.text, fast.text_lower.data());
-      return result;
+    if (internal::FastLoadMailInto(data, limits, mail)) {
+      mail.fast_path = true;
+      mail.text_lower = mail.text;  // lower-cased only where it is searched: see Mail::text_lower
+      mail.readable_size = LowerUntilOriginalStart(mail.text, mail.text_lower.data());
+      return {};
     }
     if (limits.engine == MimeEngine::kFast) {
-      result = NotFound("the fast MIME path does not handle this mail");
-      return result;
+      return NotFound("the fast MIME path does not handle this mail");
     }
+    mail.Clear();  // the fast path's partial Mail is dropped
   }
-  result = LoadWithGMime(data, limits);  // (the fast path's partial Mail is dropped here)
-  return result;
+  return LoadWithGMimeInto(data, limits, mail);
 }
 
 }  // namespace bw::mail

@@ -134,8 +134,26 @@ class Headers {
   void reserve(size_t n) { fields_.reserve(n); }
   // Keeps `bytes` (the raw header block undecoded values point into) as long as these headers
   // or a copy of them live. (An array rather than a std::string: one allocation for the control
-  // block and the bytes together, internal::SharedCopy.)
-  void Keep(std::shared_ptr<const char[]> bytes) { bytes_ = std::move(bytes); }
+  // block and the bytes together, std::make_shared_for_overwrite.)
+  void Keep(std::shared_ptr<const char[]> bytes) {
+    bytes_ = std::move(bytes);
+    bytes_capacity_ = 0;  // not known: never written over
+  }
+  // Keeps a copy of [lo, hi) as Keep does and returns where it starts, for fields added next to
+  // point into. The bytes kept so far are written over when they are large enough and nothing
+  // else shares them (no copy of these headers), so headers cleared and filled again from mail
+  // to mail allocate once. REQUIRES: empty() (no field points into the kept bytes).
+  const char* KeepCopy(const char* lo, const char* hi);
+  // Removes every field; keeps the memory of the field list, and of the kept bytes unless they
+  // are more than 1 MiB, for the fields added next (KeepCopy).
+  void clear() {
+    fields_.clear();
+    name_bits_ = 0;
+    if (bytes_capacity_ > (size_t{1} << 20)) {
+      bytes_.reset();
+      bytes_capacity_ = 0;
+    }
+  }
 
  private:
   // A hash (0-63) of a field name that is the same for every ASCII case of it: its length and
@@ -149,10 +167,25 @@ class Headers {
     return (static_cast<unsigned>(name.size()) * 7u + first * 3u + last * 5u) & 63u;
   }
   void NoteName(std::string_view name) { name_bits_ |= uint64_t{1} << NameBit(name); }
+  // Room for `n` bytes that these headers keep (in bytes_): the bytes kept so far when they are
+  // large enough, nothing else shares them and `reuse` (no field points into them), else new ones.
+  char* KeepRoom(size_t n, bool reuse);
+  // KeepCopyOf(lo, hi), where `reuse` says whether the kept bytes may be written over (no field
+  // view outside [lo, hi) points into them, and [lo, hi) does not overlap them).
+  void CopyAndRepoint(const char* lo, const char* hi, bool reuse);
+  // Whether `v` starts in the bytes KeepRoom made.
+  bool InKeptBytes(std::string_view v) const {
+    return bytes_capacity_ > 0 && v.data() >= bytes_.get() &&
+           v.data() < bytes_.get() + bytes_capacity_;
+  }
+  friend void ParseFieldBlockInto(std::string_view text, Headers& out, size_t max_fields);
 
   std::vector<Header> fields_;
   uint64_t name_bits_ = 0;  // bit NameBit(name) set for the name of each field
   std::shared_ptr<const char[]> bytes_;
+  // How many bytes KeepRoom made bytes_ (writable bytes); 0 when they came from elsewhere (Keep):
+  // then they are never written over.
+  size_t bytes_capacity_ = 0;
 };
 
 // The value of the first field named `name` (any case), or "" when there is none.
@@ -161,6 +194,10 @@ std::string_view FindHeader(const Headers& headers, std::string_view name);
 // Parses "Name: value" lines (continuation lines folded in) until the first empty line or the
 // end. Lines that are not fields are skipped. At most `max_fields` fields. Never throws.
 Headers ParseFieldBlock(std::string_view text, size_t max_fields = 1000);
+
+// ParseFieldBlock(text, max_fields) into `out`, which is emptied first (Headers::clear), so that
+// headers filled again from mail to mail reuse their memory.
+void ParseFieldBlockInto(std::string_view text, Headers& out, size_t max_fields = 1000);
 
 // Which MIME reader takes a mail apart. kAuto (the default) tries the lightweight fast path
 // and hands the mail to GMime when the fast path declines it; kGMime and kFast force one (kFast
@@ -199,6 +236,12 @@ struct Mail {
 
   // `text` up to where a quoted original message starts.
   std::string_view Readable() const { return std::string_view(text).substr(0, readable_size); }
+
+  // Makes the Mail equal to a default-constructed one but keeps the memory its strings and field
+  // lists hold (not that of delivery_status's strings; a string over 1 MiB is given back), for a
+  // Mail that LoadMailInto fills again from mail to mail. (A member added above must be reset
+  // there too.)
+  void Clear();
 };
 
 // The lower-case phrases that mark the start of the quoted original message (FindOriginalStart
@@ -250,5 +293,11 @@ size_t FindOriginalStart(std::string_view text);
 // loaded (gmime_api.h: the installation lacks libgmime-3.0-0). Otherwise a Mail, possibly partial (truncated) when a
 // depth or part limit was hit. Thread-safe.
 Result<Mail> LoadMail(std::string_view raw, const MimeLimits& limits);
+
+// LoadMail(raw, limits) into `mail`, which is emptied first (Mail::Clear): a Mail kept and filled
+// again from mail to mail reuses the memory of its strings and field lists instead of allocating
+// them per mail. The same errors as LoadMail; `mail` then holds nothing of use. Thread-safe for
+// distinct Mails.
+Status LoadMailInto(std::string_view raw, const MimeLimits& limits, Mail& mail);
 
 }  // namespace bw::mail

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 
@@ -272,6 +273,42 @@ namespace {
 Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOptions& options,
                                             int level);
 
+// A Mail kept per thread and filled again from mail to mail (LoadMailInto reuses the memory of
+// its strings and field lists), one per nesting level in use: a forwarded bounce parses its inner
+// mail while the outer one is held. Emptied when released (Mail::Clear, which gives back what a
+// very large mail grew).
+class PooledMail {
+ public:
+  PooledMail() : mail_(Acquire()) {}
+  ~PooledMail() {
+    mail_.Clear();
+    --Pool().used;
+  }
+  PooledMail(const PooledMail&) = delete;
+  PooledMail& operator=(const PooledMail&) = delete;
+
+  Mail& get() { return mail_; }
+
+ private:
+  struct State {
+    std::deque<Mail> mails;  // a deque: references stay valid as it grows
+    size_t used = 0;
+  };
+  static State& Pool() {
+    thread_local State state;
+    return state;
+  }
+  static Mail& Acquire() {
+    State& s = Pool();
+    if (s.used == s.mails.size()) {
+      s.mails.emplace_back();
+    }
+    return s.mails[s.used++];
+  }
+
+  Mail& mail_;
+};
+
 }  // namespace
 
 Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptions& options) {
@@ -290,32 +327,34 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
   if (raw.size() > options.max_bytes) {
     return TooLarge("the mail is larger than " + std::to_string(options.max_bytes) + " bytes");
   }
-  auto mail = LoadMail(StripMboxFromLine(raw), limits);
-  if (!mail) {
-    return mail.error();
+  PooledMail pooled;
+  Mail& mail = pooled.get();
+  if (Status loaded = LoadMailInto(StripMboxFromLine(raw), limits, mail); !loaded) {
+    return loaded.error();
   }
-  if (level == 0 && !mail->original_raw.empty() && mail->delivery_status.empty() &&
-      mail->feedback_report.empty() &&
-      (IContains(FindHeader(mail->original_headers, "From"), "mailer-daemon") ||
-       IContains(FindHeader(mail->original_headers, "Content-Type"), "report-type"))) {
+  if (level == 0 && !mail.original_raw.empty() && mail.delivery_status.empty() &&
+      mail.feedback_report.empty() &&
+      (IContains(FindHeader(mail.original_headers, "From"), "mailer-daemon") ||
+       IContains(FindHeader(mail.original_headers, "Content-Type"), "report-type"))) {
     // A bounce forwarded as an attachment (a report about a report): the inner one has the
     // details.
-    auto inner = ParseMailAt(mail->original_raw, options, level + 1);
+    auto inner = ParseMailAt(mail.original_raw, options, level + 1);
     if (inner && !inner->empty()) {
       return inner;
     }
   }
   std::vector<MailResult> results;
-  const MailSignals signals = SignalsOf(*mail);
-  const DetectionScope scope(*mail);  // detectors share the helpers' results for this mail
+  const MailSignals signals = SignalsOf(mail);
+  const DetectionScope scope(mail);  // detectors share the helpers' results for this mail
   for (const auto& detector : Detectors()) {
     if (!detector->Accepts(signals)) {
       continue;
     }
-    std::vector<Delivery> found = detector->Detect(*mail);
+    std::vector<Delivery> found = detector->Detect(mail);
     if (found.empty()) {
       continue;
     }
+    results.reserve(found.size());  // (one allocation: only this detector's results are kept)
     for (auto& d : found) {
       bool dup = false;
       for (const auto& r : results) {
@@ -324,7 +363,7 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
       if (dup) {
         continue;
       }
-      Finish(d, *mail, detector->Name(), options, results.emplace_back());
+      Finish(d, mail, detector->Name(), options, results.emplace_back());
     }
     break;
   }

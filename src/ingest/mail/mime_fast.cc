@@ -729,17 +729,18 @@ bool IsBoundaryLineRest(std::string_view body, size_t at, bool& end, size_t& nex
   return true;
 }
 
-// A message's own header fields as GMime lists them: the Content-* fields belong to its MIME
-// part, not to the message. The names and the values (undecoded: Header::Value decodes one when
-// read) point into one copy of the header block that `out` keeps.
-void AppendMessageHeaders(const Fields& fields, Headers& out) {
+// A message's own header fields as GMime lists them, in place of `out`'s: the Content-* fields
+// belong to its MIME part, not to the message. The names and the values (undecoded:
+// Header::Value decodes one when read) point into one copy of the header block that `out` keeps
+// (in the bytes it kept before when it can: Headers::KeepCopy).
+void SetMessageHeaders(const Fields& fields, Headers& out) {
+  out.clear();
   if (fields.empty()) {
     return;
   }
   const char* lo = fields.front().name.data();
   const char* hi = fields.back().value.data() + fields.back().value.size();
-  std::shared_ptr<const char[]> bytes = SharedCopy(lo, hi);
-  const char* base = bytes.get();
+  const char* base = out.KeepCopy(lo, hi);
   out.reserve(fields.size());
   for (const auto& f : fields) {
     if (f.content) {
@@ -748,7 +749,6 @@ void AppendMessageHeaders(const Fields& fields, Headers& out) {
     out.AddUndecoded(std::string_view(base + (f.name.data() - lo), f.name.size()),
                      std::string_view(base + (f.value.data() - lo), f.value.size()));
   }
-  out.Keep(std::move(bytes));
 }
 
 class FastWalker {
@@ -757,24 +757,22 @@ class FastWalker {
 
   bool ok() const { return ok_; }
 
-  // The text of the HTML parts, for a mail without plain text: each part's bytes decoded into a
-  // per-thread buffer, converted only when their charset needs it, and stripped straight into
-  // the result.
-  std::string Html() {
-    std::string html;
+  // Appends the text of the HTML parts to `html`, for a mail without plain text: each part's
+  // bytes decoded into a per-thread buffer, converted only when their charset needs it, and
+  // stripped straight into `html`.
+  void HtmlInto(std::string& html) {
     thread_local std::string converted;
     ScratchBuffer& decoded = DecodeBuffer();
     for (const auto& h : html_parts_) {
       std::string_view bytes = Undo(h.encoding, h.body, decoded);
       if (!ok_) {
-        return html;
+        return;
       }
       StripHtmlInto(Utf8View(bytes, h.charset, converted), html);
       html.push_back('\n');
     }
     ReleaseIfLarge(decoded);
     ReleaseIfLarge(converted);
-    return html;
   }
 
   // One MIME entity: its header fields (`cf`: their content fields) and body. `known`: its
@@ -819,10 +817,13 @@ class FastWalker {
         return;
       case Kind::kHeaders:
         if (!mail_.has_original) {
-          std::string text;
+          // Decoded into a per-thread buffer: ParseFieldBlockInto copies what it keeps.
+          thread_local std::string text;
+          text.clear();
           TextInto(cf, ct, body, text);
           mail_.has_original = true;
-          mail_.original_headers = ParseFieldBlock(text);
+          ParseFieldBlockInto(text, mail_.original_headers);
+          ReleaseIfLarge(text);
         }
         return;
       case Kind::kPlainText:
@@ -1008,12 +1009,12 @@ class FastWalker {
       return;
     }
     mail_.has_original = true;
-    AppendMessageHeaders(fields, mail_.original_headers);
+    SetMessageHeaders(fields, mail_.original_headers);
     std::string_view from = FindHeader(mail_.original_headers, "From");
     if (IContains(from, "mailer-daemon") || IContains(from, "postmaster") ||
         IContains(FindHeader(mail_.original_headers, "Content-Type"), "report")) {
       if (message.size() <= (1u << 20)) {
-        mail_.original_raw = std::string(message);
+        mail_.original_raw.assign(message);
       }
     }
     ContentType ct;
@@ -1061,7 +1062,7 @@ bool FastLoadMailInto(std::string_view lf, const MimeLimits& limits, Mail& mail)
   if (lf.empty() || lf.front() == '\n' || !ReadFields(lf, fields, cf, body) || fields.empty()) {
     return false;
   }
-  AppendMessageHeaders(fields, mail.headers);
+  SetMessageHeaders(fields, mail.headers);
   if (mail.headers.empty()) {
     return false;  // only Content-* fields: GMime decides whether this is a mail at all
   }
@@ -1080,13 +1081,18 @@ bool FastLoadMailInto(std::string_view lf, const MimeLimits& limits, Mail& mail)
     return false;
   }
   if (Trim(mail.text).empty()) {
-    std::string html = walker.Html();
+    // Stripped into a per-thread buffer whose memory then changes places with the text's (a
+    // Mail filled again keeps both).
+    thread_local std::string html;
+    html.clear();
+    walker.HtmlInto(html);
     if (!walker.ok()) {
       return false;
     }
     if (!html.empty()) {
-      mail.text = std::move(html);
+      mail.text.swap(html);
     }
+    ReleaseIfLarge(html);
   }
   return true;
 }

@@ -20,17 +20,6 @@
 
 namespace bw::mail::internal {
 
-// A shared copy of the bytes [lo, hi) (for Headers::Keep): the control block and the bytes in one
-// allocation, not zero-filled before the copy.
-inline std::shared_ptr<const char[]> SharedCopy(const char* lo, const char* hi) {
-  const auto n = static_cast<size_t>(hi - lo);
-  std::shared_ptr<char[]> bytes = std::make_shared_for_overwrite<char[]>(n);
-  if (n > 0) {
-    std::memcpy(bytes.get(), lo, n);
-  }
-  return bytes;
-}
-
 // How many "multipart/" and "message/rfc822" strings `raw` contains (any case of the two common
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.
 size_t CountContainers(std::string_view raw);
