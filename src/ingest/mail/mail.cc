@@ -953,19 +953,6 @@ const char* Headers::KeepCopy(const char* lo, const char* hi) {
   return room;
 }
 
-void Headers::KeepCopyOf(const char* lo, const char* hi) {
-  // The kept bytes are written over only when no field points into them.
-  bool reuse = bytes_capacity_ > 0;
-  for (const Header& h : fields_) {
-    if (!reuse) {
-      break;
-    }
-    reuse = !((h.owned_name_ == nullptr && InKeptBytes(h.name)) ||
-              ((h.pending_ || h.verbatim_) && InKeptBytes(h.raw_)));
-  }
-  CopyAndRepoint(lo, hi, reuse);
-}
-
 void Headers::CopyAndRepoint(const char* lo, const char* hi, bool reuse) {
   const auto n = static_cast<size_t>(hi - lo);
   char* const base = KeepRoom(n, reuse);

@@ -115,13 +115,9 @@ class Headers {
   // False when no field is named `name` (any ASCII case); true when one may be (the answer of a
   // 64-bit set of name hashes, so most names that are missing are ruled out without a search).
   bool MayHave(std::string_view name) const { return ((name_bits_ >> NameBit(name)) & 1u) != 0; }
-  // Keeps a copy of [lo, hi) and points every view of a field (names not owned, undecoded and
-  // verbatim values) that lies in it into the copy instead: for fields read from bytes that do
-  // not outlive these headers.
-  void KeepCopyOf(const char* lo, const char* hi);
   // Replaces the value of the last field (which must exist) with a decoded one. The name stays
   // as it is: owned, or a view into bytes that must outlive these headers as before (or that
-  // KeepCopyOf re-points), so no copy of it is made.
+  // ParseFieldBlockInto re-points into the bytes it keeps), so no copy of it is made.
   void SetLastValue(std::string value) {
     Header& h = fields_.back();
     h.value_ = std::move(value);
@@ -170,8 +166,10 @@ class Headers {
   // Room for `n` bytes that these headers keep (in bytes_): the bytes kept so far when they are
   // large enough, nothing else shares them and `reuse` (no field points into them), else new ones.
   char* KeepRoom(size_t n, bool reuse);
-  // KeepCopyOf(lo, hi), where `reuse` says whether the kept bytes may be written over (no field
-  // view outside [lo, hi) points into them, and [lo, hi) does not overlap them).
+  // Keeps a copy of [lo, hi) (KeepRoom) and points every view of a field (names not owned,
+  // undecoded and verbatim values) that lies in it into the copy instead. `reuse`: whether the
+  // kept bytes may be written over. REQUIRES: no field view outside [lo, hi) points into the
+  // bytes kept so far (they may be freed), and with `reuse`, [lo, hi) does not overlap them.
   void CopyAndRepoint(const char* lo, const char* hi, bool reuse);
   // Whether `v` starts in the bytes KeepRoom made.
   bool InKeptBytes(std::string_view v) const {
