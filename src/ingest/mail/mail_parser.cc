@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <optional>
 
@@ -19,6 +18,7 @@
 #include "ingest/classify/reason.h"
 #include "ingest/mail/detector.h"
 #include "ingest/mail/mail.h"
+#include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
 
 namespace bw::mail {
@@ -279,34 +279,11 @@ Result<std::vector<MailResult>> ParseMailAt(std::string_view raw, const ParseOpt
 // very large mail grew).
 class PooledMail {
  public:
-  PooledMail() : mail_(Acquire()) {}
-  ~PooledMail() {
-    mail_.Clear();
-    --Pool().used;
-  }
-  PooledMail(const PooledMail&) = delete;
-  PooledMail& operator=(const PooledMail&) = delete;
-
-  Mail& get() { return mail_; }
+  ~PooledMail() { pooled_.get().Clear(); }
+  Mail& get() { return pooled_.get(); }
 
  private:
-  struct State {
-    std::deque<Mail> mails;  // a deque: references stay valid as it grows
-    size_t used = 0;
-  };
-  static State& Pool() {
-    thread_local State state;
-    return state;
-  }
-  static Mail& Acquire() {
-    State& s = Pool();
-    if (s.used == s.mails.size()) {
-      s.mails.emplace_back();
-    }
-    return s.mails[s.used++];
-  }
-
-  Mail& mail_;
+  internal::ThreadPooled<Mail> pooled_;
 };
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -68,34 +67,7 @@ using Fields = std::vector<Field>;
 
 // Field lists kept per thread and reused from mail to mail (one per nesting level in use), so
 // that reading a header block allocates nothing once they have grown.
-class PooledFields {
- public:
-  PooledFields() : fields_(Acquire()) {}
-  ~PooledFields() { --Pool().used; }
-  PooledFields(const PooledFields&) = delete;
-  PooledFields& operator=(const PooledFields&) = delete;
-
-  Fields& get() { return fields_; }
-
- private:
-  struct State {
-    std::deque<Fields> lists;  // a deque: references stay valid as it grows
-    size_t used = 0;
-  };
-  static State& Pool() {
-    thread_local State state;
-    return state;
-  }
-  static Fields& Acquire() {
-    State& s = Pool();
-    if (s.used == s.lists.size()) {
-      s.lists.emplace_back();
-    }
-    return s.lists[s.used++];
-  }
-
-  Fields& fields_;
-};
+using PooledFields = ThreadPooled<Fields>;
 
 inline bool IsLwsp(char c) { return c == ' ' || c == '\t'; }
 
@@ -889,8 +861,7 @@ class FastWalker {
     return {};
   }
 
-  void DecodeInto(Encoding enc, std::string_view charset, std::string_view body,
-                  std::string& out) {
+  void DecodeInto(Encoding enc, std::string_view charset, std::string_view body, std::string& out) {
     ScratchBuffer& buffer = DecodeBuffer();
     std::string_view bytes = Undo(enc, body, buffer);
     if (!ok_) {

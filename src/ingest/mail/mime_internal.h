@@ -4,8 +4,10 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,6 +21,41 @@
 #include "ingest/mail/mail.h"
 
 namespace bw::mail::internal {
+
+// One T per thread and nesting level in use, reused from use to use so that its memory (strings,
+// vectors) is allocated once: a ThreadPooled<T> takes the thread's next free T and gives it back
+// when destroyed, in reverse order (a scope that nests another, e.g. a forwarded mail parsed
+// inside the outer one, takes a second T). The T keeps what the last user left in it: users clear
+// it as they need. Not copyable; use on the thread that made it.
+template <class T>
+class ThreadPooled {
+ public:
+  ThreadPooled() : item_(Acquire()) {}
+  ~ThreadPooled() { --Pool().used; }
+  ThreadPooled(const ThreadPooled&) = delete;
+  ThreadPooled& operator=(const ThreadPooled&) = delete;
+
+  T& get() { return item_; }
+
+ private:
+  struct State {
+    std::deque<T> items;  // a deque: references stay valid as it grows
+    size_t used = 0;
+  };
+  static State& Pool() {
+    thread_local State state;
+    return state;
+  }
+  static T& Acquire() {
+    State& s = Pool();
+    if (s.used == s.items.size()) {
+      s.items.emplace_back();
+    }
+    return s.items[s.used++];
+  }
+
+  T& item_;
+};
 
 // How many "multipart/" and "message/rfc822" strings `raw` contains (any case of the two common
 // spellings): a cheap upper bound of the MIME containers, checked before any parsing.

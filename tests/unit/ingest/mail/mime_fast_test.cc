@@ -245,17 +245,7 @@ TEST(MimeFastTest, HeadersFilledAgainLeaveTheirCopiesAlone) {
 // continuation line appended to the last field (AppendToLastValue).
 Headers FieldBlockLineByLine(std::string_view text, size_t max_fields) {
   Headers out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
+  for (std::string_view line : SplitLines(text)) {  // without their LF and a CR before it
     if (Trim(line).empty()) {
       if (!out.empty()) {
         break;
