@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/cpu.h"
 #include "ingest/mail/gmime_api.h"  // GMime, loaded on first use
 #include "ingest/mail/mime_internal.h"
 #include "ingest/mail/rfc2047.h"
@@ -49,6 +50,54 @@ std::string NormalizeLineEndings(std::string_view raw) {
   return std::string(NormalizeLineEndingsInto(raw, out));
 }
 
+namespace {
+
+#if defined(BW_CPU_AVX2_TARGET)
+// NormalizeLineEndingsInto's two loops with AVX2, while 32 bytes are left from `i` (the caller
+// finishes the rest). CR line endings only: each CR becomes an LF where it stands.
+[[gnu::target("avx2")]] void MapCrToLfAvx2(const char* in, size_t& i, size_t n, char* o) {
+  const __m256i cr = _mm256_set1_epi8('\r');
+  const __m256i flip = _mm256_set1_epi8('\r' ^ '\n');
+  size_t at = i;  // (a local: the stores of bytes could alias the referenced `i`)
+  for (; at + 32 <= n; at += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o + at),
+                        _mm256_xor_si256(v, _mm256_and_si256(_mm256_cmpeq_epi8(v, cr), flip)));
+  }
+  i = at;
+}
+
+// Any line endings: a block without CR is stored as it is; at a CR the bytes before it are kept
+// (the rest of the block is written over later), a CR before an LF is dropped and a lone CR
+// becomes an LF. The output never outruns the input, so a block's store stays within the input's
+// length from `o`.
+[[gnu::target("avx2")]] void DropCrAvx2(const char* in, size_t& i, size_t n, char*& o) {
+  const __m256i cr = _mm256_set1_epi8('\r');
+  size_t at = i;  // (locals: the stores of bytes could alias the referenced `i` and `o`)
+  char* out = o;
+  while (at + 32 <= n) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
+    const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, cr)));
+    if (m == 0) {
+      at += 32;
+      out += 32;
+      continue;
+    }
+    const auto k = static_cast<size_t>(__builtin_ctz(m));
+    at += k + 1;
+    out += k;
+    if (at >= n || in[at] != '\n') {
+      *out++ = '\n';
+    }
+  }
+  i = at;
+  o = out;
+}
+#endif
+
+}  // namespace
+
 std::string_view NormalizeLineEndingsInto(std::string_view raw, ScratchBuffer& buffer) {
   const size_t n = raw.size();
   char* const start = buffer.Reserve(n);  // the output is never longer than the input
@@ -58,6 +107,11 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, ScratchBuffer& b
     // CR line endings only (no LF anywhere, so no CRLF): each CR becomes an LF where it stands
     // (CR ^ 7 is LF), 32 then 16 bytes at a time, without the restart of the copy at each CR
     // below.
+#if defined(BW_CPU_AVX2_TARGET)
+    if (HasAvx2()) {
+      MapCrToLfAvx2(raw.data(), i, n, o);
+    }
+#endif
     const __m128i cr = _mm_set1_epi8('\r');
     const __m128i flip = _mm_set1_epi8('\r' ^ '\n');
     const auto map = [&](size_t at) {
@@ -78,9 +132,14 @@ std::string_view NormalizeLineEndingsInto(std::string_view raw, ScratchBuffer& b
     }
     return std::string_view(start, n);
   }
-  // 16 bytes at a time (with SSE2): a block without CR is stored as it is; at a CR the bytes
-  // before it are kept (the rest of the block is written over later). A CR before an LF is
-  // dropped (the next block starts with the LF); a lone CR becomes an LF.
+  // 16 bytes at a time (with SSE2; 32 with AVX2): a block without CR is stored as it is; at a CR
+  // the bytes before it are kept (the rest of the block is written over later). A CR before an
+  // LF is dropped (the next block starts with the LF); a lone CR becomes an LF.
+#if defined(BW_CPU_AVX2_TARGET)
+  if (HasAvx2()) {
+    DropCrAvx2(raw.data(), i, n, o);
+  }
+#endif
   while (CopyBlocksUntil(raw.data(), i, n, o, '\r')) {
     ++i;
     if (i >= n || raw[i] != '\n') {
@@ -178,9 +237,51 @@ size_t CountContainers(std::string_view s) {
   return n;
 }
 
+#if defined(BW_CPU_AVX2_TARGET)
+namespace {
+
+// The '/' bytes in the 128-byte steps of `s` from `i` (AVX2), with `i` after the last step: per
+// byte lane, counters (a compare's 0xff subtracted adds one) summed into 64-bit totals before any
+// can overflow, after at most 63 steps (4 per lane and step).
+[[gnu::target("avx2")]] size_t CountSlashesAvx2(std::string_view s, size_t& i) {
+  const __m256i slash = _mm256_set1_epi8('/');
+  const __m256i zero = _mm256_setzero_si256();
+  const char* p = s.data();
+  size_t n = 0;
+  while (i + 128 <= s.size()) {
+    __m256i acc = zero;
+    const size_t steps = std::min<size_t>((s.size() - i) / 128, 63);
+    for (size_t b = 0; b < steps; ++b, i += 128) {
+      const __m256i e0 =
+          _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)), slash);
+      const __m256i e1 = _mm256_cmpeq_epi8(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)), slash);
+      const __m256i e2 = _mm256_cmpeq_epi8(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64)), slash);
+      const __m256i e3 = _mm256_cmpeq_epi8(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96)), slash);
+      acc = _mm256_sub_epi8(acc, _mm256_add_epi8(_mm256_add_epi8(e0, e1), _mm256_add_epi8(e2, e3)));
+    }
+    const __m256i sums = _mm256_sad_epu8(acc, zero);  // four 64-bit totals
+    const __m128i two =
+        _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+    n += static_cast<size_t>(_mm_cvtsi128_si64(two)) +
+         static_cast<size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(two, two)));
+  }
+  return n;
+}
+
+}  // namespace
+#endif
+
 size_t CountSlashes(std::string_view s) {
   size_t n = 0;
   size_t i = 0;
+#if defined(BW_CPU_AVX2_TARGET)
+  if (s.size() >= 128 && HasAvx2()) {
+    n = CountSlashesAvx2(s, i);  // fewer than 128 bytes are left to the blocks below
+  }
+#endif
 #if defined(__SSE2__)
   // Per byte lane, counters (a compare's 0xff subtracted adds one) summed into 64-bit totals
   // before any can overflow: at most 63 steps of 64 bytes (4 per step), or 255 single blocks.
@@ -629,6 +730,40 @@ size_t FindEither(std::string_view s, size_t i, char a, char b) {
   return i;
 }
 
+// FindEither as the baseline scan of StripHtmlLoop.
+struct FindEitherSse2 {
+  static size_t Find(std::string_view s, size_t i, char a, char b) {
+    return FindEither(s, i, a, b);
+  }
+};
+
+#if defined(BW_CPU_AVX2_TARGET)
+// FindEither with AVX2: 32 bytes a step, then FindEither for the rest (fewer than 32 bytes).
+struct FindEitherAvx2 {
+  [[gnu::target("avx2")]] static size_t Find(std::string_view s, size_t i, char a, char b) {
+    const size_t n = s.size();
+    const __m256i va = _mm256_set1_epi8(a);
+    const __m256i vb = _mm256_set1_epi8(b);
+    // One compare when `a` and `b` differ in one bit only, as in FindEither.
+    const auto diff = static_cast<unsigned char>(a ^ b);
+    const bool one_bit = diff != 0 && (diff & (diff - 1)) == 0;
+    const __m256i vd = _mm256_set1_epi8(static_cast<char>(diff));
+    const __m256i vab = _mm256_set1_epi8(static_cast<char>(a | b));
+    for (; i + 32 <= n; i += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s.data() + i));
+      const __m256i hit = one_bit
+                              ? _mm256_cmpeq_epi8(_mm256_or_si256(v, vd), vab)
+                              : _mm256_or_si256(_mm256_cmpeq_epi8(v, va), _mm256_cmpeq_epi8(v, vb));
+      const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(hit));
+      if (m != 0) {
+        return i + static_cast<size_t>(__builtin_ctz(m));
+      }
+    }
+    return FindEither(s, i, a, b);
+  }
+};
+#endif
+
 // Whether the tag starting at html[i] (a '<') is one StripHtml turns into a line break: "<br",
 // "<p", "<div", "<tr", "</p", "</div" in any ASCII case. Byte compares in place of six
 // IStartsWith calls per tag (most tags of a mail are <td>, <table>, <span>, </td>, ...): OR-ing
@@ -649,14 +784,18 @@ inline bool IsBlockTag(std::string_view html, size_t i) {
 
 }  // namespace
 
-void internal::StripHtmlInto(std::string_view html, std::string& out) {
+namespace {
+
+// StripHtmlInto's loop, over a scan policy: Scan::Find(s, i, a, b) is FindEither(s, i, a, b).
+template <class Scan>
+void StripHtmlLoop(std::string_view html, std::string& out) {
   bool in_tag = false;
   const size_t n = html.size();
   size_t i = 0;
   while (i < n) {
     // Runs first: inside a tag everything up to '<' or '>' is dropped, outside it everything up
     // to '<' or '&' is kept as is.
-    size_t j = in_tag ? FindEither(html, i, '<', '>') : FindEither(html, i, '<', '&');
+    size_t j = in_tag ? Scan::Find(html, i, '<', '>') : Scan::Find(html, i, '<', '&');
     if (!in_tag) {
       out.append(html.data() + i, j - i);
     }
@@ -699,6 +838,26 @@ void internal::StripHtmlInto(std::string_view html, std::string& out) {
       ++i;
     }
   }
+}
+
+#if defined(BW_CPU_AVX2_TARGET)
+// The loop with FindEitherAvx2. `flatten` inlines the loop and its scans here: GCC inlines an AVX2
+// function only into an AVX2 function, and the loop's instance is not one.
+[[gnu::target("avx2"), gnu::flatten]] void StripHtmlAvx2(std::string_view html, std::string& out) {
+  StripHtmlLoop<FindEitherAvx2>(html, out);
+}
+#endif
+
+}  // namespace
+
+void internal::StripHtmlInto(std::string_view html, std::string& out) {
+#if defined(BW_CPU_AVX2_TARGET)
+  if (html.size() >= 64 && HasAvx2()) {
+    StripHtmlAvx2(html, out);
+    return;
+  }
+#endif
+  StripHtmlLoop<FindEitherSse2>(html, out);
 }
 
 bool internal::PlainFieldValue(std::string_view raw, std::string_view& plain) {

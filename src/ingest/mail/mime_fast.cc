@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/cpu.h"
 #include "ingest/mail/huge_page_block.h"
 #include "ingest/mail/mime_internal.h"
 #include "ingest/mail/text_util.h"
@@ -591,6 +592,68 @@ std::string DecodeQuotedPrintable(std::string_view in) {
   return std::string(DecodeQuotedPrintableInto(in, buffer));
 }
 
+namespace {
+
+// The '=' at p[i] (i < n) of a quoted-printable text: an escape ("=XX") writes its byte at `o`, a
+// soft line break ('=', optional blanks, then LF or the end) writes nothing, any other '=' is kept.
+// `i` moves past what was read, `o` past what was written.
+inline void DecodeEqualsSign(const char* p, size_t& i, size_t n, char*& o) {
+  // An escape first (the usual case): a hex digit after '=' is neither a blank nor a line end,
+  // so such a '=' never starts a soft line break.
+  int hi = 0;
+  int lo = 0;
+  if (i + 2 < n && (hi = Hex(p[i + 1])) >= 0 && (lo = Hex(p[i + 2])) >= 0) {
+    *o++ = static_cast<char>(hi * 16 + lo);
+    i += 3;
+    return;
+  }
+  if (i + 1 < n && p[i + 1] == '\n') {  // the usual soft line break: no blanks before the LF
+    i += 2;
+    return;
+  }
+  // A soft line break: '=' then optional trailing blanks then LF (or the end).
+  size_t j = i + 1;
+  while (j < n && IsLwsp(p[j])) {
+    ++j;
+  }
+  if (j == n || p[j] == '\n') {
+    i = j + 1;
+    return;
+  }
+  *o++ = '=';
+  i += 1;
+}
+
+#if defined(BW_CPU_AVX2_TARGET)
+// The decoding loop of DecodeQuotedPrintableInto with AVX2, while 32 bytes are left from `i`: a
+// block's 32 bytes are stored as they are (the output never outruns the input, so the store
+// stays within the input's length from `o`), and `o` and `i` move to its first '=', if any.
+[[gnu::target("avx2")]] void DecodeQuotedPrintableAvx2(const char* p, size_t& i, size_t n,
+                                                       char*& o) {
+  const __m256i eq = _mm256_set1_epi8('=');
+  size_t at = i;  // (locals: the stores of bytes could alias the referenced `i` and `o`)
+  char* out = o;
+  while (at + 32 <= n) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + at));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
+    const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eq)));
+    if (m == 0) {
+      at += 32;
+      out += 32;
+      continue;
+    }
+    const auto k = static_cast<size_t>(__builtin_ctz(m));
+    at += k;
+    out += k;
+    DecodeEqualsSign(p, at, n, out);
+  }
+  i = at;
+  o = out;
+}
+#endif
+
+}  // namespace
+
 std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& buffer) {
   const size_t n = in.size();
   // The output is never longer than the input; 16 more: one block's store.
@@ -598,6 +661,11 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
   char* o = start;
   const char* p = in.data();
   size_t i = 0;
+#if defined(BW_CPU_AVX2_TARGET)
+  if (n >= 32 && HasAvx2()) {
+    DecodeQuotedPrintableAvx2(p, i, n, o);  // the last 31 bytes or fewer are left to the loop
+  }
+#endif
   while (i < n) {
     // Blocks without '=' are stored as they are (the output never outruns the input); the bytes
     // are read one at a time only where fewer than sixteen are left.
@@ -609,33 +677,16 @@ std::string_view DecodeQuotedPrintableInto(std::string_view in, ScratchBuffer& b
         break;
       }
     }
-    // An escape first (the usual case): a hex digit after '=' is neither a blank nor a line end,
-    // so such a '=' never starts a soft line break.
-    int hi = 0;
-    int lo = 0;
-    if (i + 2 < n && (hi = Hex(p[i + 1])) >= 0 && (lo = Hex(p[i + 2])) >= 0) {
-      *o++ = static_cast<char>(hi * 16 + lo);
-      i += 3;
-      continue;
-    }
-    // A soft line break: '=' then optional trailing blanks then LF (or the end).
-    size_t j = i + 1;
-    while (j < n && IsLwsp(p[j])) {
-      ++j;
-    }
-    if (j == n || p[j] == '\n') {
-      i = j + 1;
-      continue;
-    }
-    *o++ = '=';
-    i += 1;
+    DecodeEqualsSign(p, i, n, o);
   }
   return std::string_view(start, static_cast<size_t>(o - start));
 }
 
-NeedleFinder::NeedleFinder(std::string_view needle) : needle_(needle) {
+NeedleFinder::NeedleFinder(std::string_view needle)
+    : needle_(needle),
+      skips_(needle.size() >= kMinSkip && needle.size() <= kMaxSkip && !HasAvx2()) {
   const size_t m = needle.size();
-  if (m < kMinSkip || m > kMaxSkip) {
+  if (!skips_) {
     return;  // searched with Find
   }
   // A window whose last pair is no pair of the needle: the needle ends m - 1 bytes further on at
@@ -650,10 +701,10 @@ NeedleFinder::NeedleFinder(std::string_view needle) : needle_(needle) {
 }
 
 size_t NeedleFinder::Find(std::string_view text, size_t from) const {
-  const size_t m = needle_.size();
-  if (m < kMinSkip || m > kMaxSkip) {
+  if (!skips_) {
     return bw::mail::Find(text, needle_, from);
   }
+  const size_t m = needle_.size();
   const size_t n = text.size();
   if (n < m || from > n - m) {
     return std::string_view::npos;

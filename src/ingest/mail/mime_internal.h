@@ -352,7 +352,10 @@ inline bool IsContentField(std::string_view name) {
 // it): where the last two bytes of the window are no pair of the needle, the window moves on by
 // the needle's length less one. A 40-byte boundary thus reads about one pair per 35 bytes of text
 // instead of every byte. Needles shorter than kMinSkip or longer than kMaxSkip bytes are searched
-// with Find.
+// with Find, and so is every needle on a CPU with AVX2 (HasAvx2()): there Find compares 64
+// positions a step with independent loads, which takes about half the time of the skip loop, each
+// of whose steps waits for the table load of the step before (docs/benchmarks.md, issue 6,
+// session 13), though it executes more instructions.
 class NeedleFinder {
  public:
   static constexpr size_t kMinSkip = 16;
@@ -375,8 +378,9 @@ class NeedleFinder {
   }
 
   std::string_view needle_;
+  bool skips_;  // whether Find uses skip_ (else Find(text, needle_, from))
   // How far the window may move when its last pair is in the slot: 0 for the needle's last pair.
-  std::array<uint8_t, 256> skip_;  // (filled only for needles of kMinSkip-kMaxSkip bytes)
+  std::array<uint8_t, 256> skip_;  // (filled only when skips_)
 };
 
 // Whether `s` holds a byte in 'A'..'Z'.

@@ -53,6 +53,118 @@ void ExpectSameMail(std::string_view raw) {
   EXPECT_EQ(fast->truncated, slow->truncated);
 }
 
+// The byte loop DecodeQuotedPrintable was written as: the reference of its block copies.
+std::string QuotedPrintableByteLoop(std::string_view in) {
+  const auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
+  };
+  std::string out;
+  size_t i = 0;
+  while (i < in.size()) {
+    if (in[i] != '=') {
+      out.push_back(in[i++]);
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) {
+      ++j;
+    }
+    if (j == in.size() || in[j] == '\n') {
+      i = j + 1;
+      continue;
+    }
+    if (i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
+      i += 3;
+      continue;
+    }
+    out.push_back('=');
+    i += 1;
+  }
+  return out;
+}
+
+// CRLF and lone CR turned into LF a byte at a time: the reference of NormalizeLineEndings.
+std::string LineEndingsByteLoop(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out.push_back('\n');
+      if (i + 1 < s.size() && s[i + 1] == '\n') {
+        ++i;
+      }
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// The byte-at-a-time loop StripHtml was written as: its reference.
+std::string StripHtmlByteLoop(std::string_view html) {
+  std::string out;
+  bool in_tag = false;
+  size_t i = 0;
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '<') {  // a tag starts (or restarts inside one); block tags give a line break
+      in_tag = true;
+      for (std::string_view t : {"<br", "<p", "<div", "<tr", "</p", "</div"}) {
+        if (IStartsWith(html.substr(i), t)) {
+          out.push_back('\n');
+          break;
+        }
+      }
+      ++i;
+      continue;
+    }
+    if (in_tag) {  // dropped up to the '>'
+      in_tag = c != '>';
+      ++i;
+      continue;
+    }
+    if (c == '&') {
+      bool done = false;
+      for (auto [name, ch] : {std::pair<std::string_view, char>{"&lt;", '<'},
+                              {"&gt;", '>'},
+                              {"&amp;", '&'},
+                              {"&quot;", '"'},
+                              {"&nbsp;", ' '},
+                              {"&#39;", '\''}}) {
+        if (IStartsWith(html.substr(i), name)) {
+          out.push_back(ch);
+          i += name.size();
+          done = true;
+          break;
+        }
+      }
+      if (done) {
+        continue;
+      }
+    }
+    out.push_back(c);
+    ++i;
+  }
+  return out;
+}
+
+// `piece` written over `filler` repeated to `len` bytes, from `pos` on (cut at `len`): a special
+// byte or sequence at every position of the block loops, next to every block edge.
+std::string PieceAt(std::string_view filler, size_t len, size_t pos, std::string_view piece) {
+  std::string s;
+  while (s.size() < len) {
+    s += filler;
+  }
+  s.resize(len);
+  for (size_t k = 0; k < piece.size() && pos + k < len; ++k) {
+    s[pos + k] = piece[k];
+  }
+  return s;
+}
+
 bool Declined(std::string_view raw) {
   auto fast = Load(raw, MimeEngine::kFast);
   return !fast.has_value() && fast.error().code() == Code::kNotFound;
@@ -611,20 +723,7 @@ TEST(MimeFastTest, StripHtmlKeepsTextOutsideTags) {
 }
 
 TEST(MimeFastTest, LineEndingsNormalisedAsAByteLoopDoes) {
-  const auto reference = [](std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '\r') {
-        out.push_back('\n');
-        if (i + 1 < s.size() && s[i + 1] == '\n') {
-          ++i;
-        }
-      } else {
-        out.push_back(s[i]);
-      }
-    }
-    return out;
-  };
+  const auto reference = LineEndingsByteLoop;
   internal::ScratchBuffer buffer;  // reused: longer inputs first, so it holds stale bytes
   bw::testing::PieceText gen(12345);
   for (int round = 0; round < 3000; ++round) {
@@ -903,38 +1002,7 @@ TEST(MimeFastTest, AppendUtf8AppendsWhatConvertToUtf8Returns) {
 }
 
 TEST(MimeFastTest, QuotedPrintableDecodedAsAByteLoopDoes) {
-  const auto hex = [](char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                  : -1;
-  };
-  const auto reference = [&](std::string_view in) {
-    std::string out;
-    size_t i = 0;
-    while (i < in.size()) {
-      if (in[i] != '=') {
-        out.push_back(in[i++]);
-        continue;
-      }
-      size_t j = i + 1;
-      while (j < in.size() && (in[j] == ' ' || in[j] == '\t')) {
-        ++j;
-      }
-      if (j == in.size() || in[j] == '\n') {
-        i = j + 1;
-        continue;
-      }
-      if (i + 2 < in.size() && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-        i += 3;
-        continue;
-      }
-      out.push_back('=');
-      i += 1;
-    }
-    return out;
-  };
+  const auto reference = QuotedPrintableByteLoop;
   EXPECT_EQ(internal::DecodeQuotedPrintable("d=\nistribu=E9 =ZZ fin= \t\n=3d=3D="),
             "distribu\xe9 =ZZ fin==");
   static constexpr std::string_view kPieces[] = {"=",   "=E9",
@@ -1409,49 +1477,7 @@ TEST(MimeFastTest, QuotedPrintableIntoAReusedBufferAsAByteLoopDoes) {
 }
 
 TEST(MimeFastTest, StripHtmlAsAByteLoopDoes) {
-  // The reference: the byte-at-a-time loop StripHtml was written as.
-  const auto reference = [](std::string_view html) {
-    std::string out;
-    bool in_tag = false;
-    size_t i = 0;
-    while (i < html.size()) {
-      const char c = html[i];
-      if (c == '<') {  // a tag starts (or restarts inside one); block tags give a line break
-        in_tag = true;
-        for (std::string_view t : {"<br", "<p", "<div", "<tr", "</p", "</div"}) {
-          if (IStartsWith(html.substr(i), t)) {
-            out.push_back('\n');
-            break;
-          }
-        }
-        ++i;
-        continue;
-      }
-      if (in_tag) {  // dropped up to the '>'
-        in_tag = c != '>';
-        ++i;
-        continue;
-      }
-      if (c == '&') {
-        bool done = false;
-        for (auto [name, ch] : {std::pair<std::string_view, char>{"&lt;", '<'}, {"&gt;", '>'},
-                                {"&amp;", '&'}, {"&quot;", '"'}, {"&nbsp;", ' '}, {"&#39;", '\''}}) {
-          if (IStartsWith(html.substr(i), name)) {
-            out.push_back(ch);
-            i += name.size();
-            done = true;
-            break;
-          }
-        }
-        if (done) {
-          continue;
-        }
-      }
-      out.push_back(c);
-      ++i;
-    }
-    return out;
-  };
+  const auto reference = StripHtmlByteLoop;
   static constexpr std::string_view kPieces[] = {
       "<",     ">",     "&",      "<br>",  "<BR/>", "<p class=x>", "</P>", "<div>", "</div>",
       "<tr>",  "<td>",  "&lt;",   "&GT;",  "&amp;", "&quot;",      "&nbsp;", "&#39;", "&x;",
@@ -1965,6 +1991,88 @@ TEST(MimeFastTest, GeneratedMultipartBodiesSplitAsGMimeSplitsThem) {
     }
   }
   EXPECT_GT(compared, 1000u);
+}
+
+// The block loops (16 bytes with SSE2, 32 with AVX2; the suite runs a second time with AVX2 off)
+// against the byte loops, for texts of 0-70 bytes with a special byte or sequence at every
+// position, alone or twice (the second one from every later position).
+TEST(MimeFastTest, QuotedPrintableAtEveryBlockPositionAsAByteLoopDoes) {
+  internal::ScratchBuffer buffer;
+  for (std::string_view piece : {"=", "=3D", "=e9", "=\n", "= \n", "=\t \n", "=Z", "=4", "=="}) {
+    for (size_t len = 0; len <= 70; ++len) {
+      for (size_t pos = 0; pos <= len; ++pos) {
+        const std::string s = PieceAt("plain text ", len, pos, piece);
+        ASSERT_EQ(internal::DecodeQuotedPrintableInto(s, buffer), QuotedPrintableByteLoop(s))
+            << ::testing::PrintToString(s);
+        for (size_t second = pos + 1; second < len; second += 3) {
+          const std::string t = PieceAt(s, len, second, piece);
+          ASSERT_EQ(internal::DecodeQuotedPrintableInto(t, buffer), QuotedPrintableByteLoop(t))
+              << ::testing::PrintToString(t);
+        }
+      }
+    }
+  }
+}
+
+TEST(MimeFastTest, LineEndingsAtEveryBlockPositionAsAByteLoopDoes) {
+  internal::ScratchBuffer buffer;
+  // "x\n" first: a text with an LF takes the CRLF loop, one without the CR-only map.
+  for (std::string_view filler : {"x\nline of text ", "line of text "}) {
+    for (std::string_view piece : {"\r", "\r\n", "\r\r\n", "\r\r", "\n\r"}) {
+      for (size_t len = 0; len <= 70; ++len) {
+        for (size_t pos = 0; pos <= len; ++pos) {
+          const std::string s = PieceAt(filler, len, pos, piece);
+          ASSERT_EQ(internal::NormalizeLineEndingsInto(s, buffer), LineEndingsByteLoop(s))
+              << ::testing::PrintToString(s);
+          for (size_t second = pos + 1; second < len; second += 3) {
+            const std::string t = PieceAt(s, len, second, piece);
+            ASSERT_EQ(internal::NormalizeLineEndingsInto(t, buffer), LineEndingsByteLoop(t))
+                << ::testing::PrintToString(t);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(MimeFastTest, StripHtmlAtEveryBlockPositionAsAByteLoopDoes) {
+  // Outside a tag ('<' and '&' stop the scan) and inside one ('<' and '>' stop it).
+  for (std::string_view filler : {"text run ", "<td style=x "}) {
+    for (std::string_view piece : {"<", ">", "&", "&amp;", "&lt;", "<br>", "</p>", "<b>", "=>"}) {
+      for (size_t len = 0; len <= 70; ++len) {
+        for (size_t pos = 0; pos <= len; ++pos) {
+          const std::string s = PieceAt(filler, len, pos, piece);
+          ASSERT_EQ(internal::StripHtml(s), StripHtmlByteLoop(s)) << ::testing::PrintToString(s);
+          for (size_t second = pos + 1; second < len; second += 3) {
+            const std::string t = PieceAt(s, len, second, piece);
+            ASSERT_EQ(internal::StripHtml(t), StripHtmlByteLoop(t)) << ::testing::PrintToString(t);
+          }
+        }
+      }
+    }
+  }
+  // Long texts (the AVX2 loop runs only from 64 bytes on): runs and tags of every length around
+  // the 32-byte steps.
+  for (size_t run = 0; run <= 70; ++run) {
+    const std::string text(run, 't');
+    const std::string attr(run, 'a');
+    const std::string s = "<div " + attr + ">" + text + "&amp;" + text + "<td " + attr + ">" +
+                          text + "</p>" + text + "&x" + text;
+    ASSERT_EQ(internal::StripHtml(s), StripHtmlByteLoop(s)) << run;
+  }
+}
+
+TEST(MimeFastTest, SlashesAtEveryPositionCountedAsStdCountDoes) {
+  // Lengths across the 128-byte AVX2 steps and the 64- and 16-byte SSE2 blocks.
+  for (size_t len = 0; len <= 300; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      std::string s(len, 'a');
+      s[pos] = '/';
+      s[len - 1 - (pos * 7) % len] = '/';
+      ASSERT_EQ(internal::CountSlashes(s), static_cast<size_t>(std::count(s.begin(), s.end(), '/')))
+          << len << " " << pos;
+    }
+  }
 }
 
 }  // namespace
