@@ -54,7 +54,7 @@ int ParseMailFiles(const ParseMailOptions& o) {
       continue;
     }
     if (o.format == "jsonl") {
-      out.buffer() += mail::FormatJsonl(file, *results);
+      mail::AppendJsonl(file, *results, out.buffer());
     } else if (!results->empty()) {
       out.buffer() += mail::FormatTable(file, *results, first_table);
       first_table = false;

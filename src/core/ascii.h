@@ -48,6 +48,13 @@ constexpr char AsciiLower(char c) {
   return static_cast<unsigned char>(c - 'A') < 26 ? static_cast<char>(c | 0x20) : c;
 }
 
+// Whether `c` is an ASCII letter: std::isalpha in the "C" locale (bouncewatch never calls
+// setlocale), without its call and its locale table.
+constexpr bool IsAsciiAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') < 26; }
+
+// Whether `c` is an ASCII digit: std::isdigit in any locale, without a call.
+constexpr bool IsAsciiDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
 #if defined(__SSE2__)
 // `v` with the ASCII letters 'A'..'Z' lower-cased and every other byte (UTF-8 sequences
 // included) as it is: the 16-byte step of AsciiLowerInto, for loops that lower-case blocks they

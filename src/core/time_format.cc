@@ -2,10 +2,11 @@
 #include "core/time_format.h"
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <limits>
+
+#include "core/ascii.h"
 
 namespace bw {
 namespace {
@@ -41,7 +42,7 @@ class Scanner {
   bool Digits(int n, int64_t* out) {
     int64_t v = 0;
     for (int k = 0; k < n; ++k) {
-      if (Done() || !std::isdigit(static_cast<unsigned char>(s_[i_]))) {
+      if (Done() || !IsAsciiDigit(s_[i_])) {
         return false;
       }
       v = v * 10 + (s_[i_++] - '0');
@@ -53,7 +54,7 @@ class Scanner {
   bool SomeDigits(int max, int64_t* out, int* count) {
     int64_t v = 0;
     int n = 0;
-    while (!Done() && n < max && std::isdigit(static_cast<unsigned char>(s_[i_]))) {
+    while (!Done() && n < max && IsAsciiDigit(s_[i_])) {
       v = v * 10 + (s_[i_++] - '0');
       ++n;
     }
@@ -63,7 +64,7 @@ class Scanner {
   }
   std::string_view Word() {
     size_t start = i_;
-    while (!Done() && std::isalpha(static_cast<unsigned char>(s_[i_]))) {
+    while (!Done() && IsAsciiAlpha(s_[i_])) {
       ++i_;
     }
     return s_.substr(start, i_ - start);
@@ -185,7 +186,7 @@ std::optional<int64_t> ParseRfc5322DateMs(std::string_view text) {
   Scanner sc(text);
   sc.SkipSpaces();
   // Optional day name.
-  if (std::isalpha(static_cast<unsigned char>(sc.Peek()))) {
+  if (IsAsciiAlpha(sc.Peek())) {
     sc.Word();
     sc.Eat(',');
     sc.SkipSpaces();
@@ -202,7 +203,7 @@ std::optional<int64_t> ParseRfc5322DateMs(std::string_view text) {
   if (mon.size() >= 3) {
     char lower[3];
     for (size_t k = 0; k < 3; ++k) {
-      lower[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(mon[k])));
+      lower[k] = AsciiLower(mon[k]);
     }
     for (size_t k = 0; k < kMonths.size() && mo == 0; ++k) {
       if (std::string_view(lower, 3) == kMonths[k]) {
@@ -241,7 +242,7 @@ std::optional<int64_t> ParseRfc5322DateMs(std::string_view text) {
       return std::nullopt;
     }
     offset = (c == '-' ? -1 : 1) * ((hhmm / 100) * 60 + hhmm % 100);
-  } else if (std::isalpha(static_cast<unsigned char>(c))) {
+  } else if (IsAsciiAlpha(c)) {
     std::string_view z = sc.Word();
     if (z == "EST") offset = -300;
     else if (z == "EDT") offset = -240;
@@ -315,7 +316,7 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   }
   size_t i = 0;
   int64_t n = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+  while (i < text.size() && IsAsciiDigit(text[i])) {
     if (n > std::numeric_limits<int64_t>::max() / 10 - 10) {
       return std::nullopt;
     }

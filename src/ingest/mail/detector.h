@@ -94,13 +94,16 @@ struct DetectionMemo {
   std::optional<std::vector<std::string_view>> readable_lines;  // see ReadableLines
   // A bit per kReadablePhrases entry (see ReadableHas).
   std::optional<uint64_t> readable_phrases;
+  // A bit per ReceivedNeedle (see ReceivedMentions): which were looked for, which were found.
+  uint32_t received_known = 0;
+  uint32_t received_found = 0;
 };
 
 // While a DetectionScope for `mail` is alive on this thread, DeliveryStatusWithText and
 // ScanBounceText compute their result for `mail` once (see TakeMemoized), ReadableLines splits the
-// text once and ReadableHas scans it once: several detectors ask for the same. ParseMail opens one
-// around its detector loop; `mail` must not change while it is open. Scopes nest (an attached
-// report is parsed inside another parse).
+// text once, ReadableHas scans it once and ReceivedMentions keeps its answers: several detectors
+// ask for the same. ParseMail opens one around its detector loop; `mail` must not change while it
+// is open. Scopes nest (an attached report is parsed inside another parse).
 class DetectionScope {
  public:
   explicit DetectionScope(const Mail& mail);
@@ -274,6 +277,18 @@ struct FieldNeedle {
 // Whether any top-level field called `lower_name` (written in lower case, matched in any case)
 // mentions `needle` (any case) in its value (Header::ValueMentions).
 bool HeadersMention(const Mail& mail, std::string_view lower_name, FieldNeedle needle);
+
+// The Received-field needles the detectors ask about (one bit each).
+enum ReceivedNeedle : uint32_t {
+  kReceivedExim = 1,              // "(Exim "
+  kReceivedSmtpd32 = 2,           // "(SMTPD32" (IMail Server)
+  kReceivedInvokedForBounce = 4,  // "invoked for bounce" (qmail)
+};
+
+// HeadersMention(mail, "received", <the needle's text>). While a DetectionScope for `mail` is
+// open, the answers are kept, and the two needles that start with '(' are answered together by
+// one walk of the Received fields (their words are compared at each '(' of a field's raw value).
+bool ReceivedMentions(const Mail& mail, ReceivedNeedle needle);
 
 // Factories, one per file under detectors/; registry.cc orders them.
 std::unique_ptr<Detector> MakeArfDetector();

@@ -94,29 +94,40 @@ std::array<const Header*, N> FirstHeaders(const Headers& headers,
   return found;
 }
 
-// Fills `r` (default-constructed) from `d`; takes the fields of `d` it copies as they are
-// (recipient, action, diagnostic type, MTAs, feedback type): the caller is done with them.
+// Fills `r` (default-constructed) from `d`; takes the fields of `d` it copies (recipient, action,
+// diagnostic, diagnostic type, MTAs, feedback type): the caller is done with them.
 void Finish(Delivery& d, const Mail& mail, std::string_view detector, const ParseOptions& options,
             MailResult& r) {
   r.recipient = std::move(d.recipient);
   MakeValidUtf8(r.recipient);
   r.detector = std::string(detector);
   r.action = std::move(d.action);
-  r.diagnostic_code = JoinReplyLines(d.diagnostic);
-  MakeValidUtf8(r.diagnostic_code);
   r.diagnostic_type = std::move(d.diagnostic_type);
   r.remote_mta = std::move(d.remote_mta);
   r.reporting_mta = std::move(d.reporting_mta);
   r.feedback_type = std::move(d.feedback_type);
-  if (d.reason != "feedback" && d.reason != "vacation") {
+  const bool classify = d.reason != "feedback" && d.reason != "vacation";
+  if (classify) {
+    // What the diagnostic as the detector wrote it says (before it is taken below).
     // ChooseStatus reads the code in the text only for an empty or an "x.y.0" field.
     const bool text_status_needed =
         d.status.empty() ||
         (d.status.size() >= 5 && std::string_view(d.status).substr(d.status.size() - 2) == ".0");
-    r.status = ChooseStatus(d.status, text_status_needed ? FindStatus(d.diagnostic) : std::string(),
-                            d.diagnostic);
-    r.reply_code = d.reply_code.empty() ? FindReplyCode(d.diagnostic) : d.reply_code;
+    // Both codes in the text from one pass (FindStatus, FindReplyCode).
+    std::string text_status;
+    FindStatusAndReplyCode(d.diagnostic, text_status_needed ? &text_status : nullptr,
+                           d.reply_code.empty() ? &r.reply_code : nullptr);
+    r.status = ChooseStatus(d.status, text_status, d.diagnostic);
+    if (!d.reply_code.empty()) {
+      r.reply_code = std::move(d.reply_code);
+    }
     r.smtp_command = d.smtp_command.empty() ? FindSmtpCommand(d.diagnostic) : d.smtp_command;
+  }
+  // The diagnostic taken and joined in place: no copy.
+  r.diagnostic_code = std::move(d.diagnostic);
+  JoinReplyLinesInPlace(r.diagnostic_code);
+  MakeValidUtf8(r.diagnostic_code);
+  if (classify) {
     ingest::ReasonInput in;
     in.status = r.status;
     in.reply_code = r.reply_code;
@@ -353,7 +364,7 @@ namespace {
 
 // Writes JSONL lines into this thread's scratch buffer, made large enough beforehand for the worst
 // case (Reserve, then the writes), so no write checks for room and no byte is written twice;
-// Take copies the lines out. One writer at a time per thread.
+// AppendTo copies the lines out. One writer at a time per thread.
 class JsonlWriter {
  public:
   JsonlWriter() : p_(Scratch().bytes.get()) {}
@@ -382,10 +393,10 @@ class JsonlWriter {
     p_ += size;
   }
 
-  // The bytes written so far.
-  std::string Take() const {
+  // Appends the bytes written so far to `out`.
+  void AppendTo(std::string& out) const {
     const char* start = Scratch().bytes.get();
-    return std::string(start, static_cast<size_t>(p_ - start));
+    out.append(start, static_cast<size_t>(p_ - start));
   }
 
   static size_t StringRoom(std::string_view s) { return 6 * s.size() + 2; }
@@ -635,10 +646,16 @@ std::string_view Printable(std::string_view value, std::string& scratch) {
 }  // namespace
 
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results) {
+  std::string out;
+  AppendJsonl(file, results, out);
+  return out;
+}
+
+void AppendJsonl(std::string_view file, const std::vector<MailResult>& results, std::string& out) {
   // Written directly (same bytes as boost::json::serialize of the same object, keys in this
   // order): building a JSON object per line cost more than parsing the mail.
   if (results.empty()) {
-    return {};
+    return;
   }
   std::string file_scratch;
   const std::string_view file_text = Printable(file, file_scratch);  // = ValidUtf8(file)
@@ -689,7 +706,7 @@ std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& re
     }
     w.Raw("\"}\n");
   }
-  return w.Take();
+  w.AppendTo(out);
 }
 
 std::string FormatTable(std::string_view file, const std::vector<MailResult>& results,

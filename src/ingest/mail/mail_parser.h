@@ -70,6 +70,8 @@ Result<std::vector<MailResult>> ParseMail(std::string_view raw, const ParseOptio
 // (1-based), recipient, status, replycode, reason, hardbounce (0/1), feedbacktype, action,
 // diagnosticcode, timestamp (ISO-8601 or ""). Each line ends with '\n'.
 std::string FormatJsonl(std::string_view file, const std::vector<MailResult>& results);
+// FormatJsonl(file, results) appended to `out` (parse-mail's output buffer): no string of its own.
+void AppendJsonl(std::string_view file, const std::vector<MailResult>& results, std::string& out);
 
 // `parse-mail --format table`: a fixed-width, human-readable table; `header` adds a title row.
 std::string FormatTable(std::string_view file, const std::vector<MailResult>& results,

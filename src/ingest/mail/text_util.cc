@@ -393,17 +393,19 @@ std::string_view LineFrom(std::string_view text, size_t start, size_t& next) {
   return line;
 }
 
-std::string Squeeze(std::string_view s) {
+namespace {
+
+// Room Squeeze's writes need for a text of n bytes: 16 bytes past it for the block copies (a text
+// of 16 bytes or more is on the heap anyway; a shorter one keeps the short-string buffer).
+size_t SqueezeRoom(size_t n) { return n >= 16 ? n + 16 : n; }
+
+// Squeeze(s) written at `o` (SqueezeRoom(s.size()) bytes of room); returns its size.
+size_t SqueezeTo(std::string_view s, char* o) {
   // One pass into a buffer of the input's size (the output is never longer). A white space byte
   // is written as ' ' unless it follows white space (or starts the text); a trailing space is
   // cut at the end. With SSE2, 16 bytes at a time whenever no byte of them is dropped, which is
   // nearly always in header values and diagnostics.
   const size_t n = s.size();
-  std::string out;
-  // 16 bytes of room past the input's size for the block copies below (a text of 16 bytes or more
-  // is on the heap anyway; a shorter one keeps the short-string buffer).
-  out.resize(n >= 16 ? n + 16 : n);
-  char* o = out.data();
   size_t w = 0;
   bool prev_ws = true;  // leading white space is dropped
   size_t i = 0;
@@ -468,8 +470,23 @@ std::string Squeeze(std::string_view s) {
   if (prev_ws && w > 0) {
     --w;  // the space written for trailing white space
   }
-  out.resize(w);
+  return w;
+}
+
+}  // namespace
+
+std::string Squeeze(std::string_view s) {
+  std::string out;
+  out.resize(SqueezeRoom(s.size()));
+  out.resize(SqueezeTo(s, out.data()));
   return out;
+}
+
+std::string_view SqueezeInto(std::string_view s, std::string& buffer) {
+  if (buffer.size() < SqueezeRoom(s.size())) {
+    buffer.resize(SqueezeRoom(s.size()));
+  }
+  return std::string_view(buffer.data(), SqueezeTo(s, buffer.data()));
 }
 
 std::string FindAddress(std::string_view s) { return std::string(FindAddressIn(s)); }
@@ -622,32 +639,101 @@ std::string FindStatus(std::string_view s) {
   return !found.empty() ? found : first;
 }
 
+namespace {
+
+// Whether FindReplyCode takes the code at i (s[i] is '2', '4' or '5', s[i + 1] a digit up to
+// '5', and i + 3 <= s.size()).
+bool ReplyCodeAt(std::string_view s, size_t i) {
+  if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '<' || s[i - 1] == '"' ||
+                 s[i - 1] == ':' || s[i - 1] == '\t' || s[i - 1] == '\n' || s[i - 1] == '[')) {
+    return false;
+  }
+  if (!IsDigit(s[i + 2])) {
+    return false;
+  }
+  if (i + 3 < s.size()) {
+    char n = s[i + 3];
+    if (!(n == ' ' || n == '-' || n == '\n' || n == ')' || n == '\t' || n == '>' || n == ']' ||
+          n == ',' || n == ':')) {
+      return false;
+    }
+    // "550-" should be followed by text; "550 " by text too. Reject "503 ms" style numbers
+    // followed by units is rare enough to ignore.
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string FindReplyCode(std::string_view s) {
   std::string found;
   ForEachCodeStart(s, '0', '5', [&](size_t i) {
     if (i + 3 > s.size()) {
       return true;
     }
-    if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '<' || s[i - 1] == '"' ||
-                   s[i - 1] == ':' || s[i - 1] == '\t' || s[i - 1] == '\n' || s[i - 1] == '[')) {
+    if (!ReplyCodeAt(s, i)) {
       return false;
-    }
-    if (!IsDigit(s[i + 2])) {
-      return false;
-    }
-    if (i + 3 < s.size()) {
-      char n = s[i + 3];
-      if (!(n == ' ' || n == '-' || n == '\n' || n == ')' || n == '\t' || n == '>' || n == ']' ||
-            n == ',' || n == ':')) {
-        return false;
-      }
-      // "550-" should be followed by text; "550 " by text too. Reject "503 ms" style numbers
-      // followed by units is rare enough to ignore.
     }
     found = std::string(s.substr(i, 3));
     return true;
   });
   return found;
+}
+
+void FindStatusAndReplyCode(std::string_view s, std::string* status, std::string* reply_code) {
+  // ForEachCodeStart's candidates for both: the byte after is '.' (a status) or '0'..'5' (a reply
+  // code; '/' between them is neither). Each search keeps its own state and stops as it would
+  // alone; the pass stops when neither is left.
+  std::string_view first_status;  // FindStatus's first 2.x.x
+  std::string_view found_status;  // its 4.x.x or 5.x.x
+  std::string_view found_reply;
+  bool status_done = status == nullptr;
+  bool reply_done = reply_code == nullptr;
+  if (status_done && reply_done) {
+    return;
+  }
+  ForEachCodeStart(s, '.', '5', [&](size_t i) {
+    if (s[i + 1] == '.') {
+      if (status_done) {
+        return false;
+      }
+      if (i + 5 > s.size()) {
+        status_done = true;  // too close to the end, and so is every later position
+        return reply_done;
+      }
+      const size_t length = StatusLengthAt(s, i);
+      if (length == 0) {
+        return false;
+      }
+      if (s[i] != '2') {
+        found_status = s.substr(i, length);
+        status_done = true;
+        return reply_done;
+      }
+      if (first_status.empty()) {
+        first_status = s.substr(i, length);
+      }
+      return false;
+    }
+    if (s[i + 1] == '/' || reply_done) {
+      return false;
+    }
+    if (i + 3 > s.size()) {
+      return true;  // no reply code from here on, and no status either (it needs i + 5)
+    }
+    if (!ReplyCodeAt(s, i)) {
+      return false;
+    }
+    found_reply = s.substr(i, 3);
+    reply_done = true;
+    return status_done;
+  });
+  if (status != nullptr) {
+    status->assign(!found_status.empty() ? found_status : first_status);
+  }
+  if (reply_code != nullptr) {
+    reply_code->assign(found_reply);
+  }
 }
 
 namespace {
@@ -1126,10 +1212,27 @@ size_t StatusPrefixLength(std::string_view t) {
 }  // namespace
 
 std::string JoinReplyLines(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  std::string out(s);
+  JoinReplyLinesInPlace(out);
+  return out;
+}
+
+void JoinReplyLinesInPlace(std::string& text) {
+  // The kept bytes are moved down over the removed prefixes: the write position never passes
+  // the read position, and nothing moves until the first prefix is removed (most texts have
+  // none).
+  const std::string_view s = text;
+  char* const o = text.data();
+  size_t w = 0;  // bytes kept so far, at o[0, w)
   bool first = true;
-  size_t run = 0;  // start of the bytes not yet copied
+  bool removed = false;
+  size_t run = 0;  // start of the bytes not yet kept
+  const auto keep = [&](size_t from, size_t size) {
+    if (removed) {
+      std::memmove(o + w, o + from, size);
+    }
+    w += size;
+  };
   size_t i = NextReplyCodeStart(s, 0);
   while (i < s.size()) {
     // At i: a byte in '2'..'5' at the start or after a space.
@@ -1144,10 +1247,12 @@ std::string JoinReplyLines(std::string_view s) {
         j = i;  // "550 text" without a status is not a continuation prefix
       }
       if (j != i) {
-        out.append(s.substr(run, i - run));
         if (first) {
-          out.append(s.substr(i, j - i));
+          keep(run, j - run);  // the first prefix stays
           first = false;
+        } else {
+          keep(run, i - run);
+          removed = true;
         }
         run = j;
         i = NextReplyCodeStart(s, j);
@@ -1156,8 +1261,8 @@ std::string JoinReplyLines(std::string_view s) {
     }
     i = NextReplyCodeStart(s, i + 1);
   }
-  out.append(s.substr(run));
-  return out;
+  keep(run, s.size() - run);
+  text.resize(w);
 }
 
 }  // namespace bw::mail

@@ -177,6 +177,9 @@ std::string_view LineFrom(std::string_view text, size_t start, size_t& next);
 
 // Whitespace runs collapsed to one space, trimmed.
 std::string Squeeze(std::string_view s);
+// Squeeze(s) written into `buffer` (reused: it only grows, and keeps bytes past the result) and
+// returned as a view into it, valid until `buffer` changes. For a text squeezed only to be read.
+std::string_view SqueezeInto(std::string_view s, std::string& buffer);
 
 // The longest run of `s` without white space (' ', '\t', '\n', '\r': what Squeeze collapses),
 // the first of them at a tie; "" when `s` has none. A needle's word to look for in a text before
@@ -215,6 +218,10 @@ std::string FindStatus(std::string_view s);
 // The first SMTP reply code (a 4xx/5xx or 2xx number standing alone) in `s`, or "".
 std::string FindReplyCode(std::string_view s);
 
+// *status = FindStatus(s) and *reply_code = FindReplyCode(s), from one pass over `s`; a null
+// pointer is not searched for.
+void FindStatusAndReplyCode(std::string_view s, std::string* status, std::string* reply_code);
+
 // The SMTP command an error text says it answered ("RCPT", "MAIL", "DATA", "CONN", "EHLO",
 // "HELO"), or "".
 std::string FindSmtpCommand(std::string_view s);
@@ -231,6 +238,9 @@ bool IsSystemAddress(std::string_view address);
 // addresses ...") with the repeated "550-5.7.1 " continuation prefixes after the first removed, so
 // that phrases split across reply lines read whole again.
 std::string JoinReplyLines(std::string_view s);
+// text = JoinReplyLines(text), in place (the result is never longer): no copy of a text without
+// continuation prefixes, nearly every diagnostic.
+void JoinReplyLinesInPlace(std::string& text);
 
 // `s` with every byte sequence that is not UTF-8 replaced by U+FFFD and control characters by
 // spaces (tab and LF kept).

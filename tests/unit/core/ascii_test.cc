@@ -28,6 +28,16 @@ TEST(AsciiTest, AsciiLowerChangesOnlyAsciiCapitalsForEveryByte) {
   }
 }
 
+TEST(AsciiTest, IsAsciiAlphaAndDigitAreTheCLocaleClassesForEveryByte) {
+  static_assert(IsAsciiAlpha('z') && !IsAsciiAlpha('@') && IsAsciiDigit('7'));  // compile time
+  for (int b = 0; b < 256; ++b) {
+    const auto c = static_cast<char>(b);
+    const bool alpha = (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+    ASSERT_EQ(IsAsciiAlpha(c), alpha) << "byte " << b;
+    ASSERT_EQ(IsAsciiDigit(c), b >= '0' && b <= '9') << "byte " << b;
+  }
+}
+
 TEST(AsciiTest, AsciiLowerIntoChangesOnlyAsciiCapitalsForEveryByteAndLength) {
   // Every byte value at every offset of texts long enough for the 16- and 8-byte steps and the
   // tail, so that each path meets '@', '[', '`', '{', 0x7f, 0x80 and 0xc1 / 0xda (bytes whose

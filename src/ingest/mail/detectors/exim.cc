@@ -35,7 +35,7 @@ bool IsExim(const Mail& mail) {
   return (ReadableHas(mail,
                       ReadablePhrase("this message was created automatically by mail delivery")) &&
           IContains(FindHeader(mail.headers, "Subject"), "Mail delivery failed")) ||
-         HeadersMention(mail, "received", "(Exim ");
+         ReceivedMentions(mail, kReceivedExim);
 }
 
 class Exim final : public Detector {

@@ -116,7 +116,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
   std::string_view orig_from;
   std::vector<bool> is_sender;
   std::vector<Delivery> out;
-  auto add = [&](std::string_view addr, std::string diag) {
+  auto add = [&](std::string_view addr, std::string_view diag) {
     if (addr.empty()) {
       return;
     }
@@ -138,12 +138,14 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
     is_sender.push_back(IEquals(addr, sender) || IEquals(addr, orig_from) || IsSystemAddress(addr));
   };
   std::string_view text = mail.Readable();
-  std::vector<std::string_view> scratch;
-  const std::vector<std::string_view>& lines = ReadableLines(mail, scratch);
-  auto follow = [&](size_t i, bool indented_only) {
-    std::string diag;
-    for (size_t j = i + 1; j < lines.size() && j < i + 8; ++j) {
-      std::string_view l = lines[j];
+  // The text's lines (as SplitLines gives them) are walked in place with LineFrom: no line list.
+  // A line's diagnostic before Squeeze is built in `diag` (this thread's buffer, reused from line
+  // to line and mail to mail): `follow` appends the (at most 7) lines from the one starting at
+  // `from` that belong to it.
+  thread_local std::string diag;
+  auto follow = [&](size_t from, bool indented_only) {
+    for (size_t k = 0, next = from; k < 7 && next < text.size(); ++k) {
+      std::string_view l = LineFrom(text, next, next);
       if (Trim(l).empty()) {
         break;
       }
@@ -165,13 +167,17 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
       diag += ' ';
       diag += Trim(l);
     }
-    return diag;
   };
-  for (size_t i = 0; i < lines.size(); ++i) {
-    std::string_view line = Trim(lines[i]);
-    if (line.empty()) {
-      continue;
+  // Only a line with an '@' can name an address: from each line start on, the next '@' tells
+  // which line to read (the lines before it are skipped unread).
+  for (size_t start = 0, next = 0; start < text.size(); start = next) {
+    const size_t at_sign = text.find('@', start);
+    if (at_sign == std::string_view::npos) {
+      break;
     }
+    const size_t nl = text.rfind('\n', at_sign);
+    start = nl == std::string_view::npos || nl < start ? start : nl + 1;
+    std::string_view line = Trim(LineFrom(text, start, next));  // `next`: the line after it
     std::string_view addr = FindAddressIn(line);
     if (addr.empty()) {
       continue;
@@ -204,35 +210,55 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
         while (!rest.empty() && (rest.front() == '.' || rest.front() == ':')) {
           rest.remove_prefix(1);
         }
-        add(addr, std::string(rest) + follow(i, false));
+        diag.assign(rest);
+        follow(next, false);
+        add(addr, diag);
         continue;
       }
       // An address at the start of a line; the error follows it or is on the lines below.
-      add(addr, std::string(Trim(after)) + follow(i, false));
+      diag.assign(Trim(after));
+      follow(next, false);
+      add(addr, diag);
       continue;
     }
     if (IsErrorLabel(before)) {
       // "Unknown user: a@b", "Invalid recipient: <a@b>"
-      add(addr, std::string(before) + " " + std::string(Trim(after)) + follow(i, false));
+      diag.assign(before);
+      diag += ' ';
+      diag += Trim(after);
+      follow(next, false);
+      add(addr, diag);
       continue;
     }
     if (IEndsWith(before, " to <") || IEndsWith(before, " to:") || IEndsWith(before, " to") ||
         IEndsWith(before, " to: <")) {
       if (IContains(before, "deliver") || IContains(before, "sending") ||
           IContains(before, "send ") || IContains(before, "transmit")) {
-        add(addr, follow(i, false) + follow(i + 1, false));
+        diag.clear();
+        follow(next, false);
+        if (next < text.size()) {
+          size_t after_next = next;
+          LineFrom(text, next, after_next);
+          follow(after_next, false);  // the lines from the one after the next
+        }
+        add(addr, diag);
         continue;
       }
     }
     if (IEndsWithRcpt(before)) {
-      add(addr, std::string(Trim(after)) + follow(i, false));
+      diag.assign(Trim(after));
+      follow(next, false);
+      add(addr, diag);
     }
+  }
+  if (diag.capacity() > (size_t{1} << 20)) {
+    std::string().swap(diag);  // give back what a huge text grew
   }
   if (out.empty() && !FindHeader(mail.headers, "X-Failed-Recipients").empty()) {
     std::string_view failed = FindHeader(mail.headers, "X-Failed-Recipients");
     std::string a = FindAddress(failed);
     if (!a.empty()) {
-      add(a, std::string(Trim(text.substr(0, 600))));
+      add(a, Trim(text.substr(0, 600)));
     }
   }
   if (out.size() > 1) {
@@ -266,7 +292,7 @@ std::vector<Delivery> ComputeScanBounceText(const Mail& mail) {
       t = 0;
     }
     size_t eol = text.find('\n', t);
-    add(to, std::string(eol == std::string_view::npos ? "" : text.substr(eol)));
+    add(to, eol == std::string_view::npos ? std::string_view() : text.substr(eol));
   }
   // Transcripts (">>> RCPT To:<a@b>" then "<<< 550 ...") name the command once for all.
   // (searched for only when a diagnostic does not name one itself).

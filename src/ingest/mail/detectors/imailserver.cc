@@ -14,7 +14,7 @@ class IMailServer final : public Detector {
 
   std::vector<Delivery> Detect(const Mail& mail) const override {
     bool imail = IContains(FindHeader(mail.headers, "X-Mailer"), "SMTP32") ||
-                 HeadersMention(mail, "received", "(SMTPD32");
+                 ReceivedMentions(mail, kReceivedSmtpd32);
     if (!imail) {
       return {};
     }

@@ -30,7 +30,7 @@ bool IsQmail(const Mail& mail) {
   return ReadableHas(mail, ReadablePhrase("qmail-send program")) ||
          (ReadableHas(mail, ReadablePhrase("hi. this is the")) &&
           IContains(mail.text, "Below this line is a copy")) ||
-         HeadersMention(mail, "received", "invoked for bounce");
+         ReceivedMentions(mail, kReceivedInvokedForBounce);
 }
 
 class Qmail final : public Detector {

@@ -39,7 +39,9 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
       // "(in reply to RCPT TO command)" is often only in the human-readable part: the paragraph
       // (at most 8 lines) from each line naming the recipient, squeezed. The paragraph is the
       // span of text its lines cover: Squeeze makes the line ends (CR, LF) between them one
-      // space, as it would the lines joined with spaces, so no joined copy is made.
+      // space, as it would the lines joined with spaces, so no joined copy is made. Squeezed into
+      // this thread's buffer (only read here), given back when a huge paragraph grew it.
+      thread_local std::string squeezed;
       for (size_t at = first; at != kNone;) {
         size_t after_first = 0;
         size_t next = at;
@@ -54,11 +56,14 @@ std::vector<Delivery> ComputeDeliveryStatusWithText(const Mail& mail) {
           }
           end = next;
         }
-        d.smtp_command = FindSmtpCommandOnce(Squeeze(text.substr(at, end - at)));
+        d.smtp_command = FindSmtpCommandOnce(SqueezeInto(text.substr(at, end - at), squeezed));
         if (!d.smtp_command.empty()) {
           break;
         }
         at = NextLineMentioning(mail, d.recipient, after_first);
+      }
+      if (squeezed.size() > (size_t{1} << 20)) {
+        std::string().swap(squeezed);
       }
     }
     if (!d.diagnostic.empty() || first == kNone) {

@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
         out += f + " " + r.detector + " " + r.recipient + "\n";
       }
     } else {
-      out += bw::mail::FormatJsonl(f, *results);
+      bw::mail::AppendJsonl(f, *results, out);
     }
     return true;
   };

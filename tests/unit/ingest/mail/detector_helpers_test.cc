@@ -369,6 +369,58 @@ TEST(HeadersMentionTest, FieldsOfThatNameInAnyCase) {
   static_assert(FieldNeedle("(Exim ").text == "(Exim ");
 }
 
+TEST(ReceivedMentionsTest, SameAnswersAsHeadersMention) {
+  // Received fields built from pieces: the needles whole, in other cases, cut by a fold or
+  // doubled spaces, near misses, encoded words and 8-bit bytes (values without a plain raw form).
+  static constexpr std::string_view kPieces[] = {"(Exim ",
+                                                 "(exim 4.9",
+                                                 "(EXIM\r\n ",
+                                                 "(Exi",
+                                                 "(SMTPD32",
+                                                 "(smtpd32-8",
+                                                 "(SMTPD3",
+                                                 "invoked",
+                                                 " for ",
+                                                 "bounce",
+                                                 "INVOKED FOR BOUNCE",
+                                                 "invoked\r\n for bounce",
+                                                 "invoked  for bounce",
+                                                 "(",
+                                                 "((",
+                                                 " from x ",
+                                                 "=?utf-8?q?Exim?= ",
+                                                 "caf\xc3\xa9 ",
+                                                 "\r\n\t",
+                                                 "by mx.example.org ",
+                                                 ";"};
+  static constexpr std::pair<std::string_view, ReceivedNeedle> kAsked[] = {
+      {"(Exim ", kReceivedExim},
+      {"(SMTPD32", kReceivedSmtpd32},
+      {"invoked for bounce", kReceivedInvokedForBounce}};
+  bw::testing::PieceText gen(4242);
+  for (int round = 0; round < 3000; ++round) {
+    std::string raw;
+    for (int f = round % 4; f >= 0; --f) {
+      raw += f % 2 == 0 ? "Received: " : "X-Received: ";
+      raw += gen.Next(kPieces, static_cast<size_t>(1 + (round + f) % 7));
+      raw += "\r\n";
+    }
+    raw += "From: a@example.org\r\nSubject: s\r\n\r\nbody\r\n";
+    Mail mail = LoadOrDie(raw);
+    const bool want[] = {HeadersMention(mail, "received", "(Exim "),
+                         HeadersMention(mail, "received", "(SMTPD32"),
+                         HeadersMention(mail, "received", "invoked for bounce")};
+    for (size_t k = 0; k < std::size(kAsked); ++k) {
+      ASSERT_EQ(ReceivedMentions(mail, kAsked[k].second), want[k]) << kAsked[k].first << raw;
+    }
+    // Memoized in a scope: the first question answers all three, in any order.
+    const DetectionScope scope(mail);
+    for (size_t k : {size_t{2}, size_t{0}, size_t{1}, size_t{2}}) {
+      ASSERT_EQ(ReceivedMentions(mail, kAsked[k].second), want[k]) << kAsked[k].first << raw;
+    }
+  }
+}
+
 TEST(ParseDeliveryStatusTest, SameFieldsWhateverTheLineEndsOfThePart) {
   // The DSN part's lines are read one at a time (LF separated, a CR before the LF dropped, the
   // last line with or without an end): each way of writing the part gives the same fields.

@@ -309,6 +309,12 @@ TEST(FormatTest, JsonlIsTheSerializedObjectByteForByte) {
       expected += boost::json::serialize(o) + "\n";
     }
     EXPECT_EQ(FormatJsonl(file, results), expected) << file;
+    // AppendJsonl: the same lines after what the buffer holds, which stays as it was.
+    std::string appended = "earlier\n";
+    AppendJsonl(file, results, appended);
+    EXPECT_EQ(appended, "earlier\n" + expected) << file;
+    AppendJsonl(file, {}, appended);
+    EXPECT_EQ(appended, "earlier\n" + expected) << file;
   }
   EXPECT_EQ(FormatJsonl("f", {}), "");
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ingest/mail/text_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <iterator>
@@ -412,6 +413,9 @@ TEST(TextUtilTest, JoinReplyLinesMatchesAByteLoop) {
     const int pieces = round % 40;
     s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(JoinReplyLines(s), reference(s)) << s;
+    std::string in_place = s;
+    JoinReplyLinesInPlace(in_place);
+    ASSERT_EQ(in_place, reference(s)) << s;
   }
 }
 
@@ -473,8 +477,9 @@ TEST(TextUtilTest, StatusAndReplyCodeMatchByteLoopsOnGeneratedText) {
     return std::string();
   };
   static constexpr std::string_view kPieces[] = {
-      "5.1.1", "2.0.0", "4.",  "5",      ".",    "7",  "x", " ",  "12.3.4",   "5.1.1.1", "550",
-      "(",     "-",     "250", "4.7.10", "\xc5", "69", "2", "\n", "5.1234.1", ":"};
+      "5.1.1",  "2.0.0",   "4.",  "5",        ".", "7",   "x",      " ",
+      "12.3.4", "5.1.1.1", "550", "(",        "-", "250", "4.7.10", "\xc5",
+      "69",     "2",       "\n",  "5.1234.1", ":", "5/5", "45."};
   bw::testing::PieceText gen(2024);
   for (int round = 0; round < 20000; ++round) {
     std::string s;
@@ -482,6 +487,19 @@ TEST(TextUtilTest, StatusAndReplyCodeMatchByteLoopsOnGeneratedText) {
     s += gen.Next(kPieces, static_cast<size_t>(pieces));
     ASSERT_EQ(FindStatus(s), status_ref(s)) << s;
     ASSERT_EQ(FindReplyCode(s), reply_ref(s)) << s;
+    // Both from one pass, each alone, or neither: the same codes.
+    std::string status = "old";
+    std::string reply = "old";
+    FindStatusAndReplyCode(s, &status, &reply);
+    ASSERT_EQ(status, status_ref(s)) << s;
+    ASSERT_EQ(reply, reply_ref(s)) << s;
+    status = "old";
+    FindStatusAndReplyCode(s, &status, nullptr);
+    ASSERT_EQ(status, status_ref(s)) << s;
+    reply.clear();
+    FindStatusAndReplyCode(s, nullptr, &reply);
+    ASSERT_EQ(reply, reply_ref(s)) << s;
+    FindStatusAndReplyCode(s, nullptr, nullptr);
   }
 }
 
@@ -583,6 +601,22 @@ TEST(TextUtilTest, ValidUtf8MatchesAByteByByteRepair) {
 TEST(TextUtilTest, SqueezeMatchesReference) {
   for (const auto& s : SampleStrings()) {
     EXPECT_EQ(Squeeze(s), RefSqueeze(s)) << "[" << s << "]";
+  }
+}
+
+TEST(TextUtilTest, SqueezeIntoMatchesSqueezeWithAReusedBuffer) {
+  // One buffer for all texts, long ones before short ones and after: the view is Squeeze's text
+  // whatever the buffer held before.
+  std::string buffer;
+  std::vector<std::string> texts = SampleStrings();
+  texts.push_back(std::string(300, 'x') + " \t\r\n  " + std::string(40, 'y') + "\n");
+  texts.push_back("  a  ");
+  texts.push_back(std::string(17, ' '));
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& s : texts) {
+      ASSERT_EQ(SqueezeInto(s, buffer), RefSqueeze(s)) << "[" << s << "]";
+    }
+    std::reverse(texts.begin(), texts.end());
   }
 }
 
