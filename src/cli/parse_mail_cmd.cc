@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -26,7 +27,7 @@ int ParseMailFiles(const ParseMailOptions& o) {
   }
   std::vector<std::string> missing;
   // The same listing and reading as bw_parse_mail_tool, which the speed bench also times.
-  std::vector<std::string> files = mail::ListMailFiles(o.inputs, &missing);
+  const mail::MailFileList files = mail::ListMailFiles(o.inputs, &missing);
   for (const auto& in : missing) {
     std::cerr << "bouncewatch parse-mail: " << in << " is not a file or directory\n";
   }
@@ -38,7 +39,7 @@ int ParseMailFiles(const ParseMailOptions& o) {
   bool first_table = true;
   mail::BlockWriter out(stdout);
   for (size_t i = 0; i < files.size(); ++i) {
-    const std::string& file = files[i];
+    const std::string_view file = files[i];
     std::string_view raw;
     if (!reader.ReadAt(files, i, files.size(), &raw)) {
       out.Flush();

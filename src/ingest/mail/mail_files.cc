@@ -35,15 +35,6 @@ uint64_t BigEndianWord(std::string_view name, size_t at) {
   return word;
 }
 
-// dir + '/' + name, allocated once at its size and filled by two copies (cheaper per mail than a
-// reserve and three appends).
-std::string JoinPath(std::string_view dir, std::string_view name) {
-  std::string path(dir.size() + 1 + name.size(), '/');
-  std::memcpy(path.data(), dir.data(), dir.size());
-  std::memcpy(path.data() + dir.size() + 1, name.data(), name.size());
-  return path;
-}
-
 // A directory entry read by Walk: its name is names[offset, offset + size) of the WalkScratch.
 // It carries the name's first 16 bytes as two big-endian words (NUL-padded; names hold no NUL),
 // so most comparisons while sorting are two integer compares instead of a memcmp call.
@@ -58,10 +49,14 @@ struct Entry {
 // The names and entries of the directories being walked, one buffer of each for a whole listing:
 // a directory's entries sit past its parent's and are dropped when it is done, so the buffers grow
 // to the largest directory once instead of being regrown for every directory (and every round
-// of a run that lists the same directory again).
+// of a run that lists the same directory again). `dirents` is the getdents64 buffer, allocated
+// once per listing: opendir would allocate one of the same 32 KiB per directory, after an fstat
+// to size it.
 struct WalkScratch {
+  static constexpr size_t kDirentBytes = 32u << 10;
   std::string names;
   std::vector<Entry> entries;
+  std::unique_ptr<char[]> dirents;
 };
 
 // Appends the regular files under `dir` (a path without a trailing '/', or "" for "/") in path
@@ -70,13 +65,18 @@ struct WalkScratch {
 // two paths first differ inside the names of two siblings, or one sibling's name is a prefix of
 // the other's and comes first either way ("a/b" and "a" before "a-b"). Leaves `scratch` as it
 // found it.
-void Walk(const std::string& dir, int depth, WalkScratch& scratch, std::vector<std::string>& out) {
+void Walk(const std::string& dir, int depth, WalkScratch& scratch, MailFileList& out) {
   if (depth > 64) {
     return;  // a symbolic-link loop or an absurd tree
   }
-  DIR* d = ::opendir(dir.empty() ? "/" : dir.c_str());
-  if (d == nullptr) {
+  // As opendir opens it; then read with getdents64 into the scratch buffer, as readdir does.
+  const int fd =
+      ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
     return;
+  }
+  if (scratch.dirents == nullptr) {
+    scratch.dirents.reset(new char[WalkScratch::kDirentBytes]);
   }
   // The names in one buffer and sorted as views into it: no string per entry (a directory of
   // mails is mostly names longer than the 15 bytes a std::string holds without allocating).
@@ -84,17 +84,29 @@ void Walk(const std::string& dir, int depth, WalkScratch& scratch, std::vector<s
   std::vector<Entry>& entries = scratch.entries;
   const size_t names_first = names.size();
   const size_t first = entries.size();
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
-    if (name == "." || name == "..") {
+  char* const buffer = scratch.dirents.get();
+  while (true) {
+    const ssize_t got = ::getdents64(fd, buffer, WalkScratch::kDirentBytes);
+    if (got < 0 && errno == EINTR) {
       continue;
     }
-    entries.push_back({BigEndianWord(name, 0), BigEndianWord(name, 8),
-                       static_cast<uint32_t>(names.size()), static_cast<uint32_t>(name.size()),
-                       e->d_type});
-    names.append(name);
+    if (got <= 0) {
+      break;  // the end, or an error (which ends readdir's loop too)
+    }
+    for (size_t at = 0; at < static_cast<size_t>(got);) {
+      const auto* e = reinterpret_cast<const dirent64*>(buffer + at);
+      at += e->d_reclen;
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") {
+        continue;
+      }
+      entries.push_back({BigEndianWord(name, 0), BigEndianWord(name, 8),
+                         static_cast<uint32_t>(names.size()), static_cast<uint32_t>(name.size()),
+                         e->d_type});
+      names.append(name);
+    }
   }
-  ::closedir(d);
+  ::close(fd);
   const auto name_of = [&names](const Entry& e) {
     return std::string_view(names.data() + e.offset, e.size);
   };
@@ -115,17 +127,16 @@ void Walk(const std::string& dir, int depth, WalkScratch& scratch, std::vector<s
               return x.substr(std::min<size_t>(x.size(), 16)) <
                      y.substr(std::min<size_t>(y.size(), 16));
             });
-  if (out.capacity() < out.size() + (end - first)) {  // geometric: many directories in a row
-    out.reserve(std::max(out.size() + (end - first), 2 * out.capacity()));
-  }
   // By index and by value: a subdirectory's walk appends to (and may reallocate) the buffers.
+  // Each entry's path is appended to `out` and taken back when it is not a regular file.
   for (size_t i = first; i < end; ++i) {
     const Entry e = entries[i];
-    std::string path = JoinPath(dir, name_of(e));
+    out.Append(dir, name_of(e));
     unsigned char type = e.type;
     if (type == DT_UNKNOWN || type == DT_LNK) {
       struct stat st {};
-      if (::stat(path.c_str(), &st) != 0) {
+      if (::stat(out.c_str(out.size() - 1), &st) != 0) {
+        out.PopBack();
         continue;
       }
       // A link to a directory is not followed (no loops), as recursive_directory_iterator.
@@ -134,9 +145,11 @@ void Walk(const std::string& dir, int depth, WalkScratch& scratch, std::vector<s
                                                         : DT_UNKNOWN;
     }
     if (type == DT_DIR) {
+      const std::string path(out[out.size() - 1]);
+      out.PopBack();
       Walk(path, depth + 1, scratch, out);
-    } else if (type == DT_REG) {
-      out.push_back(std::move(path));
+    } else if (type != DT_REG) {
+      out.PopBack();
     }
   }
   entries.resize(first);
@@ -145,9 +158,45 @@ void Walk(const std::string& dir, int depth, WalkScratch& scratch, std::vector<s
 
 }  // namespace
 
-std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
-                                       std::vector<std::string>* missing) {
-  std::vector<std::string> files;
+char* MailFileList::Room(size_t n) {
+  if (blocks_.empty() || block_size_ - used_ < n) {
+    block_size_ = std::max(kBlock, n);
+    blocks_.push_back(std::unique_ptr<char[]>(new char[block_size_]));
+    used_ = 0;
+  }
+  char* at = blocks_.back().get() + used_;
+  used_ += n;
+  return at;
+}
+
+void MailFileList::Append(std::string_view path) {
+  char* p = Room(path.size() + 1);
+  std::memcpy(p, path.data(), path.size());
+  p[path.size()] = '\0';
+  const size_t slash = path.rfind('/');
+  paths_.push_back({p, static_cast<uint32_t>(path.size()),
+                    static_cast<uint32_t>(slash == std::string_view::npos ? 0 : slash + 1)});
+}
+
+void MailFileList::Append(std::string_view dir, std::string_view name) {
+  const size_t size = dir.size() + 1 + name.size();
+  char* p = Room(size + 1);
+  std::memcpy(p, dir.data(), dir.size());
+  p[dir.size()] = '/';
+  std::memcpy(p + dir.size() + 1, name.data(), name.size());
+  p[size] = '\0';
+  paths_.push_back({p, static_cast<uint32_t>(size), static_cast<uint32_t>(dir.size() + 1)});
+}
+
+void MailFileList::PopBack() {
+  // The last path is the last thing in the last block: Room never goes back to an earlier block.
+  used_ = static_cast<size_t>(paths_.back().data - blocks_.back().get());
+  paths_.pop_back();
+}
+
+MailFileList ListMailFiles(const std::vector<std::string>& inputs,
+                           std::vector<std::string>* missing) {
+  MailFileList files;
   WalkScratch scratch;
   for (const auto& in : inputs) {
     struct stat st {};
@@ -162,7 +211,7 @@ std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
       }
       Walk(dir, 0, scratch, files);
     } else if (S_ISREG(st.st_mode)) {
-      files.push_back(in);
+      files.Append(in);
     } else if (missing != nullptr) {
       missing->push_back(in);
     }
@@ -184,15 +233,29 @@ struct MailFileReader::Ring {
   char* chunks = nullptr;
   bool claimed = false;                // chunks are the thread's block's
   std::unique_ptr<HugePageBlock> own;  // else they are this one's
-  const std::vector<std::string>* files = nullptr;
+  const MailFileList* files = nullptr;
   size_t begin = 0;  // files[begin, begin + count) have been read ahead
   size_t count = 0;
   int open_res[kBatch] = {};  // the CQE results: a slot's open, then its read
   int read_res[kBatch] = {};
+  // Files are opened relative to their directory, so that the kernel copies in and looks up only
+  // the last name, not the whole path (5-10 % of the reading time, docs/benchmarks.md, issue 6,
+  // session 13). `dir_fd` is an O_PATH descriptor of `dir` (-1 when it could not be opened: then
+  // whole paths), kept while the files come from that directory (so a directory renamed away
+  // meanwhile is still read where it went, as an open directory is); the descriptors it replaced
+  // during a submission are closed once the submission's opens are done.
+  std::string dir;
+  int dir_fd = -1;
+  int replaced[kBatch] = {};
+  size_t replaced_count = 0;
 
   ~Ring() {
     if (inited) {
       io_uring_queue_exit(&ring);  // also closes the files left in the slots
+    }
+    CloseReplacedDirs();
+    if (dir_fd >= 0) {
+      ::close(dir_fd);
     }
     if (claimed) {
       ThreadBlock::ReleaseReadAhead();
@@ -259,9 +322,42 @@ struct MailFileReader::Ring {
     return true;
   }
 
+  void CloseReplacedDirs() {
+    for (size_t j = 0; j < replaced_count; ++j) {
+      ::close(replaced[j]);
+    }
+    replaced_count = 0;
+  }
+
+  // The descriptor to open list[i] at and the name to open there: its directory's and its last
+  // component, or AT_FDCWD and the whole path when it has no '/' or its directory cannot be
+  // opened. Opens the directory when it is not the previous file's: at most once per file, so a
+  // submission of kBatch files replaces at most kBatch descriptors.
+  int OpenDirOf(const MailFileList& list, size_t i, const char** name) {
+    *name = list.c_str(i);
+    const std::string_view path = list[i];
+    const size_t at = list.name_offset(i);
+    if (at == 0 || at == path.size()) {
+      return AT_FDCWD;
+    }
+    const std::string_view d = at == 1 ? std::string_view("/") : path.substr(0, at - 1);
+    if (d != dir) {
+      if (dir_fd >= 0) {
+        replaced[replaced_count++] = dir_fd;  // opens queued before this one may still use it
+      }
+      dir.assign(d);
+      dir_fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dir_fd < 0) {
+      return AT_FDCWD;
+    }
+    *name += at;
+    return dir_fd;
+  }
+
   // Opens files[first, first + n) into slots 0..n-1 and reads each one's first kChunk bytes:
   // each open hard-linked to its read (a hard link, as a short read would cut a soft one).
-  bool Fill(const std::vector<std::string>& list, size_t first, size_t n) {
+  bool Fill(const MailFileList& list, size_t first, size_t n) {
     files = nullptr;
     for (size_t k = 0; k < n; ++k) {
       io_uring_sqe* open = io_uring_get_sqe(&ring);
@@ -269,15 +365,16 @@ struct MailFileReader::Ring {
       if (open == nullptr || read == nullptr) {
         return false;  // cannot happen: the ring holds 2 * kBatch entries and is empty here
       }
-      io_uring_prep_openat_direct(open, AT_FDCWD, list[first + k].c_str(), O_RDONLY, 0,
-                                  static_cast<unsigned>(k));
+      const char* name = nullptr;
+      const int at = OpenDirOf(list, first + k, &name);
+      io_uring_prep_openat_direct(open, at, name, O_RDONLY, 0, static_cast<unsigned>(k));
       open->flags |= IOSQE_IO_HARDLINK;
       open->user_data = 2 * k;
       io_uring_prep_read(read, static_cast<int>(k), chunks + k * kChunk, kChunk, 0);
       read->flags |= IOSQE_FIXED_FILE;
       read->user_data = 2 * k + 1;
     }
-    bool ok = SubmitAndReap(static_cast<unsigned>(2 * n), [&](uint64_t tag, int res) {
+    const bool ok = SubmitAndReap(static_cast<unsigned>(2 * n), [&](uint64_t tag, int res) {
       // An if, not `(odd ? read_res : open_res)[tag / 2]`: GCC 12's -fsanitize=bounds computes a
       // wild index for a conditional of two arrays (the ASan/UBSan build crashed here).
       if (tag < 2 * kBatch) {
@@ -289,8 +386,9 @@ struct MailFileReader::Ring {
       }
     });
     if (!ok) {
-      return false;
+      return false;  // the replaced descriptors are closed after the ring is torn down
     }
+    CloseReplacedDirs();
     files = &list;
     begin = first;
     count = n;
@@ -341,7 +439,7 @@ void MailFileReader::Grow(size_t at_least) {
   capacity_ = cap;
 }
 
-bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, size_t end,
+bool MailFileReader::ReadAt(const MailFileList& files, size_t i, size_t end,
                             std::string_view* out) {
 #ifdef BW_HAVE_LIBURING
   if (!ring_tried_) {
@@ -351,18 +449,18 @@ bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, siz
     }
   }
   if (ring_ == nullptr) {
-    return Read(files[i], out);
+    return Read(files.c_str(i), out);
   }
   Ring& r = *ring_;
   if (r.files != &files || i < r.begin || i >= r.begin + r.count) {
     if (!r.Fill(files, i, std::min(kBatch, end - i))) {
       ring_.reset();  // a broken ring: the plain loop from now on
-      return Read(files[i], out);
+      return Read(files.c_str(i), out);
     }
   }
   const size_t k = i - r.begin;
   if (r.open_res[k] < 0 || r.read_res[k] < 0) {
-    return Read(files[i], out);  // the plain way reports (and sets errno for) the failure
+    return Read(files.c_str(i), out);  // the plain way reports (and sets errno for) the failure
   }
   const size_t first = static_cast<size_t>(r.read_res[k]);
   const char* chunk = r.chunks + k * kChunk;
@@ -381,10 +479,10 @@ bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, siz
     int n = r.ReadMore(k, buffer_.get() + got, want, got, &ring_ok);
     if (!ring_ok) {
       ring_.reset();
-      return Read(files[i], out);
+      return Read(files.c_str(i), out);
     }
     if (n < 0) {
-      return Read(files[i], out);
+      return Read(files.c_str(i), out);
     }
     got += static_cast<size_t>(n);
     if (static_cast<size_t>(n) < want) {
@@ -394,12 +492,12 @@ bool MailFileReader::ReadAt(const std::vector<std::string>& files, size_t i, siz
   *out = std::string_view(buffer_.get(), got);
   return true;
 #else
-  return Read(files[i], out);
+  return Read(files.c_str(i), out);
 #endif
 }
 
-bool MailFileReader::Read(const std::string& path, std::string_view* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool MailFileReader::Read(const char* path, std::string_view* out) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return false;
   }

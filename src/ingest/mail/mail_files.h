@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -13,14 +14,54 @@
 
 namespace bw::mail {
 
+// A list of file paths (each under 4 GiB) kept in 64 KiB blocks, each path NUL-terminated: no
+// string (allocation, zero fill, copy and free) per file, which ListMailFiles made thousands of.
+// The blocks are never moved or regrown, so a path stays where it is until the list is destroyed
+// (also when the list is moved) and its bytes are written once (docs/benchmarks.md, issue 6,
+// session 13). Movable, not copyable.
+class MailFileList {
+ public:
+  size_t size() const { return paths_.size(); }
+  bool empty() const { return paths_.empty(); }
+  // Path i (i < size()), without its NUL.
+  std::string_view operator[](size_t i) const { return {paths_[i].data, paths_[i].size}; }
+  // Path i as a NUL-terminated string, for system calls.
+  const char* c_str(size_t i) const { return paths_[i].data; }
+  // Where the last component of path i begins: after its last '/', 0 when it has none.
+  size_t name_offset(size_t i) const { return paths_[i].name_offset; }
+
+  // Appends `path` (which holds no NUL byte).
+  void Append(std::string_view path);
+  // Appends dir + '/' + name (`name` holds no '/').
+  void Append(std::string_view dir, std::string_view name);
+  // Removes the last path (size() > 0).
+  void PopBack();
+
+ private:
+  static constexpr size_t kBlock = 64u << 10;
+  struct Path {
+    const char* data;  // in one of blocks_, NUL-terminated
+    uint32_t size;
+    uint32_t name_offset;
+  };
+
+  // `n` bytes at the end of the last block, which a new block provides when they do not fit.
+  char* Room(size_t n);
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_size_ = 0;  // of blocks_.back()
+  size_t used_ = 0;        // bytes of blocks_.back() in use
+  std::vector<Path> paths_;
+};
+
 // The regular files named by `inputs`: a file as given, a directory walked recursively (hidden
 // entries included; symbolic links to files followed, to directories not; at most 64 levels).
 // Each directory's files come sorted as byte strings with '/' before every other byte (so "a/b"
 // precedes "a-b", as std::filesystem::path orders them); inputs keep their order. Inputs that are
 // neither a file nor a directory are appended to `missing` (when not null). Unreadable
 // subdirectories are skipped.
-std::vector<std::string> ListMailFiles(const std::vector<std::string>& inputs,
-                                       std::vector<std::string>* missing);
+MailFileList ListMailFiles(const std::vector<std::string>& inputs,
+                           std::vector<std::string>* missing);
 
 // Reads whole files into buffers that it keeps between calls. Not thread-safe: one per thread.
 //
@@ -45,13 +86,15 @@ class MailFileReader {
 
   // The bytes of `path`, valid until the next Read/ReadAt; false (and errno set) when it cannot be
   // opened or read. Reads until end of file, so a file that changes size is still read whole.
-  bool Read(const std::string& path, std::string_view* out);
+  bool Read(const char* path, std::string_view* out);
 
   // The bytes of files[i] (i < end <= files.size()), as Read, except that with io_uring a read
   // shorter than asked is taken as the end of the file (true of regular files). Meant for
   // ascending i: when files[i] has not been read ahead, reads files[i, min(i + kBatch, end)) ahead
-  // in one submission. `files` must stay unchanged while its files are being read.
-  bool ReadAt(const std::vector<std::string>& files, size_t i, size_t end, std::string_view* out);
+  // in one submission, each file opened relative to a descriptor of its directory (the kernel
+  // then looks up only the last name; the directory is opened once per run of files in it).
+  // `files` must stay unchanged while its files are being read.
+  bool ReadAt(const MailFileList& files, size_t i, size_t end, std::string_view* out);
 
   // Whether ReadAt uses io_uring (false until the first ReadAt, and when it is unavailable).
   bool uses_io_uring() const;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -24,7 +25,7 @@ namespace {
 bool ReadFile(const std::string& p, std::string& out) {
   bw::mail::MailFileReader reader;
   std::string_view bytes;
-  if (!reader.Read(p, &bytes)) {
+  if (!reader.Read(p.c_str(), &bytes)) {
     return false;
   }
   out.assign(bytes);
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   constexpr const char* kUsage =
       "usage: bw_parse_mail_tool [--jobs N] [--detector] FILE|DIR...\n"
       "       bw_parse_mail_tool --dump FILE\n"
-      "Prints what `bouncewatch parse-mail --format jsonl` prints for the mails (the same listing,\n"
+      "Prints what `bouncewatch parse-mail --format jsonl` prints for the mails (the same "
+      "listing,\n"
       "reading and parsing, without the CLI's start-up; the speed bench times it).\n"
       "  --jobs N    parse with N threads (0: one per core); the output keeps the file order\n"
       "  --detector  print \"FILE DETECTOR RECIPIENT\" per result instead of JSONL\n"
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
   }
   // The same listing and reading as `bouncewatch parse-mail` (mail_files.h).
   std::vector<std::string> missing;
-  std::vector<std::string> files =
+  const bw::mail::MailFileList files =
       bw::mail::ListMailFiles(std::vector<std::string>(argv + first, argv + argc), &missing);
   for (const auto& m : missing) {
     std::cerr << "bw_parse_mail_tool: cannot read " << m << "\n";
@@ -108,20 +110,22 @@ int main(int argc, char** argv) {
   // files[i, end): a batch the reader may read ahead in.
   auto parse_one = [&](size_t i, size_t end, bw::mail::MailFileReader& reader, std::string& out,
                        std::string& err) {
-    const std::string& f = files[i];
+    const std::string_view f = files[i];
     std::string_view raw;
     if (!reader.ReadAt(files, i, end, &raw)) {
-      err += "bw_parse_mail_tool: cannot read " + f + "\n";
+      err.append("bw_parse_mail_tool: cannot read ").append(f).append("\n");
       return false;
     }
     auto results = bw::mail::ParseMail(raw, options);
     if (!results) {
-      err += "bw_parse_mail_tool: " + f + ": " + results.error().message() + "\n";
+      err.append("bw_parse_mail_tool: ").append(f).append(": ");
+      err += results.error().message() + "\n";
       return true;
     }
     if (show_detector) {
       for (const auto& r : *results) {
-        out += f + " " + r.detector + " " + r.recipient + "\n";
+        out.append(f).append(" ");
+        out += r.detector + " " + r.recipient + "\n";
       }
     } else {
       bw::mail::AppendJsonl(f, *results, out);

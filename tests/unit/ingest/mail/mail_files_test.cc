@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -33,6 +35,66 @@ void Write(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
 }
 
+std::vector<std::string> Strings(const MailFileList& list) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    out.emplace_back(list[i]);
+  }
+  return out;
+}
+
+TEST(MailFileListTest, KeepsEveryPathInPlaceAndNulTerminatedAcrossBlocks) {
+  MailFileList list;
+  EXPECT_TRUE(list.empty());
+  std::vector<std::string> want;
+  std::vector<const char*> where;
+  // ≈ 300 KiB of paths: several blocks, some paths given whole and some as directory + name.
+  for (size_t i = 0; i < 6000; ++i) {
+    const std::string dir = std::string("/srv/mail/").append(i % 40, 'd') + std::to_string(i % 7);
+    const std::string name = std::string("m").append(std::to_string(i)).append(".eml");
+    if (i % 3 == 0) {
+      list.Append(dir + "/" + name);
+    } else {
+      list.Append(dir, name);
+    }
+    want.push_back(dir + "/" + name);
+    where.push_back(list.c_str(i));
+    if (i % 5 == 4) {  // appended, taken back and appended again, as Walk does for directories
+      list.PopBack();
+      list.Append(dir, name);
+      where.back() = list.c_str(i);
+    }
+  }
+  const std::string huge(100 << 10, 'h');  // longer than a block
+  list.Append(huge, "x");
+  want.push_back(huge + "/x");
+  where.push_back(list.c_str(want.size() - 1));
+  list.Append("/after");
+  want.push_back("/after");
+  where.push_back(list.c_str(want.size() - 1));
+
+  ASSERT_EQ(list.size(), want.size());
+  EXPECT_FALSE(list.empty());
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(list[i], want[i]) << i;
+    EXPECT_EQ(list.name_offset(i), want[i].rfind('/') + 1) << i;
+    EXPECT_EQ(list.c_str(i), where[i]) << i;  // not moved by later appends
+    EXPECT_EQ(std::strlen(list.c_str(i)), want[i].size()) << i;
+  }
+  MailFileList moved = std::move(list);
+  ASSERT_EQ(moved.size(), want.size());
+  EXPECT_EQ(moved.c_str(7), where[7]);
+  moved.Append("x", "y");
+  EXPECT_EQ(moved[want.size()], "x/y");
+  EXPECT_EQ(moved.name_offset(want.size()), 2u);
+  moved.Append("plain");
+  EXPECT_EQ(moved.name_offset(want.size() + 1), 0u);
+  moved.Append("", "root");
+  EXPECT_EQ(moved[want.size() + 2], "/root");
+  EXPECT_EQ(moved.name_offset(want.size() + 2), 1u);
+  EXPECT_EQ(moved[0], want[0]);
+}
+
 TEST(ListMailFilesTest, WalksDirectoriesRecursivelyInPathOrder) {
   testing::TempDir tmp;
   const std::string root = tmp.path().string();
@@ -44,7 +106,7 @@ TEST(ListMailFilesTest, WalksDirectoriesRecursivelyInPathOrder) {
   fs::create_directories(tmp.path() / "empty");
 
   std::vector<std::string> missing;
-  std::vector<std::string> files = ListMailFiles({root + "/"}, &missing);
+  std::vector<std::string> files = Strings(ListMailFiles({root + "/"}, &missing));
 
   EXPECT_TRUE(missing.empty());
   EXPECT_EQ(files,
@@ -56,8 +118,8 @@ TEST(ListMailFilesTest, WalksDirectoriesRecursivelyInPathOrder) {
 // listing is the order std::filesystem::path gives the same files (element by element).
 TEST(ListMailFilesTest, OrderIsThePathOrderForNamesAroundTheSlashByte) {
   testing::TempDir tmp;
-  const std::vector<std::string> names = {"a", "a-b", "a.b", "a0", "a b", "a!", "aa", "A",
-                                          "\xff", "a\xc3\xa9", "-", "0"};
+  const std::vector<std::string> names = {"a",  "a-b", "a.b",  "a0",        "a b", "a!",
+                                          "aa", "A",   "\xff", "a\xc3\xa9", "-",   "0"};
   std::vector<fs::path> expected;
   for (size_t i = 0; i < names.size(); ++i) {
     // Alternate files and directories under each name, two levels of directories.
@@ -84,7 +146,7 @@ TEST(ListMailFilesTest, OrderIsThePathOrderForNamesAroundTheSlashByte) {
     want.push_back(p.string());
   }
   std::vector<std::string> missing;
-  EXPECT_EQ(ListMailFiles({tmp.path().string()}, &missing), want);
+  EXPECT_EQ(Strings(ListMailFiles({tmp.path().string()}, &missing)), want);
   EXPECT_TRUE(missing.empty());
 }
 
@@ -127,7 +189,7 @@ TEST(ListMailFilesTest, SortsNamesThatShareLongPrefixesAsByteStrings) {
     want.push_back(p.string());
   }
   std::vector<std::string> missing;
-  EXPECT_EQ(ListMailFiles({tmp.path().string()}, &missing), want);
+  EXPECT_EQ(Strings(ListMailFiles({tmp.path().string()}, &missing)), want);
   EXPECT_TRUE(missing.empty());
 }
 
@@ -137,10 +199,13 @@ TEST(ListMailFilesTest, KeepsInputOrderAndReportsWhatIsMissing) {
   Write(tmp.path() / "d" / "2.eml", "2");
   Write(tmp.path() / "1.eml", "1");
   fs::create_symlink(tmp.path() / "1.eml", tmp.path() / "d" / "link.eml");
+  // Not listed: a link to a directory (not followed), a dangling link.
+  fs::create_directory_symlink(tmp.path() / "d", tmp.path() / "d" / "loop");
+  fs::create_symlink(tmp.path() / "gone.eml", tmp.path() / "d" / "dangling.eml");
 
   std::vector<std::string> missing;
   std::vector<std::string> files =
-      ListMailFiles({root + "/d", root + "/nope", root + "/1.eml"}, &missing);
+      Strings(ListMailFiles({root + "/d", root + "/nope", root + "/1.eml"}, &missing));
 
   EXPECT_EQ(files,
             (std::vector<std::string>{root + "/d/2.eml", root + "/d/link.eml", root + "/1.eml"}));
@@ -158,24 +223,25 @@ TEST(MailFileReaderTest, ReadsWholeFilesOfAnySizeIntoItsBuffer) {
 
   MailFileReader reader;
   std::string_view bytes;
-  ASSERT_TRUE(reader.Read((tmp.path() / "big.eml").string(), &bytes));
+  ASSERT_TRUE(reader.Read((tmp.path() / "big.eml").c_str(), &bytes));
   EXPECT_EQ(bytes, big);
-  ASSERT_TRUE(reader.Read((tmp.path() / "small.eml").string(), &bytes));
+  ASSERT_TRUE(reader.Read((tmp.path() / "small.eml").c_str(), &bytes));
   EXPECT_EQ(bytes, "Subject: hi\n\nbody\n");
-  ASSERT_TRUE(reader.Read((tmp.path() / "empty.eml").string(), &bytes));
+  ASSERT_TRUE(reader.Read((tmp.path() / "empty.eml").c_str(), &bytes));
   EXPECT_TRUE(bytes.empty());
-  EXPECT_FALSE(reader.Read((tmp.path() / "missing.eml").string(), &bytes));
+  EXPECT_FALSE(reader.Read((tmp.path() / "missing.eml").c_str(), &bytes));
 }
 
 // Files around the reader's chunk and batch sizes, a missing one in the middle.
 struct ReadAtFixture {
   testing::TempDir tmp;
-  std::vector<std::string> files;
+  MailFileList files;
   std::vector<std::string> contents;  // "" for the missing file
 
   ReadAtFixture() {
     const size_t chunk = MailFileReader::kChunk;
-    const std::vector<size_t> sizes = {0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk + 7, 700 * 1024};
+    const std::vector<size_t> sizes = {0,         1, chunk - 1, chunk, chunk + 1, 3 * chunk + 7,
+                                       700 * 1024};
     for (size_t i = 0; i < 2 * MailFileReader::kBatch + 5; ++i) {
       std::string bytes(i < sizes.size() ? sizes[i] : 100 + i * 37, 'a');
       for (size_t j = 0; j < bytes.size(); ++j) {
@@ -187,7 +253,7 @@ struct ReadAtFixture {
       } else {
         Write(path, bytes);
       }
-      files.push_back(path);
+      files.Append(path);
       contents.push_back(bytes);
     }
   }
@@ -256,6 +322,55 @@ TEST(MailFileReaderTest, TwoReadersOfOneThreadReadAtOnceEachItsOwnBytes) {
   std::vector<std::string> got = f.ReadAll(c, &errors);
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(got[i], f.contents[i]) << i;
+  }
+}
+
+// Files of the same names in several directories, taken in turns within one batch (ReadAt opens
+// each relative to a descriptor of its directory), through a link to a directory, and in a
+// directory that does not exist: the bytes and errors of each path, with and without io_uring.
+TEST(MailFileReaderTest, ReadAtOpensEachFileInItsOwnDirectory) {
+  testing::TempDir tmp;
+  const std::vector<std::string> dirs = {"d1", "d2", "d2/sub", "d3", "link", "nodir"};
+  fs::create_directories(tmp.path() / "d1");
+  fs::create_directory_symlink(tmp.path() / "d1", tmp.path() / "link");
+  MailFileList files;
+  std::vector<std::string> want;  // "" for a file that cannot be opened
+  for (size_t i = 0; i < 3 * MailFileReader::kBatch; ++i) {
+    const std::string& d = dirs[(i * 5 + i / 7) % dirs.size()];
+    const std::string name = std::string("m").append(std::to_string(i % 4)).append(".eml");
+    const fs::path path = tmp.path() / d / name;
+    if (d != "nodir" && d != "link") {
+      Write(path, d + "/" + name);
+    }
+    files.Append(path.string());
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::ifstream in(std::string(files[i]), std::ios::binary);
+    want.emplace_back(in ? std::string(std::istreambuf_iterator<char>(in), {}) : "");
+  }
+  // Every kind of path is there, and read through the link too.
+  for (const std::string d : {"/d1/", "/d2/", "/d2/sub/", "/d3/", "/link/", "/nodir/"}) {
+    size_t found = 0;
+    for (size_t i = 0; i < files.size(); ++i) {
+      found += files[i].find(d) != std::string_view::npos && (d == "/nodir/" || !want[i].empty());
+    }
+    EXPECT_GE(found, 3u) << d;
+  }
+  for (auto mode : {MailFileReader::Mode::kAuto, MailFileReader::Mode::kPlain}) {
+    MailFileReader reader(mode);
+    for (size_t i = 0; i < files.size(); ++i) {
+      std::string_view bytes;
+      errno = 0;
+      const bool ok = reader.ReadAt(files, i, files.size(), &bytes);
+      const bool exists = fs::exists(fs::path(std::string(files[i])));
+      EXPECT_EQ(ok, exists) << files[i];
+      if (ok) {
+        EXPECT_EQ(bytes, want[i]) << files[i];
+        EXPECT_FALSE(bytes.empty()) << files[i];
+      } else {
+        EXPECT_EQ(errno, ENOENT) << files[i];
+      }
+    }
   }
 }
 

@@ -315,7 +315,7 @@ void ExpectCorpusParsedWithout(bool (*loaded)(), const char* test_name, const ch
     return;
   }
   std::vector<std::string> missing;
-  std::vector<std::string> files =
+  const MailFileList files =
       ListMailFiles({bw::testing::DataPath("corpus/maildir").string()}, &missing);
   ASSERT_GT(files.size(), 400u);
   MailFileReader reader;
