@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +63,60 @@ class LiteralPrefilter {
     friend bool operator==(const Alternative&, const Alternative&) = default;  // texts compared
   };
 
+  // How the tables hold an alternative: offsets, not views, so that constant tables of them
+  // hold no pointer. In a position-independent executable every pointer in constant data is a
+  // relocation that ld.so writes at each start, and each page it writes costs a page fault:
+  // the reason prefilter's 571 alternatives as two views each were 6 such pages
+  // (docs/benchmarks.md, issue 6, session 13).
+  struct PackedAlternative {
+    uint32_t pattern = 0;        // index of its pattern; the pattern count for an extra literal
+    uint32_t source_offset = 0;  // its source: in the text of its pattern, or (an extra
+    uint32_t source_size = 0;    // literal) in the alternative texts
+    uint32_t plain_offset = 0;   // its plain text, in the alternative texts
+    uint32_t plain_size = 0;
+    friend bool operator==(const PackedAlternative&, const PackedAlternative&) = default;
+  };
+
+  // The alternatives of a prefilter, each made an Alternative when read. Its views are valid
+  // while the prefilter and the texts of its patterns live.
+  class AlternativeList {
+   public:
+    constexpr AlternativeList(std::span<const PackedAlternative> packed,
+                              std::span<const std::string_view> patterns, std::string_view texts)
+        : packed_(packed), patterns_(patterns), texts_(texts) {}
+    size_t size() const { return packed_.size(); }
+    bool empty() const { return packed_.empty(); }
+    // REQUIRES: j < size(). (The offsets are in range by construction: not checked again.)
+    Alternative operator[](size_t j) const {
+      const PackedAlternative& a = packed_[j];
+      const char* in = a.pattern < patterns_.size() ? patterns_[a.pattern].data() : texts_.data();
+      return {std::string_view(in + a.source_offset, a.source_size), a.pattern,
+              std::string_view(texts_.data() + a.plain_offset, a.plain_size)};
+    }
+    // Enough of an input iterator for range-for.
+    class Iterator {
+     public:
+      Iterator(const AlternativeList* list, size_t j) : list_(list), j_(j) {}
+      Alternative operator*() const { return (*list_)[j_]; }
+      Iterator& operator++() {
+        ++j_;
+        return *this;
+      }
+      bool operator==(const Iterator& other) const { return j_ == other.j_; }
+
+     private:
+      const AlternativeList* list_;
+      size_t j_;
+    };
+    Iterator begin() const { return {this, 0}; }
+    Iterator end() const { return {this, size()}; }
+
+   private:
+    std::span<const PackedAlternative> packed_;
+    std::span<const std::string_view> patterns_;
+    std::string_view texts_;
+  };
+
   // Built with `split`: every pattern whose top-level alternatives all have required literals
   // is also filtered per alternative, so that the caller runs only the alternatives that may
   // match. Patterns are otherwise filtered as with the plain constructor.
@@ -105,7 +158,9 @@ class LiteralPrefilter {
     std::span<const uint32_t> short_start;
     std::span<const Entry> entries;
     std::span<const uint32_t> alt_ids;
-    std::span<const Alternative> alternatives;  // their texts must outlive the prefilter
+    std::span<const PackedAlternative> alternatives;
+    std::span<const std::string_view> patterns;  // the pattern texts (must outlive the prefilter)
+    std::string_view alternative_texts;          // plain texts and extra literals
     std::span<const std::pair<uint32_t, uint32_t>> alt_range;
     std::pair<uint32_t, uint32_t> extra_range{0, 0};
     std::span<const uint32_t> always_alts;
@@ -121,6 +176,8 @@ class LiteralPrefilter {
         entries_(t.entries),
         alt_ids_(t.alt_ids),
         alternatives_(t.alternatives),
+        patterns_(t.patterns),
+        alternative_texts_(t.alternative_texts),
         alt_range_(t.alt_range),
         extra_range_(t.extra_range),
         always_alts_(t.always_alts) {}
@@ -138,6 +195,8 @@ class LiteralPrefilter {
             .entries = entries_,
             .alt_ids = alt_ids_,
             .alternatives = alternatives_,
+            .patterns = patterns_,
+            .alternative_texts = alternative_texts_,
             .alt_range = alt_range_,
             .extra_range = extra_range_,
             .always_alts = always_alts_};
@@ -145,9 +204,9 @@ class LiteralPrefilter {
 
   // C++ definitions, for a generated header, of constant arrays holding this prefilter's tables
   // and of `name`, a ConstTables over them; every array's name starts with `name`.
-  // `sources[j]` is a C++ expression of alternative j's source (a std::string_view of static
-  // storage: a view into the constant pattern it comes from). Pure.
-  std::string TablesToCpp(std::string_view name, const std::vector<std::string>& sources) const;
+  // `patterns[i]` is a C++ expression of pattern i's text (a std::string_view of static
+  // storage), which the alternatives' sources are offsets into. Pure.
+  std::string TablesToCpp(std::string_view name, const std::vector<std::string>& patterns) const;
 
   // Whether `other` has the same tables (alternatives' texts compared, not where they are): a
   // prefilter generated at build time against one built now. For tests.
@@ -162,7 +221,7 @@ class LiteralPrefilter {
 
   // Every alternative, grouped by pattern; AlternativesOf(i) is pattern i's range [first, last)
   // (empty when pattern i is not filtered per alternative).
-  std::span<const Alternative> Alternatives() const { return alternatives_; }
+  AlternativeList Alternatives() const { return {alternatives_, patterns_, alternative_texts_}; }
   std::pair<uint32_t, uint32_t> AlternativesOf(size_t pattern) const {
     return pattern < alt_range_.size() ? alt_range_[pattern] : std::pair<uint32_t, uint32_t>{0, 0};
   }
@@ -189,10 +248,11 @@ class LiteralPrefilter {
     std::vector<uint32_t> short_start;
     std::vector<Entry> entries;
     std::vector<uint32_t> alt_ids;
-    std::vector<Alternative> alternatives;
+    std::vector<PackedAlternative> alternatives;
+    std::vector<std::string_view> patterns;  // the caller's
+    std::string alternative_texts;
     std::vector<std::pair<uint32_t, uint32_t>> alt_range;
     std::vector<uint32_t> always_alts;
-    std::deque<std::string> plains;  // the alternatives' plain texts
   };
   LiteralPrefilter() : owned_(std::make_unique<Storage>()) {}
   LiteralPrefilter(const std::vector<std::string_view>& patterns,
@@ -241,7 +301,9 @@ class LiteralPrefilter {
   bool has_short_ = false;
   std::span<const Entry> entries_;
   std::span<const uint32_t> alt_ids_;  // the alternatives of each entry
-  std::span<const Alternative> alternatives_;
+  std::span<const PackedAlternative> alternatives_;
+  std::span<const std::string_view> patterns_;                // the texts of alternatives' sources
+  std::string_view alternative_texts_;                        // plain texts and extra literals
   std::span<const std::pair<uint32_t, uint32_t>> alt_range_;  // per pattern
   std::pair<uint32_t, uint32_t> extra_range_{0, 0};
   std::span<const uint32_t> always_alts_;  // extra literals shorter than 2 bytes: always candidates

@@ -98,25 +98,16 @@ std::string SerializedCodesToCpp(const std::vector<std::string_view>& patterns) 
 
 // The tables of reason.cc's prefilters as C++: kReasonPrefilter* (the reason patterns split,
 // with the priority phrases as extra literals) and kPhrasePrefilter* (the priority phrases).
-// An alternative's source is written as the view into reason_tables.h it is (kSources[i].pattern
-// or kPriorityPhrases[k].needle), not as a copy of its text.
+// The alternatives' sources are offsets into the patterns, written as the views into
+// reason_tables.h they are (kSources[i].pattern), not as copies of their texts.
 std::string PrefiltersToCpp(const bw::ingest::LiteralPrefilter& reasons,
                             const std::vector<std::string_view>& texts,
                             const bw::ingest::LiteralPrefilter& phrases) {
-  std::vector<std::string> sources;
-  const auto alts = reasons.Alternatives();
-  for (size_t j = 0; j < alts.size(); ++j) {
-    const auto& alt = alts[j];
-    if (alt.pattern < texts.size()) {
-      const auto offset = static_cast<size_t>(alt.source.data() - texts[alt.pattern].data());
-      sources.push_back("kSources[" + std::to_string(alt.pattern) + "].pattern.substr(" +
-                        std::to_string(offset) + ", " + std::to_string(alt.source.size()) + ")");
-    } else {
-      sources.push_back("kPriorityPhrases[" + std::to_string(j - reasons.ExtraLiterals().first) +
-                        "].needle");
-    }
+  std::vector<std::string> patterns;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    patterns.push_back("kSources[" + std::to_string(i) + "].pattern");
   }
-  return reasons.TablesToCpp("kReasonPrefilter", sources) +
+  return reasons.TablesToCpp("kReasonPrefilter", patterns) +
          phrases.TablesToCpp("kPhrasePrefilter", {});
 }
 

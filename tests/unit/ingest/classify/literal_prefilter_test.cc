@@ -203,6 +203,37 @@ TEST(LiteralPrefilterTest, SplitPrefilterMarksOnlyTheAlternativesThatMayMatch) {
   EXPECT_EQ(alts[0], 0u);
 }
 
+TEST(LiteralPrefilterTest, AlternativesAreViewsIntoThePatternsAndTheirOwnTexts) {
+  const std::string_view pattern = "(?:(?> blocked[ ]using | rbl[ ]\\d+ ))";
+  const std::vector<std::string_view> extras = {"null mx", "x"};
+  LiteralPrefilter p({pattern, "x|yy"}, /*split=*/true, extras);
+  const auto alts = p.Alternatives();
+  ASSERT_EQ(alts.size(), 4u);
+  // A pattern's alternative is a view into the pattern itself (not a copy), spaces included.
+  EXPECT_EQ(alts[0].source, "blocked[ ]using ");
+  EXPECT_EQ(alts[0].source.data(), pattern.data() + pattern.find("blocked"));
+  EXPECT_EQ(alts[1].source, " rbl[ ]\\d+ ");
+  EXPECT_EQ(alts[1].pattern, 0u);
+  EXPECT_EQ(alts[1].plain, "");
+  // An extra literal's source is its text; its pattern is the pattern count.
+  EXPECT_EQ(alts[2].source, "null mx");
+  EXPECT_EQ(alts[2].plain, "null mx");
+  EXPECT_EQ(alts[2].pattern, 2u);
+  EXPECT_EQ(alts[3].source, "x");
+  // Range-for reads the same alternatives as indexing, in order.
+  size_t j = 0;
+  for (const LiteralPrefilter::Alternative& a : alts) {
+    ASSERT_LT(j, alts.size());
+    EXPECT_EQ(a, alts[j]) << j;
+    ++j;
+  }
+  EXPECT_EQ(j, alts.size());
+  // A prefilter over its tables (ConstTables) reads the same texts from the same places.
+  const LiteralPrefilter view(p.Tables());
+  EXPECT_EQ(view.Alternatives()[0].source.data(), alts[0].source.data());
+  EXPECT_EQ(view.Alternatives()[2].plain, "null mx");
+}
+
 TEST(LiteralPrefilterTest, ExtraLiteralsRideAlongWithThePatternScan) {
   const std::vector<std::string_view> extras = {"null mx", "blocked using", "x",
                                                 "a literal much longer than sixteen bytes"};
@@ -363,13 +394,19 @@ TEST(LiteralPrefilterTest, TablesWrittenAsCppKeepEveryByte) {
   const std::vector<std::string_view> extra = {"say \"no\"", "a\\b", "\xe5\xae\x9b" "cafe",
                                                "?" "?="};
   const LiteralPrefilter p({"abc|def"}, true, extra);
-  const std::string cpp = p.TablesToCpp(
-      "kTest", {"kA.substr(0, 3)", "kA.substr(4, 3)", "kB[0]", "kB[1]", "kB[2]", "kB[3]"});
-  EXPECT_NE(cpp.find(R"("say \x22no\x22")"), std::string::npos) << cpp;
-  EXPECT_NE(cpp.find(R"("a\x5c" "b")"), std::string::npos) << cpp;  // b is a hex digit
-  EXPECT_NE(cpp.find(R"("\xe5\xae\x9b" "cafe")"), std::string::npos) << cpp;
-  EXPECT_NE(cpp.find(R"("\x3f\x3f=")"), std::string::npos) << cpp;
-  EXPECT_NE(cpp.find("{kA.substr(4, 3), 0u, \"def\"}"), std::string::npos) << cpp;
+  const std::string cpp = p.TablesToCpp("kTest", {"kA"});
+  // The alternative texts: the plain texts "abc" and "def", then the extra literals.
+  EXPECT_NE(cpp.find(R"("abcdefsay \x22no\x22" "a\x5c" "b\xe5\xae\x9b" "cafe\x3f\x3f=", 27))"),
+            std::string::npos)
+      << cpp;  // a, b and c are hex digits
+  EXPECT_NE(cpp.find("std::array<std::string_view, 1> kTestPatterns = {\n    kA,};"),
+            std::string::npos)
+      << cpp;
+  // Offsets, no pointers: "def" is bytes 4 to 7 of pattern 0, its plain text bytes 3 to 6 of
+  // the texts; an extra literal's source is its plain text.
+  EXPECT_NE(cpp.find("{0u, 4u, 3u, 3u, 3u}"), std::string::npos) << cpp;
+  EXPECT_NE(cpp.find("{1u, 6u, 8u, 6u, 8u}"), std::string::npos) << cpp;
+  EXPECT_EQ(cpp.find("\"def\""), std::string::npos) << cpp;
   EXPECT_NE(cpp.find("ConstTables kTestTables = {"), std::string::npos) << cpp;
   EXPECT_NE(cpp.find("std::array<bw::ingest::LiteralPrefilter::Entry, 6> kTestEntries"),
             std::string::npos)
