@@ -105,17 +105,32 @@ bool RunCode(const pcre2_code* code, std::string_view text) {
   return rc >= 0;
 }
 
-// A compiled pattern that runs in PCRE2's interpreter for its first kJitAfter - 1 matches and
-// JIT-compiled from then on. JIT compiling one costs ≈ 100 k instructions and executable memory
-// (page faults), as much as ≈ 20 interpreted matches of a diagnostic text, and most patterns run
-// only a few times in a process: an `ingest-mail` started by the MTA for one mail, or a pattern
-// one corpus mail in a hundred needs. Over the corpus (callgrind, bw_parse_mail_tool): one round
-// 57.1 → 55.0 M instructions, five rounds 245.3 → 245.9 M (a threshold of 16: 55.6 / 246.4 M;
-// 6: 55.3 / 245.4 M). Thread-safe once Set: the interpreted code is never changed; the
-// JIT-compiled one is a copy, published when it is complete.
+// How many patterns this process has JIT-compiled (or tried to). Until the first, a pattern waits
+// for LazyCode::kFirstJitBudget instead of kJitBudget.
+std::atomic<uint32_t> g_jit_compiles{0};
+
+// A compiled pattern that runs in PCRE2's interpreter until its interpreted runs have cost about
+// as much as JIT-compiling it, and JIT-compiled from then on (the ski-rental rule: rent until the
+// rent paid equals the price, whatever the number of runs to come). Measured with `parse-mail`
+// over the corpus, 2 to 20 rounds (docs/benchmarks.md, issue 6, session 13):
+// - an interpreted run costs ≈ 0.35 µs + 1.5 ns a byte of text (0.4 µs under 64 bytes, 1.7 µs
+//   at 512-1023), a JIT-compiled one ≈ 0.2-0.6 µs: JIT saves ≈ half, at most ≈ 1 µs a run;
+// - a JIT compilation costs 5-100 µs (median 35 µs), and the process's first 170-390 µs: it
+//   brings in PCRE2's JIT compiler (cold code, page faults) and sljit's executable memory;
+// - no pattern runs more than ≈ 28 times in a round of the corpus (496 mails), most a few times.
+// So a run costs (text bytes + kRunUnits) units of ≈ 1.5 ns, and a pattern is JIT-compiled once
+// its runs have cost kJitBudget units (≈ 50 µs), kFirstJitBudget (≈ 400 µs) while no pattern has
+// been. An `ingest-mail` of one mail never pays for the JIT compiler, nor does a `parse-mail` of
+// the corpus 5 or 20 times over (2,480 or 9,920 mails; from ≈ 25 times the hot patterns are
+// JIT-compiled), and a long-running process pays for it once its interpreted runs have. The 8th
+// run, before, JIT-compiled 26 patterns in the 5-round run: ≈ 1 ms more PCRE2 time than none.
+// Thread-safe once Set: the interpreted code is never changed; the JIT-compiled one is a copy,
+// published when it is complete.
 class LazyCode {
  public:
-  static constexpr uint32_t kJitAfter = 8;
+  static constexpr uint64_t kRunUnits = 256;
+  static constexpr uint64_t kJitBudget = uint64_t{32} << 10;
+  static constexpr uint64_t kFirstJitBudget = uint64_t{256} << 10;
 
   void Set(CodePtr code) { code_ = std::move(code); }
   bool Compiled() const { return code_ != nullptr; }
@@ -128,7 +143,11 @@ class LazyCode {
     if (code_ == nullptr) {
       return false;
     }
-    if (uses_.fetch_add(1, std::memory_order_relaxed) + 1 == kJitAfter) {  // one caller only
+    const uint64_t spent = spent_.fetch_add(text.size() + kRunUnits, std::memory_order_relaxed) +
+                           text.size() + kRunUnits;
+    if (spent >= kJitBudget && spent >= Budget() && !claimed_.load(std::memory_order_relaxed) &&
+        !claimed_.exchange(true, std::memory_order_relaxed)) {  // one caller only
+      g_jit_compiles.fetch_add(1, std::memory_order_relaxed);
       CodePtr copy(pcre2_code_copy(code_.get()));
       if (copy != nullptr && pcre2_jit_compile(copy.get(), PCRE2_JIT_COMPLETE) == 0) {
         jit_owner_ = std::move(copy);
@@ -139,10 +158,15 @@ class LazyCode {
   }
 
  private:
+  static uint64_t Budget() {
+    return g_jit_compiles.load(std::memory_order_relaxed) == 0 ? kFirstJitBudget : kJitBudget;
+  }
+
   CodePtr code_;
   CodePtr jit_owner_;
   std::atomic<const pcre2_code*> jit_{nullptr};
-  std::atomic<uint32_t> uses_{0};
+  std::atomic<uint64_t> spent_{0};  // units of the interpreted runs so far
+  std::atomic<bool> claimed_{false};
 };
 
 // One reason's patterns, compiled on first use: a process that never needs a reason never pays
@@ -754,6 +778,8 @@ std::string BuildCodeMismatchForTest() {
   }
   return {};
 }
+
+uint32_t JitCompilationCountForTest() { return g_jit_compiles.load(std::memory_order_relaxed); }
 
 int BrokenPatternCountForTest() {
   int broken = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,6 +50,10 @@ bool IsHardReason(std::string_view reason, std::string_view status_or_reply = {}
 
 // Whether `text` reads like an automatic out-of-office / vacation reply. Thread-safe.
 bool LooksLikeVacation(std::string_view text);
+
+// How many patterns (or top-level alternatives) this process has JIT-compiled so far, counting
+// compilations PCRE2 refused (the pattern then stays with the interpreter). For tests.
+uint32_t JitCompilationCountForTest();
 
 // How many built-in message patterns failed to compile (0 unless a pattern is broken).
 int BrokenPatternCountForTest();
