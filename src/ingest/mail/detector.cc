@@ -300,19 +300,6 @@ bool ReadableHas(const Mail& mail, size_t phrase) {
   return ((*memo->readable_phrases >> phrase) & 1) != 0;
 }
 
-const std::vector<std::string_view>& ReadableLines(const Mail& mail,
-                                                   std::vector<std::string_view>& scratch) {
-  DetectionMemo* memo = DetectionScope::MemoFor(mail);
-  if (memo == nullptr) {
-    scratch = SplitLines(mail.Readable());
-    return scratch;
-  }
-  if (!memo->readable_lines) {
-    memo->readable_lines = SplitLines(mail.Readable());
-  }
-  return *memo->readable_lines;
-}
-
 size_t NextLineMentioning(const Mail& mail, std::string_view needle, size_t from) {
   const std::string_view text = mail.Readable();
   if (mail.text_lower.size() != mail.text.size() || needle.empty() ||

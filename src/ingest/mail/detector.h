@@ -91,7 +91,6 @@ const Detector* FindDetector(std::string_view name);
 struct DetectionMemo {
   std::optional<std::vector<Delivery>> delivery_status_with_text;
   std::optional<std::vector<Delivery>> bounce_text;
-  std::optional<std::vector<std::string_view>> readable_lines;  // see ReadableLines
   // A bit per kReadablePhrases entry (see ReadableHas).
   std::optional<uint64_t> readable_phrases;
   // A bit per ReceivedNeedle (see ReceivedMentions): which were looked for, which were found.
@@ -100,10 +99,10 @@ struct DetectionMemo {
 };
 
 // While a DetectionScope for `mail` is alive on this thread, DeliveryStatusWithText and
-// ScanBounceText compute their result for `mail` once (see TakeMemoized), ReadableLines splits the
-// text once, ReadableHas scans it once and ReceivedMentions keeps its answers: several detectors
-// ask for the same. ParseMail opens one around its detector loop; `mail` must not change while it
-// is open. Scopes nest (an attached report is parsed inside another parse).
+// ScanBounceText compute their result for `mail` once (see TakeMemoized), ReadableHas scans the
+// text once and ReceivedMentions keeps its answers: several detectors ask for the same. ParseMail
+// opens one around its detector loop; `mail` must not change while it is open. Scopes nest (an
+// attached report is parsed inside another parse).
 class DetectionScope {
  public:
   explicit DetectionScope(const Mail& mail);
@@ -240,12 +239,6 @@ consteval size_t ReadablePhrase(std::string_view lower_phrase) {
 // copy LoadMail keeps, or a lower-cased copy when the Mail was built without it); later calls
 // read the answer. Outside a scope every call scans.
 bool ReadableHas(const Mail& mail, size_t phrase);
-
-// SplitLines(mail.Readable()). Inside a DetectionScope for `mail` the text is split once and
-// the lines are shared by the detectors that walk them (the reference lives as long as the
-// scope); otherwise they are split into `scratch`, which the reference then names.
-const std::vector<std::string_view>& ReadableLines(const Mail& mail,
-                                                   std::vector<std::string_view>& scratch);
 
 // The next line of the readable text (a line as SplitLines(mail.Readable()) gives it) that
 // contains `needle` in any ASCII case: the offset in mail.Readable() where the first such line

@@ -613,35 +613,6 @@ TEST(DsnFieldTest, SameFieldAsComparingWithEveryName) {
   EXPECT_GE(known, 30u);  // the known names were among those checked, in three cases
 }
 
-TEST(ReadableLinesTest, TheReadableTextSplitOncePerScope) {
-  Mail mail = LoadOrDie(
-      "From: MAILER-DAEMON@example.org\nSubject: failure\n\n"
-      "line one\n\n<gone@example.net>: 550 no\r\nlast line\n"
-      "------ This is a copy of the message, including all the headers. ------\n"
-      "quoted\n");
-  const std::vector<std::string_view> want = SplitLines(mail.Readable());
-  ASSERT_GE(want.size(), 4u);
-  std::vector<std::string_view> scratch;
-  // Without a scope: split into the scratch vector.
-  const auto& direct = ReadableLines(mail, scratch);
-  EXPECT_EQ(direct, want);
-  EXPECT_EQ(&direct, &scratch);
-  {
-    const DetectionScope scope(mail);
-    std::vector<std::string_view> unused;
-    const auto& first = ReadableLines(mail, unused);
-    const auto& second = ReadableLines(mail, unused);
-    EXPECT_EQ(first, want);
-    EXPECT_EQ(&first, &second);  // split once, shared
-    EXPECT_TRUE(unused.empty());
-    // Another mail inside the scope gets its own lines.
-    Mail other = LoadOrDie("From: a@example.org\nSubject: x\n\nonly line\n");
-    std::vector<std::string_view> other_scratch;
-    EXPECT_EQ(ReadableLines(other, other_scratch), SplitLines(other.Readable()));
-    EXPECT_EQ(&ReadableLines(other, other_scratch), &other_scratch);
-  }
-}
-
 TEST(ScanBounceTextTest, TheOriginalSenderIsARecipientOnlyWhenNothingElseIs) {
   // The bounce's To (the original sender), the original's From and mail-system addresses are
   // dropped when the text names other recipients too, whichever line names them first.
