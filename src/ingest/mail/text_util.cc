@@ -318,27 +318,86 @@ bool IContains(std::string_view h, std::string_view n) {
   return IFind(h, n) != std::string_view::npos;
 }
 
+// The window ends [window - 1, n) are split into kCursors ranges, each walked by its own
+// cursor, and the cursors step in turn. One cursor's step waits for the step before it (load the
+// 4 bytes, multiply, load the shift, add: ≈ 14 cycles for ≈ 8.7 bytes on the detectors' texts);
+// the cursors' steps do not depend on each other, so they overlap. Session 13, the corpus's
+// readable texts: 0.53 → 0.28 ns a byte with the tables in cache (2 cursors 0.32, 3 0.28), 0.45
+// to 0.70 of the time with caches and branch predictors disturbed between texts; in the tool,
+// this function's share of the samples fell from ≈ 3.0 % to ≈ 2.0 %, for 0.46 k more
+// instructions a mail. A cursor stops at the end of its range (its last step may pass it: the
+// next cursor starts there), and only where a shift is 0 does any cursor leave the common loop.
 uint64_t PhraseSet::Scan(std::string_view text) const {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   const size_t window = window_;
+  if (n < window) {
+    return 0;
+  }
+  constexpr size_t kCursors = 4;
+  // `end[c]` is the last byte of cursor c's window [end + 1 - window, end].
+  size_t end[kCursors];
+  size_t stop[kCursors];
+  const size_t part = (n - (window - 1)) / kCursors;
+  for (size_t c = 0; c < kCursors; ++c) {
+    end[c] = window - 1 + c * part;
+    stop[c] = c + 1 < kCursors ? end[c] + part : n;
+  }
   uint64_t found = 0;
-  // `end` is the last byte of the window [end + 1 - window, end].
-  for (size_t end = window - 1; end < n;) {
-    const size_t h = Hash(t + end + 1 - kBlock);
+  // One step of a cursor; true when every phrase has been found.
+  const auto step = [&](size_t& e) {
+    const size_t h = Hash(t + e + 1 - kBlock);
     const size_t shift = shift_[h];
     if (shift != 0) {
-      end += shift;
-      continue;
+      e += shift;
+      return false;
     }
     const uint64_t candidates = ending_[h] & ~found;
     if (candidates != 0) {
-      found |= Confirm(text, end + 1 - window, candidates);
+      found |= Confirm(text, e + 1 - window, candidates);
       if (found == all_) {
-        break;
+        return true;
       }
     }
-    ++end;
+    ++e;
+    return false;
+  };
+  for (;;) {
+    bool running = true;
+    bool stopped = false;  // some cursor's window may end a phrase's first part
+    size_t shift[kCursors];
+#pragma GCC unroll 4
+    for (size_t c = 0; c < kCursors; ++c) {
+      running &= end[c] < stop[c];
+    }
+    if (!running) {
+      break;
+    }
+#pragma GCC unroll 4
+    for (size_t c = 0; c < kCursors; ++c) {
+      shift[c] = shift_[Hash(t + end[c] + 1 - kBlock)];
+      stopped |= shift[c] == 0;
+    }
+    if (__builtin_expect(!stopped, 1)) {
+#pragma GCC unroll 4
+      for (size_t c = 0; c < kCursors; ++c) {
+        end[c] += shift[c];
+      }
+      continue;
+    }
+    for (size_t c = 0; c < kCursors; ++c) {
+      if (step(end[c])) {
+        return found;
+      }
+    }
+  }
+  // The cursors still inside their ranges, one after the other.
+  for (size_t c = 0; c < kCursors; ++c) {
+    while (end[c] < stop[c]) {
+      if (step(end[c])) {
+        return found;
+      }
+    }
   }
   return found;
 }

@@ -364,6 +364,59 @@ TEST(TextUtilTest, PhraseSetOddSizes) {
   EXPECT_EQ(all.Scan(text.substr(6)), ~uint64_t{1});
 }
 
+TEST(TextUtilTest, PhraseSetFindsPhrasesAtEveryPositionAroundItsCursorsRanges) {
+  // Scan walks the window ends in four ranges, one cursor each: every phrase at every position
+  // of texts of every length up to ~8 windows (ranges of 0 to ~2 windows, a phrase across each
+  // range edge, at the start and at the end), in filler that lets the windows move by the most
+  // ('x') and filler made of the phrases' bytes (many stops); a second phrase after the first.
+  const std::vector<std::string_view> phrases = {"mail system", "the mail", "delivery to",
+                                                 "mailbox full", "ail s"};
+  const PhraseSet set(phrases);  // window: 5 bytes
+  const std::string_view fillers[] = {"x", "xxl", "ma il sy"};
+  size_t checked = 0;
+  for (std::string_view filler : fillers) {
+    for (size_t size = 0; size <= 45; ++size) {
+      std::string base;
+      while (base.size() < size) {
+        base += filler;
+      }
+      base.resize(size);
+      ASSERT_EQ(set.Scan(base), FindEachPhrase(base, phrases)) << base;
+      for (size_t k = 0; k < phrases.size(); ++k) {
+        for (size_t at = 0; at + phrases[k].size() <= size; ++at) {
+          std::string text = base;
+          text.replace(at, phrases[k].size(), phrases[k]);
+          ASSERT_EQ(set.Scan(text), FindEachPhrase(text, phrases)) << text;
+          const std::string_view second = phrases[(k + 1) % phrases.size()];
+          for (size_t at2 = at + phrases[k].size(); at2 + second.size() <= size; at2 += 3) {
+            std::string two = text;
+            two.replace(at2, second.size(), second);
+            ASSERT_EQ(set.Scan(two), FindEachPhrase(two, phrases)) << two;
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 5000u);
+  // Phrases like the detectors' (a 15-byte window) in texts of up to 8 windows.
+  const std::vector<std::string_view> readable = {
+      "the mail system", "----- transcript of session follows -----",   "qmail-send program",
+      "hi. this is the", "delivery to the following recipients failed", "this is the mail system",
+  };
+  const PhraseSet detectors(readable);
+  for (size_t size = 0; size <= 125; ++size) {
+    const std::string base(size, 'x');
+    for (size_t k = 0; k < readable.size(); ++k) {
+      for (size_t at = 0; at + readable[k].size() <= size; ++at) {
+        std::string text = base;
+        text.replace(at, readable[k].size(), readable[k]);
+        ASSERT_EQ(detectors.Scan(text), FindEachPhrase(text, readable)) << text;
+      }
+    }
+  }
+}
+
 TEST(TextUtilTest, JoinReplyLinesMatchesAByteLoop) {
   // The byte loop JoinReplyLines used to be: continuation prefixes ("550-5.1.1 ", "550-") after
   // the first are dropped.
