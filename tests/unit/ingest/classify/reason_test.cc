@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest/classify/reason_pcre2.h"
 #include "ingest/classify/reason_tables.h"
 
 namespace bw::ingest {
@@ -233,6 +234,32 @@ TEST(ReasonTest, EveryPatternCompiles) { EXPECT_EQ(BrokenPatternCountForTest(), 
 // compile gives now, for every pattern it may run.
 TEST(ReasonTest, TheBuildsPatternCodesAreWhatCompilingGives) {
   EXPECT_EQ(BuildCodeMismatchForTest(), "");
+}
+
+// The key of a pattern's build-time code (reason_pcre2.h) reads the text 8 bytes at a time, then
+// byte by byte: every byte, in a word or in the tail, must change it, and it must be the same
+// computed at compile time (as a build step may) and at run time.
+TEST(ReasonTest, PatternKeyDependsOnEveryByte) {
+  using reason_pcre2::PatternKey;
+  for (size_t size : {1u, 7u, 8u, 9u, 16u, 23u, 64u}) {
+    const std::string base(size, 'a');
+    const uint64_t key = PatternKey(base);
+    for (size_t i = 0; i < size; ++i) {
+      for (char c : {'b', '\x80', '\xff'}) {
+        std::string changed = base;
+        changed[i] = c;
+        EXPECT_NE(PatternKey(changed), key) << "size " << size << ", byte " << i;
+      }
+    }
+  }
+  // Two texts that differ only in a word's top byte, then in two words that a weaker fold would
+  // confuse (the top byte's change cancelled by the next word's).
+  EXPECT_NE(PatternKey("aaaaaaaXaaaaaaaa"), PatternKey("aaaaaaaYaaaaaaaa"));
+  EXPECT_NE(PatternKey("aaaaaaaXaaaaaaaX"), PatternKey("aaaaaaaYaaaaaaaY"));
+  constexpr uint64_t kAtCompileTime = PatternKey("(?:mailbox (?:is )?full|quota exceeded)");
+  std::string at_run_time = "(?:mailbox (?:is )?full|quota exceeded)";
+  EXPECT_EQ(PatternKey(at_run_time), kAtCompileTime);
+  EXPECT_EQ(PatternKey(""), 0xcbf29ce484222325u);
 }
 
 TEST(ReasonTest, HardRule) {
