@@ -280,19 +280,27 @@ class LiteralPrefilter {
   uint64_t always_ = 0;  // patterns without a literal set
 
   // Where the scan finds the entries (entries_ is sorted by table, then by bucket): an entry of
-  // at least 8 bytes in `long_`, bucket Hash8(its first 8 bytes); one of 4 to 7 bytes in `mid_`,
-  // bucket Hash4(its first 4 bytes); one of 2 or 3 bytes (rare) in `short_`, bucket
-  // Hash2(its first 2 bytes). A position is looked up in `long_` and `mid_` only when the bit
-  // Hash4(its 4 bytes) of `filter_` is set (the bits of every entry of 4+ bytes): one test rules
-  // out nearly every position of a text. Runs of the same bucket are short (a shared 8-byte
-  // prefix, or a hash collision), where a two-byte key had runs of up to 30 entries ("user",
-  // "not ") all compared at each occurrence.
+  // at least kLongSize (12) bytes in `long_`, bucket Hash12(its first 12 bytes); one of 4 to 11
+  // bytes in `mid_`, bucket Hash4(its first 4 bytes); one of 2 or 3 bytes (rare) in `short_`,
+  // bucket Hash2(its first 2 bytes). A position is looked up in `long_` and `mid_` only when the
+  // bit Hash4(its 4 bytes) of `filter_` is set (the bits of every entry of 4+ bytes): one test
+  // rules out nearly every position of a text. Runs of the same bucket are short (a shared
+  // 12-byte prefix, or a hash collision). A two-byte key had runs of up to 30 entries ("user",
+  // "not ") all compared at each occurrence, and an 8-byte key still 29 ("message ", 15
+  // "recipien", 14 "mailbox "): over the corpus's reason texts 14,554 entry compares a round for
+  // 811 hits, against 4,284 with this key (docs/benchmarks.md, issue 6, session 13).
   // The tables are views: into owned_ (built at run time) or into constant data (ConstTables).
   struct Table {
     int bits = 0;                     // 2^bits buckets
     std::span<const uint32_t> start;  // bucket b's entries: [start[b], start[b + 1]); empty: none
   };
-  static constexpr int kFilterBits = 15;  // 32,768 bits: 4 KiB, stays in L1
+  // 16,384 bits: 2 KiB. The reason entries start with only ~250 distinct 4-byte sequences, so
+  // half the 4 KiB of 2^15 bits let through only 4 % more positions (6,628 -> 6,883 a corpus
+  // round), while a text touches fewer of the filter's cache lines (~46 -> ~28 of a text's
+  // ~160 lookups, each a likely L1 miss after the rest of the parse): the scan's D1 read misses
+  // 93 k -> 73 k over 5 rounds (cachegrind). 2^13 bits let through 25 % more (more misses).
+  static constexpr int kFilterBits = 14;
+  static constexpr size_t kLongSize = 12;  // the shortest entry in `long_`, and its key's size
   std::span<const uint64_t> filter_;
   Table long_;
   Table mid_;

@@ -297,7 +297,7 @@ TEST(LiteralPrefilterTest, LiteralsSharingTheirFirstBytesAreAllFound) {
 
 TEST(LiteralPrefilterTest, LiteralsOfEveryLengthAreFoundWhereverTheyOccur) {
   // Random literal sets of 2 to 16 bytes over a four-letter alphabet (so that many share their
-  // first 4 or 8 bytes, and the scan's hash buckets and filter bits collide), against
+  // first 4 or 12 bytes, and the scan's hash buckets and filter bits collide), against
   // std::string::find on random texts of every length up to 40: start, middle and end.
   std::mt19937 rng(20261201);
   const std::string alphabet = "abc ";
