@@ -1141,37 +1141,26 @@ size_t PrintableAsciiPrefix(std::string_view s) {
 #endif
 }
 
-}  // namespace
-
-bool IsPrintableAscii(std::string_view s) { return PrintableAsciiPrefix(s) == s.size(); }
-
-void MakeValidUtf8(std::string& s) {
-  if (PrintableAsciiPrefix(s) != s.size()) {
-    s = ValidUtf8(s);
-  }
-}
-
-std::string ValidUtf8(std::string_view s) {
-  // Fast path: printable ASCII (and tab, LF) throughout is returned as is.
-  size_t i = PrintableAsciiPrefix(s);
-  if (i == s.size()) {
-    return std::string(s);
-  }
-  // From the first byte that is not printable ASCII on: bytes that stay (printable ASCII, valid
-  // multi-byte sequences) are copied in runs; only replaced bytes are written one by one.
-  std::string out;
-  out.reserve(s.size() + 16);
-  size_t run = 0;  // start of the bytes not yet copied
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80 && (c >= 0x20 || c == '\t' || c == '\n')) {
+// The length of the longest prefix of `s` that ValidUtf8 keeps as it is (printable ASCII, tab,
+// LF and valid multi-byte sequences), given that s[0, i) is kept. Most non-ASCII diagnostics are
+// valid UTF-8 throughout: they are read here once, a sequence at a time, and not copied.
+size_t KeptPrefix(std::string_view s, size_t i) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  const auto cont = [&](size_t k) { return (p[k] & 0xc0) == 0x80; };
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n') {
+        return i;  // a control byte: a space in ValidUtf8's text
+      }
 #if defined(__SSE2__)
       // Up to the next byte that is not printable ASCII, 16 bytes at a time while 16 are left:
       // most of the ASCII bytes after a first non-ASCII one are in long runs (the English part
-      // of a diagnostic in two languages). s[i] itself is printable, so the step is >= 1.
-      if (i + 16 <= s.size()) {
+      // of a diagnostic in two languages). p[i] itself is printable, so the step is >= 1.
+      if (i + 16 <= n) {
         const unsigned m =
-            NotPrintableMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i)));
+            NotPrintableMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
         i += m == 0 ? 16 : static_cast<size_t>(__builtin_ctz(m));
         continue;
       }
@@ -1179,36 +1168,73 @@ std::string ValidUtf8(std::string_view s) {
       ++i;
       continue;
     }
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && i + n <= s.size();
-    for (size_t k = 1; ok && k < n; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-    }
-    if (ok && n == 2 && c < 0xc2) {
-      ok = false;
-    }
-    if (ok && n >= 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) ||
-          (c == 0xf4 && c1 >= 0x90) || c > 0xf4) {
-        ok = false;
+    // The sequences ValidUtf8 keeps: C2-DF + 1, E0-EF + 2, F0-F4 + 3 continuation bytes, without
+    // overlong forms (C0, C1, E0 80-9F, F0 80-8F), surrogates (ED A0-BF) or code points over
+    // U+10FFFF (F4 90-BF, F5-FF). 80-BF alone is a stray continuation byte.
+    if (c < 0xe0) {
+      if (c < 0xc2 || i + 2 > n || !cont(i + 1)) {
+        return i;
       }
+      i += 2;
+    } else if (c < 0xf0) {
+      if (i + 3 > n || !cont(i + 1) || !cont(i + 2) || (c == 0xe0 && p[i + 1] < 0xa0) ||
+          (c == 0xed && p[i + 1] >= 0xa0)) {
+        return i;
+      }
+      i += 3;
+    } else {
+      if (c > 0xf4 || i + 4 > n || !cont(i + 1) || !cont(i + 2) || !cont(i + 3) ||
+          (c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)) {
+        return i;
+      }
+      i += 4;
     }
-    if (ok && c >= 0x80) {
-      i += n;  // a valid multi-byte sequence stays
-      continue;
-    }
+  }
+  return n;
+}
+
+// ValidUtf8(s) when s[i] is the first byte it replaces: the runs of bytes that stay are copied
+// whole; a replaced control byte becomes a space, any other replaced byte U+FFFD.
+std::string RepairFrom(std::string_view s, size_t i) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  size_t run = 0;  // start of the bytes not yet copied
+  while (i < s.size()) {
     out.append(s.data() + run, i - run);
-    if (ok) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
       out.push_back(' ');  // control characters are dropped from report text
     } else {
       out += "\xef\xbf\xbd";  // U+FFFD
     }
-    i += 1;
-    run = i;
+    run = i + 1;
+    i = KeptPrefix(s, run);
   }
   out.append(s.data() + run, s.size() - run);
   return out;
+}
+
+}  // namespace
+
+bool IsPrintableAscii(std::string_view s) { return PrintableAsciiPrefix(s) == s.size(); }
+
+void MakeValidUtf8(std::string& s) {
+  size_t i = PrintableAsciiPrefix(s);
+  if (i == s.size()) {
+    return;
+  }
+  i = KeptPrefix(s, i);
+  if (i != s.size()) {
+    s = RepairFrom(s, i);
+  }
+}
+
+std::string ValidUtf8(std::string_view s) {
+  // Printable ASCII (and tab, LF) and valid sequences throughout are returned as they are.
+  const size_t i = KeptPrefix(s, PrintableAsciiPrefix(s));
+  if (i == s.size()) {
+    return std::string(s);
+  }
+  return RepairFrom(s, i);
 }
 
 }  // namespace bw::mail

@@ -250,8 +250,9 @@ std::string ValidUtf8(std::string_view s);
 // a time.
 bool IsPrintableAscii(std::string_view s);
 
-// `s` = ValidUtf8(s), without a copy when `s` is printable ASCII (with tab and LF) throughout,
-// as nearly every recipient and diagnostic is.
+// `s` = ValidUtf8(s), without a copy when ValidUtf8 would change nothing: printable ASCII (with
+// tab and LF) throughout, as nearly every recipient and diagnostic is, or valid UTF-8 without
+// control bytes (a diagnostic in another language).
 void MakeValidUtf8(std::string& s);
 
 }  // namespace bw::mail

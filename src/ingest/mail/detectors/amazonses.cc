@@ -58,17 +58,20 @@ class AmazonSes final : public Detector {
     if (begin == std::string::npos || end == std::string::npos || end < begin) {
       return {};
     }
+    // The JSON without its line ends, nor SNS's line wrapping ("!" LF " "): copied a line at a
+    // time.
     std::string json;
     std::string_view src = std::string_view(mail.text).substr(begin, end - begin + 1);
-    for (size_t i = 0; i < src.size(); ++i) {
-      if (src[i] == '!' && i + 2 < src.size() && src[i + 1] == '\n' && src[i + 2] == ' ') {
-        i += 2;  // SNS's line wrapping
-        continue;
+    json.reserve(src.size());
+    for (size_t i = 0; i < src.size();) {
+      const size_t nl = src.find('\n', i);
+      if (nl == std::string_view::npos) {
+        json.append(src.substr(i));
+        break;
       }
-      if (src[i] == '\n') {
-        continue;
-      }
-      json.push_back(src[i]);
+      const bool wrap = nl > i && src[nl - 1] == '!' && nl + 1 < src.size() && src[nl + 1] == ' ';
+      json.append(src.substr(i, nl - i - (wrap ? 1 : 0)));
+      i = nl + (wrap ? 2 : 1);
     }
     boost::system::error_code ec;
     boost::json::parse_options opts;

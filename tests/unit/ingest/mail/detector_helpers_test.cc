@@ -459,6 +459,8 @@ TEST(ParseDeliveryStatusTest, ActionIsItsFirstWordLowerCased) {
       {"DeLiVeReD \t", "delivered"},
       {"(no action)", ""},
       {"RELAYED-elsewhere x", "relayed-elsewhere"},
+      {"Failed\tNow (x)", "failed\tnow"},  // a tab is not where the word ends
+      {"x", "x"},
   };
   for (const auto& [value, want] : cases) {
     Mail mail;

@@ -218,6 +218,27 @@ TEST(AmazonSesDetectorTest, ReadsSesJsonBody) {
   EXPECT_EQ(found[0].diagnostic, "550 5.1.1 user unknown");
 }
 
+TEST(AmazonSesDetectorTest, JoinsSnsWrappedLines) {
+  // SNS wraps long lines with "!" LF " ": the three bytes go, and so does every other LF (CRLF
+  // line ends are LF by now); a "!" before a LF without a space after it stays, as does a "!"
+  // LF " " wrap right after another one.
+  constexpr std::string_view kWrapped =
+      "From: no-reply@sns.amazonaws.com\n"
+      "Subject: AWS Notification Message\n"
+      "\n"
+      "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Perma!\n nent\","
+      "\"bounceSubType\":\"General\",\"bouncedRecipients\":[{\"emailAddress\":\"go!\n!\n "
+      "ne@example.net\",\"action\":\"failed\",\"status\":\"5.1.1\",\"diagnosticCode\":"
+      "\"smtp; 550 5.1.1 user unknown!\n\"}],\n"
+      "\"timestamp\":\"2016-10-21T00:06:40.502Z\",\"reportingMTA\":\"dsn; a1.amazo!\n nses.com\"},"
+      "\n \"mail\":{\"messageId\":\"0101\"}}";
+  auto found = DetectWith("amazonses", kWrapped);
+  ASSERT_NO_FATAL_FAILURE(ExpectOneRecipient(found, "go!ne@example.net"));
+  EXPECT_EQ(found[0].status, "5.1.1");
+  EXPECT_EQ(found[0].diagnostic, "550 5.1.1 user unknown!");
+  EXPECT_EQ(found[0].reporting_mta, "dsn; a1.amazonses.com");
+}
+
 TEST(AmazonSesDetectorTest, IgnoresOtherMail) {
   EXPECT_TRUE(DetectWith("amazonses", kExim).empty());
 }

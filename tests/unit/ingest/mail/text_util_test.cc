@@ -625,29 +625,48 @@ TEST(TextUtilTest, ValidUtf8MatchesAByteByByteRepair) {
     }
     return out;
   };
-  static constexpr std::string_view kPieces[] = {"plain text ",
-                                                 "\xc3\xa9",
-                                                 "\xe3\x81\x82",
-                                                 "\xf0\x9f\x98\x80",
-                                                 "\xc3",
-                                                 "\x80",
-                                                 "\xff",
-                                                 "\r",
-                                                 "\t",
-                                                 "\n",
-                                                 "\x01",
-                                                 "\x7f",
-                                                 "\xed\xa0\x80",
-                                                 "\xe0\x80\x80",
-                                                 "\xf4\x90\x80\x80",
-                                                 "\xc1\xbf",
-                                                 "0123456789abcdef"};
+  static constexpr std::string_view kPieces[] = {
+      "plain text ", "\xc3\xa9", "\xe3\x81\x82", "\xf0\x9f\x98\x80", "\xc3", "\x80", "\xff", "\r",
+      "\t", "\n", "\x01", "\x7f", "\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x90\x80\x80", "\xc1\xbf",
+      "0123456789abcdef",
+      // the edges of the valid ranges, truncations
+      "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbf",
+      "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xf5\x80\x80\x80", "\xf8\x88\x80\x80\x80",
+      "\xe3\x81", "\xf0\x9f\x98", "\xe3\x81\x82\xe3\x81\x84\xe3\x81\x86"};
   bw::testing::PieceText gen(777);
-  for (int round = 0; round < 20000; ++round) {
+  for (int round = 0; round < 40000; ++round) {
     std::string s;
     const int pieces = round % 25;
     s += gen.Next(kPieces, static_cast<size_t>(pieces));
-    ASSERT_EQ(ValidUtf8(s), reference(s)) << ::testing::PrintToString(s);
+    const std::string want = reference(s);
+    ASSERT_EQ(ValidUtf8(s), want) << ::testing::PrintToString(s);
+    std::string made = s;
+    MakeValidUtf8(made);
+    ASSERT_EQ(made, want) << ::testing::PrintToString(s);
+  }
+}
+
+TEST(TextUtilTest, MakeValidUtf8LeavesValidTextWhereItIs) {
+  // Valid multi-byte text (with printable ASCII, tab and LF around it) is neither changed nor
+  // copied; one bad byte anywhere in it is replaced, the rest kept.
+  const std::string valid =
+      "550 5.1.1 \xe3\x81\x82\xe3\x81\x84 user unknown\t\xc3\xa9\xf0\x9f\x98\x80 "
+      "\xe5\x8f\x97\xe4\xbf\xa1\xe8\x80\x85\xe3\x81\x8c\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82"
+      "\x8a\xe3\x81\xbe\xe3"
+      "\x81\x9b\xe3\x82\x93\n";
+  std::string s = valid;
+  const char* data = s.data();
+  MakeValidUtf8(s);
+  EXPECT_EQ(s, valid);
+  EXPECT_EQ(s.data(), data);
+  EXPECT_EQ(ValidUtf8(valid), valid);
+  for (size_t at = 0; at < valid.size(); ++at) {
+    std::string bad = valid;
+    bad[at] = '\xff';
+    std::string made = bad;
+    MakeValidUtf8(made);
+    ASSERT_EQ(made, ValidUtf8(bad)) << at;
+    ASSERT_NE(made.find("\xef\xbf\xbd"), std::string::npos) << at;
   }
 }
 
