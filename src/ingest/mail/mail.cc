@@ -72,21 +72,10 @@ namespace {
 // becomes an LF. The output never outruns the input, so a block's store stays within the input's
 // length from `o`.
 [[gnu::target("avx2")]] void DropCrAvx2(const char* in, size_t& i, size_t n, char*& o) {
-  const __m256i cr = _mm256_set1_epi8('\r');
   size_t at = i;  // (locals: the stores of bytes could alias the referenced `i` and `o`)
   char* out = o;
-  while (at + 32 <= n) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
-    const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, cr)));
-    if (m == 0) {
-      at += 32;
-      out += 32;
-      continue;
-    }
-    const auto k = static_cast<size_t>(__builtin_ctz(m));
-    at += k + 1;
-    out += k;
+  while (CopyBlocksUntilAvx2(in, at, n, out, '\r')) {
+    ++at;
     if (at >= n || in[at] != '\n') {
       *out++ = '\n';
     }

@@ -630,21 +630,9 @@ inline void DecodeEqualsSign(const char* p, size_t& i, size_t n, char*& o) {
 // stays within the input's length from `o`), and `o` and `i` move to its first '=', if any.
 [[gnu::target("avx2")]] void DecodeQuotedPrintableAvx2(const char* p, size_t& i, size_t n,
                                                        char*& o) {
-  const __m256i eq = _mm256_set1_epi8('=');
   size_t at = i;  // (locals: the stores of bytes could alias the referenced `i` and `o`)
   char* out = o;
-  while (at + 32 <= n) {
-    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + at));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), v);
-    const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eq)));
-    if (m == 0) {
-      at += 32;
-      out += 32;
-      continue;
-    }
-    const auto k = static_cast<size_t>(__builtin_ctz(m));
-    at += k;
-    out += k;
+  while (CopyBlocksUntilAvx2(p, at, n, out, '=')) {
     DecodeEqualsSign(p, at, n, out);
   }
   i = at;

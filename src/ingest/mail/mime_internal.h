@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/cpu.h"
 #include "ingest/mail/mail.h"
 
 namespace bw::mail::internal {
@@ -221,6 +222,32 @@ inline bool CopyBlocksUntil(const char* in, size_t& i, size_t n, char*& out, cha
 #endif
   return false;
 }
+
+#if defined(BW_CPU_AVX2_TARGET)
+// CopyBlocksUntil with AVX2: 32 bytes a block, false with `i` where fewer than 32 bytes are left
+// (the caller goes on with CopyBlocksUntil, then byte by byte). Same contract otherwise; call it
+// only when HasAvx2(), from a function built for AVX2 (it is inlined there).
+[[gnu::target("avx2")]] inline bool CopyBlocksUntilAvx2(const char* in, size_t& i, size_t n,
+                                                        char*& out, char stop) {
+  const __m256i s = _mm256_set1_epi8(stop);
+  size_t at = i;  // (locals: the stores of bytes could alias the referenced `i` and `out`)
+  char* o = out;
+  for (; at + 32 <= n; at += 32, o += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + at));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), v);
+    const auto m = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, s)));
+    if (m != 0) {
+      const auto k = static_cast<size_t>(__builtin_ctz(m));
+      i = at + k;
+      out = o + k;
+      return true;
+    }
+  }
+  i = at;
+  out = o;
+  return false;
+}
+#endif
 
 // The first LF at or after `from` in `s`, or s.size(); `s.size()` when from >= s.size().
 inline size_t LineEnd(std::string_view s, size_t from) {

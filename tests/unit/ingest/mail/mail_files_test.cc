@@ -95,6 +95,19 @@ TEST(MailFileListTest, KeepsEveryPathInPlaceAndNulTerminatedAcrossBlocks) {
   EXPECT_EQ(moved[0], want[0]);
 }
 
+// ListMailFiles of `root` lists exactly `files`, in the order std::filesystem::path sorts them
+// (the names as byte strings), and reports nothing missing.
+void ExpectListedInPathOrder(const fs::path& root, std::vector<fs::path> files) {
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> want;
+  for (const auto& p : files) {
+    want.push_back(p.string());
+  }
+  std::vector<std::string> missing;
+  EXPECT_EQ(Strings(ListMailFiles({root.string()}, &missing)), want);
+  EXPECT_TRUE(missing.empty());
+}
+
 TEST(ListMailFilesTest, WalksDirectoriesRecursivelyInPathOrder) {
   testing::TempDir tmp;
   const std::string root = tmp.path().string();
@@ -140,14 +153,7 @@ TEST(ListMailFilesTest, OrderIsThePathOrderForNamesAroundTheSlashByte) {
       }
     }
   }
-  std::sort(expected.begin(), expected.end());
-  std::vector<std::string> want;
-  for (const auto& p : expected) {
-    want.push_back(p.string());
-  }
-  std::vector<std::string> missing;
-  EXPECT_EQ(Strings(ListMailFiles({tmp.path().string()}, &missing)), want);
-  EXPECT_TRUE(missing.empty());
+  ExpectListedInPathOrder(tmp.path(), expected);
 }
 
 // Names that share their first 8 or 16 bytes and differ (or end) just before, at or after them,
@@ -183,14 +189,7 @@ TEST(ListMailFilesTest, SortsNamesThatShareLongPrefixesAsByteStrings) {
     Write(tmp.path() / (p16 + "er-01") / (p16 + n), "d");
     expected.push_back(tmp.path() / (p16 + "er-01") / (p16 + n));
   }
-  std::sort(expected.begin(), expected.end());
-  std::vector<std::string> want;
-  for (const auto& p : expected) {
-    want.push_back(p.string());
-  }
-  std::vector<std::string> missing;
-  EXPECT_EQ(Strings(ListMailFiles({tmp.path().string()}, &missing)), want);
-  EXPECT_TRUE(missing.empty());
+  ExpectListedInPathOrder(tmp.path(), expected);
 }
 
 TEST(ListMailFilesTest, KeepsInputOrderAndReportsWhatIsMissing) {

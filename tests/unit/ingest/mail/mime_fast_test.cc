@@ -165,6 +165,23 @@ std::string PieceAt(std::string_view filler, size_t len, size_t pos, std::string
   return s;
 }
 
+// The texts of 0-70 bytes made of `filler` with `piece` at every position, alone or twice (the
+// second one from every later position, in steps of 3): where the block loops (16 or 32 bytes a
+// step) meet a special byte or sequence at each offset of a block.
+std::vector<std::string> PiecePlacements(std::string_view filler, std::string_view piece) {
+  std::vector<std::string> texts;
+  for (size_t len = 0; len <= 70; ++len) {
+    for (size_t pos = 0; pos <= len; ++pos) {
+      texts.push_back(PieceAt(filler, len, pos, piece));
+      const std::string s = texts.back();
+      for (size_t second = pos + 1; second < len; second += 3) {
+        texts.push_back(PieceAt(s, len, second, piece));
+      }
+    }
+  }
+  return texts;
+}
+
 bool Declined(std::string_view raw) {
   auto fast = Load(raw, MimeEngine::kFast);
   return !fast.has_value() && fast.error().code() == Code::kNotFound;
@@ -1999,17 +2016,9 @@ TEST(MimeFastTest, GeneratedMultipartBodiesSplitAsGMimeSplitsThem) {
 TEST(MimeFastTest, QuotedPrintableAtEveryBlockPositionAsAByteLoopDoes) {
   internal::ScratchBuffer buffer;
   for (std::string_view piece : {"=", "=3D", "=e9", "=\n", "= \n", "=\t \n", "=Z", "=4", "=="}) {
-    for (size_t len = 0; len <= 70; ++len) {
-      for (size_t pos = 0; pos <= len; ++pos) {
-        const std::string s = PieceAt("plain text ", len, pos, piece);
-        ASSERT_EQ(internal::DecodeQuotedPrintableInto(s, buffer), QuotedPrintableByteLoop(s))
-            << ::testing::PrintToString(s);
-        for (size_t second = pos + 1; second < len; second += 3) {
-          const std::string t = PieceAt(s, len, second, piece);
-          ASSERT_EQ(internal::DecodeQuotedPrintableInto(t, buffer), QuotedPrintableByteLoop(t))
-              << ::testing::PrintToString(t);
-        }
-      }
+    for (const std::string& s : PiecePlacements("plain text ", piece)) {
+      ASSERT_EQ(internal::DecodeQuotedPrintableInto(s, buffer), QuotedPrintableByteLoop(s))
+          << ::testing::PrintToString(s);
     }
   }
 }
@@ -2019,17 +2028,9 @@ TEST(MimeFastTest, LineEndingsAtEveryBlockPositionAsAByteLoopDoes) {
   // "x\n" first: a text with an LF takes the CRLF loop, one without the CR-only map.
   for (std::string_view filler : {"x\nline of text ", "line of text "}) {
     for (std::string_view piece : {"\r", "\r\n", "\r\r\n", "\r\r", "\n\r"}) {
-      for (size_t len = 0; len <= 70; ++len) {
-        for (size_t pos = 0; pos <= len; ++pos) {
-          const std::string s = PieceAt(filler, len, pos, piece);
-          ASSERT_EQ(internal::NormalizeLineEndingsInto(s, buffer), LineEndingsByteLoop(s))
-              << ::testing::PrintToString(s);
-          for (size_t second = pos + 1; second < len; second += 3) {
-            const std::string t = PieceAt(s, len, second, piece);
-            ASSERT_EQ(internal::NormalizeLineEndingsInto(t, buffer), LineEndingsByteLoop(t))
-                << ::testing::PrintToString(t);
-          }
-        }
+      for (const std::string& s : PiecePlacements(filler, piece)) {
+        ASSERT_EQ(internal::NormalizeLineEndingsInto(s, buffer), LineEndingsByteLoop(s))
+            << ::testing::PrintToString(s);
       }
     }
   }
@@ -2039,15 +2040,8 @@ TEST(MimeFastTest, StripHtmlAtEveryBlockPositionAsAByteLoopDoes) {
   // Outside a tag ('<' and '&' stop the scan) and inside one ('<' and '>' stop it).
   for (std::string_view filler : {"text run ", "<td style=x "}) {
     for (std::string_view piece : {"<", ">", "&", "&amp;", "&lt;", "<br>", "</p>", "<b>", "=>"}) {
-      for (size_t len = 0; len <= 70; ++len) {
-        for (size_t pos = 0; pos <= len; ++pos) {
-          const std::string s = PieceAt(filler, len, pos, piece);
-          ASSERT_EQ(internal::StripHtml(s), StripHtmlByteLoop(s)) << ::testing::PrintToString(s);
-          for (size_t second = pos + 1; second < len; second += 3) {
-            const std::string t = PieceAt(s, len, second, piece);
-            ASSERT_EQ(internal::StripHtml(t), StripHtmlByteLoop(t)) << ::testing::PrintToString(t);
-          }
-        }
+      for (const std::string& s : PiecePlacements(filler, piece)) {
+        ASSERT_EQ(internal::StripHtml(s), StripHtmlByteLoop(s)) << ::testing::PrintToString(s);
       }
     }
   }
